@@ -91,11 +91,13 @@ def _iso_date(text: str) -> DateRule | None:
 
 
 _LUNAR_MONTH = r"(闰)?\s*(正|冬|腊|[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*月"
-_LUNAR_DAY = r"(初[一二三四五六七八九十]|[0-9]{1,2}|[零〇一二两三四五六七八九十廿卅]{1,3})"
+_LUNAR_DAY = r"(最后一天|初[一二三四五六七八九十]|[0-9]{1,2}|[零〇一二两三四五六七八九十廿卅]{1,3})"
 
 
 def _lunar_parts(leap: str | None, month_text: str, day_text: str) -> LunarDate:
     month = _LUNAR_MONTH_NAMES.get(month_text) or _cn_int(month_text)
+    if day_text == "最后一天":
+        return LunarDate(month, -1, leap=bool(leap))
     day = _cn_int(day_text[1:]) if day_text.startswith("初") else _cn_int(day_text)
     return LunarDate(month, day, leap=bool(leap))
 
@@ -232,9 +234,14 @@ _PARSERS: tuple[Parser, ...] = (
 )
 
 
+_YEARLY_PREFIX = re.compile(r"^(?:每年的?|every\s+year(?:\s+(?:on|at))?|yearly|annually)\s*")
+_YEARLY_SUFFIX = re.compile(r"\s*(?:every\s+year|each\s+year|yearly|annually)$")
+
+
 def parse_rule(text: str) -> DateRule:
     """Parse a date rule ("农历九月初九", "every first saturday", "12-05"); RuleError if bad."""
-    norm = _normalise(text)
+    # "每年" / "every year" add nothing: every rule except a full date is yearly or finer.
+    norm = _YEARLY_PREFIX.sub("", _YEARLY_SUFFIX.sub("", _normalise(text)))
     if not norm:
         raise RuleError("日期不能为空", "the date is empty")
     for parser in _PARSERS:
