@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.festivals import (
+    DateRule,
     LastDayOfLunarYear,
     LunarDate,
     NthWeekday,
@@ -163,8 +164,10 @@ def test_impossible_rules_cannot_be_built(make, en):
 
 
 def test_descriptions_read_back_as_the_same_rule():
-    rules = [SolarDate(12, 5), LunarDate(9, 9), SolarTerm("清明"), NthWeekday(1, 5), Weekly(5),
-             OneOff(date(2026, 12, 5)), NthWeekday(-1, 6, every_months=2)]  # fmt: skip
+    rules: list[DateRule] = [
+        SolarDate(12, 5), LunarDate(9, 9), SolarTerm("清明"), NthWeekday(1, 5), Weekly(5),
+        OneOff(date(2026, 12, 5)), NthWeekday(-1, 6, every_months=2),
+    ]  # fmt: skip
     for rule in rules:
         assert parse_rule(rule.describe("zh")) == rule
     assert LunarDate(9, 9).describe("zh") == "农历九月初九"
