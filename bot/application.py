@@ -1,0 +1,133 @@
+"""Builds the Application: every handler registered here, like a table of contents."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.services import BotData, Services
+from bot.sharing import SharingService
+from bot.understanding import Catalogue
+from handlers import matching, offers, residents
+from handlers.delivery import Delivery
+from handlers.errors import on_error
+from handlers.upkeep import run_upkeep
+from storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+UPKEEP_SECONDS = 60
+
+PRIVACY_FIX = (
+    "Privacy mode is ON: the bot only sees commands in groups, not offers and requests. "
+    "Fix: in @BotFather send /setprivacy, choose the bot, pick Disable, then remove the bot "
+    "from each group and add it again (Telegram applies the change on re-join). "
+    "Alternatively make the bot a group admin."
+)
+
+JinlinApp = Application[Any, Any, Any, Any, BotData, Any]
+
+
+def build_application(
+    config: Config,
+    *,
+    token: str,
+    database: str,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    with_job_queue: bool = True,
+) -> JinlinApp:
+    """The real python-telegram-bot Application, for Telegram and the console alike."""
+    clock = clock or SystemClock()
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder().token(token).context_types(ContextTypes(bot_data=BotData))
+    )
+    if config.telegram.base_url:
+        builder = builder.base_url(config.telegram.base_url)
+    if config.telegram.base_file_url:
+        builder = builder.base_file_url(config.telegram.base_file_url)
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    if not with_job_queue:
+        builder = builder.job_queue(None)
+
+    async def post_init(app: JinlinApp) -> None:
+        repo = await Repository.open(database)
+        catalogue = Catalogue.load(config.catalogue.items)
+        app.bot_data.services = Services(
+            config=config,
+            catalogue=catalogue,
+            clock=clock,
+            repo=repo,
+            sharing=SharingService(config, catalogue, clock),
+            delivery=Delivery(repo, clock),
+        )
+        me = await app.bot.get_me()
+        logger.info("connected as @%s (id %s)", me.username, me.id)
+        if not me.can_read_all_group_messages:
+            logger.warning(PRIVACY_FIX)
+        await app.bot.set_my_commands(
+            [
+                BotCommand("mine", "我登记的物品 / my listings"),
+                BotCommand("offer", "登记可分享的东西 / offer something"),
+                BotCommand("need", "登记需要的东西 / ask for something"),
+                BotCommand("help", "使用说明 / how it works"),
+            ]
+        )
+        # Messages decided before a crash or restart go out now.
+        await app.bot_data.services.delivery.flush(app.bot)
+        if with_job_queue and app.job_queue is not None:
+            app.job_queue.run_repeating(_upkeep_job, interval=UPKEEP_SECONDS, first=5)
+
+    async def post_shutdown(app: JinlinApp) -> None:
+        if app.bot_data.services is not None:
+            await app.bot_data.services.repo.close()
+
+    app: JinlinApp = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    register_handlers(app)
+    return app
+
+
+async def _upkeep_job(context: Any) -> None:
+    await run_upkeep(context.bot_data.require(), context.application)
+
+
+def register_handlers(app: JinlinApp) -> None:
+    """Every handler Jinlin has, in the order they are tried."""
+    groups = filters.ChatType.GROUPS
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", residents.start_command))
+    app.add_handler(CommandHandler("help", residents.help_command))
+    app.add_handler(CommandHandler("mine", residents.mine_command))
+    app.add_handler(CommandHandler("offer", offers.offer_command))
+    app.add_handler(CommandHandler("need", offers.need_command))
+    app.add_handler(CallbackQueryHandler(matching.on_button))
+    app.add_handler(
+        MessageHandler(
+            groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, offers.on_group_text
+        )
+    )
+    app.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, matching.on_private_text)
+    )
+    app.add_error_handler(on_error)
+
+
+__all__ = ["PRIVACY_FIX", "JinlinApp", "Update", "build_application", "register_handlers"]

@@ -1,0 +1,157 @@
+"""The `jinlin` command: console, run, parse, check-config, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config, warnings_for
+
+logger = logging.getLogger(__name__)
+
+DEMO_CONFIG = Path(__file__).parent / "data" / "demo.toml"
+
+
+def _load(path: str | None, *, demo_if_missing: bool = False) -> Config:
+    if path is None:
+        if demo_if_missing:
+            return load_config(DEMO_CONFIG)
+        raise ConfigError([])
+    return load_config(path)
+
+
+def _print_problems(error: ConfigError, path: str | None) -> None:
+    print(f"✗ {path or 'config'} has {len(error.problems)} problem(s):", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    path = args.file or args.config
+    if not path:
+        print("usage: jinlin check-config config.toml", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        _print_problems(error, path)
+        return 1
+    for warning in warnings_for(config):
+        print(f"  ! {warning}")
+    print(
+        f"✓ {path} is valid: {len(config.communities)} communities, "
+        f"{len(config.buildings)} buildings, {len(config.groups)} groups"
+    )
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from bot.understanding import Catalogue, understand
+
+    try:
+        config = _load(args.config, demo_if_missing=True)
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 1
+    catalogue = Catalogue.load(config.catalogue.items)
+    out = sys.stdout
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        out.write(json.dumps(understand(text, catalogue).to_json(), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    try:
+        config = _load(args.config, demo_if_missing=True)
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 1
+    return asyncio.run(run_console(config, database=args.db, script=args.script))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run_bot
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 1
+    token = config.token()
+    if not token:
+        print(
+            "No Telegram token: set JINLIN_TOKEN or telegram.token in the config.\n"
+            "To try Jinlin without Telegram, run: jinlin console",
+            file=sys.stderr,
+        )
+        return 2
+    return run_bot(config, token=token, database=args.db or config.bot.database)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    if args.what == "parse":
+        from bot import bench_parse
+
+        return bench_parse.main(args.rest)
+    print(f"unknown benchmark {args.what!r}; try: jinlin bench parse", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jinlin", description="近邻 Jinlin — neighbourly sharing for building group chats"
+    )
+    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    console = sub.add_parser("console", help="offline simulated building group in the terminal")
+    console.add_argument("--config", help="admin config (default: a built-in demo building)")
+    console.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
+    console.add_argument("--script", help="read console lines from this file instead of stdin")
+    console.set_defaults(func=cmd_console)
+
+    run = sub.add_parser("run", help="run the Telegram bot (long polling)")
+    run.add_argument("--config", required=True)
+    run.add_argument("--db", help="SQLite file (default: bot.database from the config)")
+    run.set_defaults(func=cmd_run)
+
+    parse = sub.add_parser("parse", help="stdin lines -> one JSON object per line")
+    parse.add_argument("--config", help="config whose catalogue additions to use")
+    parse.set_defaults(func=cmd_parse)
+
+    check = sub.add_parser("check-config", help="validate a config file")
+    check.add_argument("file", nargs="?")
+    check.add_argument("--config")
+    check.set_defaults(func=cmd_check_config)
+
+    bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse [--misses]")
+    bench.add_argument("what")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `jinlin` console script."""
+    from bot.log_setup import setup_logging
+
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level.upper())
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

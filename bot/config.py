@@ -1,0 +1,352 @@
+"""The admin's config file: schema, loading and cross-checks.
+
+Everything a deployment decides lives here and is validated before the bot starts,
+so a broken file never starts the bot half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.understanding import CatalogueAddition
+
+Language = Literal["zh", "en", "zh+en"]
+MatchScope = Literal["building", "community"]
+KEY_PATTERN = r"^[A-Za-z0-9_\-]+$"
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _parse_hhmm(value: str) -> time:
+    match = _HHMM.match(value.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"'{value}' is not a time of day like 07:30")
+    return time(int(match[1]), int(match[2]))
+
+
+class QuietHoursSpec(StrictModel):
+    """No group post is made between start and end (local time); may wrap midnight."""
+
+    start: str = "22:00"
+    end: str = "07:30"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        _parse_hhmm(value)
+        return value
+
+    @property
+    def start_time(self) -> time:
+        return _parse_hhmm(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return _parse_hhmm(self.end)
+
+
+class BotSection(StrictModel):
+    language: Language = "zh"
+    timezone: str = "Asia/Shanghai"
+    database: str = "jinlin.sqlite3"
+    emergency_number: str = "120"
+    match_scope: MatchScope = "building"
+    expiry_days: int = Field(7, ge=1, le=365)
+    nudge_hours_before_expiry: int = Field(24, ge=1, le=24 * 30)
+    ack: Literal["reply", "reaction"] = "reply"
+    quiet_hours: QuietHoursSpec | None = QuietHoursSpec()
+    admins: list[int | str] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}' (use a name like Asia/Shanghai)"
+            ) from None
+        return value
+
+    @field_validator("admins")
+    @classmethod
+    def _valid_people(cls, value: list[int | str]) -> list[int | str]:
+        return [_person(v) for v in value]
+
+
+class TelegramSection(StrictModel):
+    token: SecretStr | None = None
+    # A self-hosted Bot API server, e.g. "http://127.0.0.1:8081/bot".
+    base_url: str | None = None
+    base_file_url: str | None = None
+    poll_timeout: int = Field(30, ge=0, le=60)
+
+
+class CommunitySpec(StrictModel):
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str
+    match_scope: MatchScope | None = None
+
+
+class BuildingSpec(StrictModel):
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str
+    community: str
+    captains: list[int | str] = []
+
+    @field_validator("captains")
+    @classmethod
+    def _valid_people(cls, value: list[int | str]) -> list[int | str]:
+        return [_person(v) for v in value]
+
+
+class GroupSpec(StrictModel):
+    """A Telegram group chat and what it serves: one building, or a whole community."""
+
+    chat_id: int
+    title: str = ""
+    building: str | None = None
+    community: str | None = None
+    language: Language | None = None
+
+
+class CatalogueSection(StrictModel):
+    items: list[CatalogueAddition] = []
+
+
+class Config(StrictModel):
+    bot: BotSection = BotSection()
+    telegram: TelegramSection = TelegramSection()
+    communities: list[CommunitySpec] = []
+    buildings: list[BuildingSpec] = []
+    groups: list[GroupSpec] = []
+    catalogue: CatalogueSection = CatalogueSection()
+
+    # --- questions the app asks of its config -------------------------------------------
+
+    def group(self, chat_id: int) -> GroupSpec | None:
+        """The configured group with this chat id, if any."""
+        return self._groups_by_chat.get(chat_id)
+
+    @cached_property
+    def _groups_by_chat(self) -> dict[int, GroupSpec]:
+        # Looked up on every update; the model is frozen, so the index never goes stale.
+        return {g.chat_id: g for g in self.groups}
+
+    def building(self, key: str | None) -> BuildingSpec | None:
+        return next((b for b in self.buildings if b.key == key), None)
+
+    def community_of_group(self, group: GroupSpec) -> str | None:
+        if group.community:
+            return group.community
+        building = self.building(group.building)
+        return building.community if building else None
+
+    def group_language(self, chat_id: int) -> Language:
+        group = self.group(chat_id)
+        return (group.language if group and group.language else None) or self.bot.language
+
+    def scope_for(self, community: str | None) -> MatchScope:
+        spec = next((c for c in self.communities if c.key == community), None)
+        return (spec.match_scope if spec and spec.match_scope else None) or self.bot.match_scope
+
+    def captains_of(self, building: str | None) -> list[int | str]:
+        spec = self.building(building)
+        return list(spec.captains) if spec else []
+
+    def is_captain(self, user_id: int, username: str | None, building: str | None = None) -> bool:
+        """Is this user a captain (of `building`, or of any building when None)?"""
+        specs = [b for b in self.buildings if building is None or b.key == building]
+        return any(_same_person(p, user_id, username) for b in specs for p in b.captains)
+
+    def captain_buildings(self, user_id: int, username: str | None) -> list[str]:
+        return [
+            b.key
+            for b in self.buildings
+            if any(_same_person(p, user_id, username) for p in b.captains)
+        ]
+
+    def is_admin(self, user_id: int, username: str | None) -> bool:
+        return any(_same_person(p, user_id, username) for p in self.bot.admins)
+
+    def token(self) -> str | None:
+        """The bot token: JINLIN_TOKEN wins over the file, so the file can be shared."""
+        env = os.environ.get("JINLIN_TOKEN", "").strip()
+        if env:
+            return env
+        if self.telegram.token and self.telegram.token.get_secret_value().strip():
+            return self.telegram.token.get_secret_value().strip()
+        return None
+
+
+def _person(value: int | str) -> int | str:
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if not re.fullmatch(r"@?[A-Za-z][A-Za-z0-9_]{3,31}", text):
+        raise ValueError(f"'{value}' is neither a Telegram user id nor a @username")
+    return "@" + text.lstrip("@").lower()
+
+
+def _same_person(spec: int | str, user_id: int, username: str | None) -> bool:
+    if isinstance(spec, int):
+        return spec == user_id
+    return bool(username) and spec == "@" + (username or "").lower()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in the config, with its key path."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; `problems` says every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _loc_to_path(loc: Iterable[Any]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def _friendly(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against config.example.toml)"
+    if kind == "missing":
+        return "this key is required"
+    message = str(error.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ")
+
+
+def parse_config(data: dict[str, Any]) -> Config:
+    """Validate a parsed TOML document; raise ConfigError listing every problem."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(
+            [Problem(_loc_to_path(e["loc"]), _friendly(dict(e))) for e in exc.errors()]
+        ) from None
+    problems = cross_check(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([Problem("", f"cannot read {path}: {exc.strerror or exc}")]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([Problem("", f"{path} is not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem("", f"{path} is not valid TOML: {exc}")]) from None
+    return parse_config(data)
+
+
+def cross_check(config: Config) -> list[Problem]:
+    """Problems no single key shows: references between sections, duplicates."""
+    problems: list[Problem] = []
+    community_keys = [c.key for c in config.communities]
+    building_keys = [b.key for b in config.buildings]
+    for seen, name in ((community_keys, "communities"), (building_keys, "buildings")):
+        for i, key in enumerate(seen):
+            if key in seen[:i]:
+                problems.append(Problem(f"{name}[{i}].key", f"'{key}' is used twice"))
+    known = ", ".join(community_keys) or "none"
+    for i, building in enumerate(config.buildings):
+        if building.community not in community_keys:
+            problems.append(
+                Problem(
+                    f"buildings[{i}].community",
+                    f"unknown community '{building.community}' (known: {known})",
+                )
+            )
+    chat_ids: list[int] = []
+    for i, group in enumerate(config.groups):
+        if group.chat_id in chat_ids:
+            problems.append(Problem(f"groups[{i}].chat_id", f"{group.chat_id} is listed twice"))
+        chat_ids.append(group.chat_id)
+        if group.chat_id > 0:
+            problems.append(
+                Problem(f"groups[{i}].chat_id", "group chat ids are negative (e.g. -1001234567890)")
+            )
+        if (group.building is None) == (group.community is None):
+            problems.append(Problem(f"groups[{i}]", "set exactly one of 'building' or 'community'"))
+        if group.building is not None and group.building not in building_keys:
+            problems.append(
+                Problem(f"groups[{i}].building", f"unknown building '{group.building}'")
+            )
+        if group.community is not None and group.community not in community_keys:
+            problems.append(
+                Problem(f"groups[{i}].community", f"unknown community '{group.community}'")
+            )
+    try:
+        from bot.understanding import Catalogue
+
+        Catalogue.load(config.catalogue.items)
+    except ValueError as exc:
+        problems.append(Problem("catalogue.items", str(exc)))
+    return problems
+
+
+def warnings_for(config: Config) -> list[Problem]:
+    """Things that work but an admin should know."""
+    warnings: list[Problem] = []
+    for i, building in enumerate(config.buildings):
+        for j, person in enumerate(building.captains):
+            if isinstance(person, str):
+                warnings.append(
+                    Problem(
+                        f"buildings[{i}].captains[{j}]",
+                        f"{person} is a username: it works once they write to the bot, but "
+                        "usernames can change; prefer the numeric user id",
+                    )
+                )
+        if not building.captains:
+            warnings.append(Problem(f"buildings[{i}].captains", "this building has no captain"))
+    for j, person in enumerate(config.bot.admins):
+        if isinstance(person, str):
+            warnings.append(
+                Problem(f"bot.admins[{j}]", f"{person} is a username; prefer the numeric user id")
+            )
+    if not config.groups:
+        warnings.append(
+            Problem("groups", "no group is configured: the bot will ignore every group")
+        )
+    return warnings

@@ -1,0 +1,87 @@
+"""What the core decides should be sent: plain values, persisted in the outbox before sending.
+
+The core never talks to Telegram; handlers turn these into Bot API calls. Because effects
+are stored in the same transaction as the ledger change, a crash between the two loses
+nothing: the outbox is flushed again on restart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a callback (data) or a link (url)."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Where to nudge a resident the bot may not write to privately (Telegram's 403)."""
+
+    chat_id: int
+    user_id: int
+    text: str  # the group line, already rendered in the group's language(s), HTML-safe
+    button: str  # the deep-link button label
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    """Send `text` (HTML) to a chat; private messages carry a group fallback."""
+
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    reply_to: int | None = None
+    thread_id: int | None = None
+    fallback: Fallback | None = None
+    photo: str | None = None  # a Telegram file_id shown above the text
+
+
+@dataclass(frozen=True)
+class React:
+    """A quiet acknowledgement: an emoji reaction on the resident's message."""
+
+    chat_id: int
+    message_id: int
+    emoji: str = "👌"
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Everything one event produced, in order."""
+
+    items: list[SendMessage | React] = field(default_factory=list)
+
+    def add(self, effect: SendMessage | React) -> None:
+        self.items.append(effect)
+
+    def extend(self, more: Effects) -> None:
+        self.items.extend(more.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def encode(effect: SendMessage | React) -> str:
+    """Serialise one effect for the outbox."""
+    return json.dumps({"type": type(effect).__name__, **asdict(effect)}, ensure_ascii=False)
+
+
+def decode(raw: str) -> SendMessage | React:
+    """Read one effect back from the outbox."""
+    data: dict[str, Any] = json.loads(raw)
+    kind = data.pop("type")
+    if kind == "React":
+        return React(**data)
+    if kind != "SendMessage":
+        raise ValueError(f"unknown effect type {kind!r}")
+    buttons = tuple(tuple(Button(**b) for b in row) for row in data.pop("buttons"))
+    fallback = data.pop("fallback")
+    return SendMessage(buttons=buttons, fallback=Fallback(**fallback) if fallback else None, **data)

@@ -1,0 +1,58 @@
+"""Ledger rules: how amounts and states move. Pure: values in, values out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.records import Entry
+
+# Offer: available -> reserved -> given | withdrawn | expired
+# Request: open -> matched -> fulfilled | cancelled | expired
+CLOSED_OFFER = frozenset({"given", "withdrawn", "expired", "removed"})
+CLOSED_REQUEST = frozenset({"fulfilled", "cancelled", "expired", "removed"})
+
+
+def is_open(entry: Entry) -> bool:
+    """Still in play (can be matched, withdrawn, handed over)."""
+    closed = CLOSED_OFFER if entry.kind == "offer" else CLOSED_REQUEST
+    return entry.status not in closed
+
+
+def share_amount(request: Entry, offer: Entry) -> float:
+    """How much of the offer one request takes: what was asked for, at most what is left."""
+    wanted = request.remaining if request.quantity else 1.0
+    return max(min(wanted, offer.available), 0.0) or 0.0
+
+
+@dataclass(frozen=True)
+class OfferState:
+    status: str
+    remaining: float
+    held: float
+    closed: bool
+
+
+def offer_after(offer: Entry, *, given: float = 0.0, released: float = 0.0) -> OfferState:
+    """An offer's state after `given` was handed over and `released` was let go of."""
+    remaining = max(offer.remaining - given, 0.0)
+    held = max(offer.held - given - released, 0.0)
+    if remaining <= 0:
+        return OfferState("given", 0.0, 0.0, True)
+    status = "reserved" if remaining - held <= 0 else "available"
+    return OfferState(status, remaining, held, False)
+
+
+def request_after(request: Entry, *, received: float) -> tuple[str, float, bool]:
+    """A request's (status, remaining, closed) after receiving `received`."""
+    remaining = max(request.remaining - received, 0.0)
+    if remaining <= 0 or request.quantity is None:
+        return "fulfilled", 0.0, True
+    return "open", remaining, False
+
+
+def format_amount(n: float | None, unit: str | None) -> str:
+    """' ×2盒' for stated amounts, '' when none was stated."""
+    if n is None:
+        return ""
+    number = str(int(n)) if float(n).is_integer() else f"{n:g}"
+    return f" ×{number}{unit or ''}"

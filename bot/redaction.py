@@ -1,0 +1,33 @@
+"""Keep phone numbers, room numbers and addresses out of group posts and logs."""
+
+from __future__ import annotations
+
+import re
+
+# Mainland mobiles (1[3-9]x xxxx xxxx), landlines with area code, and long digit runs.
+_PHONE = re.compile(
+    r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)|(?<!\d)\d{7,}(?!\d)"
+)
+# 3号楼2单元1102, 11楼, 1102室, 5-2-301, Room 1102, Apt 5B, Unit 3.
+_ROOM = re.compile(
+    r"\d+\s*(?:号楼|栋|幢|棟|座)\s*\d*\s*(?:单元|單元)?\s*\d*\s*(?:室|号|號)?"
+    r"|\d+\s*(?:单元|單元)\s*\d+\s*(?:室|号|號)?"
+    r"|\d{3,4}\s*(?:室|房|号房)"
+    r"|\d+\s*(?:楼|樓|层|層)(?!道|梯|下|上|前|后)"
+    r"|(?<![\w])\d{1,2}-\d{1,2}-\d{3,4}(?![\w])"
+    r"|\b(?:room|rm|apt|apartment|unit|flat|suite|floor)\.?\s*#?\s*\d+\w?\b",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
+
+
+def redact(text: str) -> str:
+    """Replace contact details and room numbers with a placeholder."""
+    text = _TOKEN.sub("[token]", text)
+    text = _PHONE.sub("[phone]", text)
+    return _ROOM.sub("[room]", text)
+
+
+def has_contact_details(text: str) -> bool:
+    """True if the text holds a phone number or a room/door number."""
+    return bool(_PHONE.search(text) or _ROOM.search(text))

@@ -1,0 +1,34 @@
+"""What every handler needs, built once per Application and reached through bot_data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.sharing import SharingService
+from bot.understanding import Catalogue
+from handlers.delivery import Delivery
+from storage.repository import Repository
+
+
+@dataclass
+class Services:
+    config: Config
+    catalogue: Catalogue
+    clock: Clock
+    repo: Repository
+    sharing: SharingService
+    delivery: Delivery
+
+
+class BotData:
+    """Typed bot_data (ContextTypes(bot_data=BotData)): filled in when the app starts."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+    def require(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("Jinlin services are not set up (post_init did not run)")
+        return self.services

@@ -1,0 +1,58 @@
+"""The unit of work every handler shares: claim the update, run the core, send."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update, User
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.effects import Effects, encode
+from bot.i18n import person_language, say
+from bot.services import BotData, Services
+from bot.sharing import Resident, UserError
+from storage.repository import Tx
+
+logger = logging.getLogger(__name__)
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+
+
+def services(context: Context) -> Services:
+    return context.bot_data.require()
+
+
+def resident(user: User) -> Resident:
+    return Resident(
+        user_id=user.id,
+        first_name=user.first_name or "",
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def run_unit(
+    update: Update, context: Context, work: Callable[[Tx], Awaitable[Effects]]
+) -> Effects | None:
+    """Apply one update exactly once: claim its id, run `work`, store effects, then send.
+
+    Returns None when the update was seen before (a redelivery), so callers stay quiet.
+    A UserError rolls the transaction back and is re-raised for the caller to explain.
+    """
+    svc = services(context)
+    async with svc.repo.transaction() as tx:
+        if not await tx.claim_update(update.update_id, svc.clock.now()):
+            logger.info("update %s already applied; ignoring redelivery", update.update_id)
+            return None
+        effects = await work(tx)
+        await tx.enqueue([encode(e) for e in effects.items], svc.clock.now())
+    await svc.delivery.flush(context.bot)
+    return effects
+
+
+def explain(error: UserError, user: User | None, chat_id: int | None, svc: Services) -> str:
+    """A user mistake in the reader's language."""
+    setting = svc.config.group_language(chat_id) if chat_id else svc.config.bot.language
+    return say(person_language(user.language_code if user else None, setting), error.key)

@@ -1,0 +1,150 @@
+"""Sends what the core decided, from the outbox, through the Bot API.
+
+Private messages Telegram refuses (403: the resident never opened the bot, or blocked it)
+are kept as pending notices and replaced by one short group line with a deep link; the
+resident's /start then delivers them. Network faults leave the outbox row for the next flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.clock import Clock
+from bot.effects import Button, React, SendMessage, decode, encode
+from bot.redaction import redact
+from storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+# The deep link's payload; /start with any payload delivers the resident's pending notices.
+START_PAYLOAD = "go"
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Our buttons as Telegram's inline keyboard."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+            for row in rows
+        ]
+    )
+
+
+class Delivery:
+    """Flushes the outbox in order; one flush at a time."""
+
+    def __init__(self, repo: Repository, clock: Clock) -> None:
+        self._repo = repo
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    async def flush(self, bot: Bot) -> int:
+        """Send every unsent effect; returns how many were handled."""
+        handled = 0
+        async with self._lock:
+            while True:
+                async with self._repo.transaction() as tx:
+                    rows = await tx.unsent()
+                if not rows:
+                    return handled
+                for row in rows:
+                    try:
+                        await self._send(bot, decode(row.effect))
+                    except RetryAfter as exc:
+                        # Telegram asked us to slow down: keep the row, try again later.
+                        logger.warning("flood control: retry in %ss", exc.retry_after)
+                        return handled
+                    except (TimedOut, NetworkError) as exc:
+                        logger.warning("network fault while sending, will retry: %s", exc)
+                        return handled
+                    except TelegramError as exc:
+                        # Anything else Telegram says no to would block the queue forever.
+                        logger.error("dropping an undeliverable message: %s", redact(str(exc)))
+                    async with self._repo.transaction() as tx:
+                        await tx.mark_sent(row.id, self._clock.now())
+                    handled += 1
+
+    async def send_now(self, bot: Bot, effect: SendMessage | React) -> None:
+        """Send one effect that needs no outbox (e.g. re-delivering a pending notice)."""
+        await self._send(bot, effect)
+
+    async def _send(self, bot: Bot, effect: SendMessage | React) -> None:
+        try:
+            await self._send_once(bot, effect)
+        except ChatMigrated as exc:
+            # The group became a supergroup: same conversation, new id.
+            logger.info("chat %s migrated to %s", effect.chat_id, exc.new_chat_id)
+            await self._send_once(bot, replace(effect, chat_id=exc.new_chat_id))
+
+    async def _send_once(self, bot: Bot, effect: SendMessage | React) -> None:
+        try:
+            if isinstance(effect, React):
+                await bot.set_message_reaction(
+                    effect.chat_id, effect.message_id, [ReactionTypeEmoji(effect.emoji)]
+                )
+            else:
+                await self._send_message(bot, effect)
+        except Forbidden:
+            if isinstance(effect, SendMessage) and effect.fallback is not None:
+                await self._fall_back(bot, effect)
+            else:
+                logger.info("chat %s refused a message; dropped", effect.chat_id)
+        except BadRequest as exc:
+            # A message Telegram will never accept (deleted chat, bad markup): log, move on.
+            logger.error("Telegram refused a message to %s: %s", effect.chat_id, redact(str(exc)))
+
+    async def _send_message(self, bot: Bot, effect: SendMessage) -> None:
+        markup = keyboard(effect.buttons)
+        if effect.photo:
+            await bot.send_photo(
+                effect.chat_id,
+                effect.photo,
+                caption=effect.text[:1024],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                message_thread_id=effect.thread_id,
+            )
+            return
+        await bot.send_message(
+            effect.chat_id,
+            effect.text[:4096],
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            reply_to_message_id=effect.reply_to,
+            message_thread_id=effect.thread_id,
+            allow_sending_without_reply=True,
+            disable_web_page_preview=True,
+        )
+
+    async def _fall_back(self, bot: Bot, effect: SendMessage) -> None:
+        fallback = effect.fallback
+        assert fallback is not None
+        async with self._repo.transaction() as tx:
+            first = await tx.add_pending_notice(fallback.user_id, encode(effect), self._clock.now())
+        logger.info("user %s has not started the bot; message kept for /start", fallback.user_id)
+        if not first:
+            return  # one group nudge per resident is enough until they open the chat
+        link = f"https://t.me/{bot.username}?start={START_PAYLOAD}"
+        await bot.send_message(
+            fallback.chat_id,
+            fallback.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(((Button(fallback.button, url=link),),)),
+            disable_web_page_preview=True,
+        )

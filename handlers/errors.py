@@ -1,0 +1,21 @@
+"""The one error handler: log with context first, keep running."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.redaction import redact
+from handlers.common import Context
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log a failing handler with the update it failed on (contact details redacted)."""
+    where = ""
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        where = f" (update {update.update_id}, chat {chat.id if chat else '-'})"
+    logger.error("handler failed%s: %s", where, redact(repr(context.error)), exc_info=context.error)

@@ -1,0 +1,71 @@
+"""Group messages and /offer, /need: from a chat line to the ledger."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+
+from bot.sharing import GroupMessage, UserError
+from handlers.common import Context, explain, resident, run_unit, services
+
+
+def group_message(message: Message, text: str) -> GroupMessage:
+    """The parts of a Telegram message the core needs."""
+    reply = message.reply_to_message
+    return GroupMessage(
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        text=text,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        reply_to_message_id=reply.message_id if reply else None,
+        reply_to_text=(reply.text or reply.caption) if reply else None,
+        photo=message.photo[-1].file_id if message.photo else None,
+    )
+
+
+async def on_group_text(update: Update, context: Context) -> None:
+    """Any text or captioned photo in a group: maybe an offer or a request."""
+    message = update.effective_message
+    if message is None or message.from_user is None or message.from_user.is_bot:
+        return
+    text = message.text or message.caption or ""
+    if not text.strip():
+        return
+    svc = services(context)
+    who = resident(message.from_user)
+    await run_unit(
+        update,
+        context,
+        lambda tx: svc.sharing.on_group_message(tx, who, group_message(message, text)),
+    )
+
+
+async def _explicit(update: Update, context: Context, kind: Literal["offer", "request"]) -> None:
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    svc = services(context)
+    who = resident(message.from_user)
+    args = " ".join(context.args or [])
+    try:
+        await run_unit(
+            update,
+            context,
+            lambda tx: svc.sharing.on_explicit(tx, who, group_message(message, args), kind, args),
+        )
+    except UserError as error:
+        await message.reply_text(
+            explain(error, message.from_user, message.chat_id, svc), parse_mode=ParseMode.HTML
+        )
+
+
+async def offer_command(update: Update, context: Context) -> None:
+    """/offer item [amount]"""
+    await _explicit(update, context, "offer")
+
+
+async def need_command(update: Update, context: Context) -> None:
+    """/need item"""
+    await _explicit(update, context, "request")

@@ -1,0 +1,57 @@
+"""/start, /help and /mine: what a resident can always ask for."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.effects import Effects, decode
+from bot.i18n import person_language, say
+from handlers.common import Context, resident, run_unit, services
+
+
+async def start_command(update: Update, context: Context) -> None:
+    """/start [payload]: open the private chat and receive what was waiting."""
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    svc = services(context)
+    if message.chat.type != "private":
+        await help_command(update, context)
+        return
+    who = resident(message.from_user)
+    waiting: list[str] = []
+
+    async def work(tx):  # type: ignore[no-untyped-def]
+        effects, pending = await svc.sharing.start(tx, who)
+        waiting.extend(pending)
+        return effects
+
+    if await run_unit(update, context, work) is None:
+        return
+    for raw in waiting:
+        # Already kept in the database; the resident can now receive them.
+        await svc.delivery.send_now(context.bot, decode(raw))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """/help: how Jinlin works, in the chat's language."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    setting: str = svc.config.group_language(message.chat_id)
+    if message.chat.type == "private" and message.from_user:
+        setting = person_language(message.from_user.language_code, svc.config.bot.language)
+    await message.reply_text(say(setting, "help"), parse_mode=ParseMode.HTML)
+
+
+async def mine_command(update: Update, context: Context) -> None:
+    """/mine: the resident's open listings, sent privately."""
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    svc = services(context)
+    who = resident(message.from_user)
+    result: Effects | None = await run_unit(update, context, lambda tx: svc.sharing.mine(tx, who))
+    del result

@@ -1,0 +1,20 @@
+"""Timed work: expiry nudges and expiries, and retrying unsent messages."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from bot.effects import encode
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+async def run_upkeep(services: Services, app: Application) -> None:
+    """Apply the passage of time to the ledger, then send what it produced."""
+    async with services.repo.transaction() as tx:
+        effects = await services.sharing.tick(tx)
+        await tx.enqueue([encode(e) for e in effects.items], services.clock.now())
+    await services.delivery.flush(app.bot)
