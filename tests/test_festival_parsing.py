@@ -101,6 +101,8 @@ def test_parse_rule_understands(text, rule):
         ("2-30", "2月没有30日", "Feb has no day 30"),
         ("4月31日", "4月没有31日", "Apr has no day 31"),
         ("13月5日", "没有13月", "there is no month 13"),
+        ("13月", "没有13月", "there is no month 13"),
+        ("农历十三月", "农历没有13月", "the lunar calendar has no month 13"),
         ("13-01", "没有13月", "there is no month 13"),
         ("2027-02-29", "2027年没有2月29日", "2027 has no 29 February"),
         ("2026-13-01", "没有13月", "there is no month 13"),

@@ -252,22 +252,25 @@ def parse_rule(text: str) -> DateRule:
             raise _not_understood(text.strip()) from None
         if rule is not None:
             return rule
-    _raise_if_month_out_of_range(norm)
-    raise _not_understood(text.strip())
+    raise _month_out_of_range(norm) or _not_understood(text.strip())
 
 
-def _raise_if_month_out_of_range(norm: str) -> None:
-    # "13月5日" / "农历十三月初一" fail the patterns above only because of the number;
-    # say so rather than "cannot read".
+def _month_out_of_range(norm: str) -> RuleError | None:
+    # "13月" or "农历十三月" with no day match no pattern; name the real problem anyway.
     m = re.search(rf"({_CN_NUM})\s*月", norm)
-    if m:
-        try:
-            month = _cn_int(m.group(1))
-        except (RuleError, KeyError):
-            return
-        if month > 12:
-            lunar = bool(re.search(r"农历|阴历|旧历|lunar", norm))
-            SolarDate(month, 1) if not lunar else LunarDate(month, 1)
+    if not m:
+        return None
+    try:
+        month = _cn_int(m.group(1))
+        if re.search(r"农历|阴历|旧历|lunar", norm):
+            LunarDate(month, 1)
+        else:
+            SolarDate(month, 1)
+    except RuleError as err:
+        return err
+    except KeyError:
+        return None
+    return None
 
 
 _TIME_RE = re.compile(
