@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -26,6 +27,7 @@ from bot.telegram_sim import (
     TelegramWorld,
     offline_application_builder,
 )
+from bot.telegram_sim.http_server import BotApiStandIn
 
 TOKEN = "123:ABC"
 
@@ -156,6 +158,8 @@ async def test_migrated_group_raises_chat_migrated(building: Building, bot: Bot)
     await bot.send_message(new_id, "搬家了")
 
 
+# PTB's own RetryAfter message reads its deprecated int retry_after.
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_flood_knob_raises_retry_after(building: Building, bot: Bot) -> None:
     building.world.simulate_flood(retry_after=7, methods=["sendMessage"])
 
@@ -276,3 +280,214 @@ async def test_callback_press_reaches_handler(building: Building) -> None:
     assert [s.kind for s in world.outbox] == ["send", "answer_callback", "edit"]
     assert offer_message.text == "婴儿车（Bob 已预订）"
     assert offer_message.reply_markup is None  # editMessageText without markup drops it
+
+
+# ------------------------------------------------------------ world rules, no PTB
+
+
+def test_get_updates_offset_limit_and_negative_offset(building: Building) -> None:
+    world = building.world
+    for text in ("一", "二", "三", "四"):
+        world.send(building.alice, building.group, text)
+
+    status, body = world.handle("getUpdates", {"limit": 2})
+    assert status == 200
+    first_ids = [u["update_id"] for u in body["result"]]
+    assert len(first_ids) == 2
+    _, body = world.handle("getUpdates", {"offset": first_ids[-1] + 1})
+    assert [u["message"]["text"] for u in body["result"]] == ["三", "四"]
+    _, body = world.handle("getUpdates", {"offset": -1})
+    assert [u["message"]["text"] for u in body["result"]] == ["四"]
+    assert len(world.pending_updates()) == 1  # -1 forgot everything before the last
+
+
+def test_allowed_updates_governs_what_is_stored(building: Building) -> None:
+    world = building.world
+    world.handle("getUpdates", {"allowed_updates": '["message"]'})
+
+    new_group = world.add_group(-100300, "4号楼", members=[building.carol], bot_status="left")
+    world.add_bot_to_group(new_group, by=building.carol)
+
+    kinds = [next(k for k in u if k != "update_id") for u in world.pending_updates()]
+    assert kinds == ["message"]  # new_chat_members is kept, my_chat_member never stored
+
+
+def test_privacy_mode_hides_plain_group_chatter(building: Building) -> None:
+    world = TelegramWorld(bot_token=TOKEN, can_read_all_group_messages=False)
+    alice = world.add_user(1001, "Alice")
+    group = world.add_group(-100200, "3号楼", members=[alice])
+
+    world.send(alice, group, "谁有梯子")
+    world.send(alice, group, "/need@jinlin_test_bot 梯子")
+    world.send(alice, group, "/need@other_bot 梯子")
+
+    texts = [u["message"]["text"] for u in world.pending_updates()]
+    assert texts == ["/need@jinlin_test_bot 梯子"]
+
+
+def test_forum_topic_messages_reply_to_the_topic(building: Building) -> None:
+    world = building.world
+    forum = world.add_group(
+        -1001234567890, "3号楼论坛", members=[building.alice], supergroup=True, forum=True
+    )
+    topic = world.create_topic(forum, "闲置交换", by=building.alice)
+
+    world.send(building.alice, forum, "有人要书架吗", thread_id=topic)
+
+    message = world.pending_updates()[-1]["message"]
+    assert message["message_thread_id"] == topic
+    assert message["is_topic_message"] is True
+    assert message["reply_to_message"]["forum_topic_created"]["name"] == "闲置交换"
+    status, body = world.handle(
+        "sendMessage", {"chat_id": forum.id, "text": "有", "message_thread_id": 999}
+    )
+    assert (status, body["description"]) == (400, "Bad Request: message thread not found")
+
+
+def test_markdown_v2_reserved_characters(building: Building) -> None:
+    status, body = building.world.handle(
+        "sendMessage", {"chat_id": building.group.id, "text": "3.5元", "parse_mode": "MarkdownV2"}
+    )
+
+    assert status == 400
+    assert body["description"] == (
+        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped "
+        "with the preceding '\\'"
+    )
+
+
+def test_unknown_method_and_error_log(building: Building) -> None:
+    status, body = building.world.handle("sendTelepathy", {})
+
+    assert (status, body) == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
+    assert building.world.failed_calls[-1].method == "sendTelepathy"
+
+
+def test_user_ids_in_private_chats_and_basic_groups_share_one_sequence(
+    building: Building,
+) -> None:
+    world = building.world
+    world.start_bot(building.alice)
+    in_group = world.send(building.bob, building.group, "hi")
+
+    assert in_group.message_id == world.messages_in(building.alice)[-1].message_id + 1
+
+
+# ------------------------------------------------------------- over HTTP, long polling
+
+
+@pytest.fixture
+async def server(building: Building) -> AsyncIterator[BotApiStandIn]:
+    async with BotApiStandIn(building.world) as server:
+        yield server
+
+
+def http_application(server: BotApiStandIn) -> Application:
+    return (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(server.base_url)
+        .base_file_url(server.base_file_url)
+        .build()
+    )
+
+
+async def test_http_application_echoes_and_restart_skips_confirmed_updates(
+    building: Building, server: BotApiStandIn
+) -> None:
+    world = building.world
+    seen: list[str] = []
+
+    async def record_and_echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None and update.effective_message.text
+        seen.append(update.effective_message.text)
+        await echo(update, context)
+
+    for sent_so_far, text in enumerate(("第一条", "第二条"), start=1):
+        app = http_application(server)
+        app.add_handler(MessageHandler(filters.TEXT, record_and_echo))
+        await run_polling(app)
+        try:
+            world.send(building.alice, building.group, text)
+            await eventually(lambda n=sent_so_far: len(world.outbox) == n)
+        finally:
+            await stop_polling(app)
+
+    assert seen == ["第一条", "第二条"]
+    assert [s.text for s in world.outbox] == ["echo: 第一条", "echo: 第二条"]
+    assert not world.pending_updates()
+    # PTB's pooled connections were reused instead of opening one per call.
+    assert server.connections_accepted < server.requests_served
+
+
+async def test_http_photo_upload_and_download(building: Building, server: BotApiStandIn) -> None:
+    app = http_application(server)
+    async with app:
+        content = b"\x89PNG\r\n\x1a\n\x00--boundary-like--\r\n\xff"
+        sent = await app.bot.send_photo(
+            building.group.id, photo=content, caption="<i>闲置婴儿车</i>", parse_mode="HTML"
+        )
+        downloaded = await (await app.bot.get_file(sent.photo[-1].file_id)).download_as_bytearray()
+
+    assert bytes(downloaded) == content
+    assert sent.caption == "闲置婴儿车"
+    (record,) = building.world.outbox
+    assert record.photo == sent.photo[-1].file_id
+
+
+async def test_http_errors_map_to_ptb_exceptions(building: Building, server: BotApiStandIn) -> None:
+    app = http_application(server)
+    async with app:
+        with pytest.raises(Forbidden):
+            await app.bot.send_message(building.bob.id, "你好")
+        building.world.start_bot(building.bob)
+        await app.bot.send_message(building.bob.id, "你好")
+
+
+async def test_http_raw_protocol(building: Building, server: BotApiStandIn) -> None:
+    origin = server.base_url.removesuffix("/bot")
+    async with httpx.AsyncClient(base_url=origin) as client:
+        wrong_token = await client.post("/bot999:nope/getMe")
+        unknown = await client.post(f"/bot{TOKEN}/sendTelepathy")
+        as_json = await client.post(
+            f"/bot{TOKEN}/sendMessage", json={"chat_id": building.group.id, "text": "json 也行"}
+        )
+        as_query = await client.get(f"/bot{TOKEN}/getMe")
+
+    assert (wrong_token.status_code, wrong_token.json()["description"]) == (401, "Unauthorized")
+    assert unknown.status_code == 404 and unknown.json()["ok"] is False
+    assert as_json.json()["result"]["text"] == "json 也行"
+    assert as_query.json()["result"]["username"] == "jinlin_test_bot"
+
+
+async def test_second_long_poll_terminates_the_first(
+    building: Building, server: BotApiStandIn
+) -> None:
+    request = {"timeout": 5}
+    async with httpx.AsyncClient(base_url=server.base_url + TOKEN) as first:
+        waiting = asyncio.create_task(first.post("/getUpdates", data=request))
+        await eventually(lambda: building.world._active_poll is not None)
+        async with httpx.AsyncClient(base_url=server.base_url + TOKEN) as second:
+            taking_over = asyncio.create_task(second.post("/getUpdates", data=request))
+            terminated = await waiting
+            building.world.send(building.alice, building.group, "有人吗")
+            winner = await taking_over
+
+    assert terminated.status_code == 409
+    assert terminated.json()["description"].startswith("Conflict: terminated by other getUpdates")
+    assert winner.json()["result"][0]["message"]["text"] == "有人吗"
+
+
+async def test_conflict_reaches_ptb_as_conflict(building: Building) -> None:
+    building.world.handle("setWebhook", {"url": "https://example.invalid/hook"})
+    request = InProcessRequest(building.world)
+
+    async with Bot(TOKEN, request=request, get_updates_request=request) as bot:
+        with pytest.raises(Conflict):
+            await bot.get_updates()
+
+
+def test_stand_in_refuses_non_loopback_addresses(building: Building) -> None:
+    for host in ("0.0.0.0", "192.168.1.10", "localhost", "::"):
+        with pytest.raises(ValueError, match="refusing to bind"):
+            BotApiStandIn(building.world, host=host)
