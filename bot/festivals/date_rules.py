@@ -273,7 +273,7 @@ class NthWeekday:
         day = f"{_ORDINALS_EN[self.n]} {WEEKDAYS_EN[self.weekday]}"
         if self.every_months == 1:
             return f"every {day} of the month"
-        return f"the {day} of every {self.every_months} months"
+        return f"every {self.every_months} months on the {day}"
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class EventDef:
     """A recurring or one-off event: what config festivals and captains' events both become.
 
     `key` is stable across restarts and config reloads (it is part of every reminder key),
-    so it must not be derived from the name or the position in a list.
+    so it must not be derived from the name or the position in a list: config festivals
+    use their `key`, captains' events their database id (e.g. "event_12").
     `skip_dates` drops single occurrences ("this month's flea market is cancelled").
     """
 
