@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.festivals import FestivalList
 from bot.understanding import CatalogueAddition
 
 Language = Literal["zh", "en", "zh+en"]
@@ -68,6 +69,10 @@ class BotSection(StrictModel):
     expiry_days: int = Field(7, ge=1, le=365)
     nudge_hours_before_expiry: int = Field(24, ge=1, le=24 * 30)
     ack: Literal["reply", "reaction"] = "reply"
+    # A reminder whose time passed while the bot was down is still posted within this window.
+    reminder_grace_hours: int = Field(6, ge=0, le=24 * 7)
+    # Closed ledger entries, matches and resolved reports are purged after this many days.
+    retention_days: int = Field(180, ge=1, le=3650)
     quiet_hours: QuietHoursSpec | None = QuietHoursSpec()
     admins: list[int | str] = []
 
@@ -135,6 +140,7 @@ class Config(StrictModel):
     buildings: list[BuildingSpec] = []
     groups: list[GroupSpec] = []
     catalogue: CatalogueSection = CatalogueSection()
+    festivals: FestivalList = []
 
     # --- questions the app asks of its config -------------------------------------------
 
@@ -316,6 +322,18 @@ def cross_check(config: Config) -> list[Problem]:
             problems.append(
                 Problem(f"groups[{i}].community", f"unknown community '{group.community}'")
             )
+    for i, festival in enumerate(config.festivals):
+        targets = festival.targets
+        if isinstance(targets, str):
+            continue
+        for kind, known_keys in (("communities", community_keys), ("buildings", building_keys)):
+            for j, key in enumerate(getattr(targets, kind, None) or []):
+                if key not in known_keys:
+                    problems.append(
+                        Problem(
+                            f"festivals[{i}].targets.{kind}[{j}]", f"unknown {kind[:-1]} '{key}'"
+                        )
+                    )
     try:
         from bot.understanding import Catalogue
 

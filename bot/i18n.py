@@ -9,17 +9,26 @@ from pathlib import Path
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
-_TEXTS_FILE = Path(__file__).parent / "data" / "texts.toml"
+_DATA = Path(__file__).parent / "data"
 
 
 @cache
 def _texts() -> dict[str, dict[str, str]]:
-    with _TEXTS_FILE.open("rb") as fh:
-        data = tomllib.load(fh)
-    missing = set(data["zh"]) ^ set(data["en"])
-    if missing:
-        raise RuntimeError(f"texts.toml: keys missing in one language: {sorted(missing)}")
-    return data
+    # One file per concern (texts.toml, texts_events.toml, …), merged; a key defined twice
+    # or missing in one language is a packaging bug, caught at first use and by the tests.
+    merged: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
+    for path in sorted(_DATA.glob("texts*.toml")):
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        missing = set(data.get("zh", {})) ^ set(data.get("en", {}))
+        if missing:
+            raise RuntimeError(f"{path.name}: keys missing in one language: {sorted(missing)}")
+        for lang in ("zh", "en"):
+            twice = set(merged[lang]) & set(data.get(lang, {}))
+            if twice:
+                raise RuntimeError(f"{path.name}: keys already defined: {sorted(twice)}")
+            merged[lang].update(data.get(lang, {}))
+    return merged
 
 
 class Markup(str):

@@ -1,0 +1,402 @@
+"""Repository queries of the core loop: residents, ledger entries, matches, outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.records import Entry, Match, NewEntry, OutboxRow, PendingNotice, UserRecord
+from storage.tx_base import TxBase
+from storage.tx_base import dt as _dt
+from storage.tx_base import ts as _ts
+
+OPEN_OFFER = ("available", "reserved")
+OPEN_REQUEST = ("open", "matched")
+
+
+def _entry(row: aiosqlite.Row) -> Entry:
+    return Entry(
+        id=row["id"],
+        kind=row["kind"],
+        status=row["status"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        building=row["building"],
+        community=row["community"],
+        item_name=row["item_name"],
+        canonical=row["canonical"],
+        category=row["category"],
+        medical=bool(row["medical"]),
+        urgent=bool(row["urgent"]),
+        quantity=row["quantity"],
+        unit=row["unit"],
+        remaining=row["remaining"],
+        held=row["held"],
+        text=row["text"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        expires_at=datetime.fromisoformat(row["expires_at"]),
+        nudged_at=_dt(row["nudged_at"]),
+        closed_at=_dt(row["closed_at"]),
+    )
+
+
+def _match(row: aiosqlite.Row) -> Match:
+    return Match(
+        id=row["id"],
+        request_id=row["request_id"],
+        offer_id=row["offer_id"],
+        requester_id=row["requester_id"],
+        giver_id=row["giver_id"],
+        quantity=row["quantity"],
+        status=row["status"],
+        pickup_note=row["pickup_note"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+class LedgerQueries(TxBase):
+    """Residents, the ledger, matches, the outbox and exactly-once bookkeeping."""
+
+    # --- exactly-once -------------------------------------------------------------------
+
+    async def claim_update(self, update_id: int, now: datetime) -> bool:
+        """Record an update as applied; False if it was applied before (a redelivery)."""
+        cur = await self._db.execute(
+            "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+            (update_id, _ts(now)),
+        )
+        return cur.rowcount == 1
+
+    # --- residents ----------------------------------------------------------------------
+
+    async def save_user(self, user: UserRecord, now: datetime) -> None:
+        """Insert or refresh what Telegram told us about a resident (keeps `started`)."""
+        await self._db.execute(
+            """INSERT INTO users (user_id, first_name, username, language_code, started,
+                                  home_chat_id, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (user_id) DO UPDATE SET
+                   first_name = excluded.first_name,
+                   username = excluded.username,
+                   language_code = COALESCE(excluded.language_code, users.language_code),
+                   started = MAX(users.started, excluded.started),
+                   home_chat_id = COALESCE(excluded.home_chat_id, users.home_chat_id),
+                   updated_at = excluded.updated_at""",
+            (
+                user.user_id,
+                user.first_name,
+                user.username,
+                user.language_code,
+                int(user.started),
+                user.home_chat_id,
+                _ts(now),
+            ),
+        )
+
+    async def user(self, user_id: int) -> UserRecord | None:
+        row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return UserRecord(
+            user_id=row["user_id"],
+            first_name=row["first_name"],
+            username=row["username"],
+            language_code=row["language_code"],
+            started=bool(row["started"]),
+            home_chat_id=row["home_chat_id"],
+        )
+
+    # --- ledger -------------------------------------------------------------------------
+
+    async def add_entry(self, new: NewEntry) -> Entry:
+        """Open a ledger entry with its match keys."""
+        status = "available" if new.kind == "offer" else "open"
+        remaining = new.quantity if new.quantity and new.quantity > 0 else 1.0
+        cur = await self._db.execute(
+            """INSERT INTO entries (kind, status, user_id, chat_id, message_id, building,
+                   community, item_name, canonical, category, medical, urgent, quantity, unit,
+                   remaining, held, text, created_at, expires_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
+            (
+                new.kind,
+                status,
+                new.user_id,
+                new.chat_id,
+                new.message_id,
+                new.building,
+                new.community,
+                new.item_name,
+                new.canonical,
+                new.category,
+                int(new.medical),
+                int(new.urgent),
+                new.quantity,
+                new.unit,
+                remaining,
+                new.text,
+                _ts(new.created_at),
+                _ts(new.expires_at),
+            ),
+        )
+        entry_id = cur.lastrowid
+        assert entry_id is not None
+        await self._db.executemany(
+            """INSERT OR IGNORE INTO entry_keys (entry_id, kind, key, building, community, urgent)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [
+                (entry_id, new.kind, key, new.building, new.community, int(new.urgent))
+                for key in sorted(new.keys)
+            ],
+        )
+        entry = await self.entry(entry_id)
+        assert entry is not None
+        return entry
+
+    async def entry(self, entry_id: int) -> Entry | None:
+        row = await self._one("SELECT * FROM entries WHERE id = ?", (entry_id,))
+        return _entry(row) if row else None
+
+    async def entries_for_message(self, chat_id: int, message_id: int) -> list[Entry]:
+        rows = await self._all(
+            "SELECT * FROM entries WHERE chat_id = ? AND message_id = ? ORDER BY id",
+            (chat_id, message_id),
+        )
+        return [_entry(r) for r in rows]
+
+    async def open_entries_of(self, user_id: int) -> list[Entry]:
+        """A resident's offers and requests still in play, newest first."""
+        rows = await self._all(
+            """SELECT * FROM entries WHERE user_id = ? AND status IN (?, ?, ?, ?)
+               ORDER BY id DESC""",
+            (user_id, *OPEN_OFFER, *OPEN_REQUEST),
+        )
+        return [_entry(r) for r in rows]
+
+    async def update_entry(
+        self,
+        entry_id: int,
+        *,
+        status: str | None = None,
+        remaining: float | None = None,
+        held: float | None = None,
+        expires_at: datetime | None = None,
+        nudged_at: datetime | bool | None = False,
+        closed_at: datetime | None = None,
+    ) -> None:
+        """Change an entry's state; a closing status also drops its match keys."""
+        sets: list[str] = []
+        params: list[Any] = []
+        for column, value in (("status", status), ("remaining", remaining), ("held", held)):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                params.append(value)
+        if expires_at is not None:
+            sets.append("expires_at = ?")
+            params.append(_ts(expires_at))
+        if nudged_at is not False:
+            sets.append("nudged_at = ?")
+            params.append(_ts(nudged_at) if isinstance(nudged_at, datetime) else None)
+        if closed_at is not None:
+            sets.append("closed_at = ?")
+            params.append(_ts(closed_at))
+        if sets:
+            await self._db.execute(
+                f"UPDATE entries SET {', '.join(sets)} WHERE id = ?", (*params, entry_id)
+            )
+        if closed_at is not None:
+            await self._db.execute("DELETE FROM entry_keys WHERE entry_id = ?", (entry_id,))
+
+    async def candidate_offers(
+        self,
+        key: str,
+        *,
+        building: str | None,
+        community: str | None,
+        exclude_user: int,
+        exclude_offers: Iterable[int] = (),
+        limit: int = 5,
+    ) -> list[Entry]:
+        """Open offers that satisfy `key` in scope, with something left, oldest first."""
+        scope_sql, scope = _scope(building, community)
+        excluded = list(exclude_offers)
+        rows = await self._all(
+            f"""SELECT e.* FROM entry_keys k JOIN entries e ON e.id = k.entry_id
+                WHERE k.kind = 'offer' AND k.key = ? AND {scope_sql}
+                  AND e.user_id != ? AND e.status = 'available' AND e.remaining > e.held
+                  {"AND e.id NOT IN (" + ",".join("?" * len(excluded)) + ")" if excluded else ""}
+                ORDER BY e.id LIMIT ?""",
+            (key, scope, exclude_user, *excluded, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    async def candidate_requests(
+        self,
+        keys: Iterable[str],
+        *,
+        building: str | None,
+        community: str | None,
+        exclude_user: int,
+        limit: int = 5,
+    ) -> list[Entry]:
+        """Open requests wanting one of `keys` in scope and not already being served."""
+        keys = sorted(set(keys))
+        if not keys:
+            return []
+        scope_sql, scope = _scope(building, community)
+        rows = await self._all(
+            f"""SELECT e.* FROM entry_keys k JOIN entries e ON e.id = k.entry_id
+                WHERE k.kind = 'request' AND k.key IN ({",".join("?" * len(keys))})
+                  AND {scope_sql} AND e.user_id != ? AND e.status = 'open'
+                  AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.request_id = e.id
+                                  AND m.status IN ('asked', 'accepted'))
+                ORDER BY k.urgent DESC, e.id LIMIT ?""",
+            (*keys, scope, exclude_user, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    async def entries_to_nudge(self, before: datetime) -> list[Entry]:
+        """Open entries expiring before `before` that were not nudged yet."""
+        rows = await self._all(
+            """SELECT * FROM entries WHERE status IN ('available', 'open')
+               AND nudged_at IS NULL AND expires_at <= ? ORDER BY expires_at""",
+            (_ts(before),),
+        )
+        return [_entry(r) for r in rows]
+
+    async def entries_expired(self, now: datetime) -> list[Entry]:
+        """Open entries past their expiry with no agreed hand-over pending."""
+        rows = await self._all(
+            """SELECT * FROM entries WHERE status IN ('available', 'open')
+               AND expires_at <= ? ORDER BY expires_at""",
+            (_ts(now),),
+        )
+        return [_entry(r) for r in rows]
+
+    # --- matches ------------------------------------------------------------------------
+
+    async def add_match(
+        self, request: Entry, offer: Entry, quantity: float, now: datetime
+    ) -> Match:
+        """Propose a hand-over and hold the quantity on the offer."""
+        cur = await self._db.execute(
+            """INSERT INTO matches (request_id, offer_id, requester_id, giver_id, quantity,
+                   status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'asked', ?, ?)""",
+            (request.id, offer.id, request.user_id, offer.user_id, quantity, _ts(now), _ts(now)),
+        )
+        await self._db.execute(
+            "UPDATE entries SET held = held + ? WHERE id = ?", (quantity, offer.id)
+        )
+        match_id = cur.lastrowid
+        assert match_id is not None
+        match = await self.match(match_id)
+        assert match is not None
+        return match
+
+    async def match(self, match_id: int) -> Match | None:
+        row = await self._one("SELECT * FROM matches WHERE id = ?", (match_id,))
+        return _match(row) if row else None
+
+    async def set_match(
+        self, match_id: int, status: str, now: datetime, *, expect: str | None = None
+    ) -> bool:
+        """Move a match to `status`; with `expect`, only from that status (no replays)."""
+        sql = "UPDATE matches SET status = ?, updated_at = ? WHERE id = ?"
+        params: tuple[Any, ...] = (status, _ts(now), match_id)
+        if expect is not None:
+            sql += " AND status = ?"
+            params += (expect,)
+        cur = await self._db.execute(sql, params)
+        return cur.rowcount == 1
+
+    async def set_pickup_note(self, match_id: int, note: str) -> None:
+        await self._db.execute("UPDATE matches SET pickup_note = ? WHERE id = ?", (note, match_id))
+
+    async def offers_tried_for(self, request_id: int) -> list[int]:
+        rows = await self._all(
+            "SELECT DISTINCT offer_id FROM matches WHERE request_id = ?", (request_id,)
+        )
+        return [r["offer_id"] for r in rows]
+
+    async def active_matches_of_entry(self, entry_id: int) -> list[Match]:
+        rows = await self._all(
+            """SELECT * FROM matches WHERE (request_id = ? OR offer_id = ?)
+               AND status IN ('asked', 'accepted') ORDER BY id""",
+            (entry_id, entry_id),
+        )
+        return [_match(r) for r in rows]
+
+    async def match_awaiting_note(self, giver_id: int) -> Match | None:
+        """The giver's latest agreed hand-over without a pickup note yet."""
+        row = await self._one(
+            """SELECT * FROM matches WHERE giver_id = ? AND status = 'accepted'
+               AND pickup_note IS NULL ORDER BY updated_at DESC, id DESC LIMIT 1""",
+            (giver_id,),
+        )
+        return _match(row) if row else None
+
+    # --- outbox and refused private messages ------------------------------------------
+
+    async def enqueue(self, effects: Iterable[str], now: datetime) -> None:
+        await self._db.executemany(
+            "INSERT INTO outbox (effect, created_at) VALUES (?, ?)",
+            [(e, _ts(now)) for e in effects],
+        )
+
+    async def unsent(self, limit: int = 100) -> list[OutboxRow]:
+        rows = await self._all(
+            "SELECT id, effect FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,)
+        )
+        return [OutboxRow(r["id"], r["effect"]) for r in rows]
+
+    async def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        await self._db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (_ts(now), outbox_id))
+
+    async def add_pending_notice(self, user_id: int, effect: str, now: datetime) -> bool:
+        """Keep a refused private message; True if it is the user's first waiting one."""
+        row = await self._one(
+            "SELECT COUNT(*) AS n FROM pending_notices WHERE user_id = ? AND delivered_at IS NULL",
+            (user_id,),
+        )
+        await self._db.execute(
+            "INSERT INTO pending_notices (user_id, effect, created_at) VALUES (?, ?, ?)",
+            (user_id, effect, _ts(now)),
+        )
+        return row is None or row["n"] == 0
+
+    async def take_pending_notices(self, user_id: int, now: datetime) -> list[PendingNotice]:
+        rows = await self._all(
+            """SELECT id, user_id, effect FROM pending_notices
+               WHERE user_id = ? AND delivered_at IS NULL ORDER BY id""",
+            (user_id,),
+        )
+        await self._db.execute(
+            """UPDATE pending_notices SET delivered_at = ?
+               WHERE user_id = ? AND delivered_at IS NULL""",
+            (_ts(now), user_id),
+        )
+        return [PendingNotice(r["id"], r["user_id"], r["effect"]) for r in rows]
+
+    async def mark_started(self, user_id: int) -> None:
+        await self._db.execute("UPDATE users SET started = 1 WHERE user_id = ?", (user_id,))
+
+    # --- inspection (console, captains, tests) -----------------------------------------
+
+    async def all_entries(self) -> list[Entry]:
+        rows = await self._all("SELECT * FROM entries ORDER BY id")
+        return [_entry(r) for r in rows]
+
+    async def all_matches(self) -> list[Match]:
+        rows = await self._all("SELECT * FROM matches ORDER BY id")
+        return [_match(r) for r in rows]
+
+
+def _scope(building: str | None, community: str | None) -> tuple[str, str | None]:
+    # Building scope when the entry has a building; otherwise the whole community.
+    if building is not None:
+        return "k.building = ?", building
+    return "k.community = ?", community
