@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject, Update
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -21,6 +22,7 @@ from telegram.ext import (
 
 from bot.telegram_sim import (
     InProcessRequest,
+    RateLimits,
     SimChat,
     SimulationError,
     SimUser,
@@ -80,6 +82,18 @@ async def eventually(condition: Callable[[], bool], timeout: float = 3.0) -> Non
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
     await update.effective_message.reply_text(f"echo: {update.effective_message.text}")
+
+
+def unknown_fields(obj: object, path: str = "update") -> list[str]:
+    """Fields PTB did not recognise anywhere in an object tree (a misspelt Bot API field)."""
+    if isinstance(obj, tuple | list):
+        return [f for i, item in enumerate(obj) for f in unknown_fields(item, f"{path}[{i}]")]
+    if not isinstance(obj, TelegramObject):
+        return []
+    found = [f"{path}.{name}" for name in obj.api_kwargs]
+    for name, value in obj._get_attrs(recursive=False).items():
+        found += unknown_fields(value, f"{path}.{name}")
+    return found
 
 
 # ------------------------------------------------------------------ in-process bot
@@ -491,3 +505,117 @@ def test_stand_in_refuses_non_loopback_addresses(building: Building) -> None:
     for host in ("0.0.0.0", "192.168.1.10", "localhost", "::"):
         with pytest.raises(ValueError, match="refusing to bind"):
             BotApiStandIn(building.world, host=host)
+
+
+# ------------------------------------------------------------- shapes and other rules
+
+
+async def test_every_update_kind_is_exact_bot_api(building: Building, bot: Bot) -> None:
+    world = building.world
+    world.handle("getUpdates", {"allowed_updates": list(Update.ALL_TYPES)})
+    forum = world.add_group(
+        -1001000000001, "论坛", members=[building.alice], supergroup=True, forum=True
+    )
+    topic = world.create_topic(forum, "拼车", by=building.alice)
+    world.send(building.alice, forum, "周六去宜家", thread_id=topic)
+    world.start_bot(building.alice, payload="ref_7")
+    first = world.send(building.bob, building.group, "@carol_3f 你要吗 #闲置 https://t.me/x")
+    world.send(building.carol, building.group, "要", reply_to=first)
+    world.send_photo(building.carol, building.group, caption="婴儿车")
+    world.edit(building.bob, first, "改了")
+    world.join(building.group, world.add_user(1004, "Dan"))
+    world.react(building.alice, first, "👍")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("好", callback_data="ok")]])
+    sent = await bot.send_message(building.group.id, "<b>投票</b>", "HTML", reply_markup=keyboard)
+    world.press(building.alice, world.message(building.group, sent.message_id), "ok")
+    world.block_bot(building.bob)
+    world.remove_bot_from_group(forum, by=building.alice)
+    world.migrate_to_supergroup(building.group)
+
+    updates = await bot.get_updates()
+
+    kinds = {next(k for k in u.to_dict() if k != "update_id") for u in updates}
+    assert kinds == {
+        "message",
+        "edited_message",
+        "callback_query",
+        "my_chat_member",
+        "chat_member",
+        "message_reaction",
+    }
+    assert [f for u in updates for f in unknown_fields(u)] == []
+
+
+async def test_method_results_are_exact_bot_api(building: Building, bot: Bot) -> None:
+    world = building.world
+    world.set_status(building.group, building.bob, "administrator")
+    results: list[object] = [
+        await bot.get_me(),
+        await bot.get_chat(building.group.id),
+        await bot.get_chat_member(building.group.id, building.alice.id),
+        await bot.get_chat_administrators(building.group.id),
+        await bot.send_photo(building.group.id, "https://example.org/pram.jpg", caption="x"),
+        await bot.send_document(building.group.id, b"a,b\n1,2\n", filename="ledger.csv"),
+    ]
+
+    assert [f for r in results for f in unknown_fields(r, "result")] == []
+    assert [a.user.first_name for a in results[3]] == ["Alice", "Bob"]  # type: ignore[index]
+
+
+async def test_delete_pin_react_and_commands(building: Building, bot: Bot) -> None:
+    world, group = building.world, building.group
+    sent = await bot.send_message(group.id, "本周值日：3楼")
+    residents_message = world.send(building.alice, group, "收到")
+
+    await bot.pin_chat_message(group.id, sent.message_id)
+    await bot.set_message_reaction(group.id, residents_message.message_id, "👍")
+    with pytest.raises(BadRequest, match=r"(?i)reaction_invalid"):
+        await bot.set_message_reaction(group.id, residents_message.message_id, "🍼")
+    with pytest.raises(BadRequest, match=r"(?i)message can't be deleted"):
+        await bot.delete_message(group.id, residents_message.message_id)
+    await bot.delete_message(group.id, sent.message_id)
+    await bot.set_my_commands([("offer", "送东西"), ("need", "求助")])
+
+    assert [s.kind for s in world.outbox] == ["send", "pin", "reaction", "delete"]
+    assert world.outbox[2].reaction == ("👍",)
+    assert world.bot_messages_in(group)[-1].service.keys() == {"pinned_message"}
+    assert [c.command for c in await bot.get_my_commands()] == ["offer", "need"]
+
+
+async def test_rate_limits_per_chat(building: Building) -> None:
+    clock = FakeClock()
+    world = TelegramWorld(bot_token=TOKEN, clock=clock, rate_limits=RateLimits())
+    alice = world.add_user(1001, "Alice")
+    group = world.add_group(-100200, "3号楼", members=[alice])
+
+    statuses = [world.handle("sendMessage", {"chat_id": group.id, "text": "x"})[0] for _ in "ab"]
+    assert statuses == [200, 429]
+    assert world.failed_calls[-1].description == "Too Many Requests: retry after 1"
+    for _ in range(19):
+        clock.now += 1
+        assert world.handle("sendMessage", {"chat_id": group.id, "text": "x"})[0] == 200
+    clock.now += 1
+    status, body = world.handle("sendMessage", {"chat_id": group.id, "text": "x"})
+    assert status == 429 and body["parameters"]["retry_after"] > 1  # 20 per minute per group
+
+
+async def test_bot_added_to_group_sees_my_chat_member(building: Building) -> None:
+    world = building.world
+    new_group = world.add_group(-100300, "4号楼", members=[building.carol], bot_status="left")
+    joined: list[tuple[str, str]] = []
+
+    async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        assert change is not None
+        joined.append((change.old_chat_member.status, change.new_chat_member.status))
+
+    app = offline_application_builder(world).build()
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    await run_polling(app)
+    try:
+        world.add_bot_to_group(new_group, by=building.carol)
+        await world.wait_until_idle()
+    finally:
+        await stop_polling(app)
+
+    assert joined == [("left", "member")]

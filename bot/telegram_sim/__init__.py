@@ -4,6 +4,7 @@ from bot.telegram_sim.local_request import InProcessRequest, offline_application
 from bot.telegram_sim.world import (
     ApiError,
     FailedCall,
+    RateLimits,
     SentMessage,
     SimChat,
     SimMessage,
@@ -17,6 +18,7 @@ __all__ = [
     "ApiError",
     "FailedCall",
     "InProcessRequest",
+    "RateLimits",
     "SentMessage",
     "SimChat",
     "SimMessage",

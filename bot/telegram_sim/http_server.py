@@ -395,7 +395,12 @@ class BotApiStandIn:
             params.update(parse_body(request.headers.get("content-type", ""), request.body))
         except (ValueError, UnicodeDecodeError) as error:
             return _api_error(400, f"Bad Request: can't parse request body: {error}")
-        status, body = await self.world.handle_async(match["method"], params)
+        try:
+            status, body = await self.world.handle_async(match["method"], params)
+        except Exception:
+            # A simulator bug must reach the client as an error, not as a hung connection.
+            logger.exception("the world failed on %s", match["method"])
+            return _api_error(500, "Internal Server Error")
         return _json_response(status, body)
 
     def _download(self, token: str, file_path: str) -> HttpResponse:

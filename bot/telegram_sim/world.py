@@ -7,8 +7,10 @@ import base64
 import html
 import json
 import logging
+import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -356,6 +358,7 @@ def _close_html_tag(
 
 
 _MARKDOWN_V2_RESERVED = set("_*[]()~`>#+-=|{}.!")
+_LEGACY_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)")
 _MARKDOWN_NAMES = {
     "*": ("bold", "Bold"),
     "_": ("italic", "Italic"),
@@ -404,7 +407,7 @@ def _parse_markdown(raw: str, *, strict: bool) -> tuple[str, list[JSON]]:
             i = close + 3
             continue
         if char == "`":
-            close = _find_code_end(raw, i + 1) if strict else raw.find("`", i + 1)
+            close = _find_unescaped(raw, "`", i + 1) if strict else raw.find("`", i + 1)
             if close < 0:
                 raise _cant_parse(_markdown_unclosed("Code", offset, strict))
             body = raw[i + 1 : close]
@@ -414,17 +417,17 @@ def _parse_markdown(raw: str, *, strict: bool) -> tuple[str, list[JSON]]:
             i = close + 1
             continue
         if char == "[" and link is None:
-            link = (length, offset)
+            # Legacy Markdown keeps a "[" that does not open a complete [text](url) as text.
+            if strict or _LEGACY_LINK.match(raw, i):
+                link = (length, offset)
+            else:
+                emit(char)
             i += 1
             continue
         if char == "]" and link is not None:
-            url_end = raw.find(")", i)
+            url_end = _find_unescaped(raw, ")", i + 2)
             if not raw.startswith("(", i + 1) or url_end < 0:
-                if strict:
-                    raise _cant_parse(_markdown_unclosed("TextUrl", link[1], strict))
-                emit("[")
-                link = None
-                continue
+                raise _cant_parse(_markdown_unclosed("TextUrl", link[1], strict))
             url = raw[i + 2 : url_end].replace("\\)", ")").replace("\\\\", "\\")
             entities.append(
                 {"type": "text_link", "offset": link[0], "length": length - link[0], "url": url}
@@ -477,13 +480,13 @@ def _markdown_unclosed(name: str, offset: int, strict: bool) -> str:
     return f"Can't find end of the entity starting at byte offset {offset}"
 
 
-def _find_code_end(raw: str, start: int) -> int:
+def _find_unescaped(raw: str, wanted: str, start: int) -> int:
     i = start
     while i < len(raw):
         if raw[i] == "\\":
             i += 2
             continue
-        if raw[i] == "`":
+        if raw[i] == wanted:
             return i
         i += 1
     return -1
@@ -581,6 +584,7 @@ class SimMessage:
     caption: str | None = None
     caption_entities: list[JSON] = field(default_factory=list)
     photo: list[JSON] | None = None
+    document: JSON | None = None
     reply_to: SimMessage | None = None
     thread_id: int | None = None
     is_topic_message: bool = False
@@ -588,6 +592,7 @@ class SimMessage:
     edit_date: int | None = None
     service: JSON = field(default_factory=dict)
     reactions: list[JSON] = field(default_factory=list)
+    user_reactions: dict[int, str] = field(default_factory=dict)
     deleted: bool = False
 
     @property
@@ -599,6 +604,10 @@ class SimMessage:
     def content(self) -> str:
         """Text or caption, whichever the message has."""
         return self.text if self.text is not None else (self.caption or "")
+
+    def buttons(self) -> list[list[JSON]]:
+        """The inline keyboard, row by row (empty when there is none)."""
+        return [list(row) for row in (self.reply_markup or {}).get("inline_keyboard", [])]
 
     def button_data(self) -> list[str]:
         """Every callback_data of the inline keyboard, row by row."""
@@ -628,6 +637,8 @@ class SimMessage:
                 data["entities"] = self.entities
         if self.photo is not None:
             data["photo"] = self.photo
+        if self.document is not None:
+            data["document"] = self.document
         if self.caption is not None:
             data["caption"] = self.caption
             if self.caption_entities:
@@ -652,6 +663,7 @@ class SentMessage:
     reply_to_message_id: int | None = None
     message_thread_id: int | None = None
     photo: str | None = None
+    document: str | None = None
     reaction: tuple[str, ...] = ()
     callback_query_id: str | None = None
     show_alert: bool = False
@@ -687,6 +699,7 @@ class _StoredFile:
     content: bytes
     file_path: str
     sizes: list[JSON] | None = None
+    document: JSON | None = None
 
 
 @dataclass
@@ -696,6 +709,17 @@ class _CallbackQuery:
     message: SimMessage
     created_at: float
     answered: bool = False
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Telegram's flood limits for bots; opt in to see 429s the way a busy bot would."""
+
+    # Telegram's bot FAQ: about one message per second per chat, twenty per minute per
+    # group, about thirty per second overall.
+    per_chat_per_second: int = 1
+    per_group_per_minute: int = 20
+    overall_per_second: int = 30
 
 
 @dataclass
@@ -766,7 +790,10 @@ ChatTarget = SimChat | SimUser
 
 
 class TelegramWorld:
-    """The Telegram a bot sees: users, chats, messages, the update queue and the Bot API."""
+    """The Telegram a bot sees: users, chats, messages, the update queue and the Bot API.
+
+    Not thread-safe: call it from the thread that runs the bot's event loop.
+    """
 
     def __init__(
         self,
@@ -779,6 +806,7 @@ class TelegramWorld:
         supports_inline_queries: bool = False,
         clock: Callable[[], float] = time.time,
         first_update_id: int = 1,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         bot_id_text = bot_token.split(":", 1)[0]
         if not bot_id_text.isdigit() or ":" not in bot_token:
@@ -812,6 +840,10 @@ class TelegramWorld:
         self._next_supergroup_suffix = 1_000_000_000
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._flood: _Flood | None = None
+        self.rate_limits = rate_limits
+        self._sent_at: dict[int, deque[float]] = {}
+        self._sent_at_overall: deque[float] = deque()
+        self.calls_handled = 0
 
     # ----------------------------------------------------------------- clock
 
@@ -1064,8 +1096,13 @@ class TelegramWorld:
         return query_id
 
     def react(self, user: SimUser, message: SimMessage, emoji: str | None) -> None:
-        """A resident sets (or clears) a reaction: a message_reaction update (if allowed)."""
-        old = [{"type": "emoji", "emoji": r["emoji"]} for r in message.reactions]
+        """A resident sets (or clears) their reaction: a message_reaction update, if allowed."""
+        if emoji is not None and emoji not in ALLOWED_REACTIONS:
+            raise SimulationError(f"{emoji!r} is not an available reaction")
+        previous = message.user_reactions.pop(user.id, None)
+        if emoji is not None:
+            message.user_reactions[user.id] = emoji
+        old = [{"type": "emoji", "emoji": previous}] if previous else []
         new = [{"type": "emoji", "emoji": emoji}] if emoji else []
         payload = {
             "chat": message.chat.to_api(),
@@ -1125,6 +1162,18 @@ class TelegramWorld:
                 return stored.content
         return None
 
+    async def wait_until_idle(self, *, quiet: float = 0.1, timeout: float = 5.0) -> None:
+        """Wait (real time) until the bot fetched every update and made no call for `quiet` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            before = self.calls_handled
+            await asyncio.sleep(quiet)
+            if not self._updates and self.calls_handled == before:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError("the bot did not go quiet in time")
+
     # ------------------------------------------------------------- Bot API
 
     def check_token(self, token: str) -> bool:
@@ -1133,6 +1182,7 @@ class TelegramWorld:
 
     def handle(self, method: str, params: Mapping[str, Any]) -> tuple[int, JSON]:
         """Run one Bot API method; getUpdates answers at once. Returns (HTTP status, body)."""
+        self.calls_handled += 1
         try:
             result = self._dispatch(method, _Params(params))
         except ApiError as error:
@@ -1143,6 +1193,7 @@ class TelegramWorld:
         """Run one Bot API method; getUpdates long-polls up to its timeout."""
         if method.lower() != "getupdates":
             return self.handle(method, params)
+        self.calls_handled += 1
         try:
             self._check_flood(method)
             result = await self._get_updates(_Params(params))
@@ -1174,6 +1225,29 @@ class TelegramWorld:
             f"Too Many Requests: retry after {flood.retry_after}",
             {"retry_after": flood.retry_after},
         )
+
+    def _throttle(self, chat: SimChat) -> None:
+        limits = self.rate_limits
+        if limits is None:
+            return
+        now = self.now()
+        per_chat = self._sent_at.setdefault(chat.id, deque())
+        for log in (per_chat, self._sent_at_overall):
+            while log and log[0] <= now - 60:
+                log.popleft()
+        waits = [
+            _wait_for_slot(self._sent_at_overall, now, 1, limits.overall_per_second),
+            _wait_for_slot(per_chat, now, 1, limits.per_chat_per_second),
+        ]
+        if chat.is_group:
+            waits.append(_wait_for_slot(per_chat, now, 60, limits.per_group_per_minute))
+        retry_after = max(waits)
+        if retry_after > 0:
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
+        per_chat.append(now)
+        self._sent_at_overall.append(now)
 
     # ---- updates
 
@@ -1334,7 +1408,7 @@ class TelegramWorld:
         if message.service:
             return True
         if message.reply_to is not None and message.reply_to.from_bot:
-            return not message.is_topic_message or not message.reply_to.service
+            return True
         for entity in message.entities:
             if entity["type"] == "bot_command":
                 command = _slice16(message.text or "", entity["offset"], entity["length"])
@@ -1385,6 +1459,22 @@ class TelegramWorld:
             data["until_date"] = 0
         return data
 
+    def _store_document(self, content: bytes, file_name: str, mime_type: str | None) -> JSON:
+        self._file_counter += 1
+        n = self._file_counter
+        meta: JSON = {
+            "file_id": "BQACAgUAAxkBAA" + _b64(f"document:{n}"),
+            "file_unique_id": "AgAD" + _b64(f"u:{n}"),
+            "file_name": file_name,
+            "file_size": len(content),
+        }
+        if mime_type:
+            meta["mime_type"] = mime_type
+        self.files[meta["file_id"]] = _StoredFile(
+            meta["file_id"], meta["file_unique_id"], content, f"documents/file_{n}", document=meta
+        )
+        return meta
+
     def _store_photo(self, content: bytes) -> list[JSON]:
         self._file_counter += 1
         n = self._file_counter
@@ -1421,7 +1511,11 @@ class TelegramWorld:
         if raw.startswith("@"):
             wanted = raw[1:].lower()
             chat = next(
-                (c for c in self.chats.values() if c.is_group and (c.username or "") == wanted),
+                (
+                    c
+                    for c in self.chats.values()
+                    if c.is_group and (c.username or "").lower() == wanted
+                ),
                 None,
             )
         else:
@@ -1537,7 +1631,7 @@ class TelegramWorld:
     ) -> SimMessage:
         if allow_inline and params.has("inline_message_id"):
             raise bad_request("MESSAGE_ID_INVALID")
-        chat = self._resolve_chat(params)
+        chat = self._writable_chat(params)
         message_id = params.integer("message_id", missing)
         if message_id is None:
             raise bad_request("message identifier is not specified")
@@ -1712,6 +1806,7 @@ def _formatted(
 @_method("sendMessage")
 def _send_message(world: TelegramWorld, params: _Params) -> JSON:
     chat = world._writable_chat(params)
+    world._throttle(chat)
     text, entities = _formatted(params, "text", "entities")
     if not text:
         raise bad_request("message text is empty")
@@ -1743,6 +1838,7 @@ def _photo_sizes(world: TelegramWorld, photo: Any) -> list[JSON]:
 @_method("sendPhoto")
 def _send_photo(world: TelegramWorld, params: _Params) -> JSON:
     chat = world._writable_chat(params)
+    world._throttle(chat)
     photo = params.raw.get("photo")
     if photo is None or photo == "":
         raise bad_request("there is no photo in the request")
@@ -1757,6 +1853,42 @@ def _send_photo(world: TelegramWorld, params: _Params) -> JSON:
         message.caption, message.caption_entities = caption, entities
     world._store(message)
     world._record("send", message, params, photo=sizes[-1]["file_id"])
+    return message.to_api()
+
+
+def _document(world: TelegramWorld, document: Any) -> JSON:
+    if isinstance(document, UploadedFile):
+        if not document.content:
+            raise bad_request("file must be non-empty")
+        return world._store_document(document.content, document.filename, document.mime_type)
+    if isinstance(document, str):
+        stored = world.files.get(document)
+        if stored is not None and stored.document is not None:
+            return stored.document
+        if document.startswith(("http://", "https://")):
+            name = document.rsplit("/", 1)[-1] or "file"
+            return world._store_document(f"downloaded from {document}".encode(), name, None)
+    raise bad_request("wrong file identifier/HTTP URL specified")
+
+
+@_method("sendDocument")
+def _send_document(world: TelegramWorld, params: _Params) -> JSON:
+    chat = world._writable_chat(params)
+    world._throttle(chat)
+    document = params.raw.get("document")
+    if document is None or document == "":
+        raise bad_request("there is no document in the request")
+    caption, entities = _formatted(params, "caption", "caption_entities")
+    if caption is not None and utf16_len(caption) > MAX_CAPTION_LENGTH:
+        raise bad_request("message caption is too long")
+    markup = _reply_markup(params)
+    meta = _document(world, document)
+    message = world._bot_message(chat, params)
+    message.document, message.reply_markup = meta, markup
+    if caption:
+        message.caption, message.caption_entities = caption, entities
+    world._store(message)
+    world._record("send", message, params, document=meta["file_id"])
     return message.to_api()
 
 
@@ -1845,6 +1977,32 @@ def _delete_message(world: TelegramWorld, params: _Params) -> bool:
     if message.message_id in chat.pinned:
         chat.pinned.remove(message.message_id)
     world.outbox.append(SentMessage("delete", chat.id, message.message_id))
+    return True
+
+
+@_method("deleteMessages")
+def _delete_messages(world: TelegramWorld, params: _Params) -> bool:
+    ids = params.json("message_ids", "can't parse message identifiers JSON object")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+        raise bad_request("message identifiers are not specified")
+    # Telegram skips messages that are gone or not deletable instead of failing the batch.
+    for message_id in ids:
+        single = _Params({"chat_id": params.raw.get("chat_id"), "message_id": message_id})
+        try:
+            _delete_message(world, single)
+        except ApiError as error:
+            if error.code != 400:
+                raise
+    return True
+
+
+@_method("setMyDescription")
+@_method("setMyShortDescription")
+@_method("setMyName")
+@_method("setChatMenuButton")
+@_method("setMyDefaultAdministratorRights")
+def _accept_bot_profile_change(world: TelegramWorld, params: _Params) -> bool:
+    # Profile settings change nothing residents see in chats; accepting them is enough.
     return True
 
 
@@ -2059,6 +2217,13 @@ _RESTRICTED_RIGHTS: JSON = {
     "can_pin_messages": False,
     "can_manage_topics": False,
 }
+
+
+def _wait_for_slot(log: deque[float], now: float, window: float, limit: int) -> int:
+    recent = [t for t in log if t > now - window]
+    if len(recent) < limit:
+        return 0
+    return max(1, math.ceil(recent[-limit] + window - now))
 
 
 def _b64(text: str) -> str:
