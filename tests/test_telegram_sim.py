@@ -513,6 +513,7 @@ def test_stand_in_refuses_non_loopback_addresses(building: Building) -> None:
 async def test_every_update_kind_is_exact_bot_api(building: Building, bot: Bot) -> None:
     world = building.world
     world.handle("getUpdates", {"allowed_updates": list(Update.ALL_TYPES)})
+    world.set_status(building.group, world.bot, "administrator")  # for chat_member, reactions
     forum = world.add_group(
         -1001000000001, "论坛", members=[building.alice], supergroup=True, forum=True
     )

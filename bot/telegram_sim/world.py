@@ -929,9 +929,14 @@ class TelegramWorld:
         return self._post_service(group, user, {"new_chat_members": [user.to_api()]})
 
     def set_status(self, group: SimChat, user: SimUser, status: str) -> None:
-        """Change a member's status (e.g. promote a captain to 'administrator') silently."""
+        """Change a member's (or the bot's) status silently, e.g. promote a captain to admin."""
         if status not in ACTIVE_STATUSES | {"left", "kicked"}:
             raise SimulationError(f"unknown status {status!r}")
+        if user is self.bot:
+            if status in ("creator", "restricted"):
+                raise SimulationError("a bot is a member, an administrator, left or kicked")
+            group.bot_status = status
+            return
         group.statuses[user.id] = status
 
     def create_topic(self, group: SimChat, name: str, *, by: SimUser) -> int:
@@ -1029,6 +1034,8 @@ class TelegramWorld:
         """A resident sends a text message; the bot gets an update if Telegram would send one."""
         if not text.strip():
             raise SimulationError("Telegram clients do not send empty messages")
+        if utf16_len(text) > MAX_MESSAGE_LENGTH:
+            raise SimulationError("Telegram clients split texts longer than 4096 characters")
         target = self._chat_for(user, chat)
         message = self._user_message(user, target, reply_to, thread_id)
         message.text = text
@@ -1050,6 +1057,8 @@ class TelegramWorld:
         """A resident sends a photo (with a fake but downloadable file_id)."""
         target = self._chat_for(user, chat)
         message = self._user_message(user, target, reply_to, thread_id)
+        if caption and utf16_len(caption) > MAX_CAPTION_LENGTH:
+            raise SimulationError("captions are limited to 1024 characters")
         message.photo = self._store_photo(content)
         if caption:
             message.caption = caption
@@ -1112,7 +1121,10 @@ class TelegramWorld:
             "old_reaction": old,
             "new_reaction": new,
         }
-        self._enqueue("message_reaction", payload)
+        # Reactions in groups reach only bots that administer the chat.
+        chat = message.chat
+        if not chat.is_group or chat.bot_status == "administrator":
+            self._enqueue("message_reaction", payload)
 
     # ----------------------------------------------------- what the bot did
 
@@ -1443,6 +1455,9 @@ class TelegramWorld:
             "old_chat_member": self._chat_member(chat, member, old),
             "new_chat_member": self._chat_member(chat, member, new),
         }
+        # Other members' status changes reach only bots that administer the chat.
+        if kind == "chat_member" and chat.bot_status != "administrator":
+            return
         self._enqueue(kind, payload)
 
     def _chat_member(self, chat: SimChat, user: SimUser, status: str) -> JSON:
