@@ -427,6 +427,7 @@ async def test_http_application_echoes_and_restart_skips_confirmed_updates(
         finally:
             await stop_polling(app)
 
+    await eventually(lambda: not world.long_poll_waiting)  # the hung-up poll was dropped
     assert seen == ["第一条", "第二条"]
     assert [s.text for s in world.outbox] == ["echo: 第一条", "echo: 第二条"]
     assert not world.pending_updates()
@@ -480,7 +481,7 @@ async def test_second_long_poll_terminates_the_first(
     request = {"timeout": 5}
     async with httpx.AsyncClient(base_url=server.base_url + TOKEN) as first:
         waiting = asyncio.create_task(first.post("/getUpdates", data=request))
-        await eventually(lambda: building.world._active_poll is not None)
+        await eventually(lambda: building.world.long_poll_waiting)
         async with httpx.AsyncClient(base_url=server.base_url + TOKEN) as second:
             taking_over = asyncio.create_task(second.post("/getUpdates", data=request))
             terminated = await waiting
@@ -620,3 +621,16 @@ async def test_bot_added_to_group_sees_my_chat_member(building: Building) -> Non
         await stop_polling(app)
 
     assert joined == [("left", "member")]
+
+
+async def test_client_hanging_up_ends_its_long_poll(
+    building: Building, server: BotApiStandIn
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url + TOKEN) as client:
+        polling = asyncio.create_task(client.post("/getUpdates", data={"timeout": 30}))
+        await eventually(lambda: building.world.long_poll_waiting)
+        polling.cancel()  # httpx closes the connection, as PTB does on Updater.stop()
+        with pytest.raises(asyncio.CancelledError):
+            await polling
+
+    await eventually(lambda: not building.world.long_poll_waiting, timeout=1.0)

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram.constants import ReactionEmoji
 
@@ -27,7 +27,8 @@ MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_GET_UPDATES_LIMIT = 100
 MAX_START_PAYLOAD = 64
-# Clients stop waiting for an answer after a few seconds; later answers are refused.
+# Telegram does not document it, but answers more than roughly 10-15 s after the press are
+# refused ("query is too old"); clients stop showing the spinner by then.
 CALLBACK_ANSWER_WINDOW = 15.0
 # Bots may delete and (for incoming private messages) manage messages only for 48 hours.
 DELETE_WINDOW = 48 * 3600
@@ -669,18 +670,13 @@ class SentMessage:
     show_alert: bool = False
 
 
-@dataclass(frozen=True)
-class FailedCall:
-    """A Bot API call Telegram refused."""
+class FailedCall(NamedTuple):
+    """A Bot API call Telegram refused: (method, params, error_code, description)."""
 
     method: str
     params: JSON
     error_code: int
     description: str
-
-    def __iter__(self) -> Any:
-        """Unpack as (method, params, error_code, description)."""
-        return iter((self.method, self.params, self.error_code, self.description))
 
 
 @dataclass(frozen=True)
@@ -1147,6 +1143,11 @@ class TelegramWorld:
         new = self.outbox[self._drained :]
         self._drained = len(self.outbox)
         return new
+
+    @property
+    def long_poll_waiting(self) -> bool:
+        """Whether a getUpdates call is waiting for updates right now."""
+        return self._active_poll is not None and not self._active_poll.done()
 
     def pending_updates(self) -> list[JSON]:
         """Updates the bot has not confirmed yet."""
