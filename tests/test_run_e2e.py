@@ -1,0 +1,161 @@
+"""`jinlin run` as an admin starts it, against a Bot API stand-in on 127.0.0.1.
+
+The bot runs as a real subprocess (CLI -> config -> long polling over HTTP); the test plays
+the residents through the stand-in and reads what they see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.telegram_sim.http_server import BotApiStandIn
+from bot.telegram_sim.world import TelegramWorld
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _config(base_url: str, database: Path) -> str:
+    return f"""
+[bot]
+language = "en"
+database = "{database}"
+
+[telegram]
+base_url = "{base_url}"
+poll_timeout = 1
+
+[[communities]]
+key = "sunny"
+name = "Sunny Garden"
+
+[[buildings]]
+key = "b3"
+name = "Building 3"
+community = "sunny"
+captains = [9001]
+
+[[groups]]
+chat_id = -1003
+title = "Building 3"
+building = "b3"
+"""
+
+
+async def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the bot")
+        await asyncio.sleep(0.02)
+
+
+class Running:
+    def __init__(self, world: TelegramWorld, proc: asyncio.subprocess.Process, db: Path) -> None:
+        self.world = world
+        self.proc = proc
+        self.db = db
+
+    def ledger(self) -> list[tuple[str, str, float]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute("SELECT kind, status, remaining FROM entries ORDER BY id").fetchall()
+
+
+@asynccontextmanager
+async def jinlin_run(tmp_path: Path, world: TelegramWorld) -> AsyncIterator[Running]:
+    async with BotApiStandIn(world) as server:
+        db = tmp_path / "jinlin.sqlite3"
+        config = tmp_path / "config.toml"
+        config.write_text(_config(server.base_url, db), encoding="utf-8")
+        env = {**os.environ, "JINLIN_TOKEN": world.bot_token, "PYTHONPATH": str(ROOT)}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--log-level", "INFO", "run", "--config", str(config),
+            env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            # post_init finished once the commands are registered; fail fast if it died.
+            await wait_for(lambda: world.commands() or proc.returncode is not None)
+            if proc.returncode is not None:
+                assert proc.stderr is not None
+                raise AssertionError((await proc.stderr.read()).decode())
+            yield Running(world, proc, db)
+        finally:
+            if proc.returncode is None:
+                proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+def _residents(world: TelegramWorld):
+    alice = world.add_user(1001, "Alice", language_code="en")
+    bob = world.add_user(1002, "Bob", language_code="en")
+    carol = world.add_user(1003, "Carol", language_code="en")
+    group = world.add_group(-1003, "Building 3", members=[alice, bob, carol])
+    return alice, bob, carol, group
+
+
+def _asks(world: TelegramWorld, user) -> list:
+    return [m for m in world.bot_messages_in(user) if any(d.startswith("y:") for d in m.button_data())]
+
+
+async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
+    world = TelegramWorld()
+    alice, bob, carol, group = _residents(world)
+    alice.started_bot = bob.started_bot = True
+    async with jinlin_run(tmp_path, world) as bot:
+        # Medicine, offer first.
+        world.send(alice, group, "I have 2 spare boxes of ibuprofen, anyone who needs one?")
+        await wait_for(lambda: world.bot_messages_in(group))
+        world.send(bob, group, "Does anyone have ibuprofen? my son has a fever")
+        await wait_for(lambda: _asks(world, alice))
+        world.press(alice, _asks(world, alice)[-1], _asks(world, alice)[-1].button_data()[0])
+        await wait_for(lambda: any("Alice" in m.content for m in world.bot_messages_in(bob)))
+        intro = next(m for m in world.bot_messages_in(bob) if "Alice" in m.content)
+        world.press(bob, intro, next(d for d in intro.button_data() if d.startswith("h:")))
+        await wait_for(lambda: ("request", "fulfilled", 0.0) in bot.ledger())
+        assert ("offer", "available", 1.0) in bot.ledger()
+
+        # Carol never opened the bot: the group gets one deep-link line instead.
+        world.send(carol, group, "I have a spare ladder to lend")
+        world.send(bob, group, "anyone have a ladder I can borrow?")
+        await wait_for(lambda: any(c.error_code == 403 for c in world.failed_calls))
+        await wait_for(lambda: "start=" in str(world.bot_messages_in(group)[-1].reply_markup))
+        world.start_bot(carol, "go")
+        await wait_for(lambda: _asks(world, carol))
+        assert "Bob" in _asks(world, carol)[-1].content
+        assert all(world.bot_token not in m.content for m in world.messages_in(group))
+    _, stderr = await bot.proc.communicate()
+    log = stderr.decode()
+    assert world.bot_token.split(":")[1] not in log  # the token is never logged
+
+
+async def test_run_warns_about_privacy_mode_with_the_fix(tmp_path):
+    world = TelegramWorld(can_read_all_group_messages=False)
+    _residents(world)
+    async with jinlin_run(tmp_path, world) as bot:
+        pass
+    _, stderr = await bot.proc.communicate()
+    assert "Privacy mode is ON" in stderr.decode() and "/setprivacy" in stderr.decode()
+
+
+async def test_run_without_a_token_explains_the_console(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(_config("http://127.0.0.1:9/bot", tmp_path / "x.sqlite3"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "JINLIN_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        env=env, stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await proc.communicate()
+    assert proc.returncode == 2
+    assert "JINLIN_TOKEN" in stderr.decode() and "jinlin console" in stderr.decode()
