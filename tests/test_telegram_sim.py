@@ -315,6 +315,13 @@ def test_get_updates_offset_limit_and_negative_offset(building: Building) -> Non
     assert len(world.pending_updates()) == 1  # -1 forgot everything before the last
 
 
+def test_unfetched_updates_expire_after_a_day(building: Building) -> None:
+    building.world.send(building.alice, building.group, "昨天的消息")
+    building.world.tick(24 * 3600 + 1)
+
+    assert building.world.handle("getUpdates", {})[1]["result"] == []
+
+
 def test_allowed_updates_governs_what_is_stored(building: Building) -> None:
     world = building.world
     world.handle("getUpdates", {"allowed_updates": '["message"]'})

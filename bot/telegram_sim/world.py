@@ -32,6 +32,8 @@ MAX_START_PAYLOAD = 64
 CALLBACK_ANSWER_WINDOW = 15.0
 # Bots may delete and (for incoming private messages) manage messages only for 48 hours.
 DELETE_WINDOW = 48 * 3600
+# Telegram keeps unfetched updates for no longer than 24 hours.
+UPDATE_RETENTION = 24 * 3600
 # Without allowed_updates Telegram sends everything except these.
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 ALL_UPDATE_TYPES = frozenset(
@@ -824,6 +826,7 @@ class TelegramWorld:
         self.files: dict[str, _StoredFile] = {}
         self._file_counter = 0
         self._updates: list[JSON] = []
+        self._update_born: dict[int, float] = {}
         self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] | None = None
         self._webhook_url = ""
@@ -1280,10 +1283,15 @@ class TelegramWorld:
             # governs which updates are stored from now on.
             chosen = frozenset(str(a) for a in allowed) & ALL_UPDATE_TYPES
             self._allowed_updates = chosen or None
+        horizon = self.now() - UPDATE_RETENTION
+        self._updates = [u for u in self._updates if self._update_born[u["update_id"]] > horizon]
         if offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         elif offset < 0:
             self._updates = self._updates[offset:]
+        self._update_born = {
+            u["update_id"]: self._update_born[u["update_id"]] for u in self._updates
+        }
         timeout = max(0.0, params.number("timeout", 0.0))
         return self._updates[:limit], timeout
 
@@ -1326,6 +1334,7 @@ class TelegramWorld:
         if allowed is not None and kind not in allowed:
             return
         self._updates.append({"update_id": self._next_update_id, kind: payload})
+        self._update_born[self._next_update_id] = self.now()
         self._next_update_id += 1
         poll = self._active_poll
         if poll is not None and not poll.done():
