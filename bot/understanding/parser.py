@@ -1,0 +1,106 @@
+"""`understand`: one message in, one Parsed out. Deterministic steps, each in its own module."""
+
+from __future__ import annotations
+
+import re
+
+from bot.understanding.alias_index import NOT_AN_ITEM, AliasHit
+from bot.understanding.catalogue import Catalogue, unknown_item
+from bot.understanding.intent import classify
+from bot.understanding.model import Parsed, ParsedItem
+from bot.understanding.normalise import fold
+from bot.understanding.quantity import choose_quantity, find_quantities
+from bot.understanding.repair import is_repair_complaint
+from bot.understanding.unknown_items import unknown_item_name
+from bot.understanding.urgency import is_urgent
+
+# In a swap the author's own goods are the payment, not the thing asked for.
+_SWAP = re.compile(r"换|(?<![a-z])(?:swap|trade|exchange)(?![a-z])")
+_PAYMENT_CLAUSE = re.compile(
+    r"我拿|我用|我出|跟你换|和你换"
+    r"|(?<![a-z])(?:i've got|i have|i got|i'll give|in exchange)(?![a-z])"
+)
+_CLAUSE_END = re.compile(r"[,，。.!！?？;；\n]|(?<![a-z])and(?![a-z])")
+_LEND = re.compile(r"借|(?<![a-z])(?:lend|lending|borrow|loan)")
+
+
+def _payment_spans(text: str) -> list[tuple[int, int]]:
+    if not _SWAP.search(text):
+        return []
+    spans = []
+    start = 0
+    for m in [*_CLAUSE_END.finditer(text), None]:
+        end = m.start() if m else len(text)
+        if _PAYMENT_CLAUSE.search(text, start, end):
+            spans.append((start, end))
+        start = m.end() if m else end
+    return spans
+
+
+def _outside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return not any(s <= pos < e for s, e in spans)
+
+
+def _items(catalogue: Catalogue, hits: list[AliasHit], source: list[str]) -> list[ParsedItem]:
+    items: list[ParsedItem] = []
+    seen: set[str] = set()
+    for hit, name in zip(hits, source, strict=True):
+        if hit.key in seen:
+            continue
+        seen.add(hit.key)
+        items.append(catalogue.item(hit.key, name))
+    # "退烧药…对乙酰氨基酚": the member says more than its category.
+    named = {i.canonical for i in items}
+    return [
+        i
+        for i in items
+        if not any(i.canonical in catalogue.categories_of(other) for other in named)
+    ]
+
+
+def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = None) -> Parsed:
+    """Parse one chat message; `reply_to` is the parsed message it replies to, if any."""
+    folded = fold(text)
+    hits = [h for h in catalogue.scan(folded.text) if h.key != NOT_AN_ITEM]
+    payment = _payment_spans(folded.text)
+    if payment:
+        kept = [h for h in hits if _outside(payment, h.start)]
+        hits = kept or hits
+    items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
+
+    verdict = classify(folded.text, has_items=bool(items))
+    intent = verdict.intent
+    tags = set(verdict.tags)
+
+    # "我有" under a request offers what was asked; "me please" under an offer asks for it.
+    if (
+        reply_to is not None
+        and not items
+        and "reply" in tags
+        and (intent, reply_to.intent) in (("offer", "request"), ("request", "offer"))
+    ):
+        items = list(reply_to.items)
+
+    if not items and intent != "none":
+        name = unknown_item_name(folded)
+        if name:
+            key = catalogue.fuzzy_key(name)
+            items = [catalogue.item(key, name) if key else unknown_item(name)]
+
+    quantity = None
+    if intent != "none":
+        mentions = [q for q in find_quantities(folded) if _outside(payment, q.start)]
+        quantity = choose_quantity(mentions, len(items))
+
+    if intent == "offer" and _LEND.search(folded.text):
+        tags.add("lend")
+    repair = intent == "none" and is_repair_complaint(folded.text)
+    return Parsed(
+        text=text,
+        intent=intent,
+        items=tuple(items),
+        quantity=quantity,
+        urgent=is_urgent(folded.text),
+        repair=repair,
+        tags=frozenset(tags),
+    )

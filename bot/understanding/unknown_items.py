@@ -1,0 +1,60 @@
+"""Names for things the catalogue does not know, cut from the words around a cue."""
+
+from __future__ import annotations
+
+import re
+
+from bot.understanding.normalise import Folded
+
+_CN_NUM = "零一二两三四五六七八九十百几半俩仨"
+_CN_UNITS = "个把台张件条本双套箱桶斤碗杯块份只盒瓶包片粒颗袋支根板罐卷管贴剂"
+# Words that end a Chinese item name: particles, pronouns, verbs of using/returning.
+_ZH_STOP = "吗嘛呢吧啊呀哈么的了，。！？、；：,.!?;: \n给我你他她用来借去还拿和跟或要能可想就在都也"
+_ZH_CUE = re.compile(
+    r"(?:谁家有|谁有|有没有人?(?:家里)?有?|有没有|求|借(?:我|俺)?|想要|需要|送|急需|邻居有)"
+    rf"(?:一下|一点|点|些|[{_CN_NUM}]*[{_CN_UNITS}])?"
+    rf"([^{re.escape(_ZH_STOP)}\d]{{2,8}})"
+)
+_EN_STOP = {
+    "to", "for", "i", "that", "which", "from", "with", "if", "and", "or", "please", "me",
+    "my", "so", "but", "we", "you", "it", "on", "in", "at", "asap", "anyone", "today",
+    "tonight", "tomorrow", "now", "urgently", "thanks", "pls", "plz", "is", "are", "this",
+}  # fmt: skip
+_EN_CUE = re.compile(
+    r"\b(?:borrow|need|needs|have|has|got|spare|looking for|iso|lend me|lending|giving away"
+    r"|free|offering|share)\s+(?:me\s+)?(?:(?:a|an|some|the|any|your|a few|a couple of|spare"
+    r"|extra|old|used|new|small|big)\s+)*([a-z][a-z0-9'-]*(?:\s+[a-z][a-z0-9'-]*){0,2})"
+)
+_JUNK = re.compile(
+    rf"^[\s{_CN_NUM}\d]*[{_CN_UNITS}]?|[\s\d{_CN_NUM}]+[{_CN_UNITS}]?$|[^\w\s'-]+",
+)
+_EN_ARTICLES = re.compile(r"^(?:a|an|some|the|any|my|spare|extra)\s+", re.IGNORECASE)
+
+
+def clean_item_name(text: str) -> str:
+    """A bare typed name without amounts, articles or punctuation ("布洛芬 2盒" -> "布洛芬")."""
+    name = _JUNK.sub(" ", text).strip()
+    name = _EN_ARTICLES.sub("", name).strip()
+    return " ".join(name.split())
+
+
+def _trim_english(words: str) -> str:
+    kept: list[str] = []
+    for word in words.split():
+        if word in _EN_STOP:
+            break
+        kept.append(word)
+    return " ".join(kept)
+
+
+def unknown_item_name(folded: Folded) -> str | None:
+    """The likely item name after a sharing cue (借/求/need/borrow…), if there is one."""
+    m = _ZH_CUE.search(folded.text)
+    if m:
+        return folded.source(m.start(1), m.end(1))
+    for m in _EN_CUE.finditer(folded.text):
+        words = _trim_english(m.group(1))
+        if len(words) >= 3:
+            start = m.start(1)
+            return folded.source(start, start + len(words))
+    return None

@@ -1,0 +1,37 @@
+"""Urgency: explicit (急需, asap, STAT) or an emergency described (心口疼, can't breathe)."""
+
+from __future__ import annotations
+
+import re
+
+_ZH_WORDS = (
+    "急需", "急用", "急求", "急急", "紧急", "救命", "快救", "马上要", "马上需要", "立刻", "立即",
+    "赶紧", "赶快", "尽快", "十万火急", "求救", "快来人", "火急",
+    # emergencies described rather than declared
+    "心脏病", "心梗", "心口疼", "心口痛", "胸口疼", "胸口痛", "胸痛", "胸闷", "喘不上气",
+    "喘不过气", "喘唔到气", "喘唔过气", "透不过气", "呼吸困难", "上不来气", "嘴唇发紫",
+    "嘴唇有点发紫", "发紫", "昏迷", "晕倒", "晕过去", "不省人事", "休克", "抽搐", "抽筋了",
+    "过敏反应", "过敏性休克", "大出血", "血止不住", "着火", "失火", "起火", "烟好大",
+    "冒烟", "煤气泄漏", "中风", "低血糖", "哮喘发作", "犯病了", "打120", "叫120", "打119",
+)  # fmt: skip
+# A lone 急 counts ("急！", "在线等，急"), but not 不急 / 着急 / 急性 / 急诊室 chatter.
+_ZH_JI = re.compile(r"(?<![不别着])急(?![性诊])")
+_EN_WORDS = (
+    "urgent", "urgently", "asap", "a.s.a.p", "emergency", "stat", "right now", "right away",
+    "immediately", "911", "999", "help!", "sos", "life or death", "chest pain", "heart attack",
+    "can't breathe", "cant breathe", "cannot breathe", "trouble breathing", "breathing is labored",
+    "labored breathing", "not breathing", "allergic reaction", "anaphylaxis", "anaphylactic",
+    "seizure", "unconscious", "passed out", "collapsed", "overdose", "stroke", "bleeding badly",
+    "on fire", "smoke", "gas leak", "choking", "hypoglycemic", "going into shock",
+)  # fmt: skip
+_ZH = re.compile("|".join(re.escape(w) for w in _ZH_WORDS))
+_EN = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS) + r")(?![a-z0-9])")
+# "马上还" promises to return quickly; that is not urgency.
+_NOT_URGENT = re.compile(r"不急|不着急|不用急|no rush|not urgent|no hurry|whenever")
+
+
+def is_urgent(folded_text: str) -> bool:
+    """Whether a folded message is urgent or describes an emergency."""
+    if _NOT_URGENT.search(folded_text):
+        return False
+    return bool(_ZH.search(folded_text) or _ZH_JI.search(folded_text) or _EN.search(folded_text))
