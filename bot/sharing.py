@@ -280,7 +280,7 @@ class SharingService:
             want=format_amount(request.quantity, request.unit),
             offer_item=offer.item_name,
             offer_qty=format_amount(offer.quantity, offer.unit),
-            share=format_amount(amount, offer.unit).strip() if offer.quantity else "",
+            share=format_amount(amount, offer.unit).strip(" ×") if offer.quantity else "",
         )
         if request.medical or offer.medical:
             text += "\n" + say(setting, "medicine_note")
