@@ -160,7 +160,7 @@ class SharingService:
             if kind == "request":
                 effects.extend(await self._match_request(tx, entry))
             else:
-                effects.extend(await self._match_offer(tx, entry))
+                effects.extend(await self._match_offer(tx, entry, replying_to=msg))
         return effects
 
     def _acknowledge(self, entry: Entry, msg: GroupMessage, lang: str) -> Effects:
@@ -184,6 +184,7 @@ class SharingService:
                 ),
                 reply_to=msg.message_id,
                 thread_id=msg.thread_id,
+                optional=not entry.urgent,
             )
         )
         return effects
@@ -224,16 +225,35 @@ class SharingService:
                 return await self._ask_giver(tx, request, offers[0])
         return Effects()
 
-    async def _match_offer(self, tx: Tx, offer: Entry) -> Effects:
-        """Ask the giver of a new offer about the requests already waiting for it."""
+    async def _match_offer(
+        self, tx: Tx, offer: Entry, replying_to: GroupMessage | None = None
+    ) -> Effects:
+        """Ask the giver of a new offer about the requests already waiting for it.
+
+        An offer written as a reply ("我有", "+1") serves the request it replies to first.
+        """
         effects = Effects()
+        keys = await self._offer_keys(offer)
         requests = await tx.candidate_requests(
-            await self._offer_keys(offer),
+            keys,
             building=self._scope_building(offer),
             community=offer.community,
             exclude_user=offer.user_id,
             limit=MAX_ASKS_PER_OFFER,
         )
+        if replying_to is not None and replying_to.reply_to_message_id is not None:
+            replied = [
+                e
+                for e in await tx.entries_for_message(
+                    replying_to.chat_id, replying_to.reply_to_message_id
+                )
+                if e.kind == "request"
+                and e.status == "open"
+                and e.user_id != offer.user_id
+                and self.catalogue.request_key(self._item_of(e)) in keys
+                and not await tx.active_matches_of_entry(e.id)
+            ]
+            requests = replied + [r for r in requests if r.id not in {e.id for e in replied}]
         for request in requests:
             fresh = await tx.entry(offer.id)
             if fresh is None or fresh.available <= 0:

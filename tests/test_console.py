@@ -52,15 +52,27 @@ async def test_request_first_then_offer():
     assert "[private: Alice" in transcript and "Bob" in transcript
     yes = button(transcript, "愿意分享")
     transcript = await console(
-        "/as bob", "anyone have a drill I can borrow?", "/as alice", "我家有电钻，可以借",
-        "/private", f"/press {yes}", "/dump",
+        "/as bob",
+        "anyone have a drill I can borrow?",
+        "/as alice",
+        "我家有电钻，可以借",
+        "/private",
+        f"/press {yes}",
+        "/dump",
     )
     assert "Contact them privately: Alice" in transcript
-    assert re.search(r"offer\s+reserved", transcript) and re.search(r"request\s+matched", transcript)
+    assert re.search(r"offer\s+reserved", transcript) and re.search(
+        r"request\s+matched", transcript
+    )
 
 
 async def test_a_resident_who_never_opened_the_bot_is_reached_through_the_group():
-    lines = ["/as carol", "I have a spare ladder to lend", "/as bob", "who has a ladder I can borrow?"]
+    lines = [
+        "/as carol",
+        "I have a spare ladder to lend",
+        "/as bob",
+        "who has a ladder I can borrow?",
+    ]
     transcript = await console(*lines)
     assert "Carol，关于「ladder」有一条私信在等您" in transcript
     link = button(transcript, "打开私聊")
@@ -80,6 +92,10 @@ def test_console_runs_from_the_command_line_with_piped_input():
     result = subprocess.run(
         [sys.executable, "-m", "bot", "console"],
         input="I have a spare ladder to lend\n/dump\n",
-        capture_output=True, text=True, timeout=60, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=True,
     )
     assert "ladder" in result.stdout and "(ledger) #1 offer" in result.stdout

@@ -228,3 +228,13 @@ async def test_urgent_medical_request_reaches_captains_and_mentions_the_emergenc
         ack = b.group_posts()[-1].content
         assert "120" in ack
         assert "Bob" in b.last_private(b.captain).content
+
+
+async def test_a_short_reply_offers_the_item_of_the_request_it_answers():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.bob, b.carol)
+        await b.say(b.carol, "anyone have a ladder I can borrow?")
+        request = await b.say(b.bob, "Could someone lend me a ladder this weekend?")
+        await b.say(b.alice, "I do!", reply_to=request)
+        ask = b.last_private(b.alice)
+        assert "Bob" in ask.content and "ladder" in ask.content.lower()
