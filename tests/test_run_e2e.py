@@ -64,7 +64,9 @@ class Running:
 
     def ledger(self) -> list[tuple[str, str, float]]:
         with sqlite3.connect(self.db) as conn:
-            return conn.execute("SELECT kind, status, remaining FROM entries ORDER BY id").fetchall()
+            return conn.execute(
+                "SELECT kind, status, remaining FROM entries ORDER BY id"
+            ).fetchall()
 
 
 @asynccontextmanager
@@ -75,8 +77,17 @@ async def jinlin_run(tmp_path: Path, world: TelegramWorld) -> AsyncIterator[Runn
         config.write_text(_config(server.base_url, db), encoding="utf-8")
         env = {**os.environ, "JINLIN_TOKEN": world.bot_token, "PYTHONPATH": str(ROOT)}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--log-level", "INFO", "run", "--config", str(config),
-            env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot",
+            "--log-level",
+            "INFO",
+            "run",
+            "--config",
+            str(config),
+            env=env,
+            cwd=tmp_path,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             # post_init finished once the commands are registered; fail fast if it died.
@@ -104,7 +115,9 @@ def _residents(world: TelegramWorld):
 
 
 def _asks(world: TelegramWorld, user) -> list:
-    return [m for m in world.bot_messages_in(user) if any(d.startswith("y:") for d in m.button_data())]
+    return [
+        m for m in world.bot_messages_in(user) if any(d.startswith("y:") for d in m.button_data())
+    ]
 
 
 async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
@@ -153,8 +166,14 @@ async def test_run_without_a_token_explains_the_console(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "JINLIN_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        env=env, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await proc.communicate()
     assert proc.returncode == 2
