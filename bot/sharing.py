@@ -59,6 +59,11 @@ class UserError(Exception):
         self.key = key
 
 
+def _button(setting: str, key: str, data: str, **params: object) -> Button:
+    """A callback button labelled in every language of the reader, on one line."""
+    return Button(say(setting, key, **params).replace("\n", " / "), data=data)
+
+
 class SharingService:
     """Offers, requests and private matches."""
 
@@ -306,8 +311,8 @@ class SharingService:
             text += "\n" + say(setting, "medicine_note")
         buttons = (
             (
-                Button(say(setting, "btn_yes").replace("\n", " / "), data=f"y:{match.id}"),
-                Button(say(setting, "btn_no").replace("\n", " / "), data=f"n:{match.id}"),
+                _button(setting, "btn_yes", f"y:{match.id}"),
+                _button(setting, "btn_no", f"n:{match.id}"),
             ),
         )
         logger.info("match #%s: request #%s -> offer #%s", match.id, request.id, offer.id)
@@ -355,14 +360,7 @@ class SharingService:
             SendMessage(
                 chat_id=match.giver_id,
                 text=text,
-                buttons=(
-                    (
-                        Button(
-                            say(giver_setting, "btn_handed").replace("\n", " / "),
-                            data=f"h:{match.id}",
-                        ),
-                    ),
-                ),
+                buttons=((_button(giver_setting, "btn_handed", f"h:{match.id}"),),),
             )
         )
         req_setting = self._reader_language(requester, request.chat_id)
@@ -385,14 +383,7 @@ class SharingService:
             SendMessage(
                 chat_id=match.requester_id,
                 text=text,
-                buttons=(
-                    (
-                        Button(
-                            say(req_setting, "btn_handed").replace("\n", " / "),
-                            data=f"h:{match.id}",
-                        ),
-                    ),
-                ),
+                buttons=((_button(req_setting, "btn_handed", f"h:{match.id}"),),),
                 fallback=self._fallback(
                     requester, match.requester_id, request.chat_id, offer.item_name
                 ),
@@ -518,19 +509,9 @@ class SharingService:
                     status=lambda lang, e=entry: say(lang, f"status_{e.status}"),
                 ).replace("\n", " / ")
             )
-            row = [
-                Button(
-                    say(setting, "btn_withdraw", id=entry.id).replace("\n", " / "),
-                    data=f"w:{entry.id}",
-                )
-            ]
+            row = [_button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id)]
             if entry.kind == "offer":
-                row.append(
-                    Button(
-                        say(setting, "btn_given", id=entry.id).replace("\n", " / "),
-                        data=f"g:{entry.id}",
-                    )
-                )
+                row.append(_button(setting, "btn_given", f"g:{entry.id}", id=entry.id))
             rows.append(tuple(row))
         effects.add(SendMessage(chat_id=who.user_id, text="\n".join(lines), buttons=tuple(rows)))
         return effects
@@ -559,25 +540,37 @@ class SharingService:
         if how == "g" and entry.kind != "offer":
             raise UserError("match_gone")
         status = "given" if how == "g" else ("withdrawn" if entry.kind == "offer" else "cancelled")
-        await tx.update_entry(entry.id, status=status, closed_at=now)
-        for match in await tx.active_matches_of_entry(entry.id):
-            await tx.set_match(match.id, "cancelled", now)
-            if entry.kind == "request":
-                offer = await self._entry(tx, match.offer_id)
-                state = offer_after(offer, released=match.quantity)
-                await tx.update_entry(offer.id, status=state.status, held=state.held)
-            else:
-                request = await self._entry(tx, match.request_id)
-                if request.status == "matched":
-                    await tx.update_entry(request.id, status="open")
-                fresh = await self._entry(tx, request.id)
-                effects.extend(await self._match_request(tx, fresh))
+        effects.extend(await self.close_entry(tx, entry, status))
         key = "marked_given" if how == "g" else "withdrawn"
         effects.add(
             SendMessage(
                 chat_id=who.user_id, text=say(setting, key, id=entry.id, item=entry.item_name)
             )
         )
+        return effects
+
+    async def close_entry(self, tx: Tx, entry: Entry, status: str) -> Effects:
+        """Close an entry (withdrawn, given, expired, removed…) and undo its pending matches.
+
+        A closed request frees what offers held for it; a closed offer sends its waiting
+        requesters back to matching with other neighbours.
+        """
+        now = self.clock.now()
+        await tx.update_entry(entry.id, status=status, closed_at=now)
+        effects = Effects()
+        for match in await tx.active_matches_of_entry(entry.id):
+            await tx.set_match(match.id, "cancelled", now)
+            if entry.kind == "request":
+                offer = await self._entry(tx, match.offer_id)
+                state = offer_after(offer, released=match.quantity)
+                await tx.update_entry(offer.id, status=state.status, held=state.held)
+                continue
+            request = await self._entry(tx, match.request_id)
+            if request.status == "matched":
+                await tx.update_entry(request.id, status="open")
+            fresh = await self._entry(tx, request.id)
+            if fresh.status == "open":
+                effects.extend(await self._match_request(tx, fresh))
         return effects
 
     # --- time passing -------------------------------------------------------------------
@@ -587,13 +580,7 @@ class SharingService:
         now = self.clock.now()
         effects = Effects()
         for entry in await tx.entries_expired(now):
-            await tx.update_entry(entry.id, status="expired", closed_at=now)
-            for match in await tx.active_matches_of_entry(entry.id):
-                await tx.set_match(match.id, "cancelled", now)
-                if entry.kind == "request":
-                    offer = await self._entry(tx, match.offer_id)
-                    state = offer_after(offer, released=match.quantity)
-                    await tx.update_entry(offer.id, status=state.status, held=state.held)
+            effects.extend(await self.close_entry(tx, entry, "expired"))
             user = await tx.user(entry.user_id)
             key = "expired_offer" if entry.kind == "offer" else "expired_request"
             effects.add(
@@ -611,13 +598,8 @@ class SharingService:
                     text=say(setting, "nudge", item=entry.item_name, hours=hours),
                     buttons=(
                         (
-                            Button(
-                                say(setting, "btn_keep").replace("\n", " / "), data=f"k:{entry.id}"
-                            ),
-                            Button(
-                                say(setting, "btn_withdraw", id=entry.id).replace("\n", " / "),
-                                data=f"w:{entry.id}",
-                            ),
+                            _button(setting, "btn_keep", f"k:{entry.id}"),
+                            _button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id),
                         ),
                     ),
                 )
