@@ -8,6 +8,7 @@ deliver the effects.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
@@ -51,6 +52,9 @@ class GroupMessage:
     photo: str | None = None
 
 
+RepairHook = Callable[[Tx, Resident, GroupMessage, GroupSpec], Awaitable[Effects]]
+
+
 class UserError(Exception):
     """A resident's mistake, answered with the text key given (never a crash)."""
 
@@ -71,6 +75,13 @@ class SharingService:
         self.config = config
         self.catalogue = catalogue
         self.clock = clock
+        # Set by the application: files a repair complaint ("楼道灯坏了") as a captain report.
+        self.on_repair: RepairHook | None = None
+
+    def reload(self, config: Config, catalogue: Catalogue) -> None:
+        """Use a reloaded config (and its catalogue) from the next message on."""
+        self.config = config
+        self.catalogue = catalogue
 
     # --- inputs from groups ---------------------------------------------------------------
 
@@ -82,6 +93,8 @@ class SharingService:
         await self._remember(tx, who, home_chat_id=msg.chat_id)
         reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
         parsed = understand(msg.text, self.catalogue, reply_to=reply_to)
+        if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
+            return await self.on_repair(tx, who, msg, group)
         if parsed.intent == "none" or not parsed.items:
             return Effects()
         return await self._record(tx, who, group, msg, parsed)
