@@ -28,7 +28,7 @@ _SPAM = _any(
     _words("click here", "claim your", "congratulations", "winner", "promo code", "giveaway link"),
 )
 _SELLING = _any(
-    r"出售|转让|甩卖|便宜卖|低价|(?<!想)卖(?!我|给我|点给我)|收费",
+    r"出售|转让|甩卖|便宜卖|低价|(?<![想有])卖(?!我|给我|点给我|光|完|断|没|空)|收费",
     r"\d+\s*(?:块|元|rmb)|¥\s*\d|\$\s*\d|\d+\s*(?:dollars|bucks)",
     _words("selling", "for sale", "sell", "obo", "price", "venmo", "paypal"),
 )
@@ -37,7 +37,7 @@ _CLOSED = _any(
     r"(?:送|分|给|借|领)(?:完|光|出去)了|已(?:经)?(?:送|给|分)(?:出|完|掉)|没有了哈|冇晒|"
     r"唔好再揾|唔好再搵|别再找我|不要再找我|不用再找|也给.{1,8}了|最后一(?:板|盒|个|包|瓶|份)",
     r"已经?(?:找到|借到|买到|收到|解决|送回|还回|归还)|(?:找到|买到|借到|收到)了|送回去|还回去|"
-    r"(?:^|[，,。.!！\s])(?:不用了|不需要了|用不着了)|有了有了|已经有人给",
+    r"(?:^|[，,。.!！])(?:不用了|不需要了|用不着了)|有了有了|已经有人给",
     _words(
         "all set",
         "all good now",
@@ -68,7 +68,7 @@ _NOTICE = _any(
 _INFO_QUESTION = _any(
     r"知道|哪里.{0,4}(?:买|有卖|能买)|在哪(?:里|儿)?(?:买|打|卖|办)|哪(?:间|家)药(?:房|店)|"
     r"几点|开门|营业|到货|去过|有卖|有.{0,4}卖[?？吗]|里面.{0,4}(?:有|含)|成分|怎么(?:办|弄|用)|要提前|预约|"
-    r"多少钱|有没有人知道",
+    r"多少钱|有没有人知道|捡到|失物|招领|谁丢的|谁的钥匙",
     _words(
         "does anyone know",
         "anyone know",
@@ -91,12 +91,12 @@ _INFO_QUESTION = _any(
 _OFFER: tuple[tuple[re.Pattern[str], int], ...] = (
     (
         _any(
-            r"免费|送给|送人|送你|赠送|转赠|白送|谁要|有谁要|有人要|有没有人要|要的(?:来|找|说|私|自|@|留言|接龙|邻居)",
+            r"免费|送给|送人|送你|赠送|转赠|白送|谁要|有谁要|有人(?:想|需)?要|(?:有没有|有冇)(?:人|邻居|街坊)?(?:想|需)?要(?!用)|要的(?:来|找|说|私|自|@|留言|接龙|邻居)",
             r"(?:需要|要用|用得上|用得着)的.{0,6}(?:来|找|可以|自|私|联系|说|@|接龙|请|敲门)",
             r"有需要|谁(?:家)?.{0,6}(?:需要|要用|要的话|用得上|用得着|想要)|(?:邻居|街坊|人|边个)要[?？吗嘛伐]",
             r"(?:侬|你|大家|邻居们?)(?:需)?要.{0,8}(?:伐|吗|嘛|不)[?？]",
-            r"自取|来拿|来取|来借|拿去|拿走|推走|来攞|来我家|(?:邻居|大家|街坊|朋友)们?.{0,10}可以.{0,4}(?:拿|取|领|用|打|盛)|随便(?:用|拿|攞|取)|大家.{0,3}(?:拿|用|分)|分享|分一分|分给|匀给|接龙",
-            r"可以借(?!我|俺|一下|给我|嚟)|借给(?!我)|借出|出借|借用[:：]|可以\s*lend|不用还",
+            r"自取|来拿|来取|来借|拿去|(?<!被)(?<!被人)拿走|推走|来攞|来我家|(?:邻居|大家|街坊|朋友)们?.{0,10}可以.{0,4}(?:拿|取|领|用|打|盛)|随便(?:用|拿|攞|取)|大家.{0,3}(?:拿|用|分)|分享|分一分|分给|匀给|接龙",
+            r"可以借(?!我|俺|一下|给我|嚟|.{0,6}[俾畀]我)(?![^，。！,.!]{0,8}[?？吗])|借给(?!我)|(?:需要|要用)(?:的|嘅)话|借出|出借|借用[:：]|可以\s*lend|不用还",
         ),
         3,
     ),
@@ -127,6 +127,8 @@ _OFFER: tuple[tuple[re.Pattern[str], int], ...] = (
                 "grab some",
                 "grab it",
                 "yours if",
+                "get rid of",
+                "getting rid of",
                 "to a good home",
                 "first to reply",
                 "first come",
@@ -169,6 +171,9 @@ _OFFER: tuple[tuple[re.Pattern[str], int], ...] = (
                 "if anyone needs",
                 "if anyone wants",
                 "if you need",
+                "if u need",
+                "if u want",
+                "lmk if",
                 "if you want",
                 "let me know if",
             ),
@@ -199,11 +204,11 @@ _REQUEST: tuple[tuple[re.Pattern[str], int], ...] = (
     (
         _any(
             r"谁家有|谁有|谁家.{0,6}有(?!需要)|哪位.{0,8}(?:有|能|可以|借)|哪个邻居|哪家有|邻居.{0,4}有没有",
-            r"有没有(?!人要|人需要|需要)|有冇(?!人要|街坊要)|有无|边个有|(?<!帮)求(?!助)|求助|急需|想借|想要|"
+            r"有没有(?!(?:人|邻居|街坊)?(?:想|需)?要)|有冇(?!(?:人|邻居|街坊)?(?:想|需)?要)|有无|边(?:个|位)(?:街坊|邻居)?(?:有|可以|能)|(?<!帮)求(?!助)|求助|急需|想借|(?<![人谁])想要|"
             r"借(?:个|把|我|一下|点|套|台|只|些|张|件|条|俺|嚟|来用|用一下|一个|一把)|能借|能不能借|可以借我|"
             r"匀(?:我|点|一)|能给我|给我(?:几|一|两)|卖我|卖给我|麻烦.{0,6}借",
             r"有(?!人要|人需要|需要|谁要|人想要|谁需要)[^，。？！?!]{0,14}(?:吗|嘛|么|伐)|(?:有人|有谁|谁|大家|邻居|哪位).{0,6}(?:可以|能).{0,8}(?:share|借|给|匀)",
-            r"(?<![有的要谁])(?<!谁家)(?<!有人)需要(?!的)|我要|想找|找一?(?:个|把|台)|蹭",
+            r"(?<![有的要谁])(?<!谁家)(?<!有人)需要(?!的|嘅)|我要|想找|找一?(?:个|把|台)|蹭",
         ),
         3,
     ),
@@ -227,6 +232,9 @@ _REQUEST: tuple[tuple[re.Pattern[str], int], ...] = (
                 "looking for",
                 "looking to borrow",
                 "iso",
+                "lf",
+                "wtb",
+                "want to borrow",
                 "in search of",
                 "in need of",
                 "me please",
@@ -253,7 +261,7 @@ _REQUEST: tuple[tuple[re.Pattern[str], int], ...] = (
             r"\w+,\s*anyone\s*\?|anyone\s*\?\s*$|anybody\s*\?\s*$|anyone\s*有",
             # "need" unless it is someone else's ("anyone need…?") or denied ("never needed").
             r"(?<![a-z])(?<!anyone )(?<!anybody )(?<!who )(?<!never )(?<!don't )(?<!dont )"
-            r"(?<!longer )(?<!doesn't )(?<!you )(?<!if )(?<!anyone who )need(?:s|ed)?(?![a-z])",
+            r"(?<!longer )(?<!doesn't )(?<!you )(?<!if )(?<! u )(?<!anyone who )need(?:s|ed)?(?![a-z])(?! to )",
         ),
         3,
     ),
@@ -262,6 +270,10 @@ _REQUEST: tuple[tuple[re.Pattern[str], int], ...] = (
 _DEPLETED = _any(
     r"没了|没有了|用完了?|吃完了?|喝完了?|用光了?|快没了|快用完|快吃完|断了|不够了?|冇晒|冇咗|冇左",
     _words("ran out", "run out", "out of", "used up", "all out"),
+)
+# Asking for a hand rather than a thing ("有没有邻居可以帮忙收个快递").
+_FAVOUR = _any(
+    "帮忙|帮我|帮个忙|搭把手", _words("help me", "help with", "a hand", "give me a ride")
 )
 _SHORT_OFFER = re.compile(
     r"^(?:我有|我家有|我这有|我这里有|我这儿有|有的|有|俺有|我有的|家里有|我屋企有|我有呀|我有啊|"
@@ -325,6 +337,8 @@ def classify(text: str, *, has_items: bool) -> IntentVerdict:
         return IntentVerdict("none")
     if _NOTICE.search(text) and max(offer, request) < 3:
         return IntentVerdict("none", frozenset({"notice"}))
+    if request > offer and not has_items and _FAVOUR.search(text):
+        return IntentVerdict("none", frozenset({"favour"}))
     if offer > request:
         return IntentVerdict("offer")
     if request > offer:

@@ -50,7 +50,9 @@ _EN_QTY = re.compile(
     r"(?P<gap>(?:[a-z0-9'-]+\s+){0,2}?)"
     rf"(?P<unit>{_EN_UNIT})(?:e?s)?\b"
 )
-_EN_BARE_OF = re.compile(rf"(?:^|\b(?:extra|spare|leftover|another)\s+)(?P<unit>{_EN_UNIT})\s+of\b")
+_EN_BARE_OF = re.compile(
+    rf"(?:^|\b(?:extra|spare|leftover|another|free)\s+)(?P<unit>{_EN_UNIT})\s+of\b"
+)
 _TIMES = re.compile(
     r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
 )

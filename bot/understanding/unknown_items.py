@@ -25,6 +25,8 @@ _EN_CUE = re.compile(
     r"|free|offering|share)\s+(?:me\s+)?(?:(?:a|an|some|the|any|your|a few|a couple of|spare"
     r"|extra|old|used|new|small|big)\s+)*([a-z][a-z0-9'-]*(?:\s+[a-z][a-z0-9'-]*){0,2})"
 )
+# After 有没有/谁有 these name people or help, not things ("有没有邻居可以帮忙").
+_NOT_A_THING = re.compile(r"邻居|人|谁|哪|大家|好心|朋友|街坊|可以|能|帮|空|时间|知道")
 _JUNK = re.compile(
     rf"^[\s{_CN_NUM}\d]*[{_CN_UNITS}]?|[\s\d{_CN_NUM}]+[{_CN_UNITS}]?$|[^\w\s'-]+",
 )
@@ -49,9 +51,9 @@ def _trim_english(words: str) -> str:
 
 def unknown_item_name(folded: Folded) -> str | None:
     """The likely item name after a sharing cue (借/求/need/borrow…), if there is one."""
-    m = _ZH_CUE.search(folded.text)
-    if m:
-        return folded.source(m.start(1), m.end(1))
+    for m in _ZH_CUE.finditer(folded.text):
+        if not _NOT_A_THING.match(m.group(1)):
+            return folded.source(m.start(1), m.end(1))
     for m in _EN_CUE.finditer(folded.text):
         words = _trim_english(m.group(1))
         if len(words) >= 3:
