@@ -42,6 +42,9 @@ class SendMessage:
     thread_id: int | None = None
     fallback: Fallback | None = None
     photo: str | None = None  # a Telegram file_id shown above the text
+    # Optional group posts (plain acknowledgements) become a reaction or are skipped when
+    # the group's posting budget is spent (bot/posting_budget.py).
+    optional: bool = False
 
 
 @dataclass(frozen=True)

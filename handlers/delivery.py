@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.constants import ParseMode
@@ -25,6 +26,7 @@ from telegram.error import (
 
 from bot.clock import Clock
 from bot.effects import Button, React, SendMessage, decode, encode
+from bot.posting_budget import GroupPostingBudget
 from bot.redaction import redact
 from storage.repository import Repository
 
@@ -32,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 # The deep link's payload; /start with any payload delivers the resident's pending notices.
 START_PAYLOAD = "go"
+# The quiet acknowledgement when the group's posting budget is spent.
+QUIET_ACK = "👌"
+# Back-off between flush attempts after a network fault or 5xx: 0.5 s doubling to 60 s.
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 60.0
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -49,10 +56,15 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
 class Delivery:
     """Flushes the outbox in order; one flush at a time."""
 
-    def __init__(self, repo: Repository, clock: Clock) -> None:
+    def __init__(
+        self, repo: Repository, clock: Clock, budget: GroupPostingBudget | None = None
+    ) -> None:
         self._repo = repo
         self._clock = clock
         self._lock = asyncio.Lock()
+        self.budget = budget or GroupPostingBudget()
+        self._retry: asyncio.Task[None] | None = None
+        self._backoff = 0.0
 
     async def flush(self, bot: Bot) -> int:
         """Send every unsent effect; returns how many were handled."""
@@ -62,6 +74,7 @@ class Delivery:
                 async with self._repo.transaction() as tx:
                     rows = await tx.unsent()
                 if not rows:
+                    self._backoff = 0.0
                     return handled
                 for row in rows:
                     try:
@@ -69,9 +82,11 @@ class Delivery:
                     except RetryAfter as exc:
                         # Telegram asked us to slow down: keep the row, try again later.
                         logger.warning("flood control: retry in %ss", exc.retry_after)
+                        self._retry_later(bot, _seconds(exc.retry_after))
                         return handled
                     except (TimedOut, NetworkError) as exc:
                         logger.warning("network fault while sending, will retry: %s", exc)
+                        self._retry_later(bot)
                         return handled
                     except TelegramError as exc:
                         # Anything else Telegram says no to would block the queue forever.
@@ -79,6 +94,28 @@ class Delivery:
                     async with self._repo.transaction() as tx:
                         await tx.mark_sent(row.id, self._clock.now())
                     handled += 1
+
+    def _retry_later(self, bot: Bot, delay: float | None = None) -> None:
+        """Flush again after a back-off, so a fault heals without waiting for the next update."""
+        if self._retry is not None and not self._retry.done():
+            return
+        self._backoff = min(max(self._backoff * 2, RETRY_FIRST_SECONDS), RETRY_MAX_SECONDS)
+        wait = self._backoff if delay is None else delay
+        self._retry = asyncio.get_running_loop().create_task(self._flush_after(bot, wait))
+
+    async def _flush_after(self, bot: Bot, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._retry = None
+        try:
+            await self.flush(bot)
+        except Exception:  # a background task has nobody to raise to: log it loudly
+            logger.exception("retrying the outbox failed; the next update or upkeep retries")
+
+    async def close(self) -> None:
+        """Stop a pending retry (on shutdown; the outbox keeps what was not sent)."""
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
 
     async def send_now(self, bot: Bot, effect: SendMessage | React) -> None:
         """Send one effect that needs no outbox (e.g. re-delivering a pending notice)."""
@@ -98,6 +135,13 @@ class Delivery:
                 await bot.set_message_reaction(
                     effect.chat_id, effect.message_id, [ReactionTypeEmoji(effect.emoji)]
                 )
+            elif self._over_budget(effect):
+                # The group heard enough from Jinlin this hour: acknowledge without words.
+                if effect.reply_to is not None:
+                    await bot.set_message_reaction(
+                        effect.chat_id, effect.reply_to, [ReactionTypeEmoji(QUIET_ACK)]
+                    )
+                logger.info("group %s over its posting budget; optional post quiet", effect.chat_id)
             else:
                 await self._send_message(bot, effect)
         except Forbidden:
@@ -108,6 +152,15 @@ class Delivery:
         except BadRequest as exc:
             # A message Telegram will never accept (deleted chat, bad markup): log, move on.
             logger.error("Telegram refused a message to %s: %s", effect.chat_id, redact(str(exc)))
+
+    def _over_budget(self, effect: SendMessage) -> bool:
+        if effect.chat_id >= 0:  # private chats: introductions are never dropped
+            return False
+        now = self._clock.now()
+        return self._budget_decision(effect.chat_id, essential=not effect.optional, now=now)
+
+    def _budget_decision(self, chat_id: int, *, essential: bool, now: datetime) -> bool:
+        return self.budget.decide(chat_id, now, essential=essential) == "quiet"
 
     async def _send_message(self, bot: Bot, effect: SendMessage) -> None:
         markup = keyboard(effect.buttons)
@@ -140,6 +193,8 @@ class Delivery:
         logger.info("user %s has not started the bot; message kept for /start", fallback.user_id)
         if not first:
             return  # one group nudge per resident is enough until they open the chat
+        # Stands in for a private introduction: essential, but it counts against the budget.
+        self._budget_decision(fallback.chat_id, essential=True, now=self._clock.now())
         link = f"https://t.me/{bot.username}?start={START_PAYLOAD}"
         await bot.send_message(
             fallback.chat_id,
@@ -148,3 +203,8 @@ class Delivery:
             reply_markup=keyboard(((Button(fallback.button, url=link),),)),
             disable_web_page_preview=True,
         )
+
+
+def _seconds(value: float | timedelta) -> float:
+    """RetryAfter.retry_after is seconds or a timedelta depending on PTB's settings."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
