@@ -23,6 +23,7 @@ DATA_DIR = Path(__file__).with_name("data")
 MEDICINE = "medicine"
 _KEY = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 _MIN_FUZZY = 2
+_ASCII_WORD = re.compile(r"[a-z][a-z'-]{4,}")
 
 
 class CatalogueAddition(BaseModel):
@@ -197,6 +198,14 @@ class Catalogue:
             folded, self._ascii_names.keys(), scorer=fuzz.ratio, score_cutoff=86
         )
         return self._ascii_names[best[0]] if best else None
+
+    def fuzzy_item_in(self, folded_text: str) -> str | None:
+        """A catalogue key for the first misspelt English word in a message, if any."""
+        for word in _ASCII_WORD.findall(folded_text):
+            key = self.fuzzy_key(word)
+            if key is not None:
+                return key
+        return None
 
     # -- the public lookups ---------------------------------------------------------------
 

@@ -11,9 +11,34 @@ from dataclasses import dataclass
 
 from bot.understanding.model import Intent
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
-def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+class Cue:
+    """Alternative phrases, split by script so Chinese-only text skips English patterns."""
+
+    def __init__(self, *patterns: str) -> None:
+        cjk = [p for p in patterns if _CJK.search(p)]
+        latin = [p for p in patterns if not _CJK.search(p)]
+        self._cjk = re.compile("|".join(f"(?:{p})" for p in cjk)) if cjk else None
+        self._latin = re.compile("|".join(f"(?:{p})" for p in latin)) if latin else None
+
+    def search(self, text: str) -> bool:
+        """Whether any phrase occurs in folded text."""
+        if self._cjk is not None and not text.isascii() and self._cjk.search(text):
+            return True
+        return self._latin is not None and _has_latin(text) and bool(self._latin.search(text))
+
+
+_LATIN = re.compile(r"[a-z0-9$+]")
+
+
+def _has_latin(text: str) -> bool:
+    return bool(_LATIN.search(text))
+
+
+def _any(*patterns: str) -> Cue:
+    return Cue(*patterns)
 
 
 def _words(*words: str) -> str:
@@ -29,10 +54,11 @@ _SPAM = _any(
 )
 _SELLING = _any(
     r"出售|转让|甩卖|便宜卖|低价|(?<![想有])卖(?!我|给我|点给我|光|完|断|没|空)|收费",
-    r"\d+\s*(?:块|元|rmb)|¥\s*\d|\$\s*\d|\d+\s*(?:dollars|bucks)",
+    r"\d+\s*(?:块|元)|¥\s*\d",
+    r"\d+\s*rmb|\$\s*\d|\d+\s*(?:dollars|bucks)",
     _words("selling", "for sale", "sell", "obo", "price", "venmo", "paypal"),
 )
-_BUYING_FROM_NEIGHBOURS = _any("卖我|卖给我|卖点给我|转我|buy (?:it|one|some) from")
+_BUYING_FROM_NEIGHBOURS = _any("卖我|卖给我|卖点给我|转我", "buy (?:it|one|some) from")
 _CLOSED = _any(
     r"(?:送|分|给|借|领)(?:完|光|出去)了|已(?:经)?(?:送|给|分)(?:出|完|掉)|没有了哈|冇晒|"
     r"唔好再揾|唔好再搵|别再找我|不要再找我|不用再找|也给.{1,8}了|最后一(?:板|盒|个|包|瓶|份)",
@@ -88,7 +114,7 @@ _INFO_QUESTION = _any(
 )
 
 # --- scored cues ---------------------------------------------------------------------
-_OFFER: tuple[tuple[re.Pattern[str], int], ...] = (
+_OFFER: tuple[tuple[Cue, int], ...] = (
     (
         _any(
             r"免费|送给|送人|送你|赠送|转赠|白送|谁要|有谁要|有人(?:想|需)?要|(?:有没有|有冇)(?:人|邻居|街坊)?(?:想|需)?要(?!用)|要的(?:来|找|说|私|自|@|留言|接龙|邻居)",
@@ -105,7 +131,6 @@ _OFFER: tuple[tuple[re.Pattern[str], int], ...] = (
             r"多了|多咗|多一|多出|多余|富余|闲置|用不完|吃不完|用不上|用不着|用不到|穿不了|"
             r"带不走|放着也|没拆|没用过|没开封|全新|囤的|剩的|剩下|剩了|还剩|开多了|买多了",
             r"找我|私我|私信我|联系我|联络我|敲门|@我|微信我|text\s*我|dm\s*我|我放了|放在.{0,10}了",
-            r"我(?:家|这|这里|这边|们家|屋企)?(?:还)?有(?!没有|人|谁|点事)|家里(?:还)?有(?!人|老人|没有)|屋企有|阿拉屋里",
         ),
         2,
     ),
@@ -181,6 +206,16 @@ _OFFER: tuple[tuple[re.Pattern[str], int], ...] = (
         ),
         3,
     ),
+)
+# Having something counts only when a thing is named: "我家有布洛芬", not "我家有老人".
+_POSSESSION: tuple[tuple[Cue, int], ...] = (
+    (
+        _any(
+            r"我(?:家|这|这里|这边|们家|屋企)?(?:还)?有(?!没有|人|谁|点事)|家里(?:还)?有(?!人|老人|没有)|屋企有|阿拉屋里",
+            r"^(?:have|got|i have|i've got|we have|we've got)\b",
+        ),
+        2,
+    ),
     (
         _any(
             r"(?<![a-z])(?:extra|spare)\b(?!.{0,12}\?)",
@@ -200,12 +235,12 @@ _OFFER: tuple[tuple[re.Pattern[str], int], ...] = (
         1,
     ),
 )
-_REQUEST: tuple[tuple[re.Pattern[str], int], ...] = (
+_REQUEST: tuple[tuple[Cue, int], ...] = (
     (
         _any(
             r"谁家有|谁有|谁家.{0,6}有(?!需要)|哪位.{0,8}(?:有|能|可以|借)|哪个邻居|哪家有|邻居.{0,4}有没有",
             r"有没有(?!(?:人|邻居|街坊)?(?:想|需)?要)|有冇(?!(?:人|邻居|街坊)?(?:想|需)?要)|有无|边(?:个|位)(?:街坊|邻居)?(?:有|可以|能)|(?<!帮)求(?!助)|求助|急需|想借|(?<![人谁])想要|"
-            r"借(?:个|把|我|一下|点|套|台|只|些|张|件|条|俺|嚟|来用|用一下|一个|一把)|能借|能不能借|可以借我|"
+            r"^借|借(?:[一两二三四五六七八九几\d]*[个把套台只些张件条点本瓶盒包]|我|一下|俺|嚟|来用|用一下)|能借|能不能借|可以借我|"
             r"匀(?:我|点|一)|能给我|给我(?:几|一|两)|卖我|卖给我|麻烦.{0,6}借",
             r"有(?!人要|人需要|需要|谁要|人想要|谁需要)[^，。？！?!]{0,14}(?:吗|嘛|么|伐)|(?:有人|有谁|谁|大家|邻居|哪位).{0,6}(?:可以|能).{0,8}(?:share|借|给|匀)",
             r"(?<![有的要谁])(?<!谁家)(?<!有人)需要(?!的|嘅)|我要|想找|找一?(?:个|把|台)|蹭",
@@ -258,10 +293,12 @@ _REQUEST: tuple[tuple[re.Pattern[str], int], ...] = (
                 "ran out",
                 "run out",
             ),
-            r"\w+,\s*anyone\s*\?|anyone\s*\?\s*$|anybody\s*\?\s*$|anyone\s*有",
+            r"\w+,\s*anyone\s*\?|anyone\s*\?\s*$|anybody\s*\?\s*$",
+            "anyone\\s*有",
             # "need" unless it is someone else's ("anyone need…?") or denied ("never needed").
             r"(?<![a-z])(?<!anyone )(?<!anybody )(?<!who )(?<!never )(?<!don't )(?<!dont )"
-            r"(?<!longer )(?<!doesn't )(?<!you )(?<!if )(?<! u )(?<!anyone who )need(?:s|ed)?(?![a-z])(?! to )",
+            r"(?<!longer )(?<!doesn't )(?<!you )(?<!if )(?<! u )(?<!anyone who )"
+            r"need(?:s|ed)?(?![a-z])(?! to )",
         ),
         3,
     ),
@@ -294,7 +331,7 @@ class IntentVerdict:
     tags: frozenset[str] = frozenset()
 
 
-def _score(cues: tuple[tuple[re.Pattern[str], int], ...], text: str) -> int:
+def _score(cues: tuple[tuple[Cue, int], ...], text: str) -> int:
     return sum(weight for pattern, weight in cues if pattern.search(text))
 
 
@@ -323,7 +360,7 @@ def classify(text: str, *, has_items: bool) -> IntentVerdict:
         return IntentVerdict("none", frozenset({"closed"}))
     if _HEARSAY.search(text):
         return IntentVerdict("none", frozenset({"notice"}))
-    offer = _score(_OFFER, text)
+    offer = _score(_OFFER, text) + (_score(_POSSESSION, text) if has_items else 0)
     request = _score(_REQUEST, text)
     if _INFO_QUESTION.search(text):
         if offer < 3:

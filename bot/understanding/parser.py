@@ -82,6 +82,10 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
         items = list(reply_to.items)
 
     if not items and intent != "none":
+        typo_key = catalogue.fuzzy_item_in(folded.text)
+        if typo_key is not None:
+            items = [catalogue.item(typo_key, typo_key)]
+    if not items and intent != "none":
         name = unknown_item_name(folded)
         if name:
             key = catalogue.fuzzy_key(name)

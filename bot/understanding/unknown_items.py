@@ -27,6 +27,7 @@ _EN_CUE = re.compile(
 )
 # After 有没有/谁有 these name people or help, not things ("有没有邻居可以帮忙").
 _NOT_A_THING = re.compile(r"邻居|人|谁|哪|大家|好心|朋友|街坊|可以|能|帮|空|时间|知道")
+_DEMONSTRATIVE = re.compile(r"(?:那个|这个|那种|这种|那些|这些|那|这)?")
 _JUNK = re.compile(
     rf"^[\s{_CN_NUM}\d]*[{_CN_UNITS}]?|[\s\d{_CN_NUM}]+[{_CN_UNITS}]?$|[^\w\s'-]+",
 )
@@ -53,7 +54,9 @@ def unknown_item_name(folded: Folded) -> str | None:
     """The likely item name after a sharing cue (借/求/need/borrow…), if there is one."""
     for m in _ZH_CUE.finditer(folded.text):
         if not _NOT_A_THING.match(m.group(1)):
-            return folded.source(m.start(1), m.end(1))
+            start = m.start(1) + len(_DEMONSTRATIVE.match(m.group(1)).group())  # type: ignore[union-attr]
+            if m.end(1) - start >= 2:
+                return folded.source(start, m.end(1))
     for m in _EN_CUE.finditer(folded.text):
         words = _trim_english(m.group(1))
         if len(words) >= 3:

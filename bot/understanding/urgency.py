@@ -12,7 +12,8 @@ _ZH_WORDS = (
     "喘不过气", "喘唔到气", "喘唔过气", "透不过气", "呼吸困难", "上不来气", "嘴唇发紫",
     "嘴唇有点发紫", "发紫", "昏迷", "晕倒", "晕过去", "不省人事", "休克", "抽搐", "抽筋了",
     "过敏反应", "过敏性休克", "大出血", "血止不住", "着火", "失火", "起火", "烟好大",
-    "冒烟", "煤气泄漏", "中风", "低血糖", "哮喘发作", "犯病了", "打120", "叫120", "打119",
+    "冒烟", "煤气泄漏", "困人", "关人", "被困", "困在电梯", "中风", "低血糖", "哮喘发作",
+    "犯病了", "打120", "叫120", "打119",
 )  # fmt: skip
 # A lone 急 counts ("急！", "在线等，急"), but not 不急 / 着急 / 急性 / 急诊室 chatter.
 _ZH_JI = re.compile(r"(?<![不别着])急(?![性诊])")
@@ -22,7 +23,8 @@ _EN_WORDS = (
     "can't breathe", "cant breathe", "cannot breathe", "trouble breathing", "breathing is labored",
     "labored breathing", "not breathing", "allergic reaction", "anaphylaxis", "anaphylactic",
     "seizure", "unconscious", "passed out", "collapsed", "overdose", "stroke", "bleeding badly",
-    "on fire", "smoke", "gas leak", "choking", "hypoglycemic", "going into shock",
+    "on fire", "smoke", "trapped", "people inside", "stuck inside", "someone inside", "gas leak",
+    "choking", "hypoglycemic", "going into shock",
 )  # fmt: skip
 _ZH = re.compile("|".join(re.escape(w) for w in _ZH_WORDS))
 _EN = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS) + r")(?![a-z0-9])")
