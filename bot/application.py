@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.services import BotData, Services
 from bot.sharing import SharingService
 from bot.understanding import Catalogue
-from handlers import matching, offers, residents
+from handlers import edits, matching, offers, residents
 from handlers.delivery import Delivery
 from handlers.errors import on_error
 from handlers.upkeep import run_upkeep
@@ -129,6 +129,16 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("offer", offers.offer_command))
     app.add_handler(CommandHandler("need", offers.need_command))
     app.add_handler(CallbackQueryHandler(matching.on_button))
+    # Before the group text handler: PTB's text filters match edited messages too.
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE
+            & groups
+            & (filters.TEXT | filters.CAPTION)
+            & ~filters.COMMAND,
+            edits.on_edited_group_text,
+        )
+    )
     app.add_handler(
         MessageHandler(
             groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, offers.on_group_text

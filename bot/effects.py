@@ -57,12 +57,25 @@ class React:
 
 
 @dataclass(frozen=True)
+class EditMessage:
+    """Change a message the bot posted earlier: its text (None = keep) and its buttons."""
+
+    chat_id: int
+    message_id: int
+    text: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+Effect = SendMessage | React | EditMessage
+
+
+@dataclass(frozen=True)
 class Effects:
     """Everything one event produced, in order."""
 
-    items: list[SendMessage | React] = field(default_factory=list)
+    items: list[Effect] = field(default_factory=list)
 
-    def add(self, effect: SendMessage | React) -> None:
+    def add(self, effect: Effect) -> None:
         self.items.append(effect)
 
     def extend(self, more: Effects) -> None:
@@ -72,19 +85,21 @@ class Effects:
         return bool(self.items)
 
 
-def encode(effect: SendMessage | React) -> str:
+def encode(effect: Effect) -> str:
     """Serialise one effect for the outbox."""
     return json.dumps({"type": type(effect).__name__, **asdict(effect)}, ensure_ascii=False)
 
 
-def decode(raw: str) -> SendMessage | React:
+def decode(raw: str) -> Effect:
     """Read one effect back from the outbox."""
     data: dict[str, Any] = json.loads(raw)
     kind = data.pop("type")
     if kind == "React":
         return React(**data)
-    if kind != "SendMessage":
+    if kind not in ("SendMessage", "EditMessage"):
         raise ValueError(f"unknown effect type {kind!r}")
     buttons = tuple(tuple(Button(**b) for b in row) for row in data.pop("buttons"))
+    if kind == "EditMessage":
+        return EditMessage(buttons=buttons, **data)
     fallback = data.pop("fallback")
     return SendMessage(buttons=buttons, fallback=Fallback(**fallback) if fallback else None, **data)

@@ -279,6 +279,12 @@ class SharingService:
             effects.extend(await self._ask_giver(tx, request, fresh))
         return effects
 
+    async def rematch(self, tx: Tx, entry: Entry) -> Effects:
+        """Look for partners again after an entry changed (e.g. its author edited the amount)."""
+        if entry.kind == "request":
+            return await self._match_request(tx, entry)
+        return await self._match_offer(tx, entry)
+
     def _request_keys(self, request: Entry) -> list[str]:
         item = self._item_of(request)
         return [self.catalogue.request_key(item)]
