@@ -20,6 +20,14 @@ class Services:
     repo: Repository
     sharing: SharingService
     delivery: Delivery
+    # The admin's config file, for /reload and SIGHUP (None: demo or built in memory).
+    config_path: str | None = None
+
+    def use_config(self, config: Config, catalogue: Catalogue) -> None:
+        """Swap in a reloaded (or migrated) config; the next update reads the new one."""
+        self.config = config
+        self.catalogue = catalogue
+        self.sharing.reload(config, catalogue)
 
 
 class BotData:
