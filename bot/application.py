@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.services import BotData, Services
 from bot.sharing import SharingService
 from bot.understanding import Catalogue
-from handlers import edits, matching, offers, residents
+from handlers import edits, events, matching, offers, residents
 from handlers.delivery import Delivery
 from handlers.errors import on_error
 from handlers.upkeep import run_upkeep
@@ -97,6 +97,7 @@ def build_application(
                 BotCommand("mine", "我登记的物品 / my listings"),
                 BotCommand("offer", "登记可分享的东西 / offer something"),
                 BotCommand("need", "登记需要的东西 / ask for something"),
+                BotCommand("events", "近期活动 / upcoming events"),
                 BotCommand("help", "使用说明 / how it works"),
             ]
         )
@@ -128,6 +129,9 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("mine", residents.mine_command))
     app.add_handler(CommandHandler("offer", offers.offer_command))
     app.add_handler(CommandHandler("need", offers.need_command))
+    app.add_handler(CommandHandler("event", events.event_command))
+    app.add_handler(CommandHandler("events", events.events_command))
+    app.add_handler(CallbackQueryHandler(events.on_event_button, pattern=events.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
     # Before the group text handler: PTB's text filters match edited messages too.
     app.add_handler(

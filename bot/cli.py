@@ -1,4 +1,4 @@
-"""The `jinlin` command: console, run, parse, check-config, bench."""
+"""The `jinlin` command: console, run, parse, check-config, schedule, bench."""
 
 from __future__ import annotations
 
@@ -107,6 +107,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from bot.events.schedule import cmd_schedule as run_schedule
+
+    return run_schedule(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jinlin", description="近邻 Jinlin — neighbourly sharing for building group chats"
@@ -133,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?")
     check.add_argument("--config")
     check.set_defaults(func=cmd_check_config)
+
+    schedule = sub.add_parser("schedule", help="reminders of a period, one JSON object per line")
+    schedule.add_argument("--config", required=True)
+    schedule.add_argument("--from", dest="date_from", required=True, help="first day, 2026-12-01")
+    schedule.add_argument("--to", dest="date_to", required=True, help="last day, 2027-12-31")
+    schedule.add_argument("--db", help="also captains' events from this SQLite file")
+    schedule.set_defaults(func=cmd_schedule)
 
     bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse [--misses]")
     bench.add_argument("what")

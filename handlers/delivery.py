@@ -25,7 +25,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
-from bot.effects import Button, React, SendMessage, decode, encode
+from bot.effects import Button, EditMessage, Effect, React, SendMessage, decode, encode
 from bot.posting_budget import GroupPostingBudget
 from bot.redaction import redact
 from storage.repository import Repository
@@ -117,11 +117,11 @@ class Delivery:
             self._retry.cancel()
             self._retry = None
 
-    async def send_now(self, bot: Bot, effect: SendMessage | React) -> None:
+    async def send_now(self, bot: Bot, effect: Effect) -> None:
         """Send one effect that needs no outbox (e.g. re-delivering a pending notice)."""
         await self._send(bot, effect)
 
-    async def _send(self, bot: Bot, effect: SendMessage | React) -> None:
+    async def _send(self, bot: Bot, effect: Effect) -> None:
         try:
             await self._send_once(bot, effect)
         except ChatMigrated as exc:
@@ -129,12 +129,14 @@ class Delivery:
             logger.info("chat %s migrated to %s", effect.chat_id, exc.new_chat_id)
             await self._send_once(bot, replace(effect, chat_id=exc.new_chat_id))
 
-    async def _send_once(self, bot: Bot, effect: SendMessage | React) -> None:
+    async def _send_once(self, bot: Bot, effect: Effect) -> None:
         try:
             if isinstance(effect, React):
                 await bot.set_message_reaction(
                     effect.chat_id, effect.message_id, [ReactionTypeEmoji(effect.emoji)]
                 )
+            elif isinstance(effect, EditMessage):
+                await self._edit_message(bot, effect)
             elif self._over_budget(effect):
                 # The group heard enough from Jinlin this hour: acknowledge without words.
                 if effect.reply_to is not None:
@@ -182,6 +184,22 @@ class Delivery:
             reply_to_message_id=effect.reply_to,
             message_thread_id=effect.thread_id,
             allow_sending_without_reply=True,
+            disable_web_page_preview=True,
+        )
+
+    async def _edit_message(self, bot: Bot, effect: EditMessage) -> None:
+        # An unchanged edit is a BadRequest ("message is not modified"): logged, harmless.
+        if effect.text is None:
+            await bot.edit_message_reply_markup(
+                effect.chat_id, effect.message_id, reply_markup=keyboard(effect.buttons)
+            )
+            return
+        await bot.edit_message_text(
+            effect.text[:4096],
+            effect.chat_id,
+            effect.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(effect.buttons),
             disable_web_page_preview=True,
         )
 

@@ -7,6 +7,7 @@ import logging
 from telegram.ext import Application
 
 from bot.effects import encode
+from bot.events import post_due_reminders
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -16,5 +17,6 @@ async def run_upkeep(services: Services, app: Application) -> None:
     """Apply the passage of time to the ledger, then send what it produced."""
     async with services.repo.transaction() as tx:
         effects = await services.sharing.tick(tx)
+        effects.extend(await post_due_reminders(tx, services.config, services.clock.now()))
         await tx.enqueue([encode(e) for e in effects.items], services.clock.now())
     await services.delivery.flush(app.bot)

@@ -16,13 +16,14 @@ from pathlib import Path
 import aiosqlite
 
 from storage.edits_store import EditQueries
+from storage.events_store import EventQueries
 from storage.ledger_store import LedgerQueries
 from storage.migrations import apply_migrations
 
 logger = logging.getLogger(__name__)
 
 
-class Tx(LedgerQueries, EditQueries):
+class Tx(LedgerQueries, EventQueries, EditQueries):
     """All repository queries, bound to one open transaction."""
 
 

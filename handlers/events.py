@@ -1,0 +1,117 @@
+"""/event add|cancel, /events and the event post's buttons: thin adapters to bot.events."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.effects import Effects
+from bot.events import (
+    EventRefusal,
+    add_event,
+    attend,
+    cancel_event,
+    toggle_private_reminder,
+    upcoming_events,
+)
+from bot.i18n import person_language, say
+from handlers.common import Context, resident, run_unit, services
+
+logger = logging.getLogger(__name__)
+
+# ev:a:N = "I'll come" for occurrence N; ev:r:N = private reminders for its event.
+CALLBACK = re.compile(r"^ev:([ar]):(\d{1,12})$")
+CALLBACK_PATTERN = r"^ev:"
+
+
+async def event_command(update: Update, context: Context) -> None:
+    """/event add … | /event cancel N (captains); anything else shows the usage."""
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    svc = services(context)
+    who = resident(message.from_user)
+    action, _, args = " ".join(context.args or []).partition(" ")
+    chat_id, message_id = message.chat_id, message.message_id
+    now = svc.clock.now()
+    if action.lower() == "add":
+
+        async def work(tx):  # type: ignore[no-untyped-def]
+            return await add_event(tx, svc.config, now, who, chat_id, message_id, args)
+
+    elif action.lower() == "cancel":
+
+        async def work(tx):  # type: ignore[no-untyped-def]
+            return await cancel_event(tx, svc.config, now, who, chat_id, message_id, args)
+
+    else:
+        await _refuse(update, context, EventRefusal("event_usage"))
+        return
+    try:
+        await run_unit(update, context, work)
+    except EventRefusal as refusal:
+        await _refuse(update, context, refusal)
+
+
+async def events_command(update: Update, context: Context) -> None:
+    """/events: upcoming festivals and events for this group (anyone)."""
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    svc = services(context)
+    who = resident(message.from_user)
+    chat_id, message_id = message.chat_id, message.message_id
+    now = svc.clock.now()
+    result: Effects | None = await run_unit(
+        update,
+        context,
+        lambda tx: upcoming_events(tx, svc.config, now, who, chat_id, message_id),
+    )
+    del result
+
+
+async def on_event_button(update: Update, context: Context) -> None:
+    """ "I'll come" (count once, refresh the post) and "remind me privately" (toggle)."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = CALLBACK.match(query.data or "")
+    if parsed is None or query.message is None:
+        await query.answer()
+        return
+    svc = services(context)
+    who = resident(query.from_user)
+    occurrence_id = int(parsed[2])
+    chat_id, message_id = query.message.chat.id, query.message.message_id
+    now = svc.clock.now()
+    toast: list[str] = []
+
+    async def work(tx):  # type: ignore[no-untyped-def]
+        if parsed[1] == "a":
+            effects, key = await attend(
+                tx, svc.config, now, who, occurrence_id, chat_id, message_id
+            )
+        else:
+            effects = Effects()
+            key = await toggle_private_reminder(tx, svc.config, now, who, occurrence_id, chat_id)
+        toast.append(key)
+        return effects
+
+    await run_unit(update, context, work)
+    setting = person_language(who.language_code, svc.config.group_language(chat_id))
+    await query.answer(say(setting, toast[0]) if toast else None)
+
+
+async def _refuse(update: Update, context: Context, refusal: EventRefusal) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    setting: str = svc.config.group_language(message.chat_id)
+    if message.chat.type == "private" and message.from_user:
+        setting = person_language(message.from_user.language_code, svc.config.bot.language)
+    logger.info("event command refused: %s", refusal.key)
+    await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)
