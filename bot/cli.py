@@ -113,6 +113,27 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return run_schedule(args)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from bot.backup import backup_file
+
+    database = args.db
+    if database is None:
+        try:
+            database = load_config(args.config).bot.database
+        except ConfigError as error:
+            _print_problems(error, args.config)
+            return 1
+    try:
+        pages = backup_file(database, args.file)
+    except (OSError, ValueError, sqlite3.Error) as error:
+        print(f"✗ backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"✓ {database} backed up to {args.file} ({pages} pages)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jinlin", description="近邻 Jinlin — neighbourly sharing for building group chats"
@@ -146,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--to", dest="date_to", required=True, help="last day, 2027-12-31")
     schedule.add_argument("--db", help="also captains' events from this SQLite file")
     schedule.set_defaults(func=cmd_schedule)
+
+    backup = sub.add_parser("backup", help="online copy of the database: jinlin backup FILE")
+    backup.add_argument("file", help="where to write the copy")
+    backup_source = backup.add_mutually_exclusive_group(required=True)
+    backup_source.add_argument("--config", help="back up bot.database of this config")
+    backup_source.add_argument("--db", help="the SQLite file to back up")
+    backup.set_defaults(func=cmd_backup)
 
     bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse [--misses]")
     bench.add_argument("what")
