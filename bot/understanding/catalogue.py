@@ -199,12 +199,12 @@ class Catalogue:
         )
         return self._ascii_names[best[0]] if best else None
 
-    def fuzzy_item_in(self, folded_text: str) -> str | None:
-        """A catalogue key for the first misspelt English word in a message, if any."""
-        for word in _ASCII_WORD.findall(folded_text):
-            key = self.fuzzy_key(word)
+    def fuzzy_item_in(self, folded_text: str) -> tuple[str, int, int] | None:
+        """The key and span of the first misspelt English item name in a message, if any."""
+        for m in _ASCII_WORD.finditer(folded_text):
+            key = self.fuzzy_key(m.group())
             if key is not None:
-                return key
+                return key, m.start(), m.end()
         return None
 
     # -- the public lookups ---------------------------------------------------------------

@@ -82,14 +82,15 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
         items = list(reply_to.items)
 
     if not items and intent != "none":
-        typo_key = catalogue.fuzzy_item_in(folded.text)
-        if typo_key is not None:
-            items = [catalogue.item(typo_key, typo_key)]
+        typo = catalogue.fuzzy_item_in(folded.text)
+        if typo is not None:
+            key, start, end = typo
+            items = [catalogue.item(key, folded.source(start, end))]
     if not items and intent != "none":
         name = unknown_item_name(folded)
         if name:
-            key = catalogue.fuzzy_key(name)
-            items = [catalogue.item(key, name) if key else unknown_item(name)]
+            close = catalogue.fuzzy_key(name)
+            items = [catalogue.item(close, name) if close else unknown_item(name)]
 
     quantity = None
     if intent != "none":
@@ -104,7 +105,7 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
         intent=intent,
         items=tuple(items),
         quantity=quantity,
-        urgent=is_urgent(folded.text),
+        urgent=is_urgent(folded.text, text),
         repair=repair,
         tags=frozenset(tags),
     )

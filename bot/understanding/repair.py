@@ -9,16 +9,18 @@ _ZH = re.compile(
     r"没人收|跳闸|电梯.{0,6}(?:停|坏|困|卡|关人|不动|故障)|没有?热水|没暖气|暖气不热|不出水|水压|"
     r"下水道|反味|墙皮|裂缝|门禁.{0,4}(?:坏|不)|故障"
 )
-_EN = re.compile(
-    r"(?<![a-z])(?:clogged|broken|not working|out of order|stuck|leak|leaking|leaks|no heat|"
-    r"heat'?s out|heat is out|power is out|power'?s out|outage|no hot water|no water|flooding|"
-    r"flooded|needs fixing|needs repair|maintenance|management|repair|busted|jammed|"
-    r"lift|elevator|burst pipe|mold|mould)(?![a-z])"
+# English needs a building part and a fault: "the lift is stuck", "heat isn't working".
+_EN_PART = re.compile(
+    r"(?<![a-z])(?:lift|elevator|heat|heating|radiator|boiler|a/?c|air con|hot water|water|"
+    r"pipe|pipes|toilet|sink|drain|shower|tap|faucet|light|lights|hallway|stairwell|door|"
+    r"intercom|buzzer|trash chute|chute|garage door|gate|roof|ceiling|window|power|electricity|"
+    r"wifi|internet|laundry|washer|dryer|machine|mailbox|lock)(?![a-z])"
 )
 _EN_FAULT = re.compile(
-    r"(?<![a-z])(?:clogged|broken|not working|out of order|stuck|leak|leaking|leaks|no heat|"
-    r"heat'?s out|heat is out|power is out|power'?s out|outage|no hot water|no water|flooding|"
-    r"flooded|needs fixing|needs repair|busted|jammed|burst pipe|mold|mould|again)(?![a-z])"
+    r"(?<![a-z])(?:clogged|broken|broke|not working|isn'?t working|doesn'?t work|won'?t|"
+    r"out of order|stuck|leak|leaking|leaks|dripping|no heat|(?:is|'s|are|went) out|"
+    r"outage|flooding|flooded|needs fixing|needs repair|busted|jammed|burst|mold|mould|"
+    r"cracked|down again|off again|again|no hot water)(?![a-z])"
 )
 
 
@@ -26,4 +28,4 @@ def is_repair_complaint(folded_text: str) -> bool:
     """Whether a folded message reports something in the building broken or failing."""
     if _ZH.search(folded_text):
         return True
-    return bool(_EN.search(folded_text) and _EN_FAULT.search(folded_text))
+    return bool(_EN_PART.search(folded_text) and _EN_FAULT.search(folded_text))

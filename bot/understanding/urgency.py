@@ -32,8 +32,17 @@ _EN = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS)
 _NOT_URGENT = re.compile(r"不急|不着急|不用急|no rush|not urgent|no hurry|whenever")
 
 
-def is_urgent(folded_text: str) -> bool:
+# Shouting is urgency, "now" in lower case is not ("I have one now").
+_SHOUTED = re.compile(r"(?<![A-Za-z])(?:NOW|HELP|QUICK|HURRY)(?![A-Za-z])")
+
+
+def is_urgent(folded_text: str, original: str = "") -> bool:
     """Whether a folded message is urgent or describes an emergency."""
     if _NOT_URGENT.search(folded_text):
         return False
-    return bool(_ZH.search(folded_text) or _ZH_JI.search(folded_text) or _EN.search(folded_text))
+    return bool(
+        _ZH.search(folded_text)
+        or _ZH_JI.search(folded_text)
+        or _EN.search(folded_text)
+        or _SHOUTED.search(original)
+    )

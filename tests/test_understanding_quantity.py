@@ -1,0 +1,52 @@
+"""Amounts: Chinese numerals and measure words, English counts, ranges, halves."""
+
+import pytest
+
+from bot.understanding import Catalogue, Quantity, understand
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return Catalogue.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [
+        ("我这有两盒退烧药，谁要", Quantity(2, "盒")),
+        ("谁能匀我三四片布洛芬", Quantity(3, "片")),
+        ("我多了半瓶酱油，谁要", Quantity(0.5, "瓶")),
+        ("有人需要一次性纸杯吗，派对剩了五十个", Quantity(50, "个")),
+        ("我家有十二个土鸡蛋吃不完，来拿", Quantity(12, "个")),
+        ("我這有兩瓶酒精，需要嘅話出聲", Quantity(2, "瓶")),
+        ("我这有1盒思密达，需要的说", Quantity(1, "盒")),
+        ("求助，需要 3 包口服补液盐", Quantity(3, "包")),
+        ("我家有两台电风扇，用不上，送一台", Quantity(1, "台")),
+        ("I've got 3 cans of formula (Similac), free", Quantity(3, "can")),
+        ("Anyone have 2x AA batteries?", Quantity(2, None)),
+        ("Could use a couple of eggs if anyone has some", Quantity(2, "egg")),
+        ("Free: a couple bags of kids clothes", Quantity(2, "bag")),
+        ("need 1 box of tissues, sick kid", Quantity(1, "box")),
+        ("Have half a bag of dog food to give away", Quantity(0.5, "bag")),
+    ],
+)
+def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None:
+    assert understand(text, catalogue).quantity == quantity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我家有个五米的伸缩梯可以借",  # a length
+        "谁家有婴儿车，就借一个上午",  # a duration
+        "我还有二十来个口罩，谁要",  # approximate
+        "剩大半瓶止咳糖浆，谁要",  # not a clear number
+        "谁家有多的N95能给我几个",  # 几个
+        "Anyone have size 4 diapers?",  # a size
+        "Could anyone share a few Benadryl?",
+        "Selling nothing, just giving away stuff from 3B",
+        "我有感冒灵3包、布洛芬4粒、维C一瓶，需要的来拿",  # each item has its own amount
+    ],
+)
+def test_no_quantity(catalogue: Catalogue, text: str) -> None:
+    assert understand(text, catalogue).quantity is None
