@@ -79,7 +79,8 @@ async def test_a_captain_cannot_post_for_another_building():
         # Building 5's captain cannot cancel building 3's event either.
         await b.dm(b.captain, "/event add 2026-12-05 10:00 Flea market")
         assert "Event #1 added" in b.last_private(b.captain).content
-        five = b.world.add_user(9002, "Erin", language_code="en")
+        five = b.world.users.get(9002) or b.world.add_user(9002, "Erin", language_code="en")
+        five.language_code = "en"
         await b.dm(five, "/event cancel 1")
         assert "not a captain of Building 3" in b.last_private(five).content
         assert [e.title for e in await stored_events(b)] == ["Flea market"]
