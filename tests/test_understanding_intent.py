@@ -74,6 +74,11 @@ REQUESTS = [
     "有没有人有 Advil，头疼死了",
     "求借 extension cord，装圣诞灯",
     "anyone 有多的 AA 电池吗",
+    # needs stated as facts
+    "家里老人血压高，降压药快吃完了，谁家有硝苯地平",
+    "娃拉肚子了，家里蒙脱石散没了",
+    "If someone has a spare phone charger I'd be grateful",
+    "who has a hammer I can borrow",
 ]
 
 NONE = [
@@ -100,6 +105,11 @@ NONE = [
     "Selling my old couch, $50",
     "快递放门口被人拿走了，谁看到了",
     "楼道里的婴儿车是谁家的，堵路了",
+    "求推荐一个靠谱的开锁师傅",
+    "Can anyone recommend a good pediatrician nearby?",
+    "有没有人一起拼单买水果",
+    "家里的布洛芬给了3楼的阿姨，现在没有了",
+    "有人吗",
 ]
 
 

@@ -56,7 +56,8 @@ _SELLING = _any(
     r"出售|转让|甩卖|便宜卖|低价|(?<![想有])卖(?!我|给我|点给我|光|完|断|没|空)|收费",
     r"\d+\s*(?:块|元)|¥\s*\d",
     r"\d+\s*rmb|\$\s*\d|\d+\s*(?:dollars|bucks)",
-    _words("selling", "for sale", "sell", "obo", "price", "venmo", "paypal"),
+    "拼单|团购|拼团|一起买|接龙买",
+    _words("selling", "for sale", "sell", "obo", "price", "venmo", "paypal", "group buy"),
 )
 _BUYING_FROM_NEIGHBOURS = _any("卖我|卖给我|卖点给我|转我", "buy (?:it|one|some) from")
 _CLOSED = _any(
@@ -85,6 +86,10 @@ _CLOSED = _any(
         "pending pickup",
     ),
 )
+# "给了3楼的阿姨，现在没有了": given away, nothing left — unless the author now asks.
+_GAVE_AWAY = _any(
+    r"(?:送|给|借)(?:给)?了?.{0,10}[，,]?.{0,4}没(?:有)?了", _words("gave it away", "all gone")
+)
 _THANKS = _any("谢谢|多谢|感谢|谢了|谢啦|辛苦了", _words("thanks", "thank you", "thx", "ty"))
 _HEARSAY = _any(r"听说|据说|隔壁小区|社区给|居委会|街道办|物业给|政府发|社区发|社区通知|通知[:：]")
 _NOTICE = _any(
@@ -94,7 +99,7 @@ _NOTICE = _any(
 _INFO_QUESTION = _any(
     r"知道|哪里.{0,4}(?:买|有卖|能买)|在哪(?:里|儿)?(?:买|打|卖|办)|哪(?:间|家)药(?:房|店)|"
     r"几点|开门|营业|到货|去过|有卖|有.{0,4}卖[?？吗]|里面.{0,4}(?:有|含)|成分|怎么(?:办|弄|用)|要提前|预约|"
-    r"多少钱|有没有人知道|捡到|失物|招领|谁丢的|谁的钥匙",
+    r"多少钱|有没有人知道|捡到|失物|招领|谁丢的|谁的钥匙|推荐|介绍一?个.{0,6}(?:师傅|医生|店)|靠谱的",
     _words(
         "does anyone know",
         "anyone know",
@@ -109,6 +114,9 @@ _INFO_QUESTION = _any(
         "does the",
         "is there a",
         "anyone else",
+        "recommend",
+        "recommendation",
+        "recommendations",
         "open on",
     ),
 )
@@ -252,6 +260,12 @@ _REQUEST: tuple[tuple[Cue, int], ...] = (
             _words(
                 "anyone have",
                 "who has",
+                "if someone has",
+                "if anyone has",
+                "if anybody has",
+                "would be grateful",
+                "i'd be grateful",
+                "would appreciate",
                 "who have",
                 "who's got",
                 "whoever has",
@@ -365,6 +379,8 @@ def classify(text: str, *, has_items: bool) -> IntentVerdict:
     if _SELLING.search(text) and not _BUYING_FROM_NEIGHBOURS.search(text):
         return IntentVerdict("none", frozenset({"selling"}))
     if _CLOSED.search(text):
+        return IntentVerdict("none", frozenset({"closed"}))
+    if _GAVE_AWAY.search(text) and not _score(_REQUEST, text):
         return IntentVerdict("none", frozenset({"closed"}))
     if _HEARSAY.search(text):
         return IntentVerdict("none", frozenset({"notice"}))
