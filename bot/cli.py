@@ -95,7 +95,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return run_bot(config, token=token, database=args.db or config.bot.database)
+    return run_bot(
+        config, token=token, database=args.db or config.bot.database, config_path=args.config
+    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -12,9 +12,15 @@ from bot.config import Config
 logger = logging.getLogger(__name__)
 
 
-def run_bot(config: Config, *, token: str, database: str) -> int:
-    """Run until interrupted; returns the exit code."""
-    app = build_application(config, token=token, database=database)
+def run_bot(config: Config, *, token: str, database: str, config_path: str | None = None) -> int:
+    """Run until interrupted; returns the exit code. SIGHUP reloads `config_path`."""
+    app = build_application(
+        config,
+        token=token,
+        database=database,
+        config_path=config_path,
+        reload_on_sighup=config_path is not None,
+    )
     logger.info("starting Jinlin with %s groups, database %s", len(config.groups), database)
     app.run_polling(
         allowed_updates=Update.ALL_TYPES,

@@ -1,0 +1,69 @@
+"""The bot's own membership: added to a group the config does not know; supergroup upgrades."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, Update, User
+
+from bot.config_reload import apply_chat_aliases
+from bot.groups import bot_added_to_unknown_group, follow_migration
+from handlers.common import Context, resident, run_unit, services
+
+logger = logging.getLogger(__name__)
+
+_PRESENT = ("member", "administrator", "creator", "restricted")
+
+
+async def on_my_chat_member(update: Update, context: Context) -> None:
+    """The bot's status in a chat changed: joining an unknown group is reported once."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+        return
+    joined = change.old_chat_member.status not in _PRESENT
+    if joined and change.new_chat_member.status in _PRESENT:
+        await _unknown_group(update, context, change.chat, change.from_user)
+
+
+async def on_new_members(update: Update, context: Context) -> None:
+    """new_chat_members naming the bot (some clients send only this)."""
+    message = update.effective_message
+    if message is None or not message.new_chat_members:
+        return
+    if any(member.id == context.bot.id for member in message.new_chat_members):
+        await _unknown_group(update, context, message.chat, message.from_user)
+
+
+async def _unknown_group(update: Update, context: Context, chat: Chat, by: User | None) -> None:
+    svc = services(context)
+    if svc.config.group(chat.id) is not None:
+        return
+    adder = resident(by) if by is not None and not by.is_bot else None
+    title = chat.title or ""
+    await run_unit(
+        update,
+        context,
+        lambda tx: bot_added_to_unknown_group(tx, svc.config, svc.clock, chat.id, title, adder),
+    )
+
+
+async def on_migration(update: Update, context: Context) -> None:
+    """migrate_to_chat_id (old chat) / migrate_from_chat_id (new chat): follow the new id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    svc = services(context)
+    title = message.chat.title or ""
+    await run_unit(
+        update, context, lambda tx: follow_migration(tx, svc.config, svc.clock, old, new, title)
+    )
+    migrated = apply_chat_aliases(svc.config, {old: new})
+    if migrated is not svc.config:
+        svc.use_config(migrated, svc.catalogue)
+        logger.info("group %s now served under its supergroup id %s", old, new)

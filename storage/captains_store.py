@@ -1,0 +1,466 @@
+"""Repository queries of captains, admins and privacy: audit log, reports, opt-ins,
+statistics, chat migrations, forgetting a resident and purging old history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.ledger_store import OPEN_OFFER, OPEN_REQUEST, _entry, _match
+from storage.records import Entry, Match
+from storage.tx_base import TxBase
+from storage.tx_base import ts as _ts
+
+ANONYMOUS = 0  # the user id left on records others still need after /forgetme
+
+# Tables whose user ids /forgetme handles one by one; any other table with a user_id
+# column (a newer feature) is swept by user id so nothing is left behind.
+_HANDLED_USER_TABLES = frozenset(
+    {"users", "entries", "matches", "reports", "opt_ins", "pending_notices"}
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    user_id: int
+    chat_id: int | None
+    building: str
+    text: str
+    source: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    at: datetime
+    actor_id: int
+    action: str
+    building: str | None
+    target: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """A completed hand-over, as statistics see it."""
+
+    giver_id: int
+    requested_at: datetime
+    handed_at: datetime
+
+
+@dataclass(frozen=True)
+class GiverCount:
+    user_id: int
+    first_name: str
+    handovers: int
+
+
+def _report(row: aiosqlite.Row) -> Report:
+    return Report(
+        id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        building=row["building"],
+        text=row["text"],
+        source=row["source"],
+        status=row["status"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+class CaptainQueries(TxBase):
+    """Captains' and admins' questions, and the privacy bookkeeping."""
+
+    # --- audit log ----------------------------------------------------------------------
+
+    async def add_audit(
+        self,
+        now: datetime,
+        actor_id: int,
+        action: str,
+        *,
+        building: str | None = None,
+        target: str = "",
+        detail: str = "",
+    ) -> None:
+        await self._db.execute(
+            """INSERT INTO audit_log (at, actor_id, action, building, target, detail)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (_ts(now), actor_id, action, building, target, detail),
+        )
+
+    async def audit_log(self, limit: int = 100) -> list[AuditRecord]:
+        rows = await self._all("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+        return [
+            AuditRecord(
+                at=datetime.fromisoformat(r["at"]),
+                actor_id=r["actor_id"],
+                action=r["action"],
+                building=r["building"],
+                target=r["target"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+
+    # --- the ledger as captains see it ------------------------------------------------
+
+    async def captain_ledger(
+        self, buildings: Sequence[str], *, limit: int, offset: int = 0
+    ) -> tuple[list[Entry], int]:
+        """Open offers and requests of these buildings, newest first, and how many in all."""
+        if not buildings:
+            return [], 0
+        statuses = (*OPEN_OFFER, *OPEN_REQUEST)
+        where = f"building IN ({_marks(buildings)}) AND status IN ({_marks(statuses)})"
+        count = await self._one(
+            f"SELECT COUNT(*) AS n FROM entries WHERE {where}", (*buildings, *statuses)
+        )
+        rows = await self._all(
+            f"SELECT * FROM entries WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*buildings, *statuses, limit, offset),
+        )
+        return [_entry(r) for r in rows], int(count["n"]) if count else 0
+
+    # --- reports ------------------------------------------------------------------------
+
+    async def add_report(
+        self,
+        *,
+        user_id: int,
+        chat_id: int | None,
+        building: str,
+        text: str,
+        source: str,
+        now: datetime,
+    ) -> Report:
+        cur = await self._db.execute(
+            """INSERT INTO reports (user_id, chat_id, building, text, source, status,
+                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)""",
+            (user_id, chat_id, building, text, source, _ts(now), _ts(now)),
+        )
+        assert cur.lastrowid is not None
+        report = await self.report(cur.lastrowid)
+        assert report is not None
+        return report
+
+    async def report(self, report_id: int) -> Report | None:
+        row = await self._one("SELECT * FROM reports WHERE id = ?", (report_id,))
+        return _report(row) if row else None
+
+    async def set_report_status(self, report_id: int, status: str, now: datetime) -> bool:
+        """Move a report to `status`; False when it already was there (a double press)."""
+        cur = await self._db.execute(
+            """UPDATE reports SET status = ?, updated_at = ?,
+                   resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE NULL END
+               WHERE id = ? AND status != ?""",
+            (status, _ts(now), status, _ts(now), report_id, status),
+        )
+        return cur.rowcount == 1
+
+    async def reports_in(
+        self, buildings: Sequence[str], statuses: Sequence[str] = ("open", "progress")
+    ) -> list[Report]:
+        if not buildings:
+            return []
+        rows = await self._all(
+            f"""SELECT * FROM reports WHERE building IN ({_marks(buildings)})
+                AND status IN ({_marks(statuses)}) ORDER BY id""",
+            (*buildings, *statuses),
+        )
+        return [_report(r) for r in rows]
+
+    async def reports_of(self, user_id: int) -> list[Report]:
+        rows = await self._all(
+            "SELECT * FROM reports WHERE user_id = ? ORDER BY id DESC LIMIT 20", (user_id,)
+        )
+        return [_report(r) for r in rows]
+
+    # --- opt-ins ------------------------------------------------------------------------
+
+    async def set_opt_in(self, user_id: int, kind: str, on: bool, now: datetime) -> None:
+        if on:
+            await self._db.execute(
+                "INSERT OR IGNORE INTO opt_ins (user_id, kind, created_at) VALUES (?, ?, ?)",
+                (user_id, kind, _ts(now)),
+            )
+        else:
+            await self._db.execute(
+                "DELETE FROM opt_ins WHERE user_id = ? AND kind = ?", (user_id, kind)
+            )
+
+    async def opted_in(self, user_id: int, kind: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM opt_ins WHERE user_id = ? AND kind = ?", (user_id, kind)
+        )
+        return row is not None
+
+    # --- statistics -----------------------------------------------------------------------
+
+    async def entries_created_in(
+        self, buildings: Sequence[str], since: datetime, until: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(kind, created_at) of every entry of these buildings created in [since, until)."""
+        rows = await self._all(
+            f"""SELECT kind, created_at FROM entries WHERE building IN ({_marks(buildings)})
+                AND created_at >= ? AND created_at < ?""",
+            (*buildings, _ts(since), _ts(until)),
+        )
+        return [(r["kind"], datetime.fromisoformat(r["created_at"])) for r in rows]
+
+    async def matches_created_in(
+        self, buildings: Sequence[str], since: datetime, until: datetime
+    ) -> list[datetime]:
+        rows = await self._all(
+            f"""SELECT m.created_at FROM matches m JOIN entries r ON r.id = m.request_id
+                WHERE r.building IN ({_marks(buildings)})
+                AND m.created_at >= ? AND m.created_at < ?""",
+            (*buildings, _ts(since), _ts(until)),
+        )
+        return [datetime.fromisoformat(r["created_at"]) for r in rows]
+
+    async def handovers_in(
+        self, buildings: Sequence[str], since: datetime, until: datetime
+    ) -> list[HandOver]:
+        rows = await self._all(
+            f"""SELECT m.giver_id, r.created_at AS requested_at, m.updated_at AS handed_at
+                FROM matches m JOIN entries r ON r.id = m.request_id
+                WHERE r.building IN ({_marks(buildings)}) AND m.status = 'handed_over'
+                AND m.updated_at >= ? AND m.updated_at < ?""",
+            (*buildings, _ts(since), _ts(until)),
+        )
+        return [
+            HandOver(
+                giver_id=r["giver_id"],
+                requested_at=datetime.fromisoformat(r["requested_at"]),
+                handed_at=datetime.fromisoformat(r["handed_at"]),
+            )
+            for r in rows
+        ]
+
+    async def consenting_givers(
+        self, building: str, since: datetime, until: datetime
+    ) -> list[GiverCount]:
+        """Givers who opted in to the thank-you list, with their hand-overs in the period."""
+        rows = await self._all(
+            """SELECT m.giver_id, u.first_name, COUNT(*) AS n
+               FROM matches m JOIN entries o ON o.id = m.offer_id
+               JOIN users u ON u.user_id = m.giver_id
+               JOIN opt_ins oi ON oi.user_id = m.giver_id AND oi.kind = 'thanks'
+               WHERE o.building = ? AND m.status = 'handed_over'
+               AND m.updated_at >= ? AND m.updated_at < ?
+               GROUP BY m.giver_id, u.first_name ORDER BY n DESC, u.first_name""",
+            (building, _ts(since), _ts(until)),
+        )
+        return [GiverCount(r["giver_id"], r["first_name"], r["n"]) for r in rows]
+
+    async def thanks_state(self, building: str, month: str) -> tuple[bool, bool]:
+        """(prompted, posted) for a building's thank-you list of `month` (YYYY-MM)."""
+        row = await self._one(
+            "SELECT prompted_at, posted_at FROM thanks_lists WHERE building = ? AND month = ?",
+            (building, month),
+        )
+        if row is None:
+            return False, False
+        return row["prompted_at"] is not None, row["posted_at"] is not None
+
+    async def mark_thanks(self, building: str, month: str, what: str, now: datetime) -> None:
+        column = "posted_at" if what == "posted" else "prompted_at"
+        await self._db.execute(
+            "INSERT OR IGNORE INTO thanks_lists (building, month) VALUES (?, ?)", (building, month)
+        )
+        await self._db.execute(
+            f"UPDATE thanks_lists SET {column} = ? WHERE building = ? AND month = ?",
+            (_ts(now), building, month),
+        )
+
+    # --- groups: unknown ones and migrations ---------------------------------------------
+
+    async def note_unknown_group(
+        self, chat_id: int, title: str, added_by: int | None, now: datetime
+    ) -> bool:
+        """Remember an unconfigured group; True the first time it is seen."""
+        cur = await self._db.execute(
+            """INSERT OR IGNORE INTO unknown_groups (chat_id, title, added_by, first_seen)
+               VALUES (?, ?, ?, ?)""",
+            (chat_id, title, added_by, _ts(now)),
+        )
+        return cur.rowcount == 1
+
+    async def add_chat_alias(self, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
+        """Record a supergroup upgrade; False if it was recorded already."""
+        cur = await self._db.execute(
+            """INSERT OR IGNORE INTO chat_aliases (old_chat_id, new_chat_id, migrated_at)
+               VALUES (?, ?, ?)""",
+            (old_chat_id, new_chat_id, _ts(now)),
+        )
+        return cur.rowcount == 1
+
+    async def chat_aliases(self) -> dict[int, int]:
+        rows = await self._all("SELECT old_chat_id, new_chat_id FROM chat_aliases")
+        return {r["old_chat_id"]: r["new_chat_id"] for r in rows}
+
+    async def follow_chat_migration(self, old_chat_id: int, new_chat_id: int) -> dict[str, int]:
+        """Point every stored chat reference (any table's chat_id / home_chat_id) at the new id.
+
+        Generic over tables so features added later (events, …) follow the group too.
+        """
+        changed: dict[str, int] = {}
+        for table in await self._tables():
+            if table in ("chat_aliases", "unknown_groups"):
+                continue
+            for column in await self._columns(table):
+                if column not in ("chat_id", "home_chat_id"):
+                    continue
+                cur = await self._db.execute(
+                    f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
+                    (new_chat_id, old_chat_id),
+                )
+                if cur.rowcount:
+                    changed[f"{table}.{column}"] = cur.rowcount
+        return changed
+
+    async def _tables(self) -> list[str]:
+        rows = await self._all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        return [r["name"] for r in rows]
+
+    async def _columns(self, table: str) -> list[str]:
+        rows = await self._all("SELECT name FROM pragma_table_info(?)", (table,))
+        return [r["name"] for r in rows]
+
+    # --- forgetting a resident -----------------------------------------------------------
+
+    async def use_secure_delete(self) -> None:
+        """Overwrite deleted content on disk too (SQLite otherwise leaves it in free pages)."""
+        await self._db.execute("PRAGMA secure_delete = ON")
+
+    async def all_matches_involving(self, user_id: int) -> list[Match]:
+        rows = await self._all(
+            "SELECT * FROM matches WHERE requester_id = ? OR giver_id = ? ORDER BY id",
+            (user_id, user_id),
+        )
+        return [_match(r) for r in rows]
+
+    async def delete_match(self, match_id: int) -> None:
+        await self._db.execute("DELETE FROM matches WHERE id = ?", (match_id,))
+
+    async def anonymise_match(self, match_id: int, user_id: int) -> None:
+        """Keep a completed hand-over for the other side, without this resident in it."""
+        await self._db.execute(
+            """UPDATE matches SET
+                   requester_id = CASE WHEN requester_id = ? THEN ? ELSE requester_id END,
+                   giver_id = CASE WHEN giver_id = ? THEN ? ELSE giver_id END,
+                   pickup_note = NULL
+               WHERE id = ?""",
+            (user_id, ANONYMOUS, user_id, ANONYMOUS, match_id),
+        )
+
+    async def all_entries_of(self, user_id: int) -> list[Entry]:
+        rows = await self._all("SELECT * FROM entries WHERE user_id = ? ORDER BY id", (user_id,))
+        return [_entry(r) for r in rows]
+
+    async def entry_is_referenced(self, entry_id: int) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM matches WHERE request_id = ? OR offer_id = ? LIMIT 1",
+            (entry_id, entry_id),
+        )
+        return row is not None
+
+    async def delete_entry(self, entry_id: int) -> None:
+        await self._db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+
+    async def anonymise_entry(self, entry_id: int) -> None:
+        """Keep the item of a completed hand-over; drop who wrote it and their words."""
+        await self._db.execute(
+            "UPDATE entries SET user_id = ?, text = '', message_id = NULL WHERE id = ?",
+            (ANONYMOUS, entry_id),
+        )
+        await self._db.execute("DELETE FROM entry_keys WHERE entry_id = ?", (entry_id,))
+
+    async def erase_person(self, user_id: int, traces: Iterable[str]) -> None:
+        """Delete the rest of a resident: reports, opt-ins, notices, user row, stored messages.
+
+        `traces` are strings that identify them inside stored message payloads (their name,
+        @username, id patterns): sent/pending messages containing one are deleted too.
+        """
+        await self._db.execute("DELETE FROM reports WHERE user_id = ?", (user_id,))
+        await self._db.execute("DELETE FROM opt_ins WHERE user_id = ?", (user_id,))
+        await self._db.execute("DELETE FROM pending_notices WHERE user_id = ?", (user_id,))
+        await self._db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self._db.execute(
+            "UPDATE audit_log SET actor_id = ? WHERE actor_id = ?", (ANONYMOUS, user_id)
+        )
+        await self._db.execute(
+            "UPDATE unknown_groups SET added_by = NULL WHERE added_by = ?", (user_id,)
+        )
+        for trace in traces:
+            await self._db.execute(
+                "DELETE FROM pending_notices WHERE instr(effect, ?) > 0", (trace,)
+            )
+            await self._db.execute("DELETE FROM outbox WHERE instr(effect, ?) > 0", (trace,))
+        for table in await self._tables():
+            if table in _HANDLED_USER_TABLES:
+                continue
+            if "user_id" in await self._columns(table):
+                await self._db.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
+
+    # --- retention ------------------------------------------------------------------------
+
+    async def purge_closed(self, cutoff: datetime, *, delivery_cutoff: datetime) -> dict[str, int]:
+        """Delete closed history older than `cutoff`, and sent messages before delivery_cutoff."""
+        counts: dict[str, int] = {}
+        old = _ts(cutoff)
+        open_statuses = (*OPEN_OFFER, *OPEN_REQUEST)
+        cur = await self._db.execute(
+            f"""DELETE FROM matches WHERE status NOT IN ('asked', 'accepted')
+                AND updated_at < ?
+                AND request_id IN (SELECT id FROM entries WHERE closed_at IS NOT NULL
+                                   AND closed_at < ?)
+                AND offer_id IN (SELECT id FROM entries WHERE status NOT IN
+                                 ({_marks(open_statuses)}) AND closed_at IS NOT NULL
+                                 AND closed_at < ?)""",
+            (old, old, *open_statuses, old),
+        )
+        counts["matches"] = cur.rowcount
+        cur = await self._db.execute(
+            f"""DELETE FROM entries WHERE closed_at IS NOT NULL AND closed_at < ?
+                AND status NOT IN ({_marks(open_statuses)})
+                AND NOT EXISTS (SELECT 1 FROM matches m
+                                WHERE m.request_id = entries.id OR m.offer_id = entries.id)""",
+            (old, *open_statuses),
+        )
+        counts["entries"] = cur.rowcount
+        cur = await self._db.execute(
+            "DELETE FROM reports WHERE status = 'resolved' AND resolved_at < ?", (old,)
+        )
+        counts["reports"] = cur.rowcount
+        cur = await self._db.execute(
+            "DELETE FROM pending_notices WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+            (old,),
+        )
+        counts["pending_notices"] = cur.rowcount
+        cur = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (old,))
+        counts["audit_log"] = cur.rowcount
+        cur = await self._db.execute(
+            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?",
+            (_ts(delivery_cutoff),),
+        )
+        counts["outbox"] = cur.rowcount
+        return counts
+
+
+__all__ = ["ANONYMOUS", "AuditRecord", "CaptainQueries", "GiverCount", "HandOver", "Report"]
