@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.digest_schedule import parse_digest_schedule
 from bot.festivals import FestivalList
 from bot.understanding import CatalogueAddition
 
@@ -75,6 +76,16 @@ class BotSection(StrictModel):
     retention_days: int = Field(180, ge=1, le=3650)
     quiet_hours: QuietHoursSpec | None = QuietHoursSpec()
     admins: list[int | str] = []
+    # Keyword alerts (/alert) end after this many days unless the resident renews them.
+    alert_days: int = Field(30, ge=1, le=365)
+    # Open offers/requests digest posted in each group: "off", "daily 20:00", "weekly sun 20:00".
+    digest: str = "off"
+
+    @field_validator("digest")
+    @classmethod
+    def _valid_digest(cls, value: str) -> str:
+        parse_digest_schedule(value)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -127,6 +138,15 @@ class GroupSpec(StrictModel):
     building: str | None = None
     community: str | None = None
     language: Language | None = None
+    # Overrides bot.digest for this group.
+    digest: str | None = None
+
+    @field_validator("digest")
+    @classmethod
+    def _valid_digest(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_digest_schedule(value)
+        return value
 
 
 class CatalogueSection(StrictModel):

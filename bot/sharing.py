@@ -14,6 +14,7 @@ from datetime import timedelta
 from html import escape
 from typing import Literal
 
+from bot.alerts import alerts_for_offer
 from bot.clock import Clock
 from bot.config import Config, GroupSpec
 from bot.effects import Button, Effects, Fallback, React, SendMessage
@@ -179,6 +180,9 @@ class SharingService:
                 effects.extend(await self._match_request(tx, entry))
             else:
                 effects.extend(await self._match_offer(tx, entry, replying_to=msg))
+                effects.extend(
+                    await alerts_for_offer(tx, self.config, self.catalogue, self.clock, entry)
+                )
         return effects
 
     def _acknowledge(self, entry: Entry, msg: GroupMessage, lang: str) -> Effects:

@@ -8,6 +8,7 @@ from telegram.constants import ParseMode
 from bot.effects import Effects, decode
 from bot.i18n import person_language, say
 from handlers.common import Context, resident, run_unit, services
+from handlers.digest import start_payload
 
 
 async def start_command(update: Update, context: Context) -> None:
@@ -21,10 +22,12 @@ async def start_command(update: Update, context: Context) -> None:
         return
     who = resident(message.from_user)
     waiting: list[str] = []
+    payload = context.args[0] if context.args else ""
 
     async def work(tx):  # type: ignore[no-untyped-def]
         effects, pending = await svc.sharing.start(tx, who)
         waiting.extend(pending)
+        effects.extend(await start_payload(tx, svc, who, payload))  # digest links: e<id>
         return effects
 
     if await run_unit(update, context, work) is None:

@@ -1,0 +1,51 @@
+"""/digest for captains, the scheduled digests of upkeep, and /start e<id> deep links."""
+
+from __future__ import annotations
+
+from telegram import Bot, Update
+from telegram.constants import ParseMode
+
+from bot.digest import DigestService
+from bot.effects import Effects
+from bot.entry_actions import show_entry
+from bot.services import Services
+from bot.sharing import Resident, UserError
+from handlers.common import Context, explain, resident, run_unit, services
+from storage.repository import Tx
+
+
+def digest_service(svc: Services) -> DigestService:
+    return DigestService(svc.config, svc.catalogue, svc.clock)
+
+
+async def digest_command(update: Update, context: Context) -> None:
+    """/digest: a captain asks for the open entries now (group, or privately for all theirs)."""
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    svc = services(context)
+    who = resident(message.from_user)
+    chat_id = message.chat_id
+    private = message.chat.type == "private"
+    username = context.bot.username
+    digests = digest_service(svc)
+    try:
+        await run_unit(
+            update,
+            context,
+            lambda tx: digests.on_demand(tx, who, chat_id, private=private, bot_username=username),
+        )
+    except UserError as error:
+        await message.reply_text(
+            explain(error, message.from_user, chat_id, svc), parse_mode=ParseMode.HTML
+        )
+
+
+async def due_digests(tx: Tx, svc: Services, bot: Bot) -> Effects:
+    """The scheduled digests due now (called by handlers.upkeep.run_upkeep)."""
+    return await digest_service(svc).due(tx, bot.username)
+
+
+async def start_payload(tx: Tx, svc: Services, who: Resident, payload: str) -> Effects:
+    """/start e<id>: show that entry privately (other payloads: nothing here)."""
+    return await show_entry(tx, svc.sharing, who, payload)
