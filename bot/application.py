@@ -11,6 +11,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -20,12 +21,27 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.config_reload import config_with_aliases
+from bot.reports import file_repair_report
 from bot.services import BotData, Services
 from bot.sharing import SharingService
 from bot.understanding import Catalogue
-from handlers import alerts, digest, edits, events, matching, offers, residents
+from handlers import (
+    admin,
+    alerts,
+    captains,
+    digest,
+    edits,
+    events,
+    matching,
+    offers,
+    privacy,
+    residents,
+)
+from handlers import groups as membership
 from handlers.delivery import Delivery
 from handlers.errors import on_error
+from handlers.admin import install_sighup_reload
 from handlers.upkeep import run_upkeep
 from storage.repository import Repository
 
@@ -54,10 +70,13 @@ def build_application(
     updates_request: BaseRequest | None = None,
     with_job_queue: bool = True,
     rate_limit: bool = True,
+    config_path: str | None = None,
+    reload_on_sighup: bool = False,
 ) -> JinlinApp:
     """The real python-telegram-bot Application, for Telegram and the console alike.
 
     `rate_limit=False` removes Telegram's flood limits (benchmarks measuring Jinlin itself).
+    `config_path` is what /reload (and, with `reload_on_sighup`, SIGHUP) reads again.
     """
     clock = clock or SystemClock()
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -79,15 +98,20 @@ def build_application(
 
     async def post_init(app: JinlinApp) -> None:
         repo = await Repository.open(database)
-        catalogue = Catalogue.load(config.catalogue.items)
+        live = await config_with_aliases(repo, config)  # groups upgraded to supergroups
+        catalogue = Catalogue.load(live.catalogue.items)
         app.bot_data.services = Services(
-            config=config,
+            config=live,
             catalogue=catalogue,
             clock=clock,
             repo=repo,
-            sharing=SharingService(config, catalogue, clock),
+            sharing=SharingService(live, catalogue, clock),
             delivery=Delivery(repo, clock),
+            config_path=config_path,
         )
+        app.bot_data.services.sharing.on_repair = file_repair_report(app.bot_data.services)
+        if reload_on_sighup:
+            install_sighup_reload(app)
         me = await app.bot.get_me()
         logger.info("connected as @%s (id %s)", me.username, me.id)
         if not me.can_read_all_group_messages:
@@ -98,6 +122,9 @@ def build_application(
                 BotCommand("offer", "登记可分享的东西 / offer something"),
                 BotCommand("need", "登记需要的东西 / ask for something"),
                 BotCommand("events", "近期活动 / upcoming events"),
+                BotCommand("report", "报修、反映问题 / report a building problem"),
+                BotCommand("myreports", "我的诉求 / my reports"),
+                BotCommand("privacy", "隐私说明 / what is stored"),
                 BotCommand("alerts", "物品提醒 / item alerts"),
                 BotCommand("help", "使用说明 / how it works"),
             ]
@@ -133,6 +160,27 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("event", events.event_command))
     app.add_handler(CommandHandler("events", events.events_command))
     app.add_handler(CallbackQueryHandler(events.on_event_button, pattern=events.CALLBACK_PATTERN))
+    # Floor captains, admins, the bot's own membership, privacy.
+    app.add_handler(CommandHandler("ledger", captains.ledger_command))
+    app.add_handler(CommandHandler("remove", captains.remove_command))
+    app.add_handler(CommandHandler("announce", captains.announce_command))
+    app.add_handler(CommandHandler("reports", captains.reports_command))
+    app.add_handler(CommandHandler("report", captains.report_command))
+    app.add_handler(CommandHandler("myreports", captains.myreports_command))
+    app.add_handler(CommandHandler("stats", captains.stats_command))
+    app.add_handler(CommandHandler("thanks", captains.thanks_command))
+    app.add_handler(CommandHandler("reload", admin.reload_command))
+    app.add_handler(CommandHandler("privacy", privacy.privacy_command))
+    app.add_handler(CommandHandler("forgetme", privacy.forgetme_command))
+    app.add_handler(CallbackQueryHandler(captains.on_button, pattern=captains.CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=privacy.CALLBACK_PATTERN))
+    app.add_handler(
+        ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.on_migration))
+    app.add_handler(
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS & groups, membership.on_new_members)
+    )
     # Keyword alerts, digests, acting on an entry privately (issue 7).
     app.add_handler(CommandHandler("alert", alerts.alert_command))
     app.add_handler(CommandHandler("alerts", alerts.alerts_command))

@@ -9,7 +9,9 @@ from telegram.ext import Application
 from bot.alerts import AlertService
 from bot.effects import encode
 from bot.events import post_due_reminders
+from bot.privacy import purge_old
 from bot.services import Services
+from bot.thanks import ThanksDesk
 from handlers.digest import due_digests
 
 logger = logging.getLogger(__name__)
@@ -20,8 +22,10 @@ async def run_upkeep(services: Services, app: Application) -> None:
     async with services.repo.transaction() as tx:
         effects = await services.sharing.tick(tx)
         effects.extend(await post_due_reminders(tx, services.config, services.clock.now()))
+        effects.extend(await ThanksDesk(services.config, services.clock).month_end_prompts(tx))
         alerts = AlertService(services.config, services.catalogue, services.clock)
         effects.extend(await alerts.tick(tx))
         effects.extend(await due_digests(tx, services, app.bot))
+        await purge_old(tx, services.config, services.clock.now())
         await tx.enqueue([encode(e) for e in effects.items], services.clock.now())
     await services.delivery.flush(app.bot)

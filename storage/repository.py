@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.alerts_store import AlertQueries
+from storage.captains_store import CaptainQueries
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
 from storage.ledger_store import LedgerQueries
@@ -24,7 +25,7 @@ from storage.migrations import apply_migrations
 logger = logging.getLogger(__name__)
 
 
-class Tx(LedgerQueries, EventQueries, EditQueries, AlertQueries):
+class Tx(LedgerQueries, EventQueries, CaptainQueries, EditQueries, AlertQueries):
     """All repository queries, bound to one open transaction."""
 
 
