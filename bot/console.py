@@ -22,6 +22,7 @@ from telegram import Update
 from bot.application import build_application
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.events import reminder_moments
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SentMessage, SimChat, SimulationError, SimUser, TelegramWorld
 from handlers.upkeep import run_upkeep
@@ -43,6 +44,7 @@ DEMO_RESIDENTS = (
     ("Alice", 1001, "zh", True),
     ("Bob", 1002, "en", True),
     ("Carol", 1003, "zh", False),
+    ("Cathy", 9001, "zh", True),  # floor captain of 3号楼 in the demo config (/event add …)
 )
 
 
@@ -232,11 +234,20 @@ class Console:
 
     async def _clock(self, rest: str) -> None:
         delta = _parse_clock(rest, self.clock.now(), self.config.bot.timezone)
-        self.clock.advance(delta)
-        self.world.tick(delta.total_seconds())
-        local = self.clock.now().astimezone(ZoneInfo(self.config.bot.timezone))
-        self.say(f"  (console) the time is now {local:%Y-%m-%d %H:%M} ({self.config.bot.timezone})")
-        await run_upkeep(self.app.bot_data.require(), self.app)
+        services = self.app.bot_data.require()
+        target = self.clock.now() + delta
+        # The real bot's upkeep runs every minute: stop wherever a reminder falls due.
+        async with services.repo.transaction() as tx:
+            stops = await reminder_moments(tx, services.config, self.clock.now(), target)
+        for stop in [*stops, target]:
+            step = stop - self.clock.now()
+            self.clock.advance(step)
+            self.world.tick(step.total_seconds())
+            zone = self.config.bot.timezone
+            local = self.clock.now().astimezone(ZoneInfo(zone))
+            self.say(f"  (console) the time is now {local:%Y-%m-%d %H:%M} ({zone})")
+            await run_upkeep(services, self.app)
+            await self.pump()
 
     async def _dump(self, _: str) -> None:
         services = self.app.bot_data.require()

@@ -8,7 +8,12 @@ The config is passed in on every call, so a reload takes effect at the next upke
 
 from bot.events.captain import add_event, cancel_event, upcoming_events
 from bot.events.command import AddRequest, EventRefusal, parse_add
-from bot.events.posting import attend, post_due_reminders, toggle_private_reminder
+from bot.events.posting import (
+    attend,
+    post_due_reminders,
+    reminder_moments,
+    toggle_private_reminder,
+)
 from bot.events.schedule import schedule_lines
 from bot.events.scheduled import ScheduledEvent, chats_for_targets, scheduled_events
 
@@ -22,6 +27,7 @@ __all__ = [
     "chats_for_targets",
     "parse_add",
     "post_due_reminders",
+    "reminder_moments",
     "schedule_lines",
     "scheduled_events",
     "toggle_private_reminder",

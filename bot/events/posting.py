@@ -99,6 +99,20 @@ async def post_due_reminders(tx: Tx, config: Config, now: datetime) -> Effects:
     return effects
 
 
+async def reminder_moments(
+    tx: Tx, config: Config, after: datetime, until: datetime
+) -> list[datetime]:
+    """When reminders fall due in (after, until]: where a simulated clock jump should stop."""
+    tz, quiet = zone(config), quiet_hours(config)
+    tick = timedelta(microseconds=1)
+    moments = {
+        planned.at
+        for scheduled in scheduled_events(config, await tx.active_events())
+        for planned in plan_reminders(scheduled.event, after + tick, until + tick, tz, quiet)
+    }
+    return sorted(moments)
+
+
 async def _skip(
     tx: Tx, planned: PlannedReminder, scheduled: ScheduledEvent, now: datetime, late: timedelta
 ) -> None:
