@@ -19,6 +19,7 @@ from bot.events import (
 )
 from bot.i18n import person_language, say
 from handlers.common import Context, resident, run_unit, services
+from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
 
@@ -37,19 +38,15 @@ async def event_command(update: Update, context: Context) -> None:
     action, _, args = " ".join(context.args or []).partition(" ")
     chat_id, message_id = message.chat_id, message.message_id
     now = svc.clock.now()
-    if action.lower() == "add":
-
-        async def work(tx):  # type: ignore[no-untyped-def]
-            return await add_event(tx, svc.config, now, who, chat_id, message_id, args)
-
-    elif action.lower() == "cancel":
-
-        async def work(tx):  # type: ignore[no-untyped-def]
-            return await cancel_event(tx, svc.config, now, who, chat_id, message_id, args)
-
-    else:
+    command = {"add": add_event, "cancel": cancel_event}.get(action.lower())
+    if command is None:
         await _refuse(update, context, EventRefusal("event_usage"))
         return
+
+    async def work(tx: Tx) -> Effects:
+        assert command is not None
+        return await command(tx, svc.config, now, who, chat_id, message_id, args)
+
     try:
         await run_unit(update, context, work)
     except EventRefusal as refusal:
@@ -89,7 +86,8 @@ async def on_event_button(update: Update, context: Context) -> None:
     now = svc.clock.now()
     toast: list[str] = []
 
-    async def work(tx):  # type: ignore[no-untyped-def]
+    async def work(tx: Tx) -> Effects:
+        assert parsed is not None
         if parsed[1] == "a":
             effects, key = await attend(
                 tx, svc.config, now, who, occurrence_id, chat_id, message_id

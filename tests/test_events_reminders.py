@@ -169,3 +169,19 @@ async def test_a_reloaded_config_reschedules_without_a_restart():
 def test_t0_is_ten_in_the_morning_in_shanghai():
     assert T0.astimezone(SHANGHAI) == local(1, 10)
     assert timedelta(hours=8) == SHANGHAI.utcoffset(T0.replace(tzinfo=None))
+
+
+async def test_an_opted_in_resident_who_never_opened_the_bot_is_nudged_in_the_group():
+    async with Building() as b:
+        await b.say(b.captain, "/event add 2026-12-12 10:00 Flea market @ square")
+        await until(b, local(5, 10))
+        await b.press(b.bob, b.group_posts()[-1], "ev:r:")  # Bob never opened the bot
+        await b.press(b.bob, b.group_posts()[-1], "ev:r:")
+        assert toast(b) == "OK, no more private reminders for this event."  # again = opt out
+        await b.press(b.bob, b.group_posts()[-1], "ev:r:")
+        assert toast(b) is not None and "remind you privately" in toast(b)
+        await until(b, local(11, 10))
+        nudge = b.group_posts()[-1]
+        assert "A private reminder of “Flea market” is waiting" in nudge.content
+        await b.start(b.bob)
+        assert b.last_private(b.bob).content == "📅 Flea market — tomorrow 10:00, square"
