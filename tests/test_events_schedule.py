@@ -74,14 +74,14 @@ def test_the_2027_dates_of_the_traditional_festivals_and_the_monthly_flea_market
         {
             "at": "2027-09-15T09:00:00+08:00",
             "event": "mid_autumn",
-            "chat_id": -1005,
-            "text": "📅 中秋赏月 — 今天（农历八月十五）10:00",
+            "chat_id": -1003,
+            "text": "📅 Mid-Autumn gathering — today (lunar 8/15) 10:00",
         },
         {
             "at": "2027-09-15T09:00:00+08:00",
             "event": "mid_autumn",
-            "chat_id": -1003,
-            "text": "📅 Mid-Autumn gathering — today (lunar 8/15) 10:00",
+            "chat_id": -1005,
+            "text": "📅 中秋赏月 — 今天（农历八月十五）10:00",
         },
     ]
     assert [line["at"] for line in lines] == sorted(line["at"] for line in lines)

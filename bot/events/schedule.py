@@ -30,7 +30,9 @@ def schedule_lines(
                 setting = config.group_language(chat_id)
                 text = reminder_text(planned, scheduled, setting)
                 lines.append((planned.at, planned.event_key, chat_id, text))
-    lines.sort(key=lambda line: (line[0], line[1], line[2]))
+    # Groups in the order the admin listed them, so a year reads like the config file.
+    order = {group.chat_id: i for i, group in enumerate(config.groups)}
+    lines.sort(key=lambda line: (line[0], line[1], order.get(line[2], len(order))))
     return [
         {"at": at.isoformat(), "event": key, "chat_id": chat_id, "text": text}
         for at, key, chat_id, text in lines
