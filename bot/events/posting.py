@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.effects import Button, EditMessage, Effects, Fallback, SendMessage
 from bot.events.scheduled import ScheduledEvent, scheduled_events
-from bot.festivals import PlannedReminder, QuietHours, plan_reminders, render_reminder
+from bot.festivals import EventDef, PlannedReminder, QuietHours, plan_reminders, render_reminder
 from bot.i18n import languages, say, text
 from bot.sharing import Resident
 from storage.events_store import OptIn
@@ -37,6 +38,33 @@ def zone(config: Config) -> ZoneInfo:
 def quiet_hours(config: Config) -> QuietHours | None:
     spec = config.bot.quiet_hours
     return QuietHours(spec.start_time, spec.end_time) if spec is not None else None
+
+
+@lru_cache(maxsize=2048)
+def _plan_of_day(
+    event: EventDef, day: date, tz: ZoneInfo, quiet: QuietHours | None
+) -> tuple[PlannedReminder, ...]:
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return tuple(plan_reminders(event, start, end, tz, quiet))
+
+
+def planned_between(
+    event: EventDef, start: datetime, end: datetime, tz: ZoneInfo, quiet: QuietHours | None
+) -> list[PlannedReminder]:
+    """plan_reminders for [start, end), memoised per local day.
+
+    Upkeep asks every minute; a lunar date costs ~20 ms of astronomy per call, so a day's
+    plan is computed once (events are frozen values: a changed event is a new cache key).
+    """
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    if (last - first).days > 2:
+        return plan_reminders(event, start, end, tz, quiet)
+    out: list[PlannedReminder] = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        out.extend(r for r in _plan_of_day(event, day, tz, quiet) if start <= r.at < end)
+    return out
 
 
 def reminder_text(reminder: PlannedReminder, scheduled: ScheduledEvent, setting: str) -> str:
@@ -72,7 +100,7 @@ async def post_due_reminders(tx: Tx, config: Config, now: datetime) -> Effects:
         return effects
     due: list[tuple[PlannedReminder, ScheduledEvent]] = []
     for scheduled in scheduled_events(config, await tx.active_events()):
-        for planned in plan_reminders(scheduled.event, start, end, tz, quiet):
+        for planned in planned_between(scheduled.event, start, end, tz, quiet):
             due.append((planned, scheduled))
     due.sort(key=lambda pair: (pair[0].at, pair[0].event_key))
     for planned, scheduled in due:
