@@ -189,7 +189,8 @@ class DigestService:
     def _category_name(self, category: str, lang: Lang) -> str:
         if category == OTHER:
             return text(lang, "digest_other")
-        return self.catalogue.display_name(category, lang)
+        name = self.catalogue.display_name(category, lang)
+        return name[:1].upper() + name[1:] if lang == "en" else name
 
 
 def _say(setting: str, key: str) -> str:
