@@ -129,15 +129,18 @@ def test_unknown_items_cover_each_other_by_name(catalogue: Catalogue) -> None:
 def test_admin_additions_add_items_and_merge_aliases() -> None:
     catalogue = Catalogue.load(
         [
-            CatalogueAddition(key="mahjong", zh="麻将", en="mahjong", category="toys"),
+            CatalogueAddition(
+                key="pickleball", zh="匹克球拍", en="pickleball paddle", category="toys"
+            ),
             CatalogueAddition(key="ibuprofen", aliases=["布洛芬片剂小包装"]),
             CatalogueAddition(
                 key="gabapentin", zh="加巴喷丁", category="medicine", restricted=True
             ),
         ]
     )
-    assert _key(catalogue, "麻将") == "mahjong"
-    assert catalogue.categories_of("mahjong") == ["toys"]
+    assert _key(catalogue, "匹克球拍") == "pickleball"
+    assert _key(catalogue, "pickleball paddles") == "pickleball"
+    assert catalogue.categories_of("pickleball") == ["toys"]
     assert _key(catalogue, "布洛芬片剂小包装") == "ibuprofen"
     assert _key(catalogue, "芬必得") == "ibuprofen"  # shipped aliases kept
     gabapentin = catalogue.lookup("加巴喷丁")

@@ -23,18 +23,20 @@ class Cue:
         self._cjk = re.compile("|".join(f"(?:{p})" for p in cjk)) if cjk else None
         self._latin = re.compile("|".join(f"(?:{p})" for p in latin)) if latin else None
 
-    def search(self, text: str) -> bool:
-        """Whether any phrase occurs in folded text."""
-        if self._cjk is not None and not text.isascii() and self._cjk.search(text):
+    def search(self, text: str, script: tuple[bool, bool] | None = None) -> bool:
+        """Whether any phrase occurs in folded text; `script` is `scripts(text)` if known."""
+        cjk, latin = script or scripts(text)
+        if cjk and self._cjk is not None and self._cjk.search(text):
             return True
-        return self._latin is not None and _has_latin(text) and bool(self._latin.search(text))
+        return latin and self._latin is not None and bool(self._latin.search(text))
 
 
 _LATIN = re.compile(r"[a-z0-9$+]")
 
 
-def _has_latin(text: str) -> bool:
-    return bool(_LATIN.search(text))
+def scripts(text: str) -> tuple[bool, bool]:
+    """(has non-ASCII, has Latin letters or digits): which cue patterns can match at all."""
+    return not text.isascii(), bool(_LATIN.search(text))
 
 
 def _any(*patterns: str) -> Cue:
@@ -138,6 +140,17 @@ _OFFER: tuple[tuple[Cue, int], ...] = (
         _any(
             r"多了|多咗|多一|多出|多余|富余|闲置|用不完|吃不完|用不上|用不着|用不到|穿不了|"
             r"带不走|放着也|没拆|没用过|没开封|全新|囤的|剩的|剩下|剩了|还剩|开多了|买多了",
+            _words(
+                "unopened",
+                "never used",
+                "barely used",
+                "brand new",
+                "still sealed",
+                "good condition",
+                "great condition",
+                "like new",
+                "gently used",
+            ),
             r"找我|私我|私信我|联系我|联络我|敲门|@我|微信我|text\s*我|dm\s*我|我放了|放在.{0,10}了",
         ),
         2,
@@ -145,7 +158,6 @@ _OFFER: tuple[tuple[Cue, int], ...] = (
     (
         _any(
             _words(
-                "free",
                 "giving away",
                 "give away",
                 "to give away",
@@ -211,6 +223,11 @@ _OFFER: tuple[tuple[Cue, int], ...] = (
                 "let me know if",
             ),
             r"(?<![a-z])anyone\b.{0,20}\bwants?\b",
+            # "free", but not "feel free", "are you free to help", "free time".
+            r"(?<![a-z])(?<!feel )(?<!are you )(?<!you're )(?<!i'm )(?<!anyone )(?<!is anyone )"
+            r"free(?![a-z])(?! to help| time| this weekend| tonight\?)",
+            r"take what(?:ever)? you|for the taking|(?<![a-z])leaving (?:a|some|them|it)\b",
+            r"(?<![a-z])(?:is|are|now) available\b|^available\b|\bavailable\s*[-—:]",
         ),
         3,
     ),
@@ -316,11 +333,15 @@ _REQUEST: tuple[tuple[Cue, int], ...] = (
                 "run out",
             ),
             r"\w+,\s*anyone\s*\?|anyone\s*\?\s*$|anybody\s*\?\s*$",
+            r"(?<![a-z])(?<!if )any(?:one|body| neighbou?rs?| of you)\b"
+            r"[^.?!]{0,20}\b(?:have|has|got|with)\b",
+            r"(?<![a-z])(?:i can use|i could use|could really use|can i use|borrowing an?)\b",
+            r"would save my (?:day|life|bacon)",
             "anyone\\s*有",
             # "need" unless it is someone else's ("anyone need…?") or denied ("never needed").
             r"(?<![a-z])(?<!anyone )(?<!anybody )(?<!who )(?<!never )(?<!don't )(?<!dont )"
             r"(?<!longer )(?<!doesn't )(?<!you )(?<!if )(?<! u )(?<!anyone who )"
-            r"need(?:s|ed)?(?![a-z])(?! to )",
+            r"need(?:s|ed)?(?![a-z])(?! to )(?!\s+\w+ing\b)",
         ),
         3,
     ),
@@ -353,8 +374,8 @@ class IntentVerdict:
     tags: frozenset[str] = frozenset()
 
 
-def _score(cues: tuple[tuple[Cue, int], ...], text: str) -> int:
-    return sum(weight for pattern, weight in cues if pattern.search(text))
+def _score(cues: tuple[tuple[Cue, int], ...], text: str, script: tuple[bool, bool]) -> int:
+    return sum(weight for cue, weight in cues if cue.search(text, script))
 
 
 def short_reply(text: str) -> Intent | None:
@@ -371,34 +392,35 @@ def short_reply(text: str) -> Intent | None:
 
 def classify(text: str, *, has_items: bool) -> IntentVerdict:
     """The intent of a folded message; `has_items` says whether any item was named."""
-    if _SPAM.search(text):
+    sc = scripts(text)
+    if _SPAM.search(text, sc):
         return IntentVerdict("none", frozenset({"spam"}))
     reply = None if has_items else short_reply(text)
     if reply is not None:
         return IntentVerdict(reply, frozenset({"reply"}))
-    if _SELLING.search(text) and not _BUYING_FROM_NEIGHBOURS.search(text):
+    if _SELLING.search(text, sc) and not _BUYING_FROM_NEIGHBOURS.search(text, sc):
         return IntentVerdict("none", frozenset({"selling"}))
-    if _CLOSED.search(text):
+    if _CLOSED.search(text, sc):
         return IntentVerdict("none", frozenset({"closed"}))
-    if _GAVE_AWAY.search(text) and not _score(_REQUEST, text):
-        return IntentVerdict("none", frozenset({"closed"}))
-    if _HEARSAY.search(text):
+    if _HEARSAY.search(text, sc):
         return IntentVerdict("none", frozenset({"notice"}))
-    offer = _score(_OFFER, text) + (_score(_POSSESSION, text) if has_items else 0)
-    request = _score(_REQUEST, text)
-    if _INFO_QUESTION.search(text):
+    request = _score(_REQUEST, text, sc)
+    if request == 0 and _GAVE_AWAY.search(text, sc):
+        return IntentVerdict("none", frozenset({"closed"}))
+    offer = _score(_OFFER, text, sc) + (_score(_POSSESSION, text, sc) if has_items else 0)
+    if _INFO_QUESTION.search(text, sc):
         if offer < 3:
             return IntentVerdict("none", frozenset({"question"}))
         request = 0
-    if _THANKS.search(text) and request < 3 and offer < 3:
+    if _THANKS.search(text, sc) and request < 3 and offer < 3:
         return IntentVerdict("none", frozenset({"thanks"}))
     if offer == 0 and request == 0:
-        if has_items and _DEPLETED.search(text) and not _NOTICE.search(text):
+        if has_items and _DEPLETED.search(text, sc) and not _NOTICE.search(text, sc):
             return IntentVerdict("request", frozenset({"implicit"}))
         return IntentVerdict("none")
-    if _NOTICE.search(text) and max(offer, request) < 3:
+    if _NOTICE.search(text, sc) and max(offer, request) < 3:
         return IntentVerdict("none", frozenset({"notice"}))
-    if request > offer and not has_items and _FAVOUR.search(text):
+    if request > offer and not has_items and _FAVOUR.search(text, sc):
         return IntentVerdict("none", frozenset({"favour"}))
     if offer > request:
         return IntentVerdict("offer")

@@ -9,7 +9,7 @@ from bot.understanding.catalogue import Catalogue, unknown_item
 from bot.understanding.intent import classify
 from bot.understanding.model import Parsed, ParsedItem
 from bot.understanding.normalise import fold
-from bot.understanding.quantity import choose_quantity, find_quantities
+from bot.understanding.quantity import choose_quantity, counts_before_items, find_quantities
 from bot.understanding.repair import is_repair_complaint
 from bot.understanding.unknown_items import unknown_item_name
 from bot.understanding.urgency import is_urgent
@@ -94,7 +94,11 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
 
     quantity = None
     if intent != "none":
-        mentions = [q for q in find_quantities(folded) if _outside(payment, q.start)]
+        mentions = find_quantities(folded)
+        if not mentions:
+            spans = [(h.start, h.end) for h in hits if h.key in {i.canonical for i in items}]
+            mentions = counts_before_items(folded, spans)
+        mentions = [q for q in mentions if _outside(payment, q.start)]
         quantity = choose_quantity(mentions, len(items))
 
     if intent == "offer" and _LEND.search(folded.text):

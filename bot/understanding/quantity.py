@@ -33,7 +33,7 @@ _EN_UNITS = (
     "tablet", "pill", "capsule", "piece", "roll", "tube", "dose", "sachet", "pair", "set",
     "loaf", "carton", "tin", "bowl", "plate", "slice", "bar", "strip", "sheet", "diaper", "egg",
     "item", "book", "toy", "bunch", "jug", "gallon", "pound", "lb", "spoon", "teaspoon",
-    "tablespoon", "container", "tray", "pot", "case", "battery",
+    "tablespoon", "container", "tray", "pot", "case", "battery", "loaves",
 )  # fmt: skip
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -109,6 +109,32 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         n = int(m.group("n") or m.group("m"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, None)))
     found.sort(key=lambda q: q.start)
+    return found
+
+
+# "size 4 diapers", "apt 5 stroller": a number after these is a label, not a count.
+_NOT_A_COUNT = {
+    "size", "sz", "no.", "number", "#", "apt", "unit", "floor", "room", "building", "gen",
+    "version", "model", "type", "level", "grade", "age", "ages", "stage", "step",
+}  # fmt: skip
+_COUNT_BEFORE = re.compile(rf"(?:^|[^\w$.\-])(?P<num>\d{{1,3}}|{_EN_NUM})\s+(?:[a-z0-9'-]+\s+)?$")
+
+
+def counts_before_items(folded: Folded, item_spans: list[tuple[int, int]]) -> list[QuantityMention]:
+    """English counts written straight before an item: "2 folding chairs", "3 houseplants"."""
+    found = []
+    for start, end in item_spans:
+        m = _COUNT_BEFORE.search(folded.text, max(0, start - 24), start)
+        if m is None or m.group("num") in ("a", "an", "half a"):
+            continue
+        before = folded.text[max(0, m.start("num") - 8) : m.start("num")].split()
+        if before and before[-1] in _NOT_A_COUNT:
+            continue
+        num = m.group("num")
+        n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
+        noun = folded.text[start:end].split()[-1]
+        unit = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
+        found.append(QuantityMention(m.start("num"), end, Quantity(n, unit)))
     return found
 
 

@@ -13,10 +13,10 @@ _ZH_WORDS = (
     "嘴唇有点发紫", "发紫", "昏迷", "晕倒", "晕过去", "不省人事", "休克", "抽搐", "抽筋了",
     "过敏反应", "过敏性休克", "大出血", "血止不住", "着火", "失火", "起火", "烟好大",
     "冒烟", "煤气泄漏", "困人", "关人", "被困", "困在电梯", "中风", "低血糖", "哮喘发作",
-    "犯病了", "打120", "叫120", "打119",
+    "犯病了", "打120", "叫120", "打119", "需要急救", "救护车",
 )  # fmt: skip
-# A lone 急 counts ("急！", "在线等，急"), but not 不急 / 着急 / 急性 / 急诊室 chatter.
-_ZH_JI = re.compile(r"(?<![不别着])急(?![性诊])")
+# A lone 急 counts ("急！", "在线等，急"), but not 不急 / 着急 / 急性 / 急诊 / 急救包.
+_ZH_JI = re.compile(r"(?<![不别着])急(?![性诊救])")
 _EN_WORDS = (
     "urgent", "urgently", "asap", "a.s.a.p", "emergency", "stat", "right now", "right away",
     "immediately", "911", "999", "help!", "sos", "life or death", "chest pain", "heart attack",
@@ -24,10 +24,14 @@ _EN_WORDS = (
     "labored breathing", "not breathing", "allergic reaction", "anaphylaxis", "anaphylactic",
     "seizure", "unconscious", "passed out", "collapsed", "overdose", "stroke", "bleeding badly",
     "on fire", "smoke", "trapped", "people inside", "stuck inside", "someone inside", "gas leak",
-    "choking", "hypoglycemic", "going into shock",
+    "choking", "hypoglycemic", "going into shock", "ambulance", "asthma attack",
+    "asthma is flaring", "wheezing", "can't catch his breath", "can't catch her breath",
 )  # fmt: skip
 _ZH = re.compile("|".join(re.escape(w) for w in _ZH_WORDS))
-_EN = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS) + r")(?![a-z0-9])")
+_EN = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS) + r")(?![a-z0-9])"
+    r"(?! detector| alarm| of luck)"
+)
 # "马上还" promises to return quickly; that is not urgency.
 _NOT_URGENT = re.compile(r"不急|不着急|不用急|no rush|not urgent|no hurry|whenever")
 
