@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -89,13 +90,16 @@ def button(setting: str, key: str, data: str, **params: object) -> Button:
     return Button(say(setting, key, **params).replace("\n", " / "), data=data)
 
 
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
 def private_reply(
-    config: Config, who: Resident, where: Where, text: str, buttons: tuple = ()
+    config: Config, who: Resident, where: Where, text: str, buttons: Keyboard = ()
 ) -> SendMessage:
     """A private answer; asked from a group, a refused private chat becomes a group nudge."""
     fallback = None
     if not where.private:
-        mention = Markup(f'<a href="tg://user?id={who.user_id}">{_esc(who.first_name)}</a>')
+        mention = Markup(f'<a href="tg://user?id={who.user_id}">{escape(who.first_name)}</a>')
         setting = config.group_language(where.chat_id)
         fallback = Fallback(
             chat_id=where.chat_id,
@@ -104,12 +108,6 @@ def private_reply(
             button=say(setting, "btn_open_private").replace("\n", " / "),
         )
     return SendMessage(chat_id=who.user_id, text=text, buttons=buttons, fallback=fallback)
-
-
-def _esc(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=False)
 
 
 class CaptainDesk:

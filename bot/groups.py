@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from bot.captains import local_date
 from bot.clock import Clock
@@ -33,7 +34,7 @@ async def bot_added_to_unknown_group(
     logger.info("added to unconfigured group %s", chat_id)
     if adder is not None:
         setting = person_language(adder.language_code, config.bot.language)
-        mention = Markup(f'<a href="tg://user?id={adder.user_id}">{_esc(adder.first_name)}</a>')
+        mention = Markup(f'<a href="tg://user?id={adder.user_id}">{escape(adder.first_name)}</a>')
         effects.add(
             SendMessage(
                 chat_id=adder.user_id,
@@ -96,9 +97,3 @@ async def follow_migration(
             )
         )
     return effects
-
-
-def _esc(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=False)

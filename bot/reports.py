@@ -6,6 +6,7 @@ A report goes privately to its building's captains with status buttons
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.captains import (
@@ -250,7 +251,8 @@ class ReportDesk:
         )
 
     @staticmethod
-    def _status(status: str):  # type: ignore[no-untyped-def]
+    def _status(status: str) -> Callable[[str], str]:
+        """The status in whichever language the text is rendered in."""
         return lambda lang: say(lang, f"report_status_{status}")
 
     async def _building_of(self, tx: Tx, who: Resident, where: Where) -> tuple[str, int | None]:

@@ -78,10 +78,14 @@ class StatsDesk:
         effects = Effects()
         effects.add(private_reply(self.config, who, where, text))
         chart_lang = languages(setting)[0]
-        if chart_lang == "zh" and not can_draw_chinese():
-            chart_lang = "en"  # without a CJK font Chinese labels would render as boxes
+        chart_names = names
+        if not can_draw_chinese():
+            # Without a CJK font Chinese would render as boxes: English labels, building keys.
+            chart_lang = "en"
+            if not names.isascii():
+                chart_names = ", ".join(buildings)
         labels = ChartLabels(
-            title=say(chart_lang, "stats_chart_caption", buildings=names),
+            title=say(chart_lang, "stats_chart_caption", buildings=chart_names),
             offers=say(chart_lang, "stats_chart_offers"),
             requests=say(chart_lang, "stats_chart_requests"),
             handovers=say(chart_lang, "stats_chart_handovers"),

@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 
 from bot.config_reload import ReloadOutcome, admin_ids, reload_config, reload_message
 from bot.effects import Effects, SendMessage, encode
-from bot.i18n import person_language
+from bot.i18n import person_language, say
 from bot.services import Services
 from handlers.common import Context, services
 
@@ -28,10 +28,10 @@ async def reload_command(update: Update, context: Context) -> None:
     user = message.from_user
     setting = person_language(user.language_code, svc.config.bot.language)
     if not svc.config.is_admin(user.id, user.username):
-        await message.reply_text(_say(setting, "not_admin"), parse_mode=ParseMode.HTML)
+        await message.reply_text(say(setting, "not_admin"), parse_mode=ParseMode.HTML)
         return
     if message.chat.type != "private":
-        await message.reply_text(_say(setting, "admin_private_only"), parse_mode=ParseMode.HTML)
+        await message.reply_text(say(setting, "admin_private_only"), parse_mode=ParseMode.HTML)
         return
     outcome = await reload_config(svc)
     await _audit(svc, user.id, outcome)
@@ -73,9 +73,3 @@ async def _audit(svc: Services, actor: int, outcome: ReloadOutcome) -> None:
             "reload" if outcome.ok else "reload_refused",
             detail=f"{len(outcome.problems)} problem(s)" if not outcome.ok else "",
         )
-
-
-def _say(setting: str, key: str) -> str:
-    from bot.i18n import say
-
-    return say(setting, key)
