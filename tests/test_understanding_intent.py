@@ -42,6 +42,13 @@ OFFERS = [
     # mixed
     "我有一个 air fryer 不用了，谁要",
     "有人要 baby clothes 吗，0-6个月的",
+    # more phrasings of giving
+    "暖宝宝要不要？我这囤了好多",
+    "有想要空调被的吗？全新的",
+    "谁家孩子需要课外书，我家有一箱",
+    "Baby formula available — Similac Pro-Advance, 2 unopened tubs",
+    "Leaving a box of kids books in the laundry room, take what you like",
+    "FREE to a good home: 3 houseplants, need repotting",
 ]
 
 REQUESTS = [
@@ -79,6 +86,10 @@ REQUESTS = [
     "娃拉肚子了，家里蒙脱石散没了",
     "If someone has a spare phone charger I'd be grateful",
     "who has a hammer I can borrow",
+    "收一个二手婴儿车，有闲置的邻居联系我",
+    "Anyone around with a cordless vacuum I can use for 5 mins?",
+    "Any neighbor have a jump starter? car battery is dead",
+    "Borrowing a drill for an hour would save my day",
 ]
 
 NONE = [
@@ -110,6 +121,9 @@ NONE = [
     "有没有人一起拼单买水果",
     "家里的布洛芬给了3楼的阿姨，现在没有了",
     "有人吗",
+    "楼下有人在发免费鸡蛋，快去",
+    "Are you free to help me move a couch on Sunday?",
+    "Found a set of keys in the lobby, DM me to claim",
 ]
 
 

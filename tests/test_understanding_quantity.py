@@ -28,6 +28,8 @@ def catalogue() -> Catalogue:
         ("Free: a couple bags of kids clothes", Quantity(2, "bag")),
         ("need 1 box of tissues, sick kid", Quantity(1, "box")),
         ("Have half a bag of dog food to give away", Quantity(0.5, "bag")),
+        ("Need 2 folding chairs for Saturday, will return Sunday", Quantity(2, "chair")),
+        ("Who wants banana bread? Made 3 loaves", Quantity(3, "loaves")),
     ],
 )
 def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None:
