@@ -415,8 +415,16 @@ class CaptainQueries(TxBase):
         for table in await self._tables():
             if table in _HANDLED_USER_TABLES:
                 continue
-            if "user_id" in await self._columns(table):
+            columns = await self._columns(table)
+            if "user_id" in columns:
                 await self._db.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
+            for column in columns:
+                if column.endswith("_by") and column != "added_by":
+                    # e.g. events.created_by: the event stays, without who made it.
+                    await self._db.execute(
+                        f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
+                        (ANONYMOUS, user_id),
+                    )
 
     # --- retention ------------------------------------------------------------------------
 

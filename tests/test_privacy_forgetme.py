@@ -104,3 +104,21 @@ async def test_closed_history_is_purged_after_the_retention_period():
         async with b.services.repo.transaction() as tx:
             assert await tx.report(1) is None  # resolved and old: gone
             assert await tx.report(2) is not None  # still open: kept
+
+
+async def test_a_captain_who_leaves_is_forgotten_too_but_the_audit_log_keeps_the_actions(
+    tmp_path: Path,
+):
+    database = str(tmp_path / "jinlin.sqlite3")
+    async with Town(database=database) as b:
+        b.opened_bot(b.alice)
+        await b.say(b.alice, "/offer ladder")
+        await b.dm(b.captain, "/remove 1 duplicate")
+        await b.dm(b.captain, "/announce Lift maintenance on Friday")
+        await b.dm(b.captain, "/forgetme")
+        await b.press(b.captain, b.last_private(b.captain), "fm:y")
+        assert traces_in_database(database, b.captain.id, "Cathy") == []
+        assert [(r.actor_id, r.action) for r in await b.audit()] == [
+            (0, "remove"),
+            (0, "announce"),
+        ]
