@@ -1,6 +1,8 @@
 """Offer, request or neither — fresh sentences in the style of building group chats."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.understanding import Catalogue, Parsed, understand
 
@@ -124,6 +126,14 @@ NONE = [
     "楼下有人在发免费鸡蛋，快去",
     "Are you free to help me move a couch on Sunday?",
     "Found a set of keys in the lobby, DM me to claim",
+    # items mentioned, nothing given or asked
+    "Costco has Tylenol in stock today",
+    "布洛芬又涨价了",
+    "孩子吃了美林还是烧，怎么办",
+    "退烧药吃完了还是不退烧，要去医院吗",
+    "谁知道布洛芬和对乙酰氨基酚能不能一起吃",
+    "有没有人家里的孩子也在发烧？",
+    "我家的梯子被借走了还没还",
 ]
 
 
@@ -216,3 +226,14 @@ def test_to_json_keeps_the_public_shape(catalogue: Catalogue) -> None:
         "quantity": {"n": 2, "unit": "片"},
         "urgent": False,
     }
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=120))
+def test_any_text_parses_to_the_public_shape(text: str) -> None:
+    parsed = understand(text, _CATALOGUE)
+    assert parsed.text == text
+    assert parsed.to_json()["intent"] in ("offer", "request", "none")
+
+
+_CATALOGUE = Catalogue.load()

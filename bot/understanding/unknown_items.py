@@ -26,7 +26,9 @@ _EN_CUE = re.compile(
     r"|extra|old|used|new|small|big)\s+)*([a-z][a-z0-9'-]*(?:\s+[a-z][a-z0-9'-]*){0,2})"
 )
 # After 有没有/谁有 these name people or help, not things ("有没有邻居可以帮忙").
-_NOT_A_THING = re.compile(r"邻居|人|谁|哪|大家|好心|朋友|街坊|可以|能|帮|空|时间|知道")
+_NOT_A_THING = re.compile(
+    r"邻居|人|谁|哪|大家|好心|朋友|街坊|可以|能|帮|空|时间|知道|家里|家|孩子|小孩|老人|也"
+)
 _DEMONSTRATIVE = re.compile(r"(?:那个|这个|那种|这种|那些|这些|那|这)?")
 _JUNK = re.compile(
     rf"^[\s{_CN_NUM}\d]*[{_CN_UNITS}]?|[\s\d{_CN_NUM}]+[{_CN_UNITS}]?$|[^\w\s'-]+",
