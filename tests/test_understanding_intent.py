@@ -31,6 +31,8 @@ OFFERS = [
     "我這邊有多的普拿疼，需要的鄰居可以來拿",
     "屋企有部抽濕機唔用，有冇人要",
     "我這有兩瓶酒精，需要嘅話出聲",
+    "免費贈送兒童繪本一批，自取",
+    "我有把梯可以借俾你哋",
     # en
     "I have a spare car seat if anyone needs one",
     "Giving away a box of diapers size 3, baby outgrew them",
@@ -71,6 +73,8 @@ REQUESTS = [
     "邊個可以借部輪椅俾我？阿媽扭親腳",
     "有冇人有鑽可以借？想釘幅畫",
     "誰有多的快篩可以分我一劑？明天要上班",
+    "徵 嬰兒推車，短期借用一個月",
+    "徵求血壓計，家中長輩要用",
     # en
     "Does anyone have a cordless drill I could borrow this weekend?",
     "Can someone lend me a wheelchair for a week? my grandma broke her ankle",
@@ -123,6 +127,8 @@ NONE = [
     "有没有人一起拼单买水果",
     "家里的布洛芬给了3楼的阿姨，现在没有了",
     "有人吗",
+    "唔使喇，搵到啦",
+    "有冇人知邊度買到N95",
     "楼下有人在发免费鸡蛋，快去",
     "Are you free to help me move a couch on Sunday?",
     "Found a set of keys in the lobby, DM me to claim",
