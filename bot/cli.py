@@ -136,6 +136,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.chat_import import cmd_import as run_import
+
+    return run_import(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jinlin", description="近邻 Jinlin — neighbourly sharing for building group chats"
@@ -176,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     backup_source.add_argument("--config", help="back up bot.database of this config")
     backup_source.add_argument("--db", help="the SQLite file to back up")
     backup.set_defaults(func=cmd_backup)
+
+    imports = sub.add_parser("import", help="rebuild a group's open entries from a chat export")
+    imports.add_argument("file", help="result.json of Telegram Desktop's chat export (JSON)")
+    imports.add_argument("--group", type=int, required=True, help="the group's chat id")
+    imports.add_argument("--config", help="admin config (default: the built-in demo)")
+    imports.add_argument("--db", help="SQLite file (default: bot.database from the config)")
+    imports.add_argument("--bot-id", type=int, help="skip this sender (default: from the token)")
+    imports.add_argument("--now", help="import as of this local date-time (rehearsals)")
+    imports.set_defaults(func=cmd_import)
 
     bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse [--misses]")
     bench.add_argument("what")
