@@ -48,6 +48,20 @@ def test_items_named(catalogue: Catalogue, text: str, expected: list[str]) -> No
     assert keys(catalogue, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("求个打气筒，足球没气了", ["air_pump"]),
+        ("我家电钻坏了，谁家有借我用下", ["drill"]),
+        ("anyone have a phone charger? my power bank died", ["charger"]),
+    ],
+)
+def test_the_broken_thing_is_the_reason_not_the_request(
+    catalogue: Catalogue, text: str, expected: list[str]
+) -> None:
+    assert keys(catalogue, text) == expected
+
+
 def test_names_keep_the_residents_own_wording(catalogue: Catalogue) -> None:
     parsed = understand("誰家有輪椅可以借一下", catalogue)
     assert [(i.name, i.canonical) for i in parsed.items] == [("輪椅", "wheelchair")]

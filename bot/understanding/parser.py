@@ -21,6 +21,14 @@ _PAYMENT_CLAUSE = re.compile(
     r"|(?<![a-z])(?:i've got|i have|i got|i'll give|in exchange)(?![a-z])"
 )
 _CLAUSE_END = re.compile(r"[,，。.!！?？;；\n]|(?<![a-z])and(?![a-z])")
+# "篮球没气了", "my charger died": the broken thing explains the need; it is not asked for.
+_BROKEN_AFTER = re.compile(
+    r"(?:也|又|都|的)?"
+    r"(?:没气|松了|坏|卡住|卡了|开上了|不亮|漏|没电|堵|破了|丢了|找不到|用不了|不能用|不转)"
+    r"|\s*(?:is |was |just |has |'s )?"
+    r"(?:broke|broken|died|dead|stopped working|leaking|stuck|jammed|went flat|is flat|popped)"
+    r"(?![a-z])"
+)
 _LEND = re.compile(r"借|(?<![a-z])(?:lend|lending|borrow|loan)")
 
 
@@ -65,6 +73,9 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
     payment = _payment_spans(folded.text)
     if payment:
         kept = [h for h in hits if _outside(payment, h.start)]
+        hits = kept or hits
+    if len({h.key for h in hits}) > 1:
+        kept = [h for h in hits if not _BROKEN_AFTER.match(folded.text, h.end)]
         hits = kept or hits
     items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
 
