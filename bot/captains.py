@@ -104,7 +104,7 @@ def private_reply(
         fallback = Fallback(
             chat_id=where.chat_id,
             user_id=who.user_id,
-            text=say(setting, "fallback_group", name=mention, item="/"),
+            text=say(setting, "fallback_group", name=mention, item="近邻 Jinlin"),
             button=say(setting, "btn_open_private").replace("\n", " / "),
         )
     return SendMessage(chat_id=who.user_id, text=text, buttons=buttons, fallback=fallback)
