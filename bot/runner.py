@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.application import build_application
 from bot.config import Config
+from bot.polling import run_polling
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +23,7 @@ def run_bot(config: Config, *, token: str, database: str, config_path: str | Non
         reload_on_sighup=config_path is not None,
     )
     logger.info("starting Jinlin with %s groups, database %s", len(config.groups), database)
-    app.run_polling(
-        allowed_updates=Update.ALL_TYPES,
-        poll_interval=0.0,
-        timeout=config.telegram.poll_timeout,
-    )
+    # Not app.run_polling(): PTB's Updater confirms updates before they are applied, so a
+    # crash could lose them. bot.polling confirms each one only after its unit of work.
+    run_polling(app, timeout=config.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES)
     return 0

@@ -1,0 +1,105 @@
+"""Long polling that confirms an update to Telegram only after it was applied.
+
+PTB's Updater confirms a fetched batch (the next getUpdates carries offset = last + 1) while
+the updates still wait in its in-memory queue, so a `kill -9` right then loses them: Telegram
+has forgotten them and Jinlin never applied them. Here each update is processed (its effects
+committed with its id in `processed_updates`) before the next getUpdates confirms it. After a
+crash Telegram redelivers the unconfirmed tail of the batch; the ones already applied are
+recognised by their id and ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.ext import Application
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def poll(
+    app: AnyApp,
+    stop: asyncio.Event,
+    *,
+    timeout: int,
+    allowed_updates: Sequence[str] | None = None,
+) -> None:
+    """Fetch, apply in order, then confirm; until `stop` is set. Network faults back off."""
+    offset: int | None = None
+    backoff = 0.0
+    while not stop.is_set():
+        fetch = asyncio.ensure_future(
+            app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=allowed_updates)
+        )
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not fetch.done():
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, NetworkError):
+                await fetch
+            break
+        try:
+            updates = fetch.result()
+        except InvalidToken:
+            raise
+        except TimedOut:
+            continue  # an idle long poll the network gave up on: just ask again
+        except (NetworkError, Conflict) as exc:
+            backoff = min(max(backoff * 2, BACKOFF_FIRST_SECONDS), BACKOFF_MAX_SECONDS)
+            logger.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff)
+            continue
+        backoff = 0.0
+        for update in updates:
+            # Handler errors are caught and logged by PTB's error handler; the loop goes on.
+            await app.process_update(update)
+            offset = update.update_id + 1
+            if stop.is_set():
+                break
+    if offset is not None:
+        # Confirm what was applied, so a clean restart does not even see it again.
+        with contextlib.suppress(NetworkError):
+            await app.bot.get_updates(offset=offset, timeout=0, allowed_updates=allowed_updates)
+
+
+async def run(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | None = None) -> None:
+    """The Application's whole life (init, post_init, jobs, polling, shutdown) until SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await app.start()
+        try:
+            await poll(app, stop, timeout=timeout, allowed_updates=allowed_updates)
+        finally:
+            await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+def run_polling(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | None) -> None:
+    """Blocking entry point for `jinlin run`."""
+    asyncio.run(run(app, timeout=timeout, allowed_updates=allowed_updates))
