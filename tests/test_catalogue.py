@@ -109,12 +109,15 @@ def test_lookup_of_typed_names(catalogue: Catalogue) -> None:
     assert catalogue.lookup("") is None
     assert catalogue.lookup("   ") is None
     assert _key(catalogue, "布洛芬 2盒") == "ibuprofen"
+    assert _key(catalogue, "两盒 N95") == "n95_mask"
     assert _key(catalogue, "a stroller") == "stroller"
     assert _key(catalogue, "ibuprofin") == "ibuprofen"  # typo
     unknown = catalogue.lookup("电动理发推剪器 1个")
     assert unknown is not None
     assert not unknown.known and unknown.category is None
     assert unknown.name == "电动理发推剪器"
+    scanner = catalogue.lookup("条形码扫描枪")  # 条 is a measure word, but not here
+    assert scanner is not None and scanner.name == "条形码扫描枪"
 
 
 def test_unknown_items_cover_each_other_by_name(catalogue: Catalogue) -> None:

@@ -29,9 +29,12 @@ _EN_CUE = re.compile(
 _NOT_A_THING = re.compile(
     r"邻居|人|谁|哪|大家|好心|朋友|街坊|可以|能|帮|空|时间|知道|家里|家|孩子|小孩|老人|也"
 )
-_DEMONSTRATIVE = re.compile(r"(?:那个|这个|那种|这种|那些|这些|那|这)?")
+_DEMONSTRATIVE = re.compile(r"那个|这个|那种|这种|那些|这些|那|这")
+# Amounts typed around a bare name: "2盒", "两盒", "x2", "2" after a space; not "N95".
 _JUNK = re.compile(
-    rf"^[\s{_CN_NUM}\d]*[{_CN_UNITS}]?|[\s\d{_CN_NUM}]+[{_CN_UNITS}]?$|[^\w\s'-]+",
+    rf"^\s*(?:\d+\s*[{_CN_UNITS}]?|[{_CN_NUM}\d]+[{_CN_UNITS}])\s*"
+    rf"|\s*(?:\s\d+(?:\.\d+)?\s*[{_CN_UNITS}]?|[{_CN_NUM}\d]+[{_CN_UNITS}]|\s[x×]\d+)\s*$"
+    r"|[^\w\s'-]+"
 )
 _EN_ARTICLES = re.compile(r"^(?:a|an|some|the|any|my|spare|extra)\s+", re.IGNORECASE)
 
@@ -56,7 +59,8 @@ def unknown_item_name(folded: Folded) -> str | None:
     """The likely item name after a sharing cue (借/求/need/borrow…), if there is one."""
     for m in _ZH_CUE.finditer(folded.text):
         if not _NOT_A_THING.match(m.group(1)):
-            start = m.start(1) + len(_DEMONSTRATIVE.match(m.group(1)).group())  # type: ignore[union-attr]
+            lead = _DEMONSTRATIVE.match(m.group(1))
+            start = m.start(1) + (lead.end() if lead else 0)
             if m.end(1) - start >= 2:
                 return folded.source(start, m.end(1))
     for m in _EN_CUE.finditer(folded.text):
