@@ -58,6 +58,9 @@ _TIMES = re.compile(
 )
 
 
+_LATIN = re.compile(r"[a-z]")
+
+
 @dataclass(frozen=True)
 class QuantityMention:
     """One stated amount and where it was found."""
@@ -87,7 +90,10 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
     """Every clear amount in a folded message, in reading order."""
     text = folded.text
     found: list[QuantityMention] = []
-    for m in _ZH_QTY.finditer(text):
+    # Chinese measure words need non-ASCII text, English counts need Latin letters.
+    zh_matches = _ZH_QTY.finditer(text) if not text.isascii() else ()
+    latin = _LATIN.search(text) is not None
+    for m in zh_matches:
         if m.group("approx"):
             continue
         n = _zh_number(m.group("num"))
@@ -95,14 +101,14 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
             continue
         unit = folded.source(m.start("unit"), m.end("unit"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, unit)))
-    for m in _EN_QTY.finditer(text):
+    for m in _EN_QTY.finditer(text) if latin else ():
         num = m.group("num")
         gap = m.group("gap").split()
         if num in ("a", "an") and (len(gap) > 1 or (gap and gap[0] in _VAGUE)):
             continue
         n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, m.group("unit"))))
-    for m in _EN_BARE_OF.finditer(text):
+    for m in _EN_BARE_OF.finditer(text) if latin else ():
         if not any(q.start <= m.start("unit") < q.end for q in found):
             found.append(QuantityMention(m.start(), m.end(), Quantity(1, m.group("unit"))))
     for m in _TIMES.finditer(text):
