@@ -32,6 +32,7 @@ OFFERS = [
     "屋企有部抽濕機唔用，有冇人要",
     "我這有兩瓶酒精，需要嘅話出聲",
     "免費贈送兒童繪本一批，自取",
+    "蒸了一锅馒头，邻居们来尝尝",
     "我有把梯可以借俾你哋",
     # en
     "I have a spare car seat if anyone needs one",
@@ -96,6 +97,8 @@ REQUESTS = [
     "Anyone around with a cordless vacuum I can use for 5 mins?",
     "Any neighbor have a jump starter? car battery is dead",
     "Borrowing a drill for an hour would save my day",
+    "各位邻居，谁家有闲置的婴儿床可以借用几个月",
+    "有空气炸锅的邻居吗？想借用一下",
 ]
 
 NONE = [
@@ -129,6 +132,8 @@ NONE = [
     "有人吗",
     "唔使喇，搵到啦",
     "有冇人知邊度買到N95",
+    "家里闲置一台婴儿推车，九成新，50元",
+    "免费领取，扫码关注公众号",
     "楼下有人在发免费鸡蛋，快去",
     "Are you free to help me move a couch on Sunday?",
     "Found a set of keys in the lobby, DM me to claim",

@@ -22,6 +22,7 @@ def catalogue() -> Catalogue:
         ("我这有1盒思密达，需要的说", Quantity(1, "盒")),
         ("求助，需要 3 包口服补液盐", Quantity(3, "包")),
         ("我家有两台电风扇，用不上，送一台", Quantity(1, "台")),
+        ("我家有三个儿童安全座椅，孩子大了，要的联系", Quantity(3, "个")),
         ("I've got 3 cans of formula (Similac), free", Quantity(3, "can")),
         ("Anyone have 2x AA batteries?", Quantity(2, None)),
         ("Could use a couple of eggs if anyone has some", Quantity(2, "egg")),

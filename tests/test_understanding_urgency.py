@@ -24,6 +24,8 @@ def catalogue() -> Catalogue:
         "my mom has chest pain, does anyone have aspirin",
         "URGENT need insulin for my neighbour",
         "the lift is stuck again with people inside",
+        "在线等，谁家有碘伏，孩子膝盖摔破了",
+        "我老婆要生了，谁家有车能送一下医院",
     ],
 )
 def test_urgent(catalogue: Catalogue, text: str) -> None:

@@ -19,7 +19,7 @@ _ZH_UNITS = (
 )  # fmt: skip
 _ZH_DIGITS = "一二三四五六七八九"
 # A measure word followed by these is a duration or a person, not an amount (一个下午).
-_ZH_NOT_AMOUNT = "下午|上午|晚上|小时|钟头|月|星期|礼拜|周|人(?!份)|儿|地方|时候|样|半小时"
+_ZH_NOT_AMOUNT = "下午|上午|晚上|小时|钟头|月|星期|礼拜|周|人(?!份)|儿(?!童)|地方|时候|样|半小时"
 _ZH_QTY = re.compile(
     r"(?<![第\d.\-大几])"
     r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千俩仨]+|半)"

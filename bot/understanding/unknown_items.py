@@ -27,7 +27,8 @@ _EN_CUE = re.compile(
 )
 # After 有没有/谁有 these name people or help, not things ("有没有邻居可以帮忙").
 _NOT_A_THING = re.compile(
-    r"邻居|人|谁|哪|大家|好心|朋友|街坊|可以|能|帮|空|时间|知道|家里|家|孩子|小孩|老人|也"
+    r"邻居|人|谁|哪|大家|好心|朋友|街坊|可以|能|帮|空|时间|知道|家里|家|孩子|小孩|老人|也|"
+    r"医院|学校|楼下|楼上|门口|小区|物业|一下"
 )
 _DEMONSTRATIVE = re.compile(r"那个|这个|那种|这种|那些|这些|那|这")
 # Amounts typed around a bare name: "2盒", "两盒", "x2", "2" after a space; not "N95".
