@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config import Config, GroupSpec
@@ -69,7 +69,7 @@ class DigestService:
             effects.add(
                 SendMessage(
                     chat_id=group.chat_id,
-                    text=self.render(setting, entries, bot_username, now),
+                    text=self.render(setting, entries, bot_username),
                 )
             )
         return effects
@@ -78,7 +78,6 @@ class DigestService:
         self, tx: Tx, who: Resident, chat_id: int, *, private: bool, bot_username: str
     ) -> Effects:
         """/digest by a captain: in their group, or privately for each of their groups."""
-        now = self.clock.now()
         effects = Effects()
         if not private:
             group = self.config.group(chat_id)
@@ -88,7 +87,7 @@ class DigestService:
                 raise UserError("digest_captains_only")
             group_setting: str = self.config.group_language(group.chat_id)
             entries = await self.open_entries(tx, group)
-            body = self.render(group_setting, entries, bot_username, now) if entries else None
+            body = self.render(group_setting, entries, bot_username) if entries else None
             effects.add(
                 SendMessage(
                     chat_id=group.chat_id,
@@ -104,7 +103,7 @@ class DigestService:
             entries = await self.open_entries(tx, group)
             title = html.escape(group.title or str(group.chat_id))
             body = (
-                self.render(setting, entries, bot_username, now)
+                self.render(setting, entries, bot_username)
                 if entries
                 else _say(setting, "digest_empty")
             )
@@ -129,15 +128,13 @@ class DigestService:
 
     # --- the text ----------------------------------------------------------------------
 
-    def render(self, setting: str, entries: list[Entry], bot_username: str, now: datetime) -> str:
+    def render(self, setting: str, entries: list[Entry], bot_username: str) -> str:
         """The digest in every language of the group, one block each."""
         return "\n\n".join(
-            self._render_one(lang, entries, bot_username, now) for lang in languages(setting)
+            self._render_one(lang, entries, bot_username) for lang in languages(setting)
         )
 
-    def _render_one(
-        self, lang: Lang, entries: list[Entry], bot_username: str, now: datetime
-    ) -> str:
+    def _render_one(self, lang: Lang, entries: list[Entry], bot_username: str) -> str:
         by_category: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
             by_category[self._top_category(entry)].append(entry)
