@@ -179,6 +179,14 @@ def test_a_reply_under_an_offer_asks_for_it(catalogue: Catalogue) -> None:
     assert [i.canonical for i in parsed.items] == ["stroller"]
 
 
+def test_hands_up_and_plus_one_under_an_offer_ask_for_it(catalogue: Catalogue) -> None:
+    offered = understand("闲置婴儿车免费送，自提", catalogue)
+    for reply in ("🙋‍♀️", "我要！", "举手", "+1"):
+        parsed = understand(reply, catalogue, reply_to=offered)
+        assert parsed.intent == "request", reply
+        assert [i.canonical for i in parsed.items] == ["stroller"]
+
+
 def test_a_bare_reply_without_context_has_an_intent_but_no_item(catalogue: Catalogue) -> None:
     parsed = understand("我有", catalogue)
     assert parsed.intent == "offer"

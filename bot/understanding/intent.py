@@ -373,7 +373,8 @@ _SHORT_OFFER = re.compile(
 )
 _SHORT_REQUEST = re.compile(
     r"^(?:me please|me!|me too|mine please|dibs|i'd love|i would love|"
-    r"我要|我需要|我想要|求|想要|要|要要|我也要|我也需要|我|预定|我预定)(?:[!！。.,，~\s]|$)"
+    r"我要|我需要|我想要|求|想要|要|要要|我也要|我也需要|我|我我我|预定|我预定|举手|🙋\S*)"
+    r"(?:[!！。.,，~\s]|$)"
 )
 
 

@@ -83,6 +83,9 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
     intent = verdict.intent
     tags = set(verdict.tags)
 
+    # "+1" under an offer means "me too, please"; under a request the corpus reads it as "I have".
+    if reply_to is not None and reply_to.intent == "offer" and text.strip() in ("+1", "＋1"):
+        intent = "request"
     # "我有" under a request offers what was asked; "me please" under an offer asks for it.
     if (
         reply_to is not None
