@@ -152,3 +152,27 @@ async def test_bad_alert_commands_explain_themselves():
         assert "/alert stroller" in b.last_private(b.bob).content
         await b.dm(b.bob, "/alert amoxicillin")
         assert "prescription" in b.last_private(b.bob).content
+
+
+async def test_community_scope_alerts_reach_across_buildings():
+    config = make_config(match_scope="community")
+    async with Building(config) as b:
+        b.opened_bot(b.bob)
+        await b.say(b.bob, "hi")  # Bob lives in building 3
+        await b.dm(b.bob, "/alert ladder")
+        await b.say(b.dave, "闲置梯子一把，免费借用", chat=b.g5)
+        fired = alerts_of(b, b.bob)
+        assert len(fired) == 1 and "Building 5" in fired[0].content
+
+
+async def test_forgetting_a_resident_deletes_their_alerts():
+    async with Building() as b:
+        b.opened_bot(b.bob)
+        await b.say(b.bob, "hi")
+        await b.dm(b.bob, "/alert ladder")
+        async with b.app.bot_data.require().repo.transaction() as tx:
+            assert await tx.delete_alerts_of(b.bob.id) == 1
+        await b.say(b.alice, "I have a spare ladder to lend")
+        assert alerts_of(b, b.bob) == []
+        await b.dm(b.bob, "/alerts")
+        assert "no alerts" in b.last_private(b.bob).content
