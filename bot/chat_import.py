@@ -30,7 +30,7 @@ import logging
 import re
 import sqlite3
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.clock import SystemClock
 from bot.config import Config, ConfigError, GroupSpec, load_config
 from bot.understanding import Catalogue, Parsed, understand
 from storage.records import NewEntry, UserRecord
@@ -104,7 +105,6 @@ class ImportSummary:
     already_imported: int = 0
     from_bot: int = 0
     prescription: int = 0
-    unknown_ids: set[str] = field(default_factory=set)
 
     def lines(self) -> list[str]:
         return [
@@ -398,7 +398,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_problems(error, config_path)
         return 2
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     if args.now:
         try:
             now = _as_utc(datetime.fromisoformat(args.now), config.bot.timezone)
