@@ -18,7 +18,8 @@ _ROOM = re.compile(
     r"|\b(?:room|rm|apt|apartment|unit|flat|suite|floor)\.?\s*#?\s*\d+\w?\b",
     re.IGNORECASE,
 )
-_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
+# No \b before the bot id: in Bot API URLs it follows "/bot" directly (".../bot123:AA...").
+_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 
 
 def redact(text: str) -> str:
