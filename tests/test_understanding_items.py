@@ -109,3 +109,19 @@ def test_medicine_safety_flags_reach_the_parse(catalogue: Catalogue) -> None:
     assert fever.medical and not fever.restricted
     ladder = understand("谁家有梯子", catalogue)
     assert not ladder.medical and not ladder.restricted
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Snow tires, 4 of them, free to whoever wants", "Snow tires"),
+        ("Kayak paddles to lend this weekend", "Kayak paddles"),
+        ("手摇榨油机一台，免费送，自提", "手摇榨油机"),
+    ],
+)
+def test_an_offer_that_opens_with_its_thing_names_it(
+    catalogue: Catalogue, text: str, name: str
+) -> None:
+    parsed = understand(text, catalogue)
+    assert parsed.intent == "offer"
+    assert [(i.name, i.known) for i in parsed.items] == [(name, False)]

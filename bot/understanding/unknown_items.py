@@ -19,6 +19,7 @@ _EN_STOP = {
     "to", "for", "i", "that", "which", "from", "with", "if", "and", "or", "please", "me",
     "my", "so", "but", "we", "you", "it", "on", "in", "at", "asap", "anyone", "today",
     "tonight", "tomorrow", "now", "urgently", "thanks", "pls", "plz", "is", "are", "this",
+    "help", "advice", "ride", "someone", "somebody", "a", "an", "the", "some", "of", "by",
 }  # fmt: skip
 _EN_CUE = re.compile(
     r"\b(?:borrow|need|needs|have|has|got|spare|looking for|iso|lend me|lending|giving away"
@@ -56,6 +57,54 @@ def _trim_english(words: str) -> str:
     return " ".join(kept)
 
 
+# A message that opens with a bare noun phrase names its thing ("Snow tires, free").
+_FIRST_CLAUSE = re.compile(
+    r"^\s*(?:free|offer|offering|iso|giving away|送|免费送|出)?\s*[:：]?\s*"
+    r"([^,，。.!！?？:：;；\n]+)"
+)
+_EN_NOT_A_THING = _EN_STOP | {
+    "hi", "hello", "hey", "neighbors", "neighbours", "folks", "everyone", "all", "urgent",
+    "help", "update", "psa", "good", "morning", "evening", "sorry", "quick", "question",
+    "free", "giving", "away", "offer", "offering", "have", "need", "anyone", "anybody",
+    "does", "do", "can", "could", "would", "who", "what", "where", "when", "just", "still",
+    "got", "looking", "iso", "our", "your", "their", "his", "her", "there", "here", "be",
+}  # fmt: skip
+
+
+def _opening_noun_phrase(folded: Folded) -> str | None:
+    m = _FIRST_CLAUSE.match(folded.text)
+    if m is None:
+        return None
+    phrase = m.group(1).strip()
+    if not phrase:
+        return None
+    start = m.start(1) + m.group(1).index(phrase)
+    if phrase.isascii():
+        words = phrase.split()
+        # "Kayak paddles to lend this weekend": the name ends at the first small word.
+        for i, word in enumerate(words):
+            if word in _EN_STOP:
+                words = words[:i]
+                break
+        if not 1 <= len(words) <= 3 or any(w in _EN_NOT_A_THING for w in words):
+            return None
+        if not all(w.replace("-", "").replace("'", "").isalpha() for w in words):
+            return None
+        phrase = " ".join(words)
+    elif (
+        not 2 <= len(phrase) <= 8
+        or _NOT_A_THING.search(phrase)
+        or any(ch in _ZH_STOP_OPENING for ch in phrase)
+    ):
+        return None
+    name = clean_item_name(folded.source(start, start + len(phrase)))
+    return name if len(name) >= 2 else None
+
+
+# In an opening clause these show a sentence, not a name.
+_ZH_STOP_OPENING = set("吗嘛呢吧啊呀哈么了我你他她有要想能在是好谁哪")
+
+
 def unknown_item_name(folded: Folded) -> str | None:
     """The likely item name after a sharing cue (借/求/need/borrow…), if there is one."""
     for m in _ZH_CUE.finditer(folded.text):
@@ -69,4 +118,4 @@ def unknown_item_name(folded: Folded) -> str | None:
         if len(words) >= 3:
             start = m.start(1)
             return folded.source(start, start + len(words))
-    return None
+    return _opening_noun_phrase(folded)
