@@ -39,9 +39,9 @@ from handlers import (
     residents,
 )
 from handlers import groups as membership
+from handlers.admin import install_sighup_reload
 from handlers.delivery import Delivery
 from handlers.errors import on_error
-from handlers.admin import install_sighup_reload
 from handlers.upkeep import run_upkeep
 from storage.repository import Repository
 
