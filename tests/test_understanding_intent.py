@@ -97,6 +97,7 @@ REQUESTS = [
     "Anyone around with a cordless vacuum I can use for 5 mins?",
     "Any neighbor have a jump starter? car battery is dead",
     "Borrowing a drill for an hour would save my day",
+    "my charger is gone, anyone have one?",
     "各位邻居，谁家有闲置的婴儿床可以借用几个月",
     "有空气炸锅的邻居吗？想借用一下",
 ]
@@ -145,6 +146,7 @@ NONE = [
     "谁知道布洛芬和对乙酰氨基酚能不能一起吃",
     "有没有人家里的孩子也在发烧？",
     "我家的梯子被借走了还没还",
+    "我的电钻借出去了还没还回来，是哪位邻居借的",
 ]
 
 

@@ -274,9 +274,9 @@ _REQUEST: tuple[tuple[Cue, int], ...] = (
     ),
     (
         _any(
-            r"谁家有|谁有|谁家.{0,6}有(?!需要)|哪位.{0,8}(?:有|能|可以|借)|哪个邻居|哪家有|邻居.{0,4}有没有",
+            r"谁家有|谁有|谁家.{0,6}有(?!需要)|哪位.{0,8}(?:有|能|可以|借(?![的了走过]))|哪个邻居|哪家有|邻居.{0,4}有没有",
             r"有没有(?!(?:人|邻居|街坊)?(?:想|需)?要)|有冇(?!(?:人|邻居|街坊)?(?:想|需)?要)|有无|边(?:个|位)(?:街坊|邻居)?(?:有|可以|能)|(?<!帮)求(?!助)|求助|急需|想借|(?<![人谁])想要|"
-            r"^借|借(?:[一两二三四五六七八九几\d]*[个把套台只些张件条点本瓶盒包]|我|一下|俺|嚟|来用|用一下)|能借|能不能借|可以借我|"
+            r"^借(?![的了走过])|借(?:[一两二三四五六七八九几\d]*[个把套台只些张件条点本瓶盒包]|我|一下|俺|嚟|来用|用一下)|能借|能不能借|可以借我|"
             r"匀(?:我|点|一)|能给我|给我(?:几|一|两)|卖我|卖给我|麻烦.{0,6}借",
             r"有(?!人要|人需要|需要|谁要|人想要|想要|谁需要|人[吗嘛么在])[^，。？！?!]{0,14}(?:吗|嘛|么|伐)|(?:有人|有谁|谁|大家|邻居|哪位).{0,6}(?:可以|能).{0,8}(?:share|借|给|匀)",
             r"(?<![有的要谁])(?<!谁家)(?<!有人)需要(?!的|嘅)|求购|^征|征求|(?<![接签验])收(?:一个|一台|一辆|个|台|辆|二手)|有(?:闲置|多余|多的|不用)的.{0,4}(?:邻居|街坊|朋友|人)|我要|想找|找一?(?:个|把|台)|蹭",
@@ -412,11 +412,12 @@ def classify(text: str, *, has_items: bool) -> IntentVerdict:
         return IntentVerdict(reply, frozenset({"reply"}))
     if _SELLING.search(text, sc) and not _BUYING_FROM_NEIGHBOURS.search(text, sc):
         return IntentVerdict("none", frozenset({"selling"}))
-    if _CLOSED.search(text, sc):
+    request = _score(_REQUEST, text, sc)
+    # "my charger is gone, anyone have one?" still asks; "found one, thanks" does not.
+    if request < 3 and _CLOSED.search(text, sc):
         return IntentVerdict("none", frozenset({"closed"}))
     if _HEARSAY.search(text, sc):
         return IntentVerdict("none", frozenset({"notice"}))
-    request = _score(_REQUEST, text, sc)
     if request == 0 and _GAVE_AWAY.search(text, sc):
         return IntentVerdict("none", frozenset({"closed"}))
     offer = _score(_OFFER, text, sc) + (_score(_POSSESSION, text, sc) if has_items else 0)
