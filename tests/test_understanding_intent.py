@@ -54,6 +54,8 @@ OFFERS = [
     "Baby formula available — Similac Pro-Advance, 2 unopened tubs",
     "Leaving a box of kids books in the laundry room, take what you like",
     "FREE to a good home: 3 houseplants, need repotting",
+    "Two bags of clothes for donation outside 2B, take anything",
+    "Spare Tylenol here if anyone needs it",
 ]
 
 REQUESTS = [
@@ -98,6 +100,9 @@ REQUESTS = [
     "Any neighbor have a jump starter? car battery is dead",
     "Borrowing a drill for an hour would save my day",
     "my charger is gone, anyone have one?",
+    "Out of eggs mid-recipe 😩 can anyone help a neighbor out?",
+    "Is there anyone who can lend me a suit for an interview?",
+    "Would love to borrow a pasta maker if anyone has one",
     "各位邻居，谁家有闲置的婴儿床可以借用几个月",
     "有空气炸锅的邻居吗？想借用一下",
 ]
@@ -147,6 +152,8 @@ NONE = [
     "有没有人家里的孩子也在发烧？",
     "我家的梯子被借走了还没还",
     "我的电钻借出去了还没还回来，是哪位邻居借的",
+    "Cat sitter needed this weekend",
+    "Is anyone selling a bike?",
 ]
 
 

@@ -202,8 +202,6 @@ _OFFER: tuple[tuple[Cue, int], ...] = (
                 "curb alert",
                 "leftover",
                 "left over",
-                "can lend",
-                "could lend",
                 "lend it",
                 "lend you",
                 "take it",
@@ -229,7 +227,9 @@ _OFFER: tuple[tuple[Cue, int], ...] = (
             # "free", but not "feel free", "are you free to help", "free time".
             r"(?<![a-z])(?<!feel )(?<!are you )(?<!you're )(?<!i'm )(?<!anyone )(?<!is anyone )"
             r"free(?![a-z])(?! to help| time| this weekend| tonight\?)",
-            r"take what(?:ever)? you|for the taking|(?<![a-z])leaving (?:a|some|them|it)\b",
+            r"(?<![a-z])(?:can|could) lend(?! me| us)|take (?:what(?:ever)?|anything)",
+            r"for the taking|(?<![a-z])(?:for donation|to donate|donating)\b",
+            r"(?<![a-z])leaving (?:a|some|them|it)\b",
             r"(?<![a-z])(?:is|are|now) available\b|^available\b|\bavailable\s*[-—:]",
         ),
         3,
@@ -364,8 +364,13 @@ _DEPLETED = _any(
 )
 # Asking for a hand rather than a thing ("有没有邻居可以帮忙收个快递").
 _FAVOUR = _any(
-    "帮忙|帮我|帮个忙|搭把手", _words("help me", "help with", "a hand", "give me a ride")
-)
+    "帮忙|帮我|帮个忙|搭把手|保姆|家教|师傅|遛狗|喂猫|接孩子|顺路|拼车|搭车|搭个车",
+    _words(
+        "help me", "help with", "a hand", "give me a ride", "a ride", "sitter", "babysitter",
+        "babysit", "tutor", "plumber", "electrician", "handyman", "cleaner", "dog walker",
+        "pet sitter", "cat sitter", "someone to",
+    ),
+)  # fmt: skip
 _SHORT_OFFER = re.compile(
     r"^(?:我有|我家有|我这有|我这里有|我这儿有|有的|有|俺有|我有的|家里有|我屋企有|我有呀|我有啊|"
     r"\+1|i do|i have|i have one|i've got one|i got one|yes i have|me!? i have|we do|we have one)"
