@@ -26,6 +26,7 @@ def catalogue() -> Catalogue:
         "the lift is stuck again with people inside",
         "在线等，谁家有碘伏，孩子膝盖摔破了",
         "我老婆要生了，谁家有车能送一下医院",
+        "着急用，谁家有充电宝",
     ],
 )
 def test_urgent(catalogue: Catalogue, text: str) -> None:
@@ -41,6 +42,8 @@ def test_urgent(catalogue: Catalogue, text: str) -> None:
         "谁家有硝酸甘油，备着",
         "Looking for kids Motrin, fever of 102",
         "孩子得了急性肠胃炎，好多了，谢谢大家",
+        "不是很急，谁家有梯子周末借我",
+        "谁家有急救包，放车里备用",
     ],
 )
 def test_not_urgent(catalogue: Catalogue, text: str) -> None:

@@ -34,7 +34,10 @@ _EN = re.compile(
     r"(?! detector| alarm| of luck)"
 )
 # "马上还" promises to return quickly; that is not urgency.
-_NOT_URGENT = re.compile(r"不急|不着急|不用急|no rush|not urgent|no hurry|whenever")
+_NOT_URGENT = re.compile(
+    r"不急|不着急|不用急|不是很急|不太急|不算急|不是特别急|no rush|not urgent|no hurry|whenever"
+    r"|not in a hurry|no urgency"
+)
 
 
 # Shouting is urgency, "now" in lower case is not ("I have one now").
