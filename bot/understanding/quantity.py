@@ -146,6 +146,8 @@ def counts_before_items(folded: Folded, item_spans: list[tuple[int, int]]) -> li
 
 def choose_quantity(mentions: list[QuantityMention], item_count: int) -> Quantity | None:
     """The one amount the message is about, or None when several items carry their own."""
+    # "0x", "0 boxes": nothing to give or want is not an amount.
+    mentions = [q for q in mentions if q.quantity.n > 0]
     if not mentions:
         return None
     if item_count >= 2 and len({(q.quantity.n, q.quantity.unit) for q in mentions}) >= 2:
