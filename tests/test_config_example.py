@@ -1,0 +1,27 @@
+"""The shipped example config is what admins copy: it must always pass check-config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_example_config_passes_check_config(capsys):
+    assert main(["check-config", str(ROOT / "config.example.toml")]) == 0
+    assert "is valid" in capsys.readouterr().out
+
+
+def test_a_broken_config_lists_every_problem_with_its_key_path(tmp_path, capsys):
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    text = text.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"')
+    text = text.replace('date = "重阳"', 'date = "2月30日"')
+    text = text.replace("expiry_days = 7", "expiry_days = 0\ncolour = 3")
+    broken = tmp_path / "config.toml"
+    broken.write_text(text, encoding="utf-8")
+    assert main(["check-config", str(broken)]) == 1
+    err = capsys.readouterr().err
+    for path in ("bot.timezone", "bot.colour", "bot.expiry_days", "festivals[1].date"):
+        assert path in err
