@@ -195,3 +195,19 @@ def test_ambiguous_shipped_data_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="梯子"):
         Catalogue.load(data_dir=tmp_path)
+
+
+def test_adult_fever_reducers_also_serve_a_request_for_childrens_fever_medicine():
+    catalogue = Catalogue.load()
+    wanted = catalogue.lookup("小儿退烧药")
+    assert wanted is not None
+    for offered in ("泰诺林", "布洛芬", "美林"):
+        item = catalogue.lookup(offered)
+        assert item is not None and catalogue.covers(wanted, item), offered
+    aspirin = catalogue.lookup("阿司匹林")
+    assert aspirin is not None and not catalogue.covers(wanted, aspirin)
+
+
+def test_also_serves_must_name_a_known_key():
+    with pytest.raises(ValueError, match="also serves unknown key"):
+        Catalogue.load([CatalogueAddition(key="mystery_pill", zh="神秘药", also_serves=["nope"])])

@@ -238,3 +238,13 @@ async def test_a_short_reply_offers_the_item_of_the_request_it_answers():
         await b.say(b.alice, "I do!", reply_to=request)
         ask = b.last_private(b.alice)
         assert "Bob" in ask.content and "ladder" in ask.content.lower()
+
+
+async def test_childrens_fever_medicine_request_reaches_a_paracetamol_giver_in_chinese():
+    async with Building() as b:
+        b.opened_bot(b.dave, b.bob)
+        await b.say(b.dave, "我这有泰诺林两盒，有需要的邻居找我", chat=b.g5)
+        await b.say(b.bob, "谁家有小儿退烧药？孩子烧到39度", chat=b.g5)
+        ask = b.last_private(b.dave)
+        assert "Bob" in ask.content and "小儿退烧药" in ask.content and "泰诺林" in ask.content
+        assert "药师或医生" in ask.content  # dosage reminder in the giver's language

@@ -37,6 +37,10 @@ class CatalogueAddition(BaseModel):
     aliases: list[str] = []
     category: str | None = None
     restricted: bool = False
+    # Categories an offer of this item also satisfies although it is not filed under them:
+    # the same active ingredient serves a child at a child's dose (ibuprofen -> children's
+    # fever reducer); every medicine introduction carries the dosage reminder.
+    also_serves: list[str] = []
 
 
 @dataclass
@@ -47,6 +51,7 @@ class _Entry:
     aliases: list[str]
     category: str | None
     restricted: bool
+    also_serves: list[str]
 
     def names(self) -> list[str]:
         return [n for n in (self.zh, self.en, *self.aliases) if n]
@@ -74,7 +79,13 @@ def _merge(rows: Iterable[CatalogueAddition], entries: dict[str, _Entry], source
         old = entries.get(row.key)
         if old is None:
             entries[row.key] = _Entry(
-                row.key, row.zh, row.en, list(row.aliases), row.category, row.restricted
+                row.key,
+                row.zh,
+                row.en,
+                list(row.aliases),
+                row.category,
+                row.restricted,
+                list(row.also_serves),
             )
             continue
         # An existing key: the addition extends it, and overrides only what it states.
@@ -83,6 +94,7 @@ def _merge(rows: Iterable[CatalogueAddition], entries: dict[str, _Entry], source
         old.en = row.en or old.en
         old.category = row.category or old.category
         old.restricted = old.restricted or row.restricted
+        old.also_serves.extend(k for k in row.also_serves if k not in old.also_serves)
 
 
 class Catalogue:
@@ -128,6 +140,11 @@ class Catalogue:
                 raise ValueError(
                     f"catalogue key {entry.key!r} has unknown category {entry.category!r}"
                 )
+            for served in entry.also_serves:
+                if served not in entries:
+                    raise ValueError(
+                        f"catalogue key {entry.key!r} also serves unknown key {served!r}"
+                    )
         return cls(entries, not_items)
 
     def _walk_up(self, key: str) -> tuple[str, ...]:
@@ -226,7 +243,8 @@ class Catalogue:
     def offer_keys(self, item: ParsedItem) -> frozenset[str]:
         """The keys an offer of `item` satisfies: itself and every category above it."""
         if item.known and item.canonical in self._entries:
-            return frozenset((item.canonical, *self._ancestors[item.canonical]))
+            served = self._entries[item.canonical].also_serves
+            return frozenset((item.canonical, *self._ancestors[item.canonical], *served))
         return frozenset({item.canonical})
 
     def request_key(self, item: ParsedItem) -> str:
