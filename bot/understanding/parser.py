@@ -29,6 +29,13 @@ _BROKEN_AFTER = re.compile(
     r"(?:broke|broken|died|dead|stopped working|leaking|stuck|jammed|went flat|is flat|popped)"
     r"(?![a-z])"
 )
+# "放在门口鞋柜上，自己来取", "it's on the shoe rack by my door": a place to pick up from,
+# not a thing offered.
+_PLACE_BEFORE = re.compile(r"(?:放在|放到|放|搁在|搁|挂在|摆在|在)[^，,。.!！?？\s]{0,6}$")
+_PLACE_AFTER = re.compile(r"(?:上面|上|里面|里|旁边|边上|下面|下|门口|那儿|那里)")
+_PLACE_BEFORE_EN = re.compile(
+    r"(?<![a-z])(?:on|by|next to|under|beside|outside|behind)\s+(?:the|my|our)\s+$"
+)
 _LEND = re.compile(r"借|(?<![a-z])(?:lend|lending|borrow|loan)")
 
 
@@ -66,6 +73,13 @@ def _items(catalogue: Catalogue, hits: list[AliasHit], source: list[str]) -> lis
     ]
 
 
+def _is_place(text: str, hit: AliasHit) -> bool:
+    before = text[max(0, hit.start - 12) : hit.start]
+    if _PLACE_BEFORE.search(before) and _PLACE_AFTER.match(text, hit.end):
+        return True
+    return bool(_PLACE_BEFORE_EN.search(before))
+
+
 def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = None) -> Parsed:
     """Parse one chat message; `reply_to` is the parsed message it replies to, if any."""
     folded = fold(text)
@@ -77,6 +91,7 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
     if len({h.key for h in hits}) > 1:
         kept = [h for h in hits if not _BROKEN_AFTER.match(folded.text, h.end)]
         hits = kept or hits
+    hits = [h for h in hits if not _is_place(folded.text, h)]
     items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
 
     verdict = classify(folded.text, has_items=bool(items))

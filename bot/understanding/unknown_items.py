@@ -68,6 +68,8 @@ _EN_NOT_A_THING = _EN_STOP | {
     "free", "giving", "away", "offer", "offering", "have", "need", "anyone", "anybody",
     "does", "do", "can", "could", "would", "who", "what", "where", "when", "just", "still",
     "got", "looking", "iso", "our", "your", "their", "his", "her", "there", "here", "be",
+    # pickup directions ("Left it on the shoe rack") open with a verb, not a thing
+    "left", "put", "leaving", "dropped", "placed", "it", "it's", "its", "come", "pick",
 }  # fmt: skip
 
 
