@@ -105,7 +105,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from bot import bench_parse
 
         return bench_parse.main(args.rest)
-    print(f"unknown benchmark {args.what!r}; try: jinlin bench parse", file=sys.stderr)
+    if args.what == "load":
+        from bot import bench_load
+
+        return bench_load.main(args.rest)
+    print(f"unknown benchmark {args.what!r}; try: jinlin bench parse | load", file=sys.stderr)
     return 2
 
 

@@ -17,6 +17,7 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
+from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_FIRST_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
+IN_FLIGHT = 16  # updates of one batch processed at once
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -63,16 +65,34 @@ async def poll(
                 await asyncio.wait_for(stop.wait(), backoff)
             continue
         backoff = 0.0
-        for update in updates:
-            # Handler errors are caught and logged by PTB's error handler; the loop goes on.
-            await app.process_update(update)
-            offset = update.update_id + 1
-            if stop.is_set():
-                break
+        offset = await _apply(app, updates, stop) or offset
     if offset is not None:
         # Confirm what was applied, so a clean restart does not even see it again.
         with contextlib.suppress(NetworkError):
             await app.bot.get_updates(offset=offset, timeout=0, allowed_updates=allowed_updates)
+
+
+async def _apply(app: AnyApp, updates: Sequence[Update], stop: asyncio.Event) -> int | None:
+    """Process a batch, several updates in flight; returns the offset that confirms them.
+
+    Overlapping lets one update's database work proceed while another waits for the Bot
+    API. Order is kept where it matters: a unit of work starts by taking the repository's
+    lock, and asyncio hands locks out first come, first served, so transactions commit in
+    update order and the outbox is sent in that order.
+    """
+    in_flight: set[asyncio.Future[None]] = set()
+    offset: int | None = None
+    for update in updates:
+        if len(in_flight) >= IN_FLIGHT:
+            _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+        # Handler errors are caught and logged by PTB's error handler; the batch goes on.
+        in_flight.add(asyncio.ensure_future(app.process_update(update)))
+        offset = update.update_id + 1
+        if stop.is_set():
+            break
+    if in_flight:
+        await asyncio.wait(in_flight)
+    return offset
 
 
 async def run(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | None = None) -> None:

@@ -47,8 +47,11 @@ async def run_unit(
             logger.info("update %s already applied; ignoring redelivery", update.update_id)
             return None
         effects = await work(tx)
-        await tx.enqueue([encode(e) for e in effects.items], svc.clock.now())
-    await svc.delivery.flush(context.bot)
+        if effects.items:
+            await tx.enqueue([encode(e) for e in effects.items], svc.clock.now())
+    if effects.items or svc.delivery.backlog:
+        # Most group chatter changes nothing to send: no outbox round trip for it.
+        await svc.delivery.flush(context.bot)
     return effects
 
 

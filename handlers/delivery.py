@@ -65,35 +65,45 @@ class Delivery:
         self.budget = budget or GroupPostingBudget()
         self._retry: asyncio.Task[None] | None = None
         self._backoff = 0.0
+        # Unsent rows may exist (after a start or a fault): callers with nothing new to send
+        # skip the outbox query unless this is set (see handlers.common.run_unit).
+        self.backlog = True
 
     async def flush(self, bot: Bot) -> int:
         """Send every unsent effect; returns how many were handled."""
         handled = 0
         async with self._lock:
-            while True:
-                async with self._repo.transaction() as tx:
-                    rows = await tx.unsent()
-                if not rows:
-                    self._backoff = 0.0
-                    return handled
-                for row in rows:
+            async with self._repo.transaction() as tx:
+                rows = await tx.unsent()
+            while rows:
+                for index, row in enumerate(rows):
                     try:
                         await self._send(bot, decode(row.effect))
                     except RetryAfter as exc:
                         # Telegram asked us to slow down: keep the row, try again later.
                         logger.warning("flood control: retry in %ss", exc.retry_after)
-                        self._retry_later(bot, _seconds(exc.retry_after))
+                        self._stalled(bot, _seconds(exc.retry_after))
                         return handled
                     except (TimedOut, NetworkError) as exc:
                         logger.warning("network fault while sending, will retry: %s", exc)
-                        self._retry_later(bot)
+                        self._stalled(bot)
                         return handled
                     except TelegramError as exc:
                         # Anything else Telegram says no to would block the queue forever.
                         logger.error("dropping an undeliverable message: %s", redact(str(exc)))
                     async with self._repo.transaction() as tx:
                         await tx.mark_sent(row.id, self._clock.now())
+                        if index == len(rows) - 1:
+                            # One round trip fewer: look for more in the same transaction.
+                            rows = await tx.unsent()
                     handled += 1
+            self._backoff = 0.0
+            self.backlog = False
+            return handled
+
+    def _stalled(self, bot: Bot, delay: float | None = None) -> None:
+        self.backlog = True
+        self._retry_later(bot, delay)
 
     def _retry_later(self, bot: Bot, delay: float | None = None) -> None:
         """Flush again after a back-off, so a fault heals without waiting for the next update."""
