@@ -14,6 +14,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -80,7 +81,11 @@ def build_application(
     """
     clock = clock or SystemClock()
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
-        Application.builder().token(token).context_types(ContextTypes(bot_data=BotData))
+        Application.builder()
+        .token(token)
+        .context_types(ContextTypes(bot_data=BotData))
+        # A resident may delete the message we answer before the answer goes out.
+        .defaults(Defaults(allow_sending_without_reply=True))
     )
     if config.telegram.base_url:
         builder = builder.base_url(config.telegram.base_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.redaction import redact
 from handlers.common import Context
@@ -18,4 +19,9 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update):
         chat = update.effective_chat
         where = f" (update {update.update_id}, chat {chat.id if chat else '-'})"
+    if isinstance(context.error, BadRequest) and "query is too old" in str(context.error).lower():
+        # A button pressed long ago (or before a restart): the press was still applied,
+        # only Telegram's spinner could not be stopped. Nothing for an operator to do.
+        logger.info("stale button press%s", where)
+        return
     logger.error("handler failed%s: %s", where, redact(repr(context.error)), exc_info=context.error)

@@ -30,6 +30,9 @@ async def on_group_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.from_user is None or message.from_user.is_bot:
         return
+    if message.forward_origin is not None:
+        # A forwarded notice is someone else's words, not the forwarder's own offer or need.
+        return
     text = message.text or message.caption or ""
     if not text.strip():
         return
