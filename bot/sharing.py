@@ -200,7 +200,8 @@ class SharingService:
                 text=say(
                     lang,
                     key,
-                    item=lambda lang: self._entry_name(entry, lang),
+                    # Said in the group: an item name a resident wrote may hold a room number.
+                    item=lambda lang: redact(self._entry_name(entry, lang)),
                     qty=format_amount(entry.quantity, entry.unit),
                     emergency=self.config.bot.emergency_number,
                 ),
@@ -692,12 +693,13 @@ class SharingService:
 
     def _fallback(self, user: UserRecord | None, user_id: int, chat_id: int, item: str) -> Fallback:
         setting = self.config.group_language(chat_id)
-        name = (user.first_name if user else "") or "?"
+        # Posted in the group: names and item words a resident typed are redacted there.
+        name = redact((user.first_name if user else "") or "?")
         mention = Markup(f'<a href="tg://user?id={user_id}">{escape(name)}</a>')
         return Fallback(
             chat_id=chat_id,
             user_id=user_id,
-            text=say(setting, "fallback_group", name=mention, item=item),
+            text=say(setting, "fallback_group", name=mention, item=redact(item)),
             button=say(setting, "btn_open_private").replace("\n", " / "),
         )
 
