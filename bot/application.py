@@ -37,7 +37,9 @@ from handlers import (
     matching,
     offers,
     privacy,
+    relay,
     residents,
+    waitlist,
 )
 from handlers import groups as membership
 from handlers.admin import install_sighup_reload
@@ -195,6 +197,10 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(
         CallbackQueryHandler(alerts.on_entry_button, pattern=alerts.ENTRY_CALLBACK_PATTERN)
     )
+    # Fair allocation, waitlist and no-shows, relayed private chat (issue 7).
+    app.add_handler(CommandHandler("noshows", waitlist.noshows_command))
+    app.add_handler(CallbackQueryHandler(waitlist.on_button, pattern=waitlist.CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
     # Before the group text handler: PTB's text filters match edited messages too.
     app.add_handler(

@@ -25,6 +25,8 @@ from bot.understanding import CatalogueAddition
 
 Language = Literal["zh", "en", "zh+en"]
 MatchScope = Literal["building", "community"]
+# How a giver's item is allocated when several neighbours ask (bot/allocation.py).
+AllocationMode = Literal["first_come", "giver_chooses", "lottery"]
 KEY_PATTERN = r"^[A-Za-z0-9_\-]+$"
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -80,6 +82,14 @@ class BotSection(StrictModel):
     alert_days: int = Field(30, ge=1, le=365)
     # Open offers/requests digest posted in each group: "off", "daily 20:00", "weekly sun 20:00".
     digest: str = "off"
+    # Show a giver's public @username in the private introduction. Off: residents talk
+    # through the bot (relayed chat), so nobody's account is revealed.
+    show_usernames: bool = False
+    # An agreed hand-over not confirmed after this many hours: both sides are asked whether
+    # it happened; still unconfirmed `handover_release_hours` later, the item goes to the next
+    # neighbour in line.
+    handover_check_hours: int = Field(48, ge=1, le=24 * 60)
+    handover_release_hours: int = Field(24, ge=1, le=24 * 60)
 
     @field_validator("digest")
     @classmethod
@@ -140,6 +150,12 @@ class GroupSpec(StrictModel):
     language: Language | None = None
     # Overrides bot.digest for this group.
     digest: str | None = None
+    # Forum supergroups: the sharing topic's message_thread_id. Jinlin then reads only that
+    # topic and posts digests, reminders and nudges there (None: every topic; posts go to
+    # the general topic).
+    topic: int | None = Field(None, ge=1)
+    # Overrides allocation.mode for offers posted in this group.
+    allocation: AllocationMode | None = None
 
     @field_validator("digest")
     @classmethod
@@ -147,6 +163,18 @@ class GroupSpec(StrictModel):
         if value is not None:
             parse_digest_schedule(value)
         return value
+
+
+class AllocationSection(StrictModel):
+    """How a giver's item is allocated when several neighbours ask for it."""
+
+    # first_come: the first to ask is asked first. giver_chooses: requests collect for
+    # window_hours, then the giver picks one. lottery: drawn by lot at the window's end.
+    # Urgent and medicine requests are always first come.
+    mode: AllocationMode = "first_come"
+    window_hours: int = Field(12, ge=1, le=24 * 14)
+    # Per catalogue category (e.g. baby_items = "lottery"); wins over the group's and the default.
+    categories: dict[str, AllocationMode] = {}
 
 
 class CatalogueSection(StrictModel):
@@ -161,6 +189,7 @@ class Config(StrictModel):
     groups: list[GroupSpec] = []
     catalogue: CatalogueSection = CatalogueSection()
     festivals: FestivalList = []
+    allocation: AllocationSection = AllocationSection()
 
     # --- questions the app asks of its config -------------------------------------------
 
@@ -181,6 +210,11 @@ class Config(StrictModel):
             return group.community
         building = self.building(group.building)
         return building.community if building else None
+
+    def group_topic(self, chat_id: int) -> int | None:
+        """The forum topic group-level posts go to (None: the general topic)."""
+        group = self.group(chat_id)
+        return group.topic if group else None
 
     def group_language(self, chat_id: int) -> Language:
         group = self.group(chat_id)

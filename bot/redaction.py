@@ -29,6 +29,12 @@ def redact(text: str) -> str:
     return _ROOM.sub("[room]", text)
 
 
+def hide_phone_numbers(text: str, placeholder: str) -> tuple[str, bool]:
+    """The text with every phone number replaced, and whether there was one."""
+    hidden, count = _PHONE.subn(placeholder, text)
+    return hidden, count > 0
+
+
 def has_contact_details(text: str) -> bool:
     """True if the text holds a phone number or a room/door number."""
     return bool(_PHONE.search(text) or _ROOM.search(text))

@@ -8,26 +8,35 @@ deliver the effects.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from bot.alerts import alerts_for_offer
+from bot.allocation import WINDOWED, allocation_for, draw, skips_window, window_end
 from bot.clock import Clock
 from bot.config import Config, GroupSpec
 from bot.effects import Button, Effects, Fallback, React, SendMessage
 from bot.i18n import Markup, person_language, say
 from bot.ledger_rules import format_amount, is_open, offer_after, request_after, share_amount
 from bot.redaction import redact
+from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
+from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match, NewEntry, UserRecord
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
 
 MAX_ASKS_PER_OFFER = 3
+# Offers a request looks through for one to ask (lines of windowed offers are joined on the way).
+MAX_OFFERS_LOOKED_AT = 5
+# Candidates shown to a giver who chooses (one button each).
+MAX_CHOICES = 8
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,11 @@ class UserError(Exception):
         self.key = key
 
 
+def _outside_topic(group: GroupSpec, msg: GroupMessage) -> bool:
+    """A group pinned to one forum topic: messages in other topics are not for Jinlin."""
+    return group.topic is not None and msg.thread_id != group.topic
+
+
 def _button(setting: str, key: str, data: str, **params: object) -> Button:
     """A callback button labelled in every language of the reader, on one line."""
     return Button(say(setting, key, **params).replace("\n", " / "), data=data)
@@ -72,10 +86,19 @@ def _button(setting: str, key: str, data: str, **params: object) -> Button:
 class SharingService:
     """Offers, requests and private matches."""
 
-    def __init__(self, config: Config, catalogue: Catalogue, clock: Clock) -> None:
+    def __init__(
+        self,
+        config: Config,
+        catalogue: Catalogue,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
         self.config = config
         self.catalogue = catalogue
         self.clock = clock
+        # Lotteries draw from this (injected: tests and audits replay a draw from a seed).
+        self.rng = rng or random.Random()
+        self.relay = RelayDesk(config, clock, self._fallback)
         # Set by the application: files a repair complaint ("楼道灯坏了") as a captain report.
         self.on_repair: RepairHook | None = None
 
@@ -83,13 +106,14 @@ class SharingService:
         """Use a reloaded config (and its catalogue) from the next message on."""
         self.config = config
         self.catalogue = catalogue
+        self.relay = RelayDesk(config, self.clock, self._fallback)
 
     # --- inputs from groups ---------------------------------------------------------------
 
     async def on_group_message(self, tx: Tx, who: Resident, msg: GroupMessage) -> Effects:
         """A resident wrote in a configured group: record offers/requests and match them."""
         group = self.config.group(msg.chat_id)
-        if group is None:
+        if group is None or _outside_topic(group, msg):
             return Effects()
         await self._remember(tx, who, home_chat_id=msg.chat_id)
         reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
@@ -107,6 +131,8 @@ class SharingService:
         group = self.config.group(msg.chat_id)
         if group is None:
             raise UserError("use_in_group")
+        if _outside_topic(group, msg):
+            return Effects()
         if not args.strip():
             raise UserError("offer_usage" if kind == "offer" else "need_usage")
         await self._remember(tx, who, home_chat_id=msg.chat_id)
@@ -173,7 +199,10 @@ class SharingService:
             logger.info(
                 "ledger: %s #%s %s (chat %s)", kind, entry.id, redact(item.name), msg.chat_id
             )
-            effects.extend(self._acknowledge(entry, msg, lang))
+            extras = EntryExtras()
+            if kind == "offer":
+                extras = await self._allocate(tx, entry, msg)
+            effects.extend(self._acknowledge(entry, msg, lang, extras))
             if entry.urgent and entry.medical:
                 effects.extend(self._alert_captains(entry, who))
             if kind == "request":
@@ -185,7 +214,31 @@ class SharingService:
                 )
         return effects
 
-    def _acknowledge(self, entry: Entry, msg: GroupMessage, lang: str) -> Effects:
+    async def _allocate(self, tx: Tx, offer: Entry, msg: GroupMessage) -> EntryExtras:
+        """Record the offer's photo and the allocation rule in force for it.
+
+        An offer written as a reply answers one neighbour: it is first come whatever the rule.
+        """
+        mode = allocation_for(self.config, offer.chat_id, offer.category, medical=offer.medical)
+        if msg.reply_to_message_id is not None:
+            mode = "first_come"
+        extras = EntryExtras(
+            photo=msg.photo,
+            allocation=mode,
+            window_ends_at=window_end(self.config, mode, offer.created_at),
+        )
+        if extras.photo or mode != "first_come":
+            await tx.set_entry_extras(
+                offer.id,
+                photo=extras.photo,
+                allocation=extras.allocation,
+                window_ends_at=extras.window_ends_at,
+            )
+        return extras
+
+    def _acknowledge(
+        self, entry: Entry, msg: GroupMessage, lang: str, extras: EntryExtras
+    ) -> Effects:
         effects = Effects()
         if self.config.bot.ack == "reaction" and not entry.urgent:
             effects.add(React(msg.chat_id, msg.message_id, "👌"))
@@ -194,20 +247,27 @@ class SharingService:
             key = "ack_offer"
         else:
             key = "ack_request_urgent" if entry.urgent else "ack_request"
+        text = say(
+            lang,
+            key,
+            # Said in the group: an item name a resident wrote may hold a room or phone number.
+            item=lambda lang: redact(self._entry_name(entry, lang)),
+            qty=format_amount(entry.quantity, entry.unit),
+            emergency=self.config.bot.emergency_number,
+        )
+        if extras.window_ends_at is not None:
+            # Said in the group: the giver and every neighbour who wants it read the rule.
+            text += "\n" + say(
+                lang, f"rule_ack_{extras.allocation}", until=self._local_time(extras.window_ends_at)
+            )
         effects.add(
             SendMessage(
                 chat_id=msg.chat_id,
-                text=say(
-                    lang,
-                    key,
-                    # Said in the group: an item name a resident wrote may hold a room number.
-                    item=lambda lang: redact(self._entry_name(entry, lang)),
-                    qty=format_amount(entry.quantity, entry.unit),
-                    emergency=self.config.bot.emergency_number,
-                ),
+                text=text,
                 reply_to=msg.message_id,
                 thread_id=msg.thread_id,
-                optional=not entry.urgent,
+                # A stated allocation rule is never dropped for the posting budget.
+                optional=not entry.urgent and extras.window_ends_at is None,
             )
         )
         return effects
@@ -233,8 +293,14 @@ class SharingService:
     # --- matching -------------------------------------------------------------------------
 
     async def _match_request(self, tx: Tx, request: Entry) -> Effects:
-        """Find the first open offer for a request and ask its giver."""
+        """Ask the giver of the first open offer for a request.
+
+        Offers still collecting requests (giver_chooses / lottery) are not asked: the request
+        joins their line and the search goes on. Urgent and medicine requests never wait.
+        """
         tried = await tx.offers_tried_for(request.id)
+        now = self.clock.now()
+        effects = Effects()
         for key in self._request_keys(request):
             offers = await tx.candidate_offers(
                 key,
@@ -242,28 +308,46 @@ class SharingService:
                 community=request.community,
                 exclude_user=request.user_id,
                 exclude_offers=tried,
-                limit=1,
+                limit=MAX_OFFERS_LOOKED_AT,
             )
-            if offers:
-                return await self._ask_giver(tx, request, offers[0])
-        return Effects()
+            for offer in offers:
+                extras = await tx.entry_extras(offer.id)
+                if extras.allocation in WINDOWED and not self._skips_window(request):
+                    effects.extend(await self._join_line(tx, offer, request, extras))
+                    if not extras.window_open(now):
+                        effects.extend(await self._offer_next(tx, offer))
+                    continue
+                effects.extend(await self._ask_giver(tx, request, offer))
+                return effects
+        return effects
 
     async def _match_offer(
         self, tx: Tx, offer: Entry, replying_to: GroupMessage | None = None
     ) -> Effects:
-        """Ask the giver of a new offer about the requests already waiting for it.
+        """Ask the giver of an offer about the requests waiting for it (first come), or,
+        while its window is open, put them in its line.
 
         An offer written as a reply ("我有", "+1") serves the request it replies to first.
         """
         effects = Effects()
         keys = await self._offer_keys(offer)
+        tried = await tx.requests_tried_for(offer.id)
         requests = await tx.candidate_requests(
             keys,
             building=self._scope_building(offer),
             community=offer.community,
             exclude_user=offer.user_id,
-            limit=MAX_ASKS_PER_OFFER,
+            limit=MAX_ASKS_PER_OFFER + len(tried),
         )
+        requests = [r for r in requests if r.id not in tried]
+        extras = await tx.entry_extras(offer.id)
+        if extras.window_open(self.clock.now()):
+            for request in requests:
+                if self._skips_window(request):
+                    effects.extend(await self._ask_giver(tx, request, offer))
+                else:
+                    effects.extend(await self._join_line(tx, offer, request, extras))
+            return effects
         if replying_to is not None and replying_to.reply_to_message_id is not None:
             replied = [
                 e
@@ -277,11 +361,135 @@ class SharingService:
                 and not await tx.active_matches_of_entry(e.id)
             ]
             requests = replied + [r for r in requests if r.id not in {e.id for e in replied}]
-        for request in requests:
+        for request in requests[:MAX_ASKS_PER_OFFER]:
             fresh = await tx.entry(offer.id)
             if fresh is None or fresh.available <= 0:
                 break
             effects.extend(await self._ask_giver(tx, request, fresh))
+        return effects
+
+    # --- the line: windows, choices, lotteries, the next neighbour ---------------------
+
+    def _skips_window(self, request: Entry) -> bool:
+        return skips_window(urgent=request.urgent, medical=request.medical)
+
+    async def _join_line(
+        self, tx: Tx, offer: Entry, request: Entry, extras: EntryExtras
+    ) -> Effects:
+        """Put a request in a windowed offer's line; its requester hears the rule once."""
+        effects = Effects()
+        if not await tx.join_line(offer.id, request.id, self.clock.now()):
+            return effects
+        logger.info("line: request #%s joins offer #%s", request.id, offer.id)
+        if not extras.window_open(self.clock.now()) or extras.window_ends_at is None:
+            return effects
+        requester = await tx.user(request.user_id)
+        effects.add(
+            self._private_to(
+                requester,
+                request.chat_id,
+                f"line_joined_{extras.allocation}",
+                building=self._building_name(offer),
+                item=offer.item_name,
+                until=self._local_time(extras.window_ends_at),
+            )
+        )
+        return effects
+
+    async def _offer_next(self, tx: Tx, offer: Entry) -> Effects:
+        """What is free of an offer goes to the next neighbour, by the offer's rule.
+
+        Called when a window ends, a giver declines, a hand-over fails or times out, or a
+        requester withdraws. An empty line falls back to first come.
+        """
+        fresh = await self._entry(tx, offer.id)
+        if not is_open(fresh) or fresh.available <= 0:
+            return Effects()
+        extras = await tx.entry_extras(fresh.id)
+        if extras.allocation not in WINDOWED:
+            return await self._match_offer(tx, fresh)
+        if extras.window_open(self.clock.now()):
+            return Effects()
+        line = await tx.line_of(fresh.id)
+        if not line:
+            return await self._match_offer(tx, fresh)
+        if any(m.status == "asked" for m in await tx.active_matches_of_entry(fresh.id)):
+            return Effects()  # the giver is still answering about the last one
+        if extras.allocation == "lottery":
+            return await self._draw(tx, fresh, line)
+        return await self._prompt_choice(tx, fresh, line)
+
+    async def _draw(self, tx: Tx, offer: Entry, line: list[Entry]) -> Effects:
+        winner = draw(line, self.rng)
+        logger.info("lottery for offer #%s: request #%s of %s", offer.id, winner.id, len(line))
+        effects = await self._ask_giver(tx, winner, offer, drawn_among=len(line))
+        for request in line:
+            if request.id != winner.id:
+                requester = await tx.user(request.user_id)
+                effects.add(
+                    self._private_to(requester, request.chat_id, "not_drawn", item=offer.item_name)
+                )
+        return effects
+
+    async def _prompt_choice(self, tx: Tx, offer: Entry, line: list[Entry]) -> Effects:
+        """The giver sees who asked (first name and building only) and picks with a button."""
+        giver = await tx.user(offer.user_id)
+        setting = self._reader_language(giver, offer.chat_id)
+        lines = [say(setting, "choose_prompt", item=offer.item_name, n=len(line))]
+        rows: list[tuple[Button, ...]] = []
+        for n, request in enumerate(line[:MAX_CHOICES], start=1):
+            requester = await tx.user(request.user_id)
+            name = requester.first_name if requester else ""
+            building = self._building_name(request)
+            lines.append(say(setting, "choose_line", n=n, name=name, building=building))
+            rows.append(
+                (
+                    _button(
+                        setting,
+                        "btn_choose",
+                        f"pk:{offer.id}:{request.id}",
+                        name=name,
+                        building=building,
+                    ),
+                )
+            )
+        effects = Effects()
+        effects.add(
+            SendMessage(
+                chat_id=offer.user_id,
+                text="\n".join(lines),
+                buttons=tuple(rows),
+                fallback=self._fallback(giver, offer.user_id, offer.chat_id, offer.item_name),
+            )
+        )
+        return effects
+
+    async def choose(self, tx: Tx, who: Resident, offer_id: int, request_id: int) -> Effects:
+        """The giver picked a neighbour from the candidates: agreed at once."""
+        offer = await tx.entry(offer_id)
+        if offer is None or offer.kind != "offer":
+            raise UserError("match_gone")
+        if offer.user_id != who.user_id:
+            raise UserError("not_yours")
+        request = next((r for r in await tx.line_of(offer.id) if r.id == request_id), None)
+        if request is None or not is_open(offer):
+            raise UserError("choose_gone")
+        amount = share_amount(request, offer)
+        if amount <= 0:
+            raise UserError("choose_gone")
+        match = await tx.add_match(request, offer, amount, self.clock.now())
+        await tx.set_match(match.id, "accepted", self.clock.now(), expect="asked")
+        logger.info("giver chose request #%s for offer #%s", request.id, offer.id)
+        effects = await self._accept(tx, match)
+        fresh = await self._entry(tx, offer.id)
+        if fresh.available > 0:  # more to give: the giver picks again
+            effects.extend(await self._offer_next(tx, fresh))
+            return effects
+        for other in await tx.line_of(offer.id):
+            requester = await tx.user(other.user_id)
+            effects.add(
+                self._private_to(requester, other.chat_id, "not_chosen", item=offer.item_name)
+            )
         return effects
 
     async def rematch(self, tx: Tx, entry: Entry) -> Effects:
@@ -311,7 +519,9 @@ class SharingService:
             return None
         return entry.building
 
-    async def _ask_giver(self, tx: Tx, request: Entry, offer: Entry) -> Effects:
+    async def _ask_giver(
+        self, tx: Tx, request: Entry, offer: Entry, *, drawn_among: int | None = None
+    ) -> Effects:
         amount = share_amount(request, offer)
         if amount <= 0:
             return Effects()
@@ -333,6 +543,10 @@ class SharingService:
         )
         if request.medical or offer.medical:
             text += "\n" + say(setting, "medicine_note")
+        if drawn_among is not None:
+            text += "\n" + say(setting, "rule_ask_lottery", n=drawn_among)
+        else:
+            text += "\n" + say(setting, "rule_ask_first_come")
         buttons = (
             (
                 _button(setting, "btn_yes", f"y:{match.id}"),
@@ -362,7 +576,6 @@ class SharingService:
         request = await self._entry(tx, match.request_id)
         offer = await self._entry(tx, match.offer_id)
         giver = await tx.user(match.giver_id)
-        requester = await tx.user(match.requester_id)
         effects = Effects()
         if not yes:
             state = offer_after(offer, released=match.quantity)
@@ -371,10 +584,24 @@ class SharingService:
             fresh = await self._entry(tx, request.id)
             if is_open(fresh) and fresh.status == "open":
                 effects.extend(await self._match_request(tx, fresh))
+            # Declining one neighbour is not withdrawing the item: the next in line is asked.
+            effects.extend(await self._offer_next(tx, offer))
             return effects
+        return await self._accept(tx, match)
+
+    async def _accept(self, tx: Tx, match: Match) -> Effects:
+        """An agreed match: the giver is thanked, the requester introduced (with the offer's
+        photo, the rule that chose them, and no account details: they talk through the bot)."""
+        request = await self._entry(tx, match.request_id)
+        offer = await self._entry(tx, match.offer_id)
+        giver = await tx.user(match.giver_id)
+        requester = await tx.user(match.requester_id)
+        extras = await tx.entry_extras(offer.id)
+        await tx.watch_match(match.id, self.clock.now())
         state = offer_after(offer)
         await tx.update_entry(offer.id, status=state.status)
         await tx.update_entry(request.id, status="matched")
+        effects = Effects()
         medical = request.medical or offer.medical
         giver_setting = self._reader_language(giver, offer.chat_id)
         text = say(
@@ -384,7 +611,7 @@ class SharingService:
             SendMessage(
                 chat_id=match.giver_id,
                 text=text,
-                buttons=((_button(giver_setting, "btn_handed", f"h:{match.id}"),),),
+                buttons=self._match_buttons(giver_setting, match.id),
             )
         )
         req_setting = self._reader_language(requester, request.chat_id)
@@ -395,7 +622,7 @@ class SharingService:
             building=self._building_name(offer),
             item=offer.item_name,
             qty=format_amount(match.quantity, offer.unit) if offer.quantity else "",
-            contact=self._contact(giver, match.giver_id),
+            contact=lambda lang: self._contact(giver, lang),
         )
         if medical:
             text += "\n" + say(req_setting, "medicine_note")
@@ -403,17 +630,31 @@ class SharingService:
             text += "\n" + say(
                 req_setting, "emergency_reminder", emergency=self.config.bot.emergency_number
             )
+        chosen_by_rule = extras.window_closed_at is not None and not self._skips_window(request)
+        rule = extras.allocation if chosen_by_rule and extras.allocation in WINDOWED else None
+        text += "\n" + say(req_setting, f"rule_intro_{rule}" if rule else "rule_ask_first_come")
         effects.add(
             SendMessage(
                 chat_id=match.requester_id,
                 text=text,
-                buttons=((_button(req_setting, "btn_handed", f"h:{match.id}"),),),
+                buttons=self._match_buttons(req_setting, match.id),
                 fallback=self._fallback(
                     requester, match.requester_id, request.chat_id, offer.item_name
                 ),
+                photo=extras.photo,
             )
         )
         return effects
+
+    def _match_buttons(self, setting: str, match_id: int) -> tuple[tuple[Button, ...], ...]:
+        """Handed over / no-show, then the relayed chat's buttons."""
+        return (
+            (
+                _button(setting, "btn_handed", f"h:{match_id}"),
+                _button(setting, "btn_no_show", f"ns:{match_id}"),
+            ),
+            *self.relay.chat_buttons(setting, match_id),
+        )
 
     async def handed_over(self, tx: Tx, who: Resident, match_id: int) -> Effects:
         """Either side confirms the hand-over: amounts go down, entries close at zero."""
@@ -462,26 +703,19 @@ class SharingService:
         return effects
 
     async def private_text(self, tx: Tx, who: Resident, text: str) -> Effects:
-        """A giver's private message after agreeing is their pickup note for the requester."""
-        match = await tx.match_awaiting_note(who.user_id)
-        if match is None or not text.strip():
+        """A resident's private text: a giver's first one after agreeing is the pickup note;
+        any other goes to the other side of their open match (the relayed chat)."""
+        if not text.strip():
             return Effects()
+        match = await tx.match_awaiting_note(who.user_id)
+        if match is None or (await tx.relay_state(match.id)).ended:
+            return await self.relay.pass_on(tx, who.user_id, text.strip()[:2000])
         note = text.strip()[:500]
         await tx.set_pickup_note(match.id, note)
         requester = await tx.user(match.requester_id)
         giver = await tx.user(match.giver_id)
         request = await self._entry(tx, match.request_id)
-        effects = Effects()
-        effects.add(
-            self._private_to(
-                requester,
-                request.chat_id,
-                "pickup_note_relay",
-                giver=who.first_name,
-                note=note,
-                item=request.item_name,
-            )
-        )
+        effects = await self.relay.deliver(tx, match, who.user_id, note, pickup=True)
         effects.add(
             self._private_to(
                 giver,
@@ -490,6 +724,143 @@ class SharingService:
                 requester=requester.first_name if requester else "",
             )
         )
+        return effects
+
+    # --- hand-overs that do not happen -----------------------------------------------
+
+    async def no_show(self, tx: Tx, who: Resident, match_id: int) -> Effects:
+        """Either side says the agreed hand-over did not happen: counted against the other
+        side, the match is released and the item goes to the next neighbour in line."""
+        match = await self._match_for(tx, match_id, who.user_id, role="either")
+        if match.status != "accepted":
+            raise UserError("match_gone")
+        now = self.clock.now()
+        by_giver = who.user_id == match.giver_id
+        absent_id = match.requester_id if by_giver else match.giver_id
+        offer = await self._entry(tx, match.offer_id)
+        request = await self._entry(tx, match.request_id)
+        absent_entry = request if by_giver else offer
+        await tx.add_no_show(match.id, absent_id, absent_entry.building, who.user_id, now)
+        logger.info("match #%s: no-show of user %s reported", match.id, absent_id)
+        me = await tx.user(who.user_id)
+        other = await tx.user(absent_id)
+        effects = Effects()
+        effects.add(
+            self._private_to(
+                me,
+                (offer if by_giver else request).chat_id,
+                "no_show_by_giver" if by_giver else "no_show_by_requester",
+                item=offer.item_name,
+                fallback=False,
+            )
+        )
+        effects.add(
+            self._private_to(
+                other,
+                absent_entry.chat_id,
+                "no_show_other",
+                who=who.first_name,
+                item=offer.item_name,
+                fallback=False,
+            )
+        )
+        effects.extend(await self._release(tx, match, "no_show"))
+        return effects
+
+    async def still_on(self, tx: Tx, who: Resident, match_id: int) -> Effects:
+        """'Not yet, still on' after the hand-over check: the wait starts again."""
+        match = await self._match_for(tx, match_id, who.user_id, role="either")
+        if match.status != "accepted":
+            raise UserError("match_gone")
+        await tx.watch_match(match.id, self.clock.now())
+        user = await tx.user(who.user_id)
+        entry = await self._entry(
+            tx, match.offer_id if who.user_id == match.giver_id else match.request_id
+        )
+        effects = Effects()
+        effects.add(self._private_to(user, entry.chat_id, "still_on", fallback=False))
+        return effects
+
+    async def _release(self, tx: Tx, match: Match, status: str) -> Effects:
+        """Undo an agreed or asked match; the offer goes to the next in line and the request
+        looks for another giver (never this one again)."""
+        now = self.clock.now()
+        if not await tx.set_match(match.id, status, now, expect=match.status):
+            raise UserError("match_gone")
+        await tx.end_relay(match.id, now)
+        offer = await self._entry(tx, match.offer_id)
+        state = offer_after(offer, released=match.quantity)
+        await tx.update_entry(offer.id, status=state.status, held=state.held)
+        request = await self._entry(tx, match.request_id)
+        if request.status == "matched":
+            await tx.update_entry(request.id, status="open")
+        effects = await self._offer_next(tx, offer)
+        fresh = await self._entry(tx, request.id)
+        if fresh.status == "open" and not await tx.active_matches_of_entry(fresh.id):
+            effects.extend(await self._match_request(tx, fresh))
+        return effects
+
+    async def _check_handovers(self, tx: Tx, now: datetime) -> Effects:
+        """Agreed hand-overs nobody confirmed: ask both sides, later release them."""
+        effects = Effects()
+        check = timedelta(hours=self.config.bot.handover_check_hours)
+        for match in await tx.matches_to_check(now - check):
+            await tx.mark_checked(match.id, now)
+            offer = await self._entry(tx, match.offer_id)
+            request = await self._entry(tx, match.request_id)
+            giver, requester = await tx.user(match.giver_id), await tx.user(match.requester_id)
+            for user, other, entry in ((giver, requester, offer), (requester, giver, request)):
+                if user is None:
+                    continue
+                setting = self._reader_language(user, entry.chat_id)
+                effects.add(
+                    SendMessage(
+                        chat_id=user.user_id,
+                        text=say(
+                            setting,
+                            "handover_check",
+                            item=offer.item_name,
+                            other=other.first_name if other else "",
+                        ),
+                        buttons=(
+                            (
+                                _button(setting, "btn_handed_yes", f"h:{match.id}"),
+                                _button(setting, "btn_still_on", f"hk:{match.id}"),
+                            ),
+                            (_button(setting, "btn_no_show", f"ns:{match.id}"),),
+                        ),
+                    )
+                )
+        release = timedelta(hours=self.config.bot.handover_release_hours)
+        for match in await tx.matches_to_release(now - release):
+            offer = await self._entry(tx, match.offer_id)
+            giver, requester = await tx.user(match.giver_id), await tx.user(match.requester_id)
+            logger.info("match #%s: hand-over never confirmed, released", match.id)
+            for user, other, key in (
+                (giver, requester, "timeout_giver"),
+                (requester, giver, "timeout_requester"),
+            ):
+                if user is not None:
+                    effects.add(
+                        self._private_to(
+                            user,
+                            offer.chat_id,
+                            key,
+                            item=offer.item_name,
+                            other=other.first_name if other else "",
+                            fallback=False,
+                        )
+                    )
+            effects.extend(await self._release(tx, match, "timed_out"))
+        return effects
+
+    async def _close_windows(self, tx: Tx, now: datetime) -> Effects:
+        """Windows that ended: the giver chooses, or the lot is drawn."""
+        effects = Effects()
+        for offer in await tx.offers_with_window_over(now):
+            await tx.close_window(offer.id, now)
+            logger.info("offer #%s: requests closed", offer.id)
+            effects.extend(await self._offer_next(tx, offer))
         return effects
 
     # --- a resident's own listings -----------------------------------------------------
@@ -588,6 +959,8 @@ class SharingService:
                 offer = await self._entry(tx, match.offer_id)
                 state = offer_after(offer, released=match.quantity)
                 await tx.update_entry(offer.id, status=state.status, held=state.held)
+                # The requester withdrew (or their request expired): the next in line.
+                effects.extend(await self._offer_next(tx, offer))
                 continue
             request = await self._entry(tx, match.request_id)
             if request.status == "matched":
@@ -600,9 +973,11 @@ class SharingService:
     # --- time passing -------------------------------------------------------------------
 
     async def tick(self, tx: Tx) -> Effects:
-        """Nudge entries about to expire, expire the overdue ones."""
+        """Close allocation windows, follow up unconfirmed hand-overs, nudge entries about to
+        expire, expire the overdue ones."""
         now = self.clock.now()
-        effects = Effects()
+        effects = await self._close_windows(tx, now)
+        effects.extend(await self._check_handovers(tx, now))
         for entry in await tx.entries_expired(now):
             effects.extend(await self.close_entry(tx, entry, "expired"))
             user = await tx.user(entry.user_id)
@@ -685,11 +1060,16 @@ class SharingService:
         group_setting = self.config.group_language(chat_id) if chat_id else self.config.bot.language
         return person_language(user.language_code if user else None, group_setting)
 
-    def _contact(self, user: UserRecord | None, user_id: int) -> Markup:
-        if user and user.username:
-            return Markup(f"@{user.username}")
-        name = (user.first_name if user else "") or str(user_id)
-        return Markup(f'<a href="tg://user?id={user_id}">{escape(name)}</a>')
+    def _contact(self, user: UserRecord | None, lang: str) -> Markup:
+        """How to reach the other side: through the bot, unless the admin allows showing a
+        public @username (never a tg://user link: that reveals the account)."""
+        if self.config.bot.show_usernames and user and user.username:
+            return Markup(f"@{escape(user.username)}")
+        return Markup(say(lang, "contact_via_bot"))
+
+    def _local_time(self, moment: datetime) -> str:
+        """A moment as residents read it: local date and time, e.g. 12-01 14:00."""
+        return moment.astimezone(ZoneInfo(self.config.bot.timezone)).strftime("%m-%d %H:%M")
 
     def _fallback(self, user: UserRecord | None, user_id: int, chat_id: int, item: str) -> Fallback:
         setting = self.config.group_language(chat_id)

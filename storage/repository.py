@@ -16,16 +16,26 @@ from pathlib import Path
 import aiosqlite
 
 from storage.alerts_store import AlertQueries
+from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
 from storage.ledger_store import LedgerQueries
 from storage.migrations import apply_migrations
+from storage.relay_store import RelayQueries
 
 logger = logging.getLogger(__name__)
 
 
-class Tx(LedgerQueries, EventQueries, CaptainQueries, EditQueries, AlertQueries):
+class Tx(
+    LedgerQueries,
+    EventQueries,
+    CaptainQueries,
+    EditQueries,
+    AlertQueries,
+    AllocationQueries,
+    RelayQueries,
+):
     """All repository queries, bound to one open transaction."""
 
 

@@ -6,6 +6,7 @@ Application, handlers, parser, ledger and SQLite storage run unchanged.
 
 from __future__ import annotations
 
+import random
 import tomllib
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from bot.config import Config, parse_config
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SimChat, SimMessage, SimUser, TelegramWorld
 from handlers.upkeep import run_upkeep
+from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match
 
 BUILDING_CONFIG = """
@@ -123,6 +125,22 @@ class Building:
         await self.pump()
         return message
 
+    async def send_photo(
+        self,
+        user: SimUser,
+        caption: str,
+        chat: SimChat | None = None,
+        thread_id: int | None = None,
+    ) -> SimMessage:
+        """A resident posts a photo with a caption."""
+        message = self.world.send_photo(user, chat or self.g3, caption=caption, thread_id=thread_id)
+        await self.pump()
+        return message
+
+    def seed_lottery(self, seed: int) -> None:
+        """Make the allocation lottery draw from a seeded random source."""
+        self.app.bot_data.require().sharing.rng = random.Random(seed)
+
     async def dm(self, user: SimUser, text: str) -> SimMessage:
         return await self.say(user, text, chat=self.world.private_chat(user))
 
@@ -158,6 +176,10 @@ class Building:
     async def ledger(self) -> list[Entry]:
         async with self.app.bot_data.require().repo.transaction() as tx:
             return await tx.all_entries()
+
+    async def extras(self, entry_id: int) -> EntryExtras:
+        async with self.app.bot_data.require().repo.transaction() as tx:
+            return await tx.entry_extras(entry_id)
 
     async def matches(self) -> list[Match]:
         async with self.app.bot_data.require().repo.transaction() as tx:

@@ -60,7 +60,8 @@ async def test_request_first_then_offer():
         f"/press {yes}",
         "/dump",
     )
-    assert "Contact them privately: Alice" in transcript
+    # No account link: Bob reaches Alice through the bot (relayed chat).
+    assert "Contact them privately: through me" in transcript
     assert re.search(r"offer\s+reserved", transcript) and re.search(
         r"request\s+matched", transcript
     )
