@@ -340,6 +340,7 @@ class AlertService:
             user_id=who.user_id,
             text=say(setting, "fallback_group", name=mention, item=item),
             button=label(setting, "btn_open_private"),
+            thread_id=self.config.group_topic(chat_id),
         )
 
 

@@ -70,6 +70,7 @@ class DigestService:
                 SendMessage(
                     chat_id=group.chat_id,
                     text=self.render(setting, entries, bot_username),
+                    thread_id=group.topic,
                 )
             )
         return effects
@@ -92,6 +93,7 @@ class DigestService:
                 SendMessage(
                     chat_id=group.chat_id,
                     text=body or _say(group_setting, "digest_empty"),
+                    thread_id=group.topic,
                 )
             )
             return effects

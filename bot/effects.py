@@ -29,6 +29,7 @@ class Fallback:
     user_id: int
     text: str  # the group line, already rendered in the group's language(s), HTML-safe
     button: str  # the deep-link button label
+    thread_id: int | None = None  # forum groups: the sharing topic (None: general topic)
 
 
 @dataclass(frozen=True)

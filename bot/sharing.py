@@ -1081,6 +1081,7 @@ class SharingService:
             user_id=user_id,
             text=say(setting, "fallback_group", name=mention, item=redact(item)),
             button=say(setting, "btn_open_private").replace("\n", " / "),
+            thread_id=self.config.group_topic(chat_id),
         )
 
     def _private(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:

@@ -106,6 +106,7 @@ class ThanksDesk:
                 SendMessage(
                     group.chat_id,
                     say(group_setting, "thanks_post", building=name, month=month, lines=lines),
+                    thread_id=group.topic,
                 )
             )
         await tx.mark_thanks(building, month, "posted", self.clock.now())

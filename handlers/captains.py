@@ -104,7 +104,10 @@ async def announce_command(update: Update, context: Context) -> None:
     for post in posts:
         try:
             sent = await context.bot.send_message(
-                post.chat_id, post.text, parse_mode=ParseMode.HTML
+                post.chat_id,
+                post.text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=services(context).config.group_topic(post.chat_id),
             )
         except TelegramError as exc:
             logger.error("announcement to %s failed: %s", post.chat_id, exc)

@@ -229,6 +229,7 @@ class Delivery:
             fallback.text,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(((Button(fallback.button, url=link),),)),
+            message_thread_id=fallback.thread_id,
             disable_web_page_preview=True,
         )
 

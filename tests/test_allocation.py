@@ -52,7 +52,7 @@ async def test_giver_chooses_after_the_window_among_first_names_and_buildings():
         assert "Bob (Building 3)" in prompt.content and "Carol (Building 3)" in prompt.content
         assert "tg://" not in str(prompt.entities) and "1002" not in prompt.content
 
-        offer, bob_request, carol_request = await b.ledger()
+        offer, _bob_request, carol_request = await b.ledger()
         await b.press(b.alice, prompt, f"pk:{offer.id}:{carol_request.id}")
         [match] = await b.matches()
         assert (match.request_id, match.status) == (carol_request.id, "accepted")

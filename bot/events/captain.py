@@ -177,6 +177,7 @@ async def cancel_event(
                         id=record.id,
                         title=record.title,
                     ),
+                    thread_id=config.group_topic(group.chat_id),
                 )
             )
     return effects

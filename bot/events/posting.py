@@ -118,6 +118,7 @@ async def post_due_reminders(tx: Tx, config: Config, now: datetime) -> Effects:
                         chat_id,
                         html.escape(reminder_text(planned, scheduled, setting), quote=False),
                         buttons=event_buttons(setting, occurrence_id, count),
+                        thread_id=config.group_topic(chat_id),
                     )
                 )
         for optin in await tx.optins(planned.event_key):
@@ -173,6 +174,7 @@ def _private_copy(
             user_id=optin.user_id,
             text=say(group_setting, "event_private_fallback", name=name),
             button=" / ".join(text(lang, "btn_open_private") for lang in languages(group_setting)),
+            thread_id=config.group_topic(optin.chat_id),
         ),
     )
 
