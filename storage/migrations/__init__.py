@@ -31,10 +31,16 @@ async def current_version(db: aiosqlite.Connection) -> int:
 
 
 async def apply_migrations(db: aiosqlite.Connection, up_to: int | None = None) -> int:
-    """Bring the schema up to date (or to `up_to`); each step is its own transaction."""
+    """Bring the schema up to date (or to `up_to`); each step is its own transaction.
+
+    Numbers are reserved per feature and may land out of order (0006 before 0004): every
+    shipped migration not yet recorded is applied, not only those above the highest one.
+    """
     version = await current_version(db)
+    async with db.execute("SELECT version FROM schema_version") as cur:
+        applied = {int(row[0]) for row in await cur.fetchall()}
     for number, path in available():
-        if number <= version or (up_to is not None and number > up_to):
+        if number in applied or (up_to is not None and number > up_to):
             continue
         logger.info("applying migration %s", path.name)
         statements = [s for s in path.read_text("utf-8").split(";\n") if s.strip()]
@@ -47,5 +53,5 @@ async def apply_migrations(db: aiosqlite.Connection, up_to: int | None = None) -
             await db.execute("ROLLBACK")
             raise
         await db.execute("COMMIT")
-        version = number
+        version = max(version, number)
     return version
