@@ -662,6 +662,7 @@ class SharingService:
         now = self.clock.now()
         if not await tx.set_match(match.id, "handed_over", now, expect="accepted"):
             raise UserError("match_gone")
+        await tx.end_relay(match.id, now)  # the relayed chat ends with the hand-over
         offer = await self._entry(tx, match.offer_id)
         request = await self._entry(tx, match.request_id)
         state = offer_after(offer, given=match.quantity)
