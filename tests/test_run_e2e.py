@@ -160,72 +160,43 @@ async def test_run_warns_about_privacy_mode_with_the_fix(tmp_path):
     assert "Privacy mode is ON" in stderr.decode() and "/setprivacy" in stderr.decode()
 
 
-async def test_run_without_a_token_explains_the_console(tmp_path):
+async def run_once(tmp_path: Path, base_url: str, token: str | None) -> tuple[int, str]:
+    """`jinlin run` that is expected to stop by itself: (exit code, log)."""
     config = tmp_path / "config.toml"
-    config.write_text(_config("http://127.0.0.1:9/bot", tmp_path / "x.sqlite3"), encoding="utf-8")
+    config.write_text(_config(base_url, tmp_path / "x.sqlite3"), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "JINLIN_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)
+    if token is not None:
+        env["JINLIN_TOKEN"] = token
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await proc.communicate()
-    assert proc.returncode == 2
-    assert "JINLIN_TOKEN" in stderr.decode() and "jinlin console" in stderr.decode()
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        env=env, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, stderr.decode()
+
+
+async def test_run_without_a_token_explains_the_console(tmp_path):
+    code, log = await run_once(tmp_path, "http://127.0.0.1:9/bot", None)
+    assert code == 2
+    assert "JINLIN_TOKEN" in log and "jinlin console" in log
 
 
 async def test_run_with_a_wrong_token_says_so_and_exits(tmp_path):
-    world = TelegramWorld()
-    async with BotApiStandIn(world) as server:
-        config = tmp_path / "config.toml"
-        config.write_text(_config(server.base_url, tmp_path / "x.sqlite3"), encoding="utf-8")
-        env = {
-            **os.environ,
-            "JINLIN_TOKEN": "999:WRONG-TOKEN-abcdefghijklmnopqrstuvwxyz12",
-            "PYTHONPATH": str(ROOT),
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config),
-            env=env,
-            stderr=asyncio.subprocess.PIPE,
+    async with BotApiStandIn(TelegramWorld()) as server:
+        code, log = await run_once(
+            tmp_path, server.base_url, "999:WRONG-TOKEN-abcdefghijklmnopqrstuvwxyz12"
         )
-        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 2
-    log = stderr.decode()
+    assert code == 2
     assert "rejected the bot token" in log and "Traceback" not in log
     assert "WRONG-TOKEN" not in log
 
 
 async def test_run_when_the_bot_api_is_unreachable_says_so_and_exits(tmp_path):
-    config = tmp_path / "config.toml"
     # Port 9 on loopback: nothing listens there.
-    config.write_text(_config("http://127.0.0.1:9/bot", tmp_path / "x.sqlite3"), encoding="utf-8")
-    env = {
-        **os.environ,
-        "JINLIN_TOKEN": "999:SOME-TOKEN-abcdefghijklmnopqrstuvwxyz123",
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
+    code, log = await run_once(
+        tmp_path, "http://127.0.0.1:9/bot", "999:SOME-TOKEN-abcdefghijklmnopqrstuvwxyz123"
     )
-    _, stderr = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 1
-    assert "cannot reach the Bot API" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert code == 1
+    assert "cannot reach the Bot API" in log and "Traceback" not in log
