@@ -26,6 +26,7 @@ from bot.ledger_rules import format_amount, is_open, offer_after, request_after,
 from bot.redaction import redact
 from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
+from bot.waitlist import Candidate, choice_prompt, handover_check, match_buttons
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match, NewEntry, UserRecord
 from storage.repository import Tx
@@ -35,8 +36,6 @@ logger = logging.getLogger(__name__)
 MAX_ASKS_PER_OFFER = 3
 # Offers a request looks through for one to ask (lines of windowed offers are joined on the way).
 MAX_OFFERS_LOOKED_AT = 5
-# Candidates shown to a giver who chooses (one button each).
-MAX_CHOICES = 8
 
 
 @dataclass(frozen=True)
@@ -434,31 +433,19 @@ class SharingService:
     async def _prompt_choice(self, tx: Tx, offer: Entry, line: list[Entry]) -> Effects:
         """The giver sees who asked (first name and building only) and picks with a button."""
         giver = await tx.user(offer.user_id)
-        setting = self._reader_language(giver, offer.chat_id)
-        lines = [say(setting, "choose_prompt", item=offer.item_name, n=len(line))]
-        rows: list[tuple[Button, ...]] = []
-        for n, request in enumerate(line[:MAX_CHOICES], start=1):
+        candidates = []
+        for request in line:
             requester = await tx.user(request.user_id)
             name = requester.first_name if requester else ""
-            building = self._building_name(request)
-            lines.append(say(setting, "choose_line", n=n, name=name, building=building))
-            rows.append(
-                (
-                    _button(
-                        setting,
-                        "btn_choose",
-                        f"pk:{offer.id}:{request.id}",
-                        name=name,
-                        building=building,
-                    ),
-                )
-            )
+            candidates.append(Candidate(request.id, name, self._building_name(request)))
+        setting = self._reader_language(giver, offer.chat_id)
+        text, buttons = choice_prompt(setting, offer.item_name, offer.id, candidates)
         effects = Effects()
         effects.add(
             SendMessage(
                 chat_id=offer.user_id,
-                text="\n".join(lines),
-                buttons=tuple(rows),
+                text=text,
+                buttons=buttons,
                 fallback=self._fallback(giver, offer.user_id, offer.chat_id, offer.item_name),
             )
         )
@@ -647,14 +634,7 @@ class SharingService:
         return effects
 
     def _match_buttons(self, setting: str, match_id: int) -> tuple[tuple[Button, ...], ...]:
-        """Handed over / no-show, then the relayed chat's buttons."""
-        return (
-            (
-                _button(setting, "btn_handed", f"h:{match_id}"),
-                _button(setting, "btn_no_show", f"ns:{match_id}"),
-            ),
-            *self.relay.chat_buttons(setting, match_id),
-        )
+        return match_buttons(setting, match_id, self.relay.chat_buttons(setting, match_id))
 
     async def handed_over(self, tx: Tx, who: Resident, match_id: int) -> Effects:
         """Either side confirms the hand-over: amounts go down, entries close at zero."""
@@ -813,23 +793,13 @@ class SharingService:
             for user, other, entry in ((giver, requester, offer), (requester, giver, request)):
                 if user is None:
                     continue
-                setting = self._reader_language(user, entry.chat_id)
                 effects.add(
-                    SendMessage(
-                        chat_id=user.user_id,
-                        text=say(
-                            setting,
-                            "handover_check",
-                            item=offer.item_name,
-                            other=other.first_name if other else "",
-                        ),
-                        buttons=(
-                            (
-                                _button(setting, "btn_handed_yes", f"h:{match.id}"),
-                                _button(setting, "btn_still_on", f"hk:{match.id}"),
-                            ),
-                            (_button(setting, "btn_no_show", f"ns:{match.id}"),),
-                        ),
+                    handover_check(
+                        self._reader_language(user, entry.chat_id),
+                        user.user_id,
+                        match.id,
+                        item=offer.item_name,
+                        other=other.first_name if other else "",
                     )
                 )
         release = timedelta(hours=self.config.bot.handover_release_hours)
