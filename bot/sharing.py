@@ -239,7 +239,8 @@ class SharingService:
         self, entry: Entry, msg: GroupMessage, lang: str, extras: EntryExtras
     ) -> Effects:
         effects = Effects()
-        if self.config.bot.ack == "reaction" and not entry.urgent:
+        quiet = self.config.bot.ack == "reaction" and not entry.urgent
+        if quiet and extras.window_ends_at is None:  # a waiting window's rule must be said
             effects.add(React(msg.chat_id, msg.message_id, "👌"))
             return effects
         if entry.kind == "offer":
@@ -689,7 +690,9 @@ class SharingService:
         if not text.strip():
             return Effects()
         match = await tx.match_awaiting_note(who.user_id)
-        if match is None or (await tx.relay_state(match.id)).ended:
+        focus = await tx.relay_focus(who.user_id)
+        chose_another = focus is not None and match is not None and focus != match.id
+        if match is None or chose_another or (await tx.relay_state(match.id)).ended:
             return await self.relay.pass_on(tx, who.user_id, text.strip()[:2000])
         note = text.strip()[:500]
         await tx.set_pickup_note(match.id, note)

@@ -132,3 +132,13 @@ async def test_category_rule_wins_over_the_group_and_medicine_is_always_first_co
         await b.say(b.alice, "I have 2 spare boxes of ibuprofen")
         await b.say(b.bob, "Does anyone have ibuprofen? My son has a fever")
         assert [m.status for m in await b.matches()] == ["asked"]
+
+
+async def test_reaction_acknowledgements_still_state_a_waiting_window():
+    text = with_allocation('mode = "lottery"\n')
+    async with Building(make_config(text, ack="reaction")) as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.say(b.alice, "I have a spare ladder to lend")
+        assert "drawn by lot" in b.group_posts()[-1].content
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        assert len(b.group_posts()) == 1  # requests are acknowledged with a reaction only

@@ -56,3 +56,15 @@ async def test_a_group_pinned_to_one_topic_reads_and_posts_only_there():
         await b.pump()
         digest = b.group_posts(forum)[-1]
         assert "ladder" in digest.content.lower() and digest.thread_id == sharing
+
+
+async def test_reminders_go_to_the_sharing_topic():
+    from tests.test_events_reminders import FESTIVALS, local, until
+
+    b = Building()
+    forum, sharing, _chatter = a_forum(b)
+    b.config = make_config(forum_config(sharing) + FESTIVALS)
+    async with b:
+        await until(b, local(5, 15))
+        [reminder] = [m for m in b.group_posts(forum) if m.content.startswith("📅")]
+        assert "Neighbours' day" in reminder.content and reminder.thread_id == sharing
