@@ -24,13 +24,15 @@ WINDOWED: frozenset[str] = frozenset({"giver_chooses", "lottery"})
 
 
 def allocation_for(
-    config: Config, chat_id: int, category: str | None, *, medical: bool
+    config: Config, chat_id: int, categories: Sequence[str], *, medical: bool
 ) -> AllocationMode:
-    """The rule for an offer posted in `chat_id`: category, then group, then the default."""
+    """The rule for an offer posted in `chat_id`: its nearest configured category (of
+    `categories`, nearest first), then the group's, then the default."""
     if medical:
         return "first_come"
-    if category is not None and category in config.allocation.categories:
-        return config.allocation.categories[category]
+    for category in categories:
+        if category in config.allocation.categories:
+            return config.allocation.categories[category]
     group = config.group(chat_id)
     if group is not None and group.allocation is not None:
         return group.allocation

@@ -391,9 +391,15 @@ def cross_check(config: Config) -> list[Problem]:
     try:
         from bot.understanding import Catalogue
 
-        Catalogue.load(config.catalogue.items)
+        catalogue = Catalogue.load(config.catalogue.items)
     except ValueError as exc:
         problems.append(Problem("catalogue.items", str(exc)))
+    else:
+        for key in config.allocation.categories:
+            if key not in catalogue:
+                problems.append(
+                    Problem(f"allocation.categories.{key}", f"unknown catalogue category '{key}'")
+                )
     return problems
 
 

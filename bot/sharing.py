@@ -218,7 +218,8 @@ class SharingService:
 
         An offer written as a reply answers one neighbour: it is first come whatever the rule.
         """
-        mode = allocation_for(self.config, offer.chat_id, offer.category, medical=offer.medical)
+        categories = self.catalogue.categories_of(offer.canonical) if offer.category else []
+        mode = allocation_for(self.config, offer.chat_id, categories, medical=offer.medical)
         if msg.reply_to_message_id is not None:
             mode = "first_come"
         extras = EntryExtras(

@@ -121,9 +121,12 @@ async def test_category_rule_wins_over_the_group_and_medicine_is_always_first_co
     config = make_config(
         with_allocation('mode = "first_come"\ncategories = { tools = "giver_chooses" }\n')
     )
-    assert allocation_for(config, -1003, "tools", medical=False) == "giver_chooses"
-    assert allocation_for(config, -1003, "tools", medical=True) == "first_come"
-    assert allocation_for(config, -1003, "baby_items", medical=False) == "first_come"
+    assert allocation_for(config, -1003, ["tools"], medical=False) == "giver_chooses"
+    assert allocation_for(config, -1003, ["tools"], medical=True) == "first_come"
+    assert allocation_for(config, -1003, ["baby_items"], medical=False) == "first_come"
+    assert allocation_for(config, -1003, ["power_tools", "tools"], medical=False) == (
+        "giver_chooses"  # the nearest configured category above the item
+    )
     async with Building(config) as b:
         b.opened_bot(b.alice, b.bob)
         await b.say(b.alice, "I have a spare ladder to lend")
@@ -142,3 +145,13 @@ async def test_reaction_acknowledgements_still_state_a_waiting_window():
         assert "drawn by lot" in b.group_posts()[-1].content
         await b.say(b.bob, "anyone have a ladder I can borrow?")
         assert len(b.group_posts()) == 1  # requests are acknowledged with a reaction only
+
+
+def test_an_unknown_allocation_category_is_reported_with_its_path():
+    import pytest
+
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        make_config(with_allocation('categories = { strollerz = "lottery" }\n'))
+    assert "allocation.categories.strollerz" in str(error.value)
