@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 MAX_ASKS_PER_OFFER = 3
 # Offers a request looks through for one to ask (lines of windowed offers are joined on the way).
 MAX_OFFERS_LOOKED_AT = 5
+# Requests already waiting that join a new offer's line when its window opens.
+MAX_IN_LINE = 50
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,8 @@ class SharingService:
                     effects.extend(await self._join_line(tx, offer, request, extras))
                     if not extras.window_open(now):
                         effects.extend(await self._offer_next(tx, offer))
+                        if await tx.active_matches_of_entry(request.id):
+                            return effects  # drawn at once: one match at a time
                     continue
                 effects.extend(await self._ask_giver(tx, request, offer))
                 return effects
@@ -333,16 +337,17 @@ class SharingService:
         effects = Effects()
         keys = await self._offer_keys(offer)
         tried = await tx.requests_tried_for(offer.id)
+        extras = await tx.entry_extras(offer.id)
+        collecting = extras.window_open(self.clock.now())
         requests = await tx.candidate_requests(
             keys,
             building=self._scope_building(offer),
             community=offer.community,
             exclude_user=offer.user_id,
-            limit=MAX_ASKS_PER_OFFER + len(tried),
+            limit=(MAX_IN_LINE if collecting else MAX_ASKS_PER_OFFER) + len(tried),
         )
         requests = [r for r in requests if r.id not in tried]
-        extras = await tx.entry_extras(offer.id)
-        if extras.window_open(self.clock.now()):
+        if collecting:
             for request in requests:
                 if self._skips_window(request):
                     effects.extend(await self._ask_giver(tx, request, offer))
@@ -681,8 +686,7 @@ class SharingService:
             fresh = await self._entry(tx, request.id)
             effects.extend(await self._match_request(tx, fresh))
         if not state.closed:
-            fresh_offer = await self._entry(tx, offer.id)
-            effects.extend(await self._match_offer(tx, fresh_offer))
+            effects.extend(await self._offer_next(tx, offer))
         return effects
 
     async def private_text(self, tx: Tx, who: Resident, text: str) -> Effects:

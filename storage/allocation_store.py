@@ -99,22 +99,26 @@ class AllocationQueries(TxBase):
 
     async def line_of(self, offer_id: int) -> list[Entry]:
         """Requests in an offer's line still waiting: open, not being served, never tried
-        with this offer; in the order they joined."""
+        (unsuccessfully) with this offer; in the order they joined."""
         rows = await self._all(
             """SELECT e.* FROM offer_line l JOIN entries e ON e.id = l.request_id
                WHERE l.offer_id = ? AND e.status = 'open'
                  AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.request_id = e.id
                                  AND m.status IN ('asked', 'accepted'))
                  AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.request_id = e.id
-                                 AND m.offer_id = l.offer_id)
+                                 AND m.offer_id = l.offer_id AND m.status != 'handed_over')
                ORDER BY l.joined_at, e.id""",
             (offer_id,),
         )
         return [_entry(r) for r in rows]
 
     async def requests_tried_for(self, offer_id: int) -> set[int]:
+        """Requests this offer's giver was asked about and that did not end in a hand-over
+        (declined, no-show, timed out, cancelled): never offered this item again."""
         rows = await self._all(
-            "SELECT DISTINCT request_id FROM matches WHERE offer_id = ?", (offer_id,)
+            """SELECT DISTINCT request_id FROM matches
+               WHERE offer_id = ? AND status != 'handed_over'""",
+            (offer_id,),
         )
         return {r["request_id"] for r in rows}
 

@@ -155,3 +155,23 @@ def test_an_unknown_allocation_category_is_reported_with_its_path():
     with pytest.raises(ConfigError) as error:
         make_config(with_allocation('categories = { strollerz = "lottery" }\n'))
     assert "allocation.categories.strollerz" in str(error.value)
+
+
+async def test_a_giver_with_two_to_give_chooses_twice_and_a_late_request_joins_the_line():
+    config = make_config(with_allocation('mode = "giver_chooses"\n'))
+    async with Building(config) as b:
+        b.opened_bot(b.alice, b.bob, b.carol, b.captain)
+        await b.say(b.alice, "I have 2 spare ladders to lend")
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        await b.later(timedelta(hours=13))
+        await b.say(b.carol, "can I borrow a ladder please?")  # after the window: joins late
+        prompt = b.last_private(b.alice)
+        assert "Bob" in prompt.content and "Carol" in prompt.content
+        offer = (await b.ledger())[0]
+        bob_request = next(e for e in await b.ledger() if e.user_id == b.bob.id)
+        await b.press(b.alice, prompt, f"pk:{offer.id}:{bob_request.id}")
+        again = b.last_private(b.alice)
+        assert "Carol" in again.content and "Bob" not in again.content.split("\n", 1)[1]
+        await b.press(b.alice, again, "pk:")
+        assert sorted(m.requester_id for m in await b.matches()) == [b.bob.id, b.carol.id]
+        assert all(m.status == "accepted" for m in await b.matches())
