@@ -49,7 +49,8 @@ class RelayDesk:
         focus = await tx.relay_focus(sender_id)
         match = next((m for m in chats if m.id == focus), chats[0])
         effects = await self.deliver(tx, match, sender_id, message)
-        if len(chats) > 1:
+        if len(chats) > 1 and match.id != focus:
+            # Sent by default to the most recent chat: say so, with buttons to switch.
             effects.add(await self._which_chat(tx, sender_id, match, chats))
         return effects
 

@@ -113,3 +113,20 @@ async def test_with_two_open_chats_the_most_recent_is_used_and_the_sender_can_sw
         await b.dm(b.alice, "Bob, the ladder is heavy, bring a friend")
         assert "heavy" in b.last_private(b.bob).content
         assert "heavy" not in b.last_private(b.carol).content
+
+
+async def test_after_choosing_a_chat_the_sender_is_not_reminded_each_time():
+    async with Building() as b:
+        await agreed_ladder(b)
+        await b.dm(b.alice, "On the shoe rack")
+        await b.say(b.alice, "I have a spare drill to lend")
+        await b.say(b.carol, "can I borrow a drill?")
+        await b.press(b.alice, b.last_private(b.alice), "y:")
+        await b.dm(b.alice, "The drill is at my door")
+        await b.dm(b.alice, "Ring twice")
+        await b.press(b.alice, b.last_private(b.alice), "rt:")
+        assert "next messages go to Bob" in b.last_private(b.alice).content
+        before = len(b.private(b.alice))
+        await b.dm(b.alice, "Bob, come after 6")
+        assert "come after 6" in b.last_private(b.bob).content
+        assert len(b.private(b.alice)) == before  # no "which chat?" note this time
