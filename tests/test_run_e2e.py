@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -200,3 +201,14 @@ async def test_run_when_the_bot_api_is_unreachable_says_so_and_exits(tmp_path):
     )
     assert code == 1
     assert "cannot reach the Bot API" in log and "Traceback" not in log
+
+
+async def test_sighup_reloads_the_config_of_a_running_bot(tmp_path):
+    world = TelegramWorld()
+    _residents(world)
+    async with jinlin_run(tmp_path, world) as bot:
+        bot.proc.send_signal(signal.SIGHUP)
+        await asyncio.sleep(1.0)
+        assert bot.proc.returncode is None  # still running
+    _, stderr = await bot.proc.communicate()
+    assert "config reloaded" in stderr.decode()
