@@ -203,7 +203,17 @@ class Config(StrictModel):
         return {g.chat_id: g for g in self.groups}
 
     def building(self, key: str | None) -> BuildingSpec | None:
-        return next((b for b in self.buildings if b.key == key), None)
+        return self._buildings_by_key.get(key) if key is not None else None
+
+    @cached_property
+    def _buildings_by_key(self) -> dict[str, BuildingSpec]:
+        # Several lookups per offer or request over hundreds of buildings; frozen, never stale.
+        # The first of a duplicated key wins, as a scan would (cross_check reports duplicates).
+        return {b.key: b for b in reversed(self.buildings)}
+
+    @cached_property
+    def _communities_by_key(self) -> dict[str, CommunitySpec]:
+        return {c.key: c for c in reversed(self.communities)}
 
     def community_of_group(self, group: GroupSpec) -> str | None:
         if group.community:
@@ -221,7 +231,7 @@ class Config(StrictModel):
         return (group.language if group and group.language else None) or self.bot.language
 
     def scope_for(self, community: str | None) -> MatchScope:
-        spec = next((c for c in self.communities if c.key == community), None)
+        spec = self._communities_by_key.get(community) if community is not None else None
         return (spec.match_scope if spec and spec.match_scope else None) or self.bot.match_scope
 
     def captains_of(self, building: str | None) -> list[int | str]:
