@@ -162,6 +162,7 @@ class AlertQueries(TxBase):
         await self._db.execute(
             "UPDATE users SET home_chat_id = ? WHERE user_id = ?", (chat_id, user_id)
         )
+        self._user_row_changed(user_id)
 
     async def delete_alerts_of(self, user_id: int) -> int:
         """Forget a resident's alerts entirely (for /forgetme); returns how many."""

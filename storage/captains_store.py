@@ -401,6 +401,7 @@ class CaptainQueries(TxBase):
         await self._db.execute("DELETE FROM opt_ins WHERE user_id = ?", (user_id,))
         await self._db.execute("DELETE FROM pending_notices WHERE user_id = ?", (user_id,))
         await self._db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        self._user_row_changed(user_id)
         await self._db.execute(
             "UPDATE audit_log SET actor_id = ? WHERE actor_id = ?", (ANONYMOUS, user_id)
         )

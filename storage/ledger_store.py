@@ -97,6 +97,7 @@ class LedgerQueries(TxBase):
                 _ts(now),
             ),
         )
+        self.saved_users.append((user, now))
 
     async def user(self, user_id: int) -> UserRecord | None:
         row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
@@ -117,11 +118,12 @@ class LedgerQueries(TxBase):
         """Open a ledger entry with its match keys."""
         status = "available" if new.kind == "offer" else "open"
         remaining = new.quantity if new.quantity and new.quantity > 0 else 1.0
-        cur = await self._db.execute(
+        # RETURNING: the stored row comes back with the insert, no second round trip.
+        row = await self._one(
             """INSERT INTO entries (kind, status, user_id, chat_id, message_id, building,
                    community, item_name, canonical, category, medical, urgent, quantity, unit,
                    remaining, held, text, created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING *""",
             (
                 new.kind,
                 status,
@@ -143,18 +145,16 @@ class LedgerQueries(TxBase):
                 _ts(new.expires_at),
             ),
         )
-        entry_id = cur.lastrowid
-        assert entry_id is not None
+        assert row is not None
+        entry = _entry(row)
         await self._db.executemany(
             """INSERT OR IGNORE INTO entry_keys (entry_id, kind, key, building, community, urgent)
                VALUES (?, ?, ?, ?, ?, ?)""",
             [
-                (entry_id, new.kind, key, new.building, new.community, int(new.urgent))
+                (entry.id, new.kind, key, new.building, new.community, int(new.urgent))
                 for key in sorted(new.keys)
             ],
         )
-        entry = await self.entry(entry_id)
-        assert entry is not None
         return entry
 
     async def entry(self, entry_id: int) -> Entry | None:
@@ -283,19 +283,17 @@ class LedgerQueries(TxBase):
         self, request: Entry, offer: Entry, quantity: float, now: datetime
     ) -> Match:
         """Propose a hand-over and hold the quantity on the offer."""
-        cur = await self._db.execute(
+        row = await self._one(
             """INSERT INTO matches (request_id, offer_id, requester_id, giver_id, quantity,
-                   status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'asked', ?, ?)""",
+                   status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'asked', ?, ?)
+               RETURNING *""",
             (request.id, offer.id, request.user_id, offer.user_id, quantity, _ts(now), _ts(now)),
         )
+        assert row is not None
         await self._db.execute(
             "UPDATE entries SET held = held + ? WHERE id = ?", (quantity, offer.id)
         )
-        match_id = cur.lastrowid
-        assert match_id is not None
-        match = await self.match(match_id)
-        assert match is not None
-        return match
+        return _match(row)
 
     async def match(self, match_id: int) -> Match | None:
         row = await self._one("SELECT * FROM matches WHERE id = ?", (match_id,))

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
@@ -20,8 +21,10 @@ from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
+from storage.known_users import KnownUsers
 from storage.ledger_store import LedgerQueries
 from storage.migrations import apply_migrations
+from storage.records import UserRecord
 from storage.relay_store import RelayQueries
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,7 @@ class Repository:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         self._lock = asyncio.Lock()
+        self._known_users = KnownUsers()
 
     @classmethod
     async def open(cls, path: str | Path) -> Repository:
@@ -69,9 +73,16 @@ class Repository:
         async with self._lock:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield Tx(self._db)
+                tx = Tx(self._db, self._known_users)
+                yield tx
             except BaseException:
                 await self._db.execute("ROLLBACK")
                 raise
             else:
                 await self._db.execute("COMMIT")
+                for user, now in tx.saved_users:
+                    self._known_users.saved(user, now)
+
+    def user_unchanged(self, user: UserRecord, now: datetime) -> bool:
+        """True if `save_user(user)` would change nothing, known without asking SQLite."""
+        return self._known_users.unchanged(user, now)

@@ -8,6 +8,9 @@ from typing import Any
 
 import aiosqlite
 
+from storage.known_users import KnownUsers
+from storage.records import UserRecord
+
 
 def ts(value: datetime) -> str:
     """A datetime as stored: one fixed format in UTC, so text comparison is time comparison."""
@@ -22,13 +25,23 @@ def dt(value: str | None) -> datetime | None:
 class TxBase:
     """Bound to one open transaction; subclasses add one method per question."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, known_users: KnownUsers | None = None) -> None:
         self._db = db
+        self._known_users = known_users or KnownUsers()
+        # Residents saved in this transaction: known to the cache only once it commits.
+        self.saved_users: list[tuple[UserRecord, datetime]] = []
+
+    def _user_row_changed(self, user_id: int) -> None:
+        """Any write to a `users` row other than save_user must call this."""
+        self._known_users.forget(user_id)
+        self.saved_users = [s for s in self.saved_users if s[0].user_id != user_id]
+
+    # Each aiosqlite call is a hop to its worker thread and back (~0.1-0.2 ms under load);
+    # execute_fetchall runs, fetches and closes in one hop where a cursor would take three.
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        rows = await self._db.execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return list(await self._db.execute_fetchall(sql, tuple(params)))
