@@ -111,19 +111,38 @@ class SharingService:
 
     # --- inputs from groups ---------------------------------------------------------------
 
-    async def on_group_message(self, tx: Tx, who: Resident, msg: GroupMessage) -> Effects:
-        """A resident wrote in a configured group: record offers/requests and match them."""
+    async def on_group_message(
+        self, tx: Tx, who: Resident, msg: GroupMessage, parsed: Parsed | None = None
+    ) -> Effects:
+        """A resident wrote in a configured group: record offers/requests and match them.
+
+        `parsed` is `self.read(msg)` when the caller has it already.
+        """
         group = self.config.group(msg.chat_id)
         if group is None or _outside_topic(group, msg):
             return Effects()
         await self._remember(tx, who, home_chat_id=msg.chat_id)
-        reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
-        parsed = understand(msg.text, self.catalogue, reply_to=reply_to)
+        if parsed is None:
+            parsed = self.read(msg)
         if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
             return await self.on_repair(tx, who, msg, group)
         if parsed.intent == "none" or not parsed.items:
             return Effects()
         return await self._record(tx, who, group, msg, parsed)
+
+    def read(self, msg: GroupMessage) -> Parsed:
+        """What a group line says (pure: no database, no clock)."""
+        reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
+        return understand(msg.text, self.catalogue, reply_to=reply_to)
+
+    def only_remembers(self, msg: GroupMessage, parsed: Parsed) -> bool:
+        """True if `on_group_message` would do no more than remember the line's author."""
+        group = self.config.group(msg.chat_id)
+        if group is None or _outside_topic(group, msg):
+            return True
+        if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
+            return False
+        return parsed.intent == "none" or not parsed.items
 
     async def on_explicit(
         self, tx: Tx, who: Resident, msg: GroupMessage, kind: Literal["offer", "request"], args: str
@@ -986,19 +1005,24 @@ class SharingService:
 
     # --- small pieces -----------------------------------------------------------------
 
+    def profile(
+        self, who: Resident, *, home_chat_id: int | None = None, started: bool = False
+    ) -> UserRecord:
+        """The resident's row as `_remember` saves it."""
+        return UserRecord(
+            user_id=who.user_id,
+            first_name=who.first_name,
+            username=who.username,
+            language_code=who.language_code,
+            started=started,
+            home_chat_id=home_chat_id,
+        )
+
     async def _remember(
         self, tx: Tx, who: Resident, *, home_chat_id: int | None = None, started: bool = False
     ) -> None:
         await tx.save_user(
-            UserRecord(
-                user_id=who.user_id,
-                first_name=who.first_name,
-                username=who.username,
-                language_code=who.language_code,
-                started=started,
-                home_chat_id=home_chat_id,
-            ),
-            self.clock.now(),
+            self.profile(who, home_chat_id=home_chat_id, started=started), self.clock.now()
         )
 
     async def _match_for(self, tx: Tx, match_id: int, user_id: int, *, role: str) -> Match:

@@ -38,11 +38,16 @@ async def on_group_text(update: Update, context: Context) -> None:
         return
     svc = services(context)
     who = resident(message.from_user)
-    await run_unit(
-        update,
-        context,
-        lambda tx: svc.sharing.on_group_message(tx, who, group_message(message, text)),
-    )
+    line = group_message(message, text)
+    parsed = svc.sharing.read(line)
+    if svc.sharing.only_remembers(line, parsed) and svc.repo.user_unchanged(
+        svc.sharing.profile(who, home_chat_id=line.chat_id), svc.clock.now()
+    ):
+        # Chatter from a resident the database already knows as is: nothing to write or
+        # send, so no transaction (most group traffic). Applying it twice would change
+        # nothing either, so it needs no exactly-once claim.
+        return
+    await run_unit(update, context, lambda tx: svc.sharing.on_group_message(tx, who, line, parsed))
 
 
 async def _explicit(update: Update, context: Context, kind: Literal["offer", "request"]) -> None:
