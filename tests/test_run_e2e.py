@@ -208,7 +208,11 @@ async def test_sighup_reloads_the_config_of_a_running_bot(tmp_path):
     _residents(world)
     async with jinlin_run(tmp_path, world) as bot:
         bot.proc.send_signal(signal.SIGHUP)
-        await asyncio.sleep(1.0)
-        assert bot.proc.returncode is None  # still running
-    _, stderr = await bot.proc.communicate()
-    assert "config reloaded" in stderr.decode()
+        assert bot.proc.stderr is not None
+        seen = ""
+        deadline = time.monotonic() + 15
+        while "config reloaded" not in seen and time.monotonic() < deadline:
+            line = await asyncio.wait_for(bot.proc.stderr.readline(), 15)
+            seen += line.decode()
+        assert "config reloaded" in seen
+        assert bot.proc.returncode is None  # still running after the reload
