@@ -73,7 +73,7 @@ class Delivery:
         """Send every unsent effect; returns how many were handled."""
         handled = 0
         async with self._lock:
-            async with self._repo.transaction() as tx:
+            async with self._repo.statements() as tx:
                 rows = await tx.unsent()
             while rows:
                 for index, row in enumerate(rows):
@@ -91,10 +91,10 @@ class Delivery:
                     except TelegramError as exc:
                         # Anything else Telegram says no to would block the queue forever.
                         logger.error("dropping an undeliverable message: %s", redact(str(exc)))
-                    async with self._repo.transaction() as tx:
+                    async with self._repo.statements() as tx:
                         await tx.mark_sent(row.id, self._clock.now())
                         if index == len(rows) - 1:
-                            # One round trip fewer: look for more in the same transaction.
+                            # Under the same lock: no second wait for it.
                             rows = await tx.unsent()
                     handled += 1
             self._backoff = 0.0

@@ -49,6 +49,19 @@ class KnownUsers:
             return
         self._rows[user.user_id] = (_after_save(known[0] if known else None, user), now)
 
+    def load(
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None,
+        language_code: str | None,
+        home_chat_id: int | None,
+        updated_at: datetime,
+    ) -> None:
+        """A row as read from the table (at start-up, so a restart does not rewrite them all)."""
+        profile = _Profile(first_name, username, language_code, home_chat_id)
+        self._rows[user_id] = (profile, updated_at)
+
     def forget(self, user_id: int) -> None:
         """The row changed some other way (or is gone): ask SQLite next time."""
         self._rows.pop(user_id, None)

@@ -61,7 +61,25 @@ class Repository:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
         await apply_migrations(db)
-        return cls(db)
+        repo = cls(db)
+        await repo._load_known_users()
+        return repo
+
+    async def _load_known_users(self) -> None:
+        # A few hundred bytes per resident; saves each one a write on their first line.
+        rows = await self._db.execute_fetchall(
+            """SELECT user_id, first_name, username, language_code, home_chat_id, updated_at
+               FROM users"""
+        )
+        for user_id, first_name, username, language_code, home_chat_id, updated_at in rows:
+            self._known_users.load(
+                user_id,
+                first_name,
+                username,
+                language_code,
+                home_chat_id,
+                datetime.fromisoformat(updated_at),
+            )
 
     async def close(self) -> None:
         async with self._lock:
@@ -82,6 +100,17 @@ class Repository:
                 await self._db.execute("COMMIT")
                 for user, now in tx.saved_users:
                     self._known_users.saved(user, now)
+
+    @asynccontextmanager
+    async def statements(self) -> AsyncIterator[Tx]:
+        """Queries that each stand alone, in their own implicit transaction.
+
+        For one read, or one write that needs nothing else to be atomic with it (the outbox's
+        bookkeeping): it saves the BEGIN and COMMIT round trips to SQLite's thread. Still under
+        the lock, so it never lands inside another unit's open transaction.
+        """
+        async with self._lock:
+            yield Tx(self._db, self._known_users)
 
     def user_unchanged(self, user: UserRecord, now: datetime) -> bool:
         """True if `save_user(user)` would change nothing, known without asking SQLite."""
