@@ -18,6 +18,7 @@ from bot.config import Config
 from bot.effects import Button, Effects, Fallback, SendMessage
 from bot.i18n import Markup, person_language, say
 from bot.ledger_rules import format_amount
+from bot.redaction import redact
 from bot.sharing import Resident, SharingService, UserError
 from storage.repository import Tx
 
@@ -234,7 +235,9 @@ class CaptainDesk:
             text = rest.strip()
         if not text:
             raise UserError("announce_usage")
-        text = text[:3500]
+        # The bot never repeats a room number or phone in a group, even a captain's.
+        original = text[:3500]
+        text = redact(original)
         posts: list[Post] = []
         for group in self.config.groups:
             if group.building not in buildings:
@@ -268,4 +271,6 @@ class CaptainDesk:
         if where.private:
             key = "announce_done_pinned" if pin else "announce_done"
             effects.add(SendMessage(chat_id=who.user_id, text=say(setting, key, n=len(posts))))
+        if text != original:
+            effects.add(SendMessage(chat_id=who.user_id, text=say(setting, "announce_redacted")))
         return effects, posts

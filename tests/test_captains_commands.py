@@ -4,6 +4,7 @@ Each works for the captain's own building and is refused, changing nothing, for 
 from __future__ import annotations
 
 from tests.captains_town import Town
+from tests.harness import Building
 
 
 async def test_ledger_lists_the_captains_own_building_newest_first_and_pages_in_place():
@@ -130,3 +131,12 @@ async def test_announce_without_pin_and_refused_for_the_other_building():
         assert len(posts) == before + 1 and "不属于您负责的楼" in posts[-1].content
         await b.dm(b.captain, "/announce")
         assert "Usage: /announce" in b.last_private(b.captain).content
+
+
+async def test_an_announcement_never_repeats_a_room_or_phone_in_the_group():
+    async with Building() as b:
+        b.opened_bot(b.captain)
+        await b.dm(b.captain, "/announce 1102室漏水，请联系 13812345678")
+        post = b.group_posts()[-1].content
+        assert "1102" not in post and "13812345678" not in post and "漏水" in post
+        assert "[room]" in b.last_private(b.captain).content
