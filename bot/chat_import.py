@@ -40,8 +40,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError, GroupSpec, load_config
+from bot.ledger_entries import entry_for
 from bot.understanding import Catalogue, Parsed, understand
-from storage.records import NewEntry, UserRecord
+from storage.records import UserRecord
 from storage.repository import Repository, Tx
 
 logger = logging.getLogger(__name__)
@@ -328,36 +329,21 @@ class ChatImport:
                 UserRecord(message.author, message.name, home_chat_id=group.chat_id), now
             )
         kind: Literal["offer", "request"] = "offer" if parsed.intent == "offer" else "request"
-        quantity = parsed.quantity if len(parsed.items) == 1 else None
-        community = self.config.community_of_group(group)
         for item in parsed.items:
             if item.restricted:
                 summary.prescription += 1
                 continue
-            keys = (
-                self.catalogue.offer_keys(item)
-                if kind == "offer"
-                else frozenset({self.catalogue.request_key(item)})
-            )
             await tx.add_entry(
-                NewEntry(
-                    kind=kind,
+                entry_for(
+                    self.config,
+                    self.catalogue,
+                    group,
+                    parsed,
+                    item,
                     user_id=message.author,
-                    chat_id=group.chat_id,
                     message_id=message.id,
-                    building=group.building,
-                    community=community,
-                    item_name=item.name,
-                    canonical=item.canonical,
-                    category=item.category,
-                    medical=item.medicine,
-                    urgent=parsed.urgent and kind == "request",
-                    quantity=quantity.n if quantity else None,
-                    unit=quantity.unit if quantity else None,
                     text=message.text,
-                    created_at=message.when,
-                    expires_at=message.when + timedelta(days=self.config.bot.expiry_days),
-                    keys=keys,
+                    at=message.when,
                 )
             )
             if kind == "offer":

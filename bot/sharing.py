@@ -22,13 +22,14 @@ from bot.clock import Clock
 from bot.config import Config, GroupSpec
 from bot.effects import Button, Effects, Fallback, React, SendMessage
 from bot.i18n import Markup, person_language, say
+from bot.ledger_entries import entry_for
 from bot.ledger_rules import format_amount, is_open, offer_after, request_after, share_amount
 from bot.redaction import redact
 from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
 from bot.waitlist import Candidate, choice_prompt, handover_check, match_buttons
 from storage.allocation_store import EntryExtras
-from storage.records import Entry, Match, NewEntry, UserRecord
+from storage.records import Entry, Match, UserRecord
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
@@ -173,10 +174,7 @@ class SharingService:
     ) -> Effects:
         effects = Effects()
         lang = self.config.group_language(msg.chat_id)
-        community = self.config.community_of_group(group)
         now = self.clock.now()
-        expires = now + timedelta(days=self.config.bot.expiry_days)
-        quantity = parsed.quantity if len(parsed.items) == 1 else None
         kind: Literal["offer", "request"] = "offer" if parsed.intent == "offer" else "request"
         for item in parsed.items:
             if item.restricted:
@@ -190,30 +188,17 @@ class SharingService:
                     )
                 )
                 continue
-            keys = (
-                self.catalogue.offer_keys(item)
-                if kind == "offer"
-                else frozenset({self.catalogue.request_key(item)})
-            )
             entry = await tx.add_entry(
-                NewEntry(
-                    kind=kind,
+                entry_for(
+                    self.config,
+                    self.catalogue,
+                    group,
+                    parsed,
+                    item,
                     user_id=who.user_id,
-                    chat_id=msg.chat_id,
                     message_id=msg.message_id,
-                    building=group.building,
-                    community=community,
-                    item_name=item.name,
-                    canonical=item.canonical,
-                    category=item.category,
-                    medical=item.medicine,
-                    urgent=parsed.urgent and kind == "request",
-                    quantity=quantity.n if quantity else None,
-                    unit=quantity.unit if quantity else None,
                     text=msg.text,
-                    created_at=now,
-                    expires_at=expires,
-                    keys=keys,
+                    at=now,
                 )
             )
             logger.info(
