@@ -451,16 +451,7 @@ class SharingService:
             candidates.append(Candidate(request.id, name, self._building_name(request)))
         setting = self._reader_language(giver, offer.chat_id)
         text, buttons = choice_prompt(setting, offer.item_name, offer.id, candidates)
-        effects = Effects()
-        effects.add(
-            SendMessage(
-                chat_id=offer.user_id,
-                text=text,
-                buttons=buttons,
-                fallback=self._fallback(giver, offer.user_id, offer.chat_id, offer.item_name),
-            )
-        )
-        return effects
+        return self._to_giver(giver, offer, text, buttons)
 
     async def choose(self, tx: Tx, who: Resident, offer_id: int, request_id: int) -> Effects:
         """The giver picked a neighbour from the candidates: agreed at once."""
@@ -552,6 +543,16 @@ class SharingService:
             ),
         )
         logger.info("match #%s: request #%s -> offer #%s", match.id, request.id, offer.id)
+        return self._to_giver(giver, offer, text, buttons)
+
+    def _to_giver(
+        self,
+        giver: UserRecord | None,
+        offer: Entry,
+        text: str,
+        buttons: tuple[tuple[Button, ...], ...],
+    ) -> Effects:
+        """A question for the giver, reaching them through the group if they never opened us."""
         effects = Effects()
         effects.add(
             SendMessage(
