@@ -157,13 +157,27 @@ class Delivery:
             else:
                 await self._send_message(bot, effect)
         except Forbidden:
-            if isinstance(effect, SendMessage) and effect.fallback is not None:
-                await self._fall_back(bot, effect)
-            else:
-                logger.info("chat %s refused a message; dropped", effect.chat_id)
+            await self._refused(bot, effect)
         except BadRequest as exc:
+            if effect.chat_id > 0 and "chat not found" in str(exc).lower():
+                # A person the bot has never met (e.g. a captain listed by id who never
+                # opened it): Telegram says "chat not found" rather than 403. Same remedy.
+                await self._refused(bot, effect)
+                return
             # A message Telegram will never accept (deleted chat, bad markup): log, move on.
             logger.error("Telegram refused a message to %s: %s", effect.chat_id, redact(str(exc)))
+
+    async def _refused(self, bot: Bot, effect: Effect) -> None:
+        """The person has not opened a chat with the bot: keep it for their /start."""
+        if isinstance(effect, SendMessage) and effect.fallback is not None:
+            await self._fall_back(bot, effect)
+            return
+        if isinstance(effect, SendMessage) and effect.chat_id > 0:
+            async with self._repo.transaction() as tx:
+                await tx.add_pending_notice(effect.chat_id, encode(effect), self._clock.now())
+            logger.info("user %s has not opened the bot; message kept for /start", effect.chat_id)
+            return
+        logger.info("chat %s refused a message; dropped", effect.chat_id)
 
     def _over_budget(self, effect: SendMessage) -> bool:
         if effect.chat_id >= 0:  # private chats: introductions are never dropped

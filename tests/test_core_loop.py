@@ -248,3 +248,14 @@ async def test_childrens_fever_medicine_request_reaches_a_paracetamol_giver_in_c
         ask = b.last_private(b.dave)
         assert "Bob" in ask.content and "小儿退烧药" in ask.content and "泰诺林" in ask.content
         assert "药师或医生" in ask.content  # dosage reminder in the giver's language
+
+
+async def test_a_captain_who_never_met_the_bot_gets_the_urgent_alert_on_start():
+    async with Building() as b:
+        b.opened_bot(b.dave)
+        # Building 5's captain (id 9002) is only in the config: Telegram has no chat with them.
+        await b.say(b.dave, "急需速效救心丸！我爸心脏病犯了", chat=b.g5)
+        assert any("chat not found" in c.description.lower() for c in b.world.failed_calls)
+        wang = b.world.add_user(9002, "Wang", language_code="zh")
+        await b.start(wang)
+        assert any("Dave" in m.content and "速效救心丸" in m.content for m in b.private(wang))
