@@ -163,7 +163,15 @@ def building() -> Iterator[tuple[Building, asyncio.AbstractEventLoop, ErrorLog]]
 def check_invariants(b: Building, errors: ErrorLog, loop: asyncio.AbstractEventLoop) -> None:
     failed = [r.getMessage() for r in errors.records]
     assert not failed, failed
-    malformed = [c for c in b.world.failed_calls if c.error_code == 400]
+    # A 400 means a malformed call (broken markup, bad buttons…). "chat not found" for a
+    # person (building 5's captain exists only in the config) is Telegram's answer for someone
+    # who never met the bot; delivery keeps those messages for their /start.
+    malformed = [
+        c
+        for c in b.world.failed_calls
+        if c.error_code == 400
+        and not (int(c.params.get("chat_id", 0)) > 0 and "chat not found" in c.description)
+    ]
     assert not malformed, malformed[:3]
     for chat in (b.g3, b.g5):
         for post in b.world.bot_messages_in(chat):
