@@ -324,13 +324,32 @@ def parse_config(data: dict[str, Any]) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(
-            [Problem(_loc_to_path(e["loc"]), _friendly(dict(e))) for e in exc.errors()]
-        ) from None
+        problems = [Problem(_loc_to_path(e["loc"]), _friendly(dict(e))) for e in exc.errors()]
+        raise ConfigError(problems + _references_despite(data, exc)) from None
     problems = cross_check(config)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+# Sections that reference each other; an error elsewhere does not stop checking them.
+_LINKED_SECTIONS = frozenset({"communities", "buildings", "groups", "festivals", "catalogue"})
+
+
+def _references_despite(data: dict[str, Any], error: ValidationError) -> list[Problem]:
+    """Cross-references, when the schema errors lie outside the sections that link up.
+
+    So an admin with a mistyped time zone *and* a group naming an unknown building hears
+    of both at once, instead of fixing one to discover the other.
+    """
+    broken = {e["loc"][0] for e in error.errors() if e["loc"]}
+    if broken & _LINKED_SECTIONS:
+        return []
+    rest = {k: v for k, v in data.items() if k not in broken}
+    try:
+        return cross_check(Config.model_validate(rest))
+    except ValidationError:
+        return []
 
 
 def load_config(path: str | Path) -> Config:

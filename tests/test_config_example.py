@@ -25,3 +25,14 @@ def test_a_broken_config_lists_every_problem_with_its_key_path(tmp_path, capsys)
     err = capsys.readouterr().err
     for path in ("bot.timezone", "bot.colour", "bot.expiry_days", "festivals[1].date"):
         assert path in err
+
+
+def test_schema_errors_and_broken_references_are_reported_together(tmp_path, capsys):
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    text = text.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"')
+    text = text.replace('building = "b5"', 'building = "b9"')
+    broken = tmp_path / "config.toml"
+    broken.write_text(text, encoding="utf-8")
+    assert main(["check-config", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "bot.timezone" in err and "groups[1].building: unknown building 'b9'" in err
