@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.driver import Row
 from storage.ledger_store import _entry
 from storage.records import Entry
 from storage.tx_base import TxBase
@@ -51,7 +50,7 @@ class AlertSubscriber:
     home_chat_id: int | None
 
 
-def _alert(row: aiosqlite.Row) -> AlertRecord:
+def _alert(row: Row) -> AlertRecord:
     return AlertRecord(
         id=row["id"],
         user_id=row["user_id"],
@@ -73,10 +72,10 @@ class AlertQueries(TxBase):
     # --- alerts -------------------------------------------------------------------------
 
     async def add_alert(self, new: NewAlert) -> AlertRecord:
-        cur = await self._db.execute(
+        row = await self._one(
             """INSERT INTO alerts (user_id, query, item_name, canonical, category, known,
                    medicine, status, created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id""",
             (
                 new.user_id,
                 new.query,
@@ -89,8 +88,8 @@ class AlertQueries(TxBase):
                 _ts(new.expires_at),
             ),
         )
-        assert cur.lastrowid is not None
-        alert = await self.alert(cur.lastrowid)
+        assert row is not None
+        alert = await self.alert(row["id"])
         assert alert is not None
         return alert
 

@@ -7,8 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.driver import Row
 from storage.ledger_store import OPEN_OFFER, OPEN_REQUEST, _entry, _match
 from storage.records import Entry, Match
 from storage.tx_base import TxBase
@@ -62,7 +61,7 @@ class GiverCount:
     handovers: int
 
 
-def _report(row: aiosqlite.Row) -> Report:
+def _report(row: Row) -> Report:
     return Report(
         id=row["id"],
         user_id=row["user_id"],
@@ -146,13 +145,13 @@ class CaptainQueries(TxBase):
         source: str,
         now: datetime,
     ) -> Report:
-        cur = await self._db.execute(
+        row = await self._one(
             """INSERT INTO reports (user_id, chat_id, building, text, source, status,
-                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)""",
+                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id""",
             (user_id, chat_id, building, text, source, _ts(now), _ts(now)),
         )
-        assert cur.lastrowid is not None
-        report = await self.report(cur.lastrowid)
+        assert row is not None
+        report = await self.report(row["id"])
         assert report is not None
         return report
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
+from storage.driver import Row
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
 from storage.tx_base import ts as _ts
@@ -64,7 +63,7 @@ class ReminderRecord:
     skipped: str | None
 
 
-def _event(row: aiosqlite.Row, buildings: tuple[str, ...]) -> EventRecord:
+def _event(row: Row, buildings: tuple[str, ...]) -> EventRecord:
     return EventRecord(
         id=row["id"],
         title=row["title"],
@@ -86,9 +85,9 @@ class EventQueries(TxBase):
 
     async def add_event(self, new: NewEvent) -> EventRecord:
         """Store a new event for its buildings; returns it with its id."""
-        cur = await self._db.execute(
+        row = await self._one(
             """INSERT INTO events (title, schedule, start_time, place, reminders, created_by,
-                                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
             (
                 new.title,
                 new.schedule,
@@ -99,8 +98,8 @@ class EventQueries(TxBase):
                 _ts(new.created_at),
             ),
         )
-        event_id = cur.lastrowid
-        assert event_id is not None
+        assert row is not None
+        event_id: int = row["id"]
         await self._db.executemany(
             "INSERT INTO event_buildings (event_id, building) VALUES (?, ?)",
             [(event_id, b) for b in new.buildings],

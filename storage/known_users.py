@@ -30,8 +30,9 @@ class _Profile:
 class KnownUsers:
     """Residents' profile columns as last committed by this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
         self._rows: dict[int, tuple[_Profile, datetime]] = {}
+        self._enabled = enabled
 
     def unchanged(self, user: UserRecord, now: datetime) -> bool:
         """True if saving `user` (not `started`) would leave its row as it is."""
@@ -43,6 +44,8 @@ class KnownUsers:
 
     def saved(self, user: UserRecord, now: datetime) -> None:
         """`user` was saved in a transaction that committed."""
+        if not self._enabled:
+            return
         known = self._rows.get(user.user_id)
         if known is None and (user.language_code is None or user.home_chat_id is None):
             # The row may keep a language or home group this save left out: not known exactly.
@@ -59,6 +62,8 @@ class KnownUsers:
         updated_at: datetime,
     ) -> None:
         """A row as read from the table (at start-up, so a restart does not rewrite them all)."""
+        if not self._enabled:
+            return
         profile = _Profile(first_name, username, language_code, home_chat_id)
         self._rows[user_id] = (profile, updated_at)
 

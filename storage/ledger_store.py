@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
+from storage.driver import Row
 from storage.records import Entry, Match, NewEntry, OutboxRow, PendingNotice, UserRecord
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
@@ -17,7 +16,7 @@ OPEN_OFFER = ("available", "reserved")
 OPEN_REQUEST = ("open", "matched")
 
 
-def _entry(row: aiosqlite.Row) -> Entry:
+def _entry(row: Row) -> Entry:
     return Entry(
         id=row["id"],
         kind=row["kind"],
@@ -44,7 +43,7 @@ def _entry(row: aiosqlite.Row) -> Entry:
     )
 
 
-def _match(row: aiosqlite.Row) -> Match:
+def _match(row: Row) -> Match:
     return Match(
         id=row["id"],
         request_id=row["request_id"],

@@ -1,24 +1,26 @@
-"""The one async repository over SQLite.
+"""The one async repository, over SQLite (embedded, the default) or PostgreSQL (shared).
 
-One aiosqlite connection for the app's life (it is one worker thread) and one lock, so two
-handlers' BEGIN…COMMIT never interleave. Every change happens inside `transaction()`, whose
-`Tx` answers every question the app asks, one method each, grouped by concern.
+`Repository.open(target)` takes a file path (or ":memory:") for SQLite, or a
+`postgresql://` URL. Every change happens inside `transaction()`, whose `Tx` answers every
+question the app asks, one method each, grouped by concern; `run(work)` is the same, run
+again when PostgreSQL reports that another worker's transaction conflicted with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-
-import aiosqlite
+from typing import TypeVar
 
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
+from storage.driver import Backend, Conflict, open_backend
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
 from storage.known_users import KnownUsers
@@ -28,6 +30,9 @@ from storage.records import UserRecord
 from storage.relay_store import RelayQueries
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+# A conflicting transaction is run again this many times before the error is let through.
+CONFLICT_ATTEMPTS = 8
 
 
 class Tx(
@@ -43,75 +48,88 @@ class Tx(
 
 
 class Repository:
-    """Owns the connection; hands out transactions one at a time."""
+    """Owns the database backend; hands out transactions one at a time per process."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        self._lock = asyncio.Lock()
-        self._known_users = KnownUsers()
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        # Residents' rows as last committed here. Only sound when no other process writes
+        # them: with several workers on PostgreSQL every save goes to the database.
+        self._known_users = KnownUsers(enabled=not backend.shares_database)
+
+    @property
+    def dialect(self) -> str:
+        return self.backend.dialect
 
     @classmethod
-    async def open(cls, path: str | Path) -> Repository:
-        """Open (creating if needed) and migrate the database."""
-        db = await aiosqlite.connect(str(path), isolation_level=None)
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA foreign_keys = ON")
-        await db.execute("PRAGMA busy_timeout = 5000")
-        if str(path) != ":memory:":
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-        await apply_migrations(db)
-        repo = cls(db)
-        await repo._load_known_users()
+    async def open(cls, target: str | Path) -> Repository:
+        """Open (creating if needed) and migrate the database at a path or URL."""
+        backend = await open_backend(target)
+        try:
+            await apply_migrations(backend)
+        except BaseException:
+            await backend.close()
+            raise
+        repo = cls(backend)
+        if not backend.shares_database:
+            await repo._load_known_users()
         return repo
 
     async def _load_known_users(self) -> None:
         # A few hundred bytes per resident; saves each one a write on their first line.
-        rows = await self._db.execute_fetchall(
-            """SELECT user_id, first_name, username, language_code, home_chat_id, updated_at
-               FROM users"""
-        )
-        for user_id, first_name, username, language_code, home_chat_id, updated_at in rows:
+        async with self.backend.statements() as db:
+            rows = await db.execute_fetchall(
+                """SELECT user_id, first_name, username, language_code, home_chat_id, updated_at
+                   FROM users"""
+            )
+        for row in rows:
             self._known_users.load(
-                user_id,
-                first_name,
-                username,
-                language_code,
-                home_chat_id,
-                datetime.fromisoformat(updated_at),
+                row["user_id"],
+                row["first_name"],
+                row["username"],
+                row["language_code"],
+                row["home_chat_id"],
+                datetime.fromisoformat(row["updated_at"]),
             )
 
     async def close(self) -> None:
-        async with self._lock:
-            await self._db.close()
+        await self.backend.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One write transaction: commit on success, roll back on any error."""
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+        async with self.backend.transaction() as db:
+            tx = Tx(db, self._known_users)
+            yield tx
+        for user, now in tx.saved_users:
+            self._known_users.saved(user, now)
+
+    async def run(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """`work` in one transaction, run again (from scratch) if another worker conflicted.
+
+        `work` must keep its effects inside the transaction: it may run more than once.
+        """
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                tx = Tx(self._db, self._known_users)
-                yield tx
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            else:
-                await self._db.execute("COMMIT")
-                for user, now in tx.saved_users:
-                    self._known_users.saved(user, now)
+                async with self.transaction() as tx:
+                    return await work(tx)
+            except Conflict:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                logger.info("transaction conflicted with another worker; attempt %s", attempt + 1)
+                await asyncio.sleep(random.uniform(0, 0.005 * attempt))
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def statements(self) -> AsyncIterator[Tx]:
         """Queries that each stand alone, in their own implicit transaction.
 
         For one read, or one write that needs nothing else to be atomic with it (the outbox's
-        bookkeeping): it saves the BEGIN and COMMIT round trips to SQLite's thread. Still under
-        the lock, so it never lands inside another unit's open transaction.
+        bookkeeping): it saves the BEGIN and COMMIT round trips. Still one at a time, so it
+        never lands inside another unit's open transaction.
         """
-        async with self._lock:
-            yield Tx(self._db, self._known_users)
+        async with self.backend.statements() as db:
+            yield Tx(db, self._known_users)
 
     def user_unchanged(self, user: UserRecord, now: datetime) -> bool:
-        """True if `save_user(user)` would change nothing, known without asking SQLite."""
+        """True if `save_user(user)` would change nothing, known without asking the database."""
         return self._known_users.unchanged(user, now)

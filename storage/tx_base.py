@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
+from storage.driver import Connection, Row
 from storage.known_users import KnownUsers
 from storage.records import UserRecord
 
@@ -25,7 +24,7 @@ def dt(value: str | None) -> datetime | None:
 class TxBase:
     """Bound to one open transaction; subclasses add one method per question."""
 
-    def __init__(self, db: aiosqlite.Connection, known_users: KnownUsers | None = None) -> None:
+    def __init__(self, db: Connection, known_users: KnownUsers | None = None) -> None:
         self._db = db
         self._known_users = known_users or KnownUsers()
         # Residents saved in this transaction: known to the cache only once it commits.
@@ -36,12 +35,13 @@ class TxBase:
         self._known_users.forget(user_id)
         self.saved_users = [s for s in self.saved_users if s[0].user_id != user_id]
 
-    # Each aiosqlite call is a hop to its worker thread and back (~0.1-0.2 ms under load);
-    # execute_fetchall runs, fetches and closes in one hop where a cursor would take three.
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
 
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self._db.execute_fetchall(sql, tuple(params))
         return next(iter(rows), None)
 
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         return list(await self._db.execute_fetchall(sql, tuple(params)))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import aiosqlite
 import pytest
 
 from storage import migrations
+from storage.driver import SqliteBackend
 
 
 async def test_a_reserved_lower_number_landing_later_is_still_applied(tmp_path, monkeypatch):
     path = tmp_path / "jinlin.sqlite3"
-    async with aiosqlite.connect(path, isolation_level=None) as db:
+    db = await SqliteBackend.open(path)
+    try:
         latest = await migrations.apply_migrations(db)
         assert latest >= 6
 
@@ -21,6 +22,10 @@ async def test_a_reserved_lower_number_landing_later_is_still_applied(tmp_path, 
         late.write_text("CREATE TABLE late_feature (id INTEGER PRIMARY KEY)", "utf-8")
         monkeypatch.setattr(migrations, "available", lambda: sorted([*shipped, (4, late)]))
         assert await migrations.apply_migrations(db) == latest
-        async with db.execute("SELECT name FROM sqlite_master WHERE name = 'late_feature'") as cur:
+        async with db.raw.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'late_feature'"
+        ) as cur:
             assert await cur.fetchone() is not None
         assert await migrations.apply_migrations(db) == latest  # and only once
+    finally:
+        await db.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 
 from bot.backup import backup_file
 from bot.cli import main as jinlin
+from storage.driver import SqliteBackend
 from storage.migrations import apply_migrations, available, current_version
 from storage.repository import Repository
 from tests.harness import Building
@@ -58,6 +60,14 @@ async def _seed_core(db: aiosqlite.Connection) -> None:
         INSERT INTO pending_notices (user_id, effect, created_at) VALUES (1002, '{{}}', '{NOW}');
         """
     )
+
+
+@contextlib.asynccontextmanager
+async def _closing(backend: SqliteBackend) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await backend.close()
 
 
 def _value_for(column_type: str) -> object:
@@ -122,9 +132,10 @@ def test_migrations_are_numbered_in_order_without_duplicates():
 @pytest.mark.parametrize("start", VERSIONS[:-1] or [LATEST])
 async def test_an_old_database_upgrades_with_its_data(tmp_path, start):
     path = tmp_path / f"from_{start}.sqlite3"
-    async with aiosqlite.connect(path, isolation_level=None) as db:
-        await db.execute("PRAGMA foreign_keys = ON")
-        assert await apply_migrations(db, up_to=start) == start
+    backend = await SqliteBackend.open(path)
+    async with _closing(backend):
+        db = backend.raw
+        assert await apply_migrations(backend, up_to=start) == start
         await _seed_core(db)
         core = {"users", "entries", "entry_keys", "matches", "processed_updates", "outbox"}
         await _seed_others(db, skip=core | {"pending_notices"})
@@ -144,8 +155,10 @@ async def test_an_old_database_upgrades_with_its_data(tmp_path, start):
     ]
     assert [(m.id, m.status) for m in matches] == [(1, "declined")]
 
-    async with aiosqlite.connect(path) as db:
-        assert await current_version(db) == LATEST
+    backend = await SqliteBackend.open(path)
+    async with _closing(backend):
+        db = backend.raw
+        assert await current_version(backend) == LATEST
         after = await _counts(db)
         async with db.execute("PRAGMA foreign_key_check") as cur:
             assert await cur.fetchall() == []

@@ -1,4 +1,8 @@
-"""Numbered schema migrations: NNNN_name.sql, applied once each, in order."""
+"""Numbered schema migrations: NNNN_name.sql, applied once each, in order, on either database.
+
+The files are written in SQLite's DDL; on PostgreSQL each statement's column types are
+translated (storage.dialect.ddl_for_postgres), so one set of files serves both.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import logging
 import re
 from pathlib import Path
 
-import aiosqlite
+from storage.dialect import ddl_for_postgres
+from storage.driver import Backend
 
 logger = logging.getLogger(__name__)
 _DIR = Path(__file__).parent
@@ -23,35 +28,51 @@ def available() -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-async def current_version(db: aiosqlite.Connection) -> int:
-    await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    async with db.execute("SELECT MAX(version) FROM schema_version") as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+def statements(path: Path, dialect: str) -> list[str]:
+    """One migration's statements, in the given database's terms."""
+    found = [s for s in path.read_text("utf-8").split(";\n") if _code(s)]
+    return [ddl_for_postgres(s) for s in found] if dialect == "postgresql" else found
 
 
-async def apply_migrations(db: aiosqlite.Connection, up_to: int | None = None) -> int:
+def _code(statement: str) -> bool:
+    return any(
+        line.strip() and not line.strip().startswith("--") for line in statement.splitlines()
+    )
+
+
+async def applied_versions(backend: Backend) -> set[int]:
+    async with backend.statements() as db:
+        await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        rows = await db.execute_fetchall("SELECT version FROM schema_version")
+    return {int(row[0]) for row in rows}
+
+
+async def current_version(backend: Backend) -> int:
+    return max(await applied_versions(backend), default=0)
+
+
+async def apply_migrations(backend: Backend, up_to: int | None = None) -> int:
     """Bring the schema up to date (or to `up_to`); each step is its own transaction.
 
     Numbers are reserved per feature and may land out of order (0006 before 0004): every
     shipped migration not yet recorded is applied, not only those above the highest one.
+    Two workers starting at once on PostgreSQL: one applies, the other waits on the lock
+    and then finds the step recorded.
     """
-    version = await current_version(db)
-    async with db.execute("SELECT version FROM schema_version") as cur:
-        applied = {int(row[0]) for row in await cur.fetchall()}
+    applied = await applied_versions(backend)
     for number, path in available():
         if number in applied or (up_to is not None and number > up_to):
             continue
-        logger.info("applying migration %s", path.name)
-        statements = [s for s in path.read_text("utf-8").split(";\n") if s.strip()]
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in statements:
+        async with backend.transaction() as db:
+            if backend.dialect == "postgresql":
+                await db.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+                rows = await db.execute_fetchall(
+                    "SELECT 1 FROM schema_version WHERE version = ?", (number,)
+                )
+                if rows:
+                    continue
+            logger.info("applying migration %s", path.name)
+            for statement in statements(path, backend.dialect):
                 await db.execute(statement)
             await db.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
-        version = max(version, number)
-    return version
+    return await current_version(backend)
