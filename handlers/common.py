@@ -42,13 +42,20 @@ async def run_unit(
     A UserError rolls the transaction back and is re-raised for the caller to explain.
     """
     svc = services(context)
-    async with svc.repo.transaction() as tx:
+
+    async def unit(tx: Tx) -> Effects | None:
         if not await tx.claim_update(update.update_id, svc.clock.now()):
-            logger.info("update %s already applied; ignoring redelivery", update.update_id)
             return None
         effects = await work(tx)
         if effects.items:
             await tx.enqueue([encode(e) for e in effects.items], svc.clock.now())
+        return effects
+
+    # Run again from scratch if another worker's transaction conflicted (PostgreSQL only).
+    effects = await svc.repo.run(unit)
+    if effects is None:
+        logger.info("update %s already applied; ignoring redelivery", update.update_id)
+        return None
     if effects.items or svc.delivery.backlog:
         # Most group chatter changes nothing to send: no outbox round trip for it.
         await svc.delivery.flush(context.bot)

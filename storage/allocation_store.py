@@ -178,7 +178,7 @@ class AllocationQueries(TxBase):
                        MAX(n.building) AS building, COUNT(*) AS n
                 FROM no_shows n LEFT JOIN users u ON u.user_id = n.user_id
                 WHERE n.building IN ({marks})
-                GROUP BY n.user_id HAVING COUNT(*) >= ?
+                GROUP BY n.user_id, u.first_name HAVING COUNT(*) >= ?
                 ORDER BY n DESC, n.user_id""",
             (*buildings, at_least),
         )

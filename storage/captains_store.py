@@ -331,16 +331,6 @@ class CaptainQueries(TxBase):
                     changed[f"{table}.{column}"] = cur.rowcount
         return changed
 
-    async def _tables(self) -> list[str]:
-        rows = await self._all(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-        return [r["name"] for r in rows]
-
-    async def _columns(self, table: str) -> list[str]:
-        rows = await self._all("SELECT name FROM pragma_table_info(?)", (table,))
-        return [r["name"] for r in rows]
-
     # --- forgetting a resident -----------------------------------------------------------
 
     async def use_secure_delete(self) -> None:

@@ -47,7 +47,29 @@ def for_postgres(sql: str) -> str | None:
         else:
             text = f"{text} ON CONFLICT DO NOTHING"
     text = _INSTR.sub("strpos(", text)
+    text = _scalar_min_max(text)
     return _number_params(text)
+
+
+_MIN_MAX = re.compile(r"\b(MAX|MIN)\(", re.IGNORECASE)
+
+
+def _scalar_min_max(sql: str) -> str:
+    """SQLite's two-argument MAX(a, b) / MIN(a, b) are GREATEST / LEAST in PostgreSQL."""
+    out, pos = [], 0
+    for match in _MIN_MAX.finditer(sql):
+        depth, index, comma = 1, match.end(), False
+        while index < len(sql) and depth:
+            char = sql[index]
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            comma = comma or (char == "," and depth == 1)
+            index += 1
+        if comma:
+            name = "GREATEST(" if match[1].upper() == "MAX" else "LEAST("
+            out.append(sql[pos : match.start()] + name)
+            pos = match.end()
+    out.append(sql[pos:])
+    return "".join(out)
 
 
 def _number_params(sql: str) -> str:

@@ -45,3 +45,27 @@ class TxBase:
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         return list(await self._db.execute_fetchall(sql, tuple(params)))
+
+    async def _tables(self) -> list[str]:
+        """Every table of the schema, for work that must follow a column wherever it is."""
+        if self.dialect == "postgresql":
+            rows = await self._all(
+                """SELECT table_name AS name FROM information_schema.tables
+                   WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"""
+            )
+        else:
+            rows = await self._all(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        return [r["name"] for r in rows]
+
+    async def _columns(self, table: str) -> list[str]:
+        if self.dialect == "postgresql":
+            rows = await self._all(
+                """SELECT column_name AS name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = ?""",
+                (table,),
+            )
+        else:
+            rows = await self._all("SELECT name FROM pragma_table_info(?)", (table,))
+        return [r["name"] for r in rows]

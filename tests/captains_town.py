@@ -13,7 +13,7 @@ WANG_ID = 9002
 
 class Town(Building):
     def __init__(
-        self, config_text: str = BUILDING_CONFIG, *, database: str = ":memory:", **bot: Any
+        self, config_text: str = BUILDING_CONFIG, *, database: str | None = None, **bot: Any
     ) -> None:
         bot.setdefault("admins", [ADMIN_ID])
         super().__init__(make_config(config_text, **bot), database=database)

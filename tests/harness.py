@@ -21,6 +21,7 @@ from bot.telegram_sim.world import SimChat, SimMessage, SimUser, TelegramWorld
 from handlers.upkeep import run_upkeep
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match
+from tests import backends
 
 BUILDING_CONFIG = """
 [bot]
@@ -68,12 +69,12 @@ def make_config(text: str = BUILDING_CONFIG, **bot_overrides: Any) -> Config:
 class Building:
     """Residents, two building groups and the bot, ready to act."""
 
-    def __init__(self, config: Config | None = None, database: str = ":memory:") -> None:
+    def __init__(self, config: Config | None = None, database: str | None = None) -> None:
         self.config = config or make_config()
         self.clock = ManualClock(T0)
         self.world = TelegramWorld(clock=lambda: 0.0)
         self.world.tick(T0.timestamp())
-        self.database = database
+        self.database = database or backends.default_database()
         self.alice = self.world.add_user(1001, "Alice", language_code="en")
         self.bob = self.world.add_user(1002, "Bob", language_code="en")
         self.carol = self.world.add_user(1003, "Carol", language_code="en")

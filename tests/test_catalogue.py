@@ -7,6 +7,8 @@ from pydantic import ValidationError
 
 from bot.understanding import Catalogue, CatalogueAddition, ParsedItem
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:

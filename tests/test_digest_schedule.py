@@ -9,6 +9,8 @@ import pytest
 from bot.digest_schedule import DigestSchedule, due_slot, parse_digest_schedule
 from bot.festivals.quiet_hours import QuietHours
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 QUIET = QuietHours(time(22, 0), time(7, 30))
 GRACE = timedelta(hours=6)
 ZONE = "Asia/Shanghai"

@@ -25,6 +25,8 @@ from bot.festivals import (
     parse_rule,
 )
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 # 腊八 is the one that falls in January of that Gregorian year (lunar year before).
 PUBLISHED_TABLE = """
 year  春节   元宵   端午   七夕   中秋   重阳   腊八   除夕   清明   冬至

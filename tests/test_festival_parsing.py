@@ -19,6 +19,8 @@ from bot.festivals import (
     parse_time,
 )
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 
 @pytest.mark.parametrize(
     ("text", "rule"),

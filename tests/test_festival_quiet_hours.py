@@ -7,6 +7,8 @@ import pytest
 
 from bot.festivals import QuietHours, RuleError
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 NIGHT = QuietHours(time(22, 0), time(7, 30))

@@ -24,6 +24,8 @@ from bot.festivals import (
 )
 from bot.festivals.reminders import next_occurrences
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 NIGHT = QuietHours(time(22, 0), time(7, 30))

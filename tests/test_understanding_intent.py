@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 
 from bot.understanding import Catalogue, Parsed, understand
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:

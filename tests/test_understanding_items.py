@@ -4,6 +4,8 @@ import pytest
 
 from bot.understanding import Catalogue, understand
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:

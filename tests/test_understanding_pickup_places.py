@@ -6,6 +6,8 @@ import pytest
 
 from bot.understanding import Catalogue, understand
 
+pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
+
 CATALOGUE = Catalogue.load()
 
 
