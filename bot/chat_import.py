@@ -395,7 +395,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     token = config.token()
     if bot_id is None and token and token.split(":", 1)[0].isdigit():
         bot_id = int(token.split(":", 1)[0])
-    database = args.db or config.bot.database
+    try:
+        database = args.db or config.database()
+    except ConfigError as error:
+        print(f"✗ {error.problems[0]}", file=sys.stderr)
+        return 1
     try:
         summary = asyncio.run(
             import_chat(config, args.file, args.group, database, now, bot_id=bot_id)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config, warnings_for
+from storage.driver import is_postgres_url
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +96,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return run_bot(
-        config, token=token, database=args.db or config.bot.database, config_path=args.config
-    )
+    try:
+        database = args.db or config.database()
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 1
+    return run_bot(config, token=token, database=database, config_path=args.config)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -127,10 +131,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
     database = args.db
     if database is None:
         try:
-            database = load_config(args.config).bot.database
+            database = load_config(args.config).database()
         except ConfigError as error:
             _print_problems(error, args.config)
             return 1
+    if is_postgres_url(database):
+        print(
+            "✗ jinlin backup copies a SQLite file; back up PostgreSQL with its own tools "
+            "(pg_dump, or the server's replication)",
+            file=sys.stderr,
+        )
+        return 1
     try:
         pages = backup_file(database, args.file)
     except (OSError, ValueError, sqlite3.Error) as error:
@@ -161,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Telegram bot (long polling)")
     run.add_argument("--config", required=True)
-    run.add_argument("--db", help="SQLite file (default: bot.database from the config)")
+    run.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default: from the config's [storage])"
+    )
     run.set_defaults(func=cmd_run)
 
     parse = sub.add_parser("parse", help="stdin lines -> one JSON object per line")
@@ -191,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file", help="result.json of Telegram Desktop's chat export (JSON)")
     imports.add_argument("--group", type=int, required=True, help="the group's chat id")
     imports.add_argument("--config", help="admin config (default: the built-in demo)")
-    imports.add_argument("--db", help="SQLite file (default: bot.database from the config)")
+    imports.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default: from the config's [storage])"
+    )
     imports.add_argument("--bot-id", type=int, help="skip this sender (default: from the token)")
     imports.add_argument("--now", help="import as of this local date-time (rehearsals)")
     imports.set_defaults(func=cmd_import)

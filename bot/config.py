@@ -122,6 +122,23 @@ class TelegramSection(StrictModel):
     poll_timeout: int = Field(30, ge=0, le=60)
 
 
+class StorageSection(StrictModel):
+    """Where the ledger lives: an embedded SQLite file (default) or a shared PostgreSQL."""
+
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
+    # postgresql only. The URL may carry a password: prefer JINLIN_DATABASE_URL (wins).
+    url: SecretStr | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must start with postgresql:// (e.g. postgresql://jinlin@db/jinlin)")
+        return value
+
+
 class CommunitySpec(StrictModel):
     key: str = Field(pattern=KEY_PATTERN)
     name: str
@@ -184,6 +201,7 @@ class CatalogueSection(StrictModel):
 class Config(StrictModel):
     bot: BotSection = BotSection()
     telegram: TelegramSection = TelegramSection()
+    storage: StorageSection = StorageSection()
     communities: list[CommunitySpec] = []
     buildings: list[BuildingSpec] = []
     groups: list[GroupSpec] = []
@@ -252,6 +270,28 @@ class Config(StrictModel):
 
     def is_admin(self, user_id: int, username: str | None) -> bool:
         return any(_same_person(p, user_id, username) for p in self.bot.admins)
+
+    def database(self) -> str:
+        """The database to open: the SQLite file, or the PostgreSQL URL.
+
+        JINLIN_DATABASE_URL wins over the file (it keeps the password out of it), as
+        JINLIN_TOKEN does for the token.
+        """
+        if self.storage.backend == "sqlite":
+            return self.bot.database
+        env = os.environ.get("JINLIN_DATABASE_URL", "").strip()
+        if env:
+            return env
+        if self.storage.url is not None:
+            return self.storage.url.get_secret_value()
+        raise ConfigError(
+            [
+                Problem(
+                    "storage.url",
+                    "storage.backend is postgresql: set storage.url or JINLIN_DATABASE_URL",
+                )
+            ]
+        )
 
     def token(self) -> str | None:
         """The bot token: JINLIN_TOKEN wins over the file, so the file can be shared."""
