@@ -13,13 +13,15 @@ from bot.privacy import purge_old
 from bot.services import Services
 from bot.thanks import ThanksDesk
 from handlers.digest import due_digests
+from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
 
 
 async def run_upkeep(services: Services, app: Application) -> None:
     """Apply the passage of time to the ledger, then send what it produced."""
-    async with services.repo.transaction() as tx:
+
+    async def tick(tx: Tx) -> None:
         effects = await services.sharing.tick(tx)
         effects.extend(await post_due_reminders(tx, services.config, services.clock.now()))
         effects.extend(await ThanksDesk(services.config, services.clock).month_end_prompts(tx))
@@ -28,4 +30,7 @@ async def run_upkeep(services: Services, app: Application) -> None:
         effects.extend(await due_digests(tx, services, app.bot))
         await purge_old(tx, services.config, services.clock.now())
         await tx.enqueue([encode(e) for e in effects.items], services.clock.now())
+
+    # A worker's unit may touch the same rows at the same time (PostgreSQL): run it again.
+    await services.repo.run(tick)
     await services.delivery.flush(app.bot)
