@@ -157,6 +157,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import(args)
 
 
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    from bot.migrate_db import cmd_migrate_db as run_migrate_db
+
+    return run_migrate_db(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jinlin", description="近邻 Jinlin — neighbourly sharing for building group chats"
@@ -210,6 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--bot-id", type=int, help="skip this sender (default: from the token)")
     imports.add_argument("--now", help="import as of this local date-time (rehearsals)")
     imports.set_defaults(func=cmd_import)
+
+    migrate_db = sub.add_parser(
+        "migrate-db", help="copy a SQLite district to PostgreSQL and verify every row"
+    )
+    migrate_db.add_argument("--from", dest="source", required=True, help="the SQLite file")
+    migrate_db.add_argument("--to", dest="target", required=True, help="postgresql:// URL")
+    migrate_db.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="make PostgreSQL an exact copy (only before the bot has run on it)",
+    )
+    migrate_db.set_defaults(func=cmd_migrate_db)
 
     bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse [--misses]")
     bench.add_argument("what")
