@@ -326,6 +326,10 @@ async def _copy_table(
     db: Connection, shape: TableShape, rows: list[tuple[Any, ...]], *, overwrite: bool
 ) -> TableCheck:
     types = await _column_types(db, shape.name)
+    if not types:
+        raise MigrationFailed(
+            f"PostgreSQL has no table {shape.name}: its schema is not this version's"
+        )
     absent = [c for c in shape.columns if c not in types]
     if absent:
         raise MigrationFailed(
