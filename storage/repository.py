@@ -23,11 +23,13 @@ from storage.captains_store import CaptainQueries
 from storage.driver import Backend, Conflict, open_backend
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
+from storage.inbox_store import InboxQueries
 from storage.known_users import KnownUsers
 from storage.ledger_store import LedgerQueries
 from storage.migrations import apply_migrations
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
+from storage.workers_store import WorkerQueries
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,6 +45,8 @@ class Tx(
     AlertQueries,
     AllocationQueries,
     RelayQueries,
+    InboxQueries,
+    WorkerQueries,
 ):
     """All repository queries, bound to one open transaction."""
 
