@@ -444,7 +444,13 @@ async def _probe(url: str) -> None:
     """Fail early, with exit status 2, when the server cannot be reached or logged into."""
     try:
         conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError, asyncpg.PostgresError, ValueError) as error:
+    except (
+        OSError,
+        TimeoutError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        ValueError,
+    ) as error:
         reason = str(error) or type(error).__name__
         raise BadArguments(f"cannot connect to {redact(url)}: {reason}") from error
     await conn.close()
@@ -476,6 +482,10 @@ def cmd_migrate_db(args: Any) -> int:
         return 2
     except (MigrationFailed, ValueError) as error:
         print(f"✗ {error}", file=sys.stderr)
+        return 1
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError) as error:
+        # The connection dropped mid-way, the disk filled up…: the transaction rolled back.
+        print(f"✗ migration failed, nothing was written: {error}", file=sys.stderr)
         return 1
     snapshot = outcome.snapshot
     upgraded = (

@@ -21,7 +21,7 @@ import pytest
 
 from bot.backup import backup_file
 from bot.cli import main as jinlin
-from bot.migrate_db import TableShape, coerce, copy_order, redact
+from bot.migrate_db import TableShape, coerce, compare, copy_order, redact, render
 from storage.driver import SqliteBackend
 from storage.migrations import apply_migrations, available
 from tests import backends
@@ -347,3 +347,26 @@ def test_values_take_the_postgresql_column_types():
     assert coerce("2026-12-01T02:00:00+00:00", "text") == "2026-12-01T02:00:00+00:00"
     assert coerce(None, "bigint") is None
     assert redact("postgresql://u:pw@db:5432/jinlin") == "postgresql://u:***@db:5432/jinlin"
+
+
+@pytest.mark.no_storage
+def test_every_snapshot_row_is_found_by_key_and_content():
+    shape = TableShape("entries", ("id", "status"), ("id",), frozenset())
+    check = compare(
+        shape,
+        source=[(1, "available"), (2, "closed"), (3, "available")],
+        target=[(1, "available"), (2, "available"), (4, "available")],
+    )
+    assert (check.missing, check.differing, check.extra, check.ok) == (
+        [(3,)],
+        [(2,)],
+        [(4,)],
+        False,
+    )
+    assert "entries  " in render([check]) and "1 missing, 1 differ, 1 only in postgresql" in (
+        render([check])
+    )
+    # Without a primary key rows are counted as they are: a row twice must be there twice.
+    keyless = TableShape("log", ("at", "text"), (), frozenset())
+    check = compare(keyless, source=[("t1", "a"), ("t1", "a")], target=[("t1", "a")])
+    assert (check.missing, check.ok) == ([("t1", "a")], False)
