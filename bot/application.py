@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.config_reload import config_with_aliases
@@ -93,6 +94,10 @@ def build_application(
         builder = builder.base_url(config.telegram.base_url)
     if config.telegram.base_file_url:
         builder = builder.base_file_url(config.telegram.base_file_url)
+    if request is None and updates_request is None:
+        # Real HTTP (`jinlin run`, the load benchmark): aiohttp costs a fraction of PTB's
+        # default httpx per Bot API call. Pool sizes as ApplicationBuilder's defaults.
+        request, updates_request = AiohttpRequest(), AiohttpRequest(connection_pool_size=1)
     if request is not None:
         builder = builder.request(request)
     if updates_request is not None:
