@@ -408,9 +408,10 @@ class CaptainQueries(TxBase):
             columns = await self._columns(table)
             if "user_id" in columns:
                 await self._db.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
-            for column in columns:
+            for column in await self._integer_columns(table):
                 if column.endswith("_by") and column != "added_by":
-                    # e.g. events.created_by: the event stays, without who made it.
+                    # e.g. events.created_by: the event stays, without who made it. A text
+                    # column (outbox.claimed_by names a worker) never holds a person.
                     await self._db.execute(
                         f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
                         (ANONYMOUS, user_id),

@@ -69,3 +69,18 @@ class TxBase:
         else:
             rows = await self._all("SELECT name FROM pragma_table_info(?)", (table,))
         return [r["name"] for r in rows]
+
+    async def _integer_columns(self, table: str) -> list[str]:
+        """A table's integer columns: where ids of people and chats can be."""
+        if self.dialect == "postgresql":
+            rows = await self._all(
+                """SELECT column_name AS name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = ?
+                   AND data_type IN ('bigint', 'integer', 'smallint')""",
+                (table,),
+            )
+        else:
+            rows = await self._all(
+                "SELECT name FROM pragma_table_info(?) WHERE upper(type) LIKE '%INT%'", (table,)
+            )
+        return [r["name"] for r in rows]
