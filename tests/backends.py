@@ -11,25 +11,31 @@ CI, where a missing server is a failure rather than a quietly halved suite.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
+import sqlite3
 import subprocess
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from storage import migrations
+from storage.dialect import for_postgres
+from storage.driver import is_postgres_url
 from storage.repository import Repository
 
 ADMIN_URL = os.environ.get("JINLIN_TEST_POSTGRES", "")
-TEMPLATE = "jinlin_template"
 
 _current = "sqlite"
 _by_path: dict[str, str] = {}
 _created: list[str] = []
 _counter = itertools.count(1)
-_template_ready = False
+_template = ""
 _run_id = uuid.uuid4().hex[:8]
 
 
@@ -61,10 +67,90 @@ def database_for(path: str | Path) -> str:
     return _by_path[key]
 
 
+async def fetch(
+    database: str | Path, sql: str, params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """One query (SQLite spelling) on a test's database, beside the bot's own connection.
+
+    For tests that look at what is stored as an operator would, whichever the backend.
+    """
+    if is_postgres_url(database):
+        text = for_postgres(sql)
+        assert text is not None, sql
+        conn = await asyncpg.connect(str(database))
+        try:
+            return [tuple(row) for row in await conn.fetch(text, *params)]
+        finally:
+            await conn.close()
+    with sqlite3.connect(database) as db:
+        return list(db.execute(sql, tuple(params)))
+
+
+async def tables(database: str | Path) -> list[str]:
+    """The names of the app's tables in a test's database."""
+    if is_postgres_url(database):
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    return sorted(row[0] for row in await fetch(database, sql))
+
+
+async def untouched(database: str | Path) -> bool:
+    """Nothing was ever written: no SQLite file at all, or no row in any PostgreSQL table
+    (a test's PostgreSQL database starts migrated, like a file the bot opened once)."""
+    if not is_postgres_url(database):
+        return not Path(database).exists()
+    for table in await tables(database):
+        if table != "schema_version" and await fetch(database, f'SELECT 1 FROM "{table}" LIMIT 1'):
+            return False
+    return True
+
+
+class Peek:
+    """Reads a database another process is writing (a `jinlin run` subprocess), many times.
+
+    Before that process has created and migrated it, every query answers no rows.
+    """
+
+    def __init__(self, database: str | Path) -> None:
+        self.database = database
+        self._conn: Any = None
+
+    async def __aenter__(self) -> Peek:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        if is_postgres_url(self.database):
+            if self._conn is None:
+                self._conn = await asyncpg.connect(str(self.database))
+            try:
+                return [tuple(row) for row in await self._conn.fetch(for_postgres(sql))]
+            except asyncpg.UndefinedTableError:
+                return []
+        path = Path(self.database)
+        if not path.exists():
+            return []
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+                return conn.execute(sql).fetchall()
+        except sqlite3.OperationalError:
+            return []  # not migrated yet
+
+    async def count(self, sql: str) -> int:
+        """The number a `SELECT COUNT(*) …` answers, 0 while there is nothing to count."""
+        found = await self.rows(sql)
+        return int(found[0][0]) if found else 0
+
+
 def _create_sync() -> str:
     # Test bodies are often sync or mid-way through their event loop: psql, not asyncpg.
     name = f"t_{_run_id}_{next(_counter)}"
-    _psql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
+    _psql(f"CREATE DATABASE {name} TEMPLATE {_template} STRATEGY FILE_COPY")
     _created.append(name)
     return name
 
@@ -78,20 +164,41 @@ def _psql(sql: str) -> None:
     )
 
 
+def _template_name() -> str:
+    # Named after the migrations it holds: runs of the same tree share it (several people and
+    # CI jobs run the suite on one server at once), a changed migration gets a new one.
+    digest = hashlib.sha256()
+    for _, path in migrations.available():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"jinlin_tpl_{digest.hexdigest()[:16]}"
+
+
 async def prepare_template() -> None:
-    """The migrated template every test database is cloned from, built once per run."""
-    global _template_ready
-    if _template_ready:
+    """The migrated template every test database is cloned from, built once per schema.
+
+    Built under a name of this run's own, then renamed into place, so a concurrent run never
+    clones a half-migrated template nor has it dropped under its feet. Nobody may connect to
+    it afterwards: one open connection would make every clone fail.
+    """
+    global _template
+    if _template:
         return
+    name = _template_name()
     admin = await asyncpg.connect(ADMIN_URL)
     try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            building = f"{name}_{_run_id}"
+            await admin.execute(f"CREATE DATABASE {building}")
+            repo = await Repository.open(database_url(building))
+            await repo.close()
+            try:
+                await admin.execute(f"ALTER DATABASE {building} RENAME TO {name}")
+                await admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
+            except asyncpg.DuplicateDatabaseError:  # another run was quicker: use theirs
+                await admin.execute(f"DROP DATABASE {building} WITH (FORCE)")
     finally:
         await admin.close()
-    repo = await Repository.open(database_url(TEMPLATE))
-    await repo.close()
-    _template_ready = True
+    _template = name
 
 
 def enter(backend: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.cli import main as jinlin
 from handlers.admin import reload_on_signal
+from tests import backends
 from tests.captains_town import ADMIN_ID, Town
 from tests.harness import BUILDING_CONFIG
 
@@ -149,7 +150,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_ledger():
 
 
 async def test_the_migration_survives_a_restart_with_the_old_id_in_the_file(tmp_path):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     async with Town(database=database) as b:
         await b.say(b.alice, "/offer ladder")
         new_id = b.world.migrate_to_supergroup(b.g3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests import backends
 from tests.harness import BUILDING_CONFIG, Building, make_config
 
 
@@ -71,7 +72,7 @@ async def test_a_group_can_have_its_own_schedule_and_the_default_is_off():
 
 
 async def test_a_restart_never_posts_the_same_digest_twice(tmp_path):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     async with Building(make_config(digest="daily 20:00"), database=database) as b:
         await open_some_entries(b)
         await b.later(timedelta(hours=10))

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tests import backends
 from tests.harness import BUILDING_CONFIG, T0, Building, make_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,7 +54,7 @@ async def first_run(database: str) -> None:
 async def test_after_a_restart_within_the_grace_period_the_missed_reminder_is_posted_once(
     tmp_path,
 ):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     await first_run(database)
     # Down from 3 Dec until 9 Dec 13:00: the "1 day before" (9 Dec 10:00) is 3 h late.
     b = await started_at(Building(make_config(BUILDING_CONFIG + FAIR), database), local(9, 13))
@@ -78,7 +79,7 @@ async def test_after_a_restart_within_the_grace_period_the_missed_reminder_is_po
 async def test_after_a_restart_beyond_the_grace_period_the_missed_reminder_is_skipped_and_logged(
     tmp_path, caplog
 ):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     await first_run(database)
     caplog.set_level(logging.WARNING, logger="bot.events.posting")
     # Down until 9 Dec 20:00: the "1 day before" is 10 h late (grace: 6 h).

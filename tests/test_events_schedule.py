@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bot.cli import main
+from tests import backends
 from tests.harness import BUILDING_CONFIG, Building, make_config
 
 FESTIVALS = (
@@ -105,7 +106,7 @@ def test_bad_dates_and_a_bad_config_exit_1_with_a_clear_message(tmp_path, capsys
 
 
 def test_captains_events_from_the_database_are_included_with_db(tmp_path, capsys):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
 
     async def captain_adds_an_event() -> None:
         async with Building(make_config(), database=database) as b:

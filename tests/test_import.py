@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from bot.chat_import import TextPiece, import_chat, plain_text
 from bot.cli import main
 from storage.repository import Repository
+from tests import backends
 from tests.harness import BUILDING_CONFIG, T0, Building, make_config
 
 SAMPLE = Path(__file__).parent / "data" / "sample_export.json"
@@ -45,7 +47,7 @@ def rows(entries) -> list[tuple]:
 async def test_importing_the_sample_rebuilds_the_open_entries_and_a_second_import_adds_nothing(
     tmp_path,
 ):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     config = make_config()
     summary = await import_chat(config, SAMPLE, -1003, database, T0, bot_id=BOT_ID)
     assert (summary.messages, summary.offers, summary.requests) == (26, 4, 2)
@@ -67,7 +69,7 @@ async def test_importing_the_sample_rebuilds_the_open_entries_and_a_second_impor
 
 
 async def test_imported_entries_are_matched_by_the_next_message_and_stay_private(tmp_path):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     await import_chat(make_config(), SAMPLE, -1003, database, T0, bot_id=BOT_ID)
     async with Building(database=database) as b:
         b.opened_bot(b.bob, b.carol)
@@ -97,7 +99,7 @@ def write_config(tmp_path: Path) -> str:
 
 def test_the_command_prints_a_summary(tmp_path, capsys):
     config = write_config(tmp_path)
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     args = ["import", str(SAMPLE), "--group", "-1003", "--config", config, "--db", database]
     args += ["--bot-id", str(BOT_ID), "--now", "2026-12-01T10:00"]
     assert main(args) == 0
@@ -129,9 +131,9 @@ def test_bad_input_is_explained_without_a_traceback(tmp_path, capsys, content, g
         export = SAMPLE
     elif content is not None:
         export.write_text(content, encoding="utf-8")
-    database = tmp_path / "jinlin.sqlite3"
-    args = ["import", str(export), "--group", group, "--config", config, "--db", str(database)]
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
+    args = ["import", str(export), "--group", group, "--config", config, "--db", database]
     assert main(args) == code
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
-    assert not database.exists()  # a refused import never touches the database
+    assert asyncio.run(backends.untouched(database))  # a refused import never touches it

@@ -1,30 +1,29 @@
 """Residents' privacy: /privacy says what is kept; /forgetme leaves no trace of the resident
-in the database (every table of the SQLite file is scanned); old history is purged."""
+in the database (every table is scanned, on either backend); old history is purged."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+from tests import backends
 from tests.captains_town import Town
 
 
-def traces_in_database(path: str, user_id: int, name: str) -> list[str]:
+async def traces_in_database(database: str, user_id: int, name: str) -> list[str]:
     """Every cell of every table that holds the user id or the name."""
     found = []
     id_pattern = re.compile(rf"(?<!\d){user_id}(?!\d)")
-    with sqlite3.connect(path) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        assert {"users", "entries", "matches", "reports", "outbox", "opt_ins"} <= set(tables)
-        for table in tables:
-            for row in db.execute(f'SELECT * FROM "{table}"'):
-                for cell in row:
-                    if cell == user_id or (
-                        isinstance(cell, str) and (name in cell or id_pattern.search(cell))
-                    ):
-                        found.append(f"{table}: {row}")
+    tables = await backends.tables(database)
+    assert {"users", "entries", "matches", "reports", "outbox", "opt_ins"} <= set(tables)
+    for table in tables:
+        for row in await backends.fetch(database, f'SELECT * FROM "{table}"'):
+            for cell in row:
+                if cell == user_id or (
+                    isinstance(cell, str) and (name in cell or id_pattern.search(cell))
+                ):
+                    found.append(f"{table}: {row}")
     return found
 
 
@@ -39,7 +38,7 @@ async def test_privacy_explains_what_is_kept_and_for_how_long():
 async def test_forgetme_leaves_no_trace_and_keeps_an_anonymous_record_for_the_other_side(
     tmp_path: Path,
 ):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     async with Town(database=database) as b:
         b.opened_bot(b.alice, b.bob, b.carol)
         # A completed hand-over Alice -> Bob, an introduction still waiting (Carol asks
@@ -53,7 +52,7 @@ async def test_forgetme_leaves_no_trace_and_keeps_an_anonymous_record_for_the_ot
         await b.say(b.alice, "/need umbrella")
         await b.say(b.alice, "/report the stairwell light is out")
         await b.dm(b.alice, "/thanks on")
-        assert traces_in_database(database, b.alice.id, "Alice")
+        assert await traces_in_database(database, b.alice.id, "Alice")
 
         await b.dm(b.alice, "/forgetme")
         prompt = b.last_private(b.alice)
@@ -61,7 +60,7 @@ async def test_forgetme_leaves_no_trace_and_keeps_an_anonymous_record_for_the_ot
         await b.press(b.alice, prompt, "fm:y")
         assert "Deleted: 3 entries" in prompt.content  # the prompt becomes the receipt
 
-        assert traces_in_database(database, b.alice.id, "Alice") == []
+        assert await traces_in_database(database, b.alice.id, "Alice") == []
         # Bob keeps his hand-over, without Alice in it; Carol's request is open again.
         [kept] = [m for m in await b.matches() if m.status == "handed_over"]
         assert kept.giver_id == 0 and kept.requester_id == b.bob.id
@@ -109,7 +108,7 @@ async def test_closed_history_is_purged_after_the_retention_period():
 async def test_a_captain_who_leaves_is_forgotten_too_but_the_audit_log_keeps_the_actions(
     tmp_path: Path,
 ):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     async with Town(database=database) as b:
         b.opened_bot(b.alice)
         await b.say(b.alice, "/offer ladder")
@@ -117,7 +116,7 @@ async def test_a_captain_who_leaves_is_forgotten_too_but_the_audit_log_keeps_the
         await b.dm(b.captain, "/announce Lift maintenance on Friday")
         await b.dm(b.captain, "/forgetme")
         await b.press(b.captain, b.last_private(b.captain), "fm:y")
-        assert traces_in_database(database, b.captain.id, "Cathy") == []
+        assert await traces_in_database(database, b.captain.id, "Cathy") == []
         assert [(r.actor_id, r.action) for r in await b.audit()] == [
             (0, "remove"),
             (0, "announce"),

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+from tests import backends
 from tests.harness import Building
 from tests.test_privacy_forgetme import traces_in_database
 
 PHONE = "13812345678"
 
 
-def rows(database: str, table: str) -> list[tuple]:
-    with sqlite3.connect(database) as db:
-        return list(db.execute(f"SELECT * FROM {table}"))
+async def rows(database: str, table: str) -> list[tuple]:
+    return await backends.fetch(database, f"SELECT * FROM {table}")
 
 
 async def test_forgetme_leaves_no_trace_in_relay_and_no_show_tables(tmp_path: Path):
-    database = str(tmp_path / "jinlin.sqlite3")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
     async with Building(database=database) as b:
         b.opened_bot(b.alice, b.bob, b.carol)
         # Bob did not turn up for Alice's ladder...
@@ -31,10 +30,10 @@ async def test_forgetme_leaves_no_trace_in_relay_and_no_show_tables(tmp_path: Pa
         await b.press(b.carol, b.last_private(b.carol), "y:")
         await b.dm(b.carol, "In a blue bag at my door")
         await b.dm(b.bob, f"Bob here, call {PHONE}")
-        assert rows(database, "no_shows") and rows(database, "relay_held")
+        assert await rows(database, "no_shows") and await rows(database, "relay_held")
 
         await b.dm(b.bob, "/forgetme")
         await b.press(b.bob, b.last_private(b.bob), "fm:y")
-        assert traces_in_database(database, b.bob.id, "Bob") == []
-        assert not any(PHONE in str(row) for row in rows(database, "relay_held"))
-        assert rows(database, "no_shows") == []
+        assert await traces_in_database(database, b.bob.id, "Bob") == []
+        assert not any(PHONE in str(row) for row in await rows(database, "relay_held"))
+        assert await rows(database, "no_shows") == []

@@ -2,9 +2,10 @@
 
 The real `jinlin run` runs as a subprocess against the HTTP Bot API stand-in on 127.0.0.1.
 Residents send a burst of offers and requests; the bot is killed with SIGKILL while it works
-through them, more messages arrive while it is down, then it is restarted on the same SQLite
-file. The ledger must hold exactly one entry per message residents sent, every match once,
-every update applied once, and residents must not see acknowledgements or introductions twice.
+through them, more messages arrive while it is down, then it is restarted on the same
+database (the SQLite file, or the PostgreSQL database in the [postgresql] run). The ledger
+must hold exactly one entry per message residents sent, every match once, every update
+applied once, and residents must not see acknowledgements or introductions twice.
 
 Telegram has no idempotency key for sendMessage: a message whose HTTP call completed just
 before the kill, but whose outbox row was not yet marked sent, goes out again on restart.
@@ -17,15 +18,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, TelegramWorld
+from tests import backends
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = [-1001 - i for i in range(8)]
@@ -34,7 +35,7 @@ ITEMS = ["ladder", "drill", "umbrella", "hammer", "kettle"]
 FIRST = 150
 
 
-def _config(base_url: str, database: Path) -> str:
+def _config(base_url: str, database: str) -> str:
     groups = "\n".join(
         f'[[groups]]\nchat_id = {chat_id}\ntitle = "Sunny {i}"\nbuilding = "b1"\n'
         for i, chat_id in enumerate(GROUPS)
@@ -62,23 +63,15 @@ community = "sunny"
 
 
 async def wait_for(
-    condition: Callable[[], object], timeout: float = 60.0, state: Callable[[], object] = str
+    condition: Callable[[], Awaitable[object]],
+    timeout: float = 60.0,
+    state: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not await condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for the bot: {state()}")
+            raise AssertionError(f"timed out waiting for the bot: {state and await state()}")
         await asyncio.sleep(0.01)
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    if not db.exists():
-        return []
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute(sql).fetchall()
-    except sqlite3.OperationalError:
-        return []  # not migrated yet
 
 
 async def _start(config: Path, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
@@ -114,30 +107,38 @@ async def test_kill_9_mid_burst_then_restart_loses_and_duplicates_nothing(tmp_pa
             )
             sent.append(world.send(user, groups[n % len(groups)], text))
 
-    async with BotApiStandIn(world) as server:
-        db = tmp_path / "jinlin.sqlite3"
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
+    async with BotApiStandIn(world) as server, backends.Peek(database) as db:
         config = tmp_path / "config.toml"
-        config.write_text(_config(server.base_url, db), encoding="utf-8")
+        config.write_text(_config(server.base_url, database), encoding="utf-8")
         env = {**os.environ, "JINLIN_TOKEN": world.bot_token, "PYTHONPATH": str(ROOT)}
 
         log = tmp_path / "jinlin.log"
         proc = await _start(config, env, log)
         try:
-            await wait_for(lambda: _alive(proc, log) or world.commands())  # post_init done
+
+            async def started() -> object:
+                return _alive(proc, log) or world.commands()  # post_init done
+
+            await wait_for(started)
             burst(0, FIRST)
             # Kill while the burst is being worked through (some applied, some not).
-            await wait_for(lambda: _query(db, "SELECT COUNT(*) FROM entries")[0][0] >= 12)
+
+            async def some_applied() -> bool:
+                return await db.count("SELECT COUNT(*) FROM entries") >= 12
+
+            await wait_for(some_applied)
             proc.send_signal(signal.SIGKILL)
             await proc.wait()
         finally:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
-        applied_before = _query(db, "SELECT COUNT(*) FROM entries")[0][0]
+        applied_before = await db.count("SELECT COUNT(*) FROM entries")
         assert 12 <= applied_before < FIRST, "the kill did not land mid-burst"
         # Resuming from the right update: Telegram still holds every update not yet applied
         # (only applied ones may have been confirmed with getUpdates' offset).
-        applied = {r[0] for r in _query(db, "SELECT update_id FROM processed_updates")}
+        applied = {r[0] for r in await db.rows("SELECT update_id FROM processed_updates")}
         pending = {u["update_id"] for u in world.pending_updates()}
         burst_ids = set(range(1, FIRST + 1))
         assert burst_ids - applied <= pending
@@ -148,20 +149,24 @@ async def test_kill_9_mid_burst_then_restart_loses_and_duplicates_nothing(tmp_pa
         burst(FIRST, 20)  # residents keep writing while the bot is down
         proc = await _start(config, env, log)
         try:
-            await wait_for(
-                lambda: (
+
+            async def caught_up() -> bool:
+                return (
                     _alive(proc, log) is None
-                    and _query(db, "SELECT COUNT(*) FROM entries")[0][0] >= len(sent)
+                    and await db.count("SELECT COUNT(*) FROM entries") >= len(sent)
                     and not world.pending_updates()
-                    and not _query(db, "SELECT id FROM outbox WHERE sent_at IS NULL")
-                ),
-                state=lambda: (
-                    _query(db, "SELECT COUNT(*) FROM entries"),
+                    and not await db.rows("SELECT id FROM outbox WHERE sent_at IS NULL")
+                )
+
+            async def progress() -> object:
+                return (
+                    await db.count("SELECT COUNT(*) FROM entries"),
                     len(world.pending_updates()),
-                    _query(db, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"),
+                    await db.count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"),
                     world.failed_calls[-3:],
-                ),
-            )
+                )
+
+            await wait_for(caught_up, state=progress)
             await world.wait_until_idle(quiet=0.3, timeout=10)
         finally:
             proc.terminate()
@@ -172,15 +177,19 @@ async def test_kill_9_mid_burst_then_restart_loses_and_duplicates_nothing(tmp_pa
                 await proc.wait()
 
     # The ledger: exactly one entry per message a resident sent, none invented.
-    entries = _query(db, "SELECT chat_id, message_id, kind, item_name FROM entries")
+    entries = await backends.fetch(
+        database, "SELECT chat_id, message_id, kind, item_name FROM entries"
+    )
     per_message = Counter((chat_id, message_id) for chat_id, message_id, _, _ in entries)
     assert set(per_message) == {(m.chat.id, m.message_id) for m in sent}
     assert max(per_message.values()) == 1
     # Every update applied exactly once, including those redelivered after the kill.
-    claimed = [r[0] for r in _query(db, "SELECT update_id FROM processed_updates")]
+    claimed = [
+        r[0] for r in await backends.fetch(database, "SELECT update_id FROM processed_updates")
+    ]
     assert len(claimed) == len(set(claimed)) == len(sent)
     # No match twice, no request asked about twice at once.
-    matches = _query(db, "SELECT request_id, offer_id, status FROM matches")
+    matches = await backends.fetch(database, "SELECT request_id, offer_id, status FROM matches")
     assert len({(r, o) for r, o, _ in matches}) == len(matches)
     active = Counter(r for r, _, s in matches if s in ("asked", "accepted"))
     assert not active or max(active.values()) == 1

@@ -7,9 +7,9 @@ the residents through the stand-in and reads what they see.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import signal
-import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,11 +18,12 @@ from pathlib import Path
 
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
+from tests import backends
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _config(base_url: str, database: Path) -> str:
+def _config(base_url: str, database: str) -> str:
     return f"""
 [bot]
 language = "en"
@@ -51,29 +52,31 @@ building = "b3"
 
 async def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (await found if inspect.isawaitable(found := condition()) else found):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the bot")
         await asyncio.sleep(0.02)
 
 
 class Running:
-    def __init__(self, world: TelegramWorld, proc: asyncio.subprocess.Process, db: Path) -> None:
+    def __init__(self, world: TelegramWorld, proc: asyncio.subprocess.Process, db: str) -> None:
         self.world = world
         self.proc = proc
         self.db = db
 
-    def ledger(self) -> list[tuple[str, str, float]]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(
-                "SELECT kind, status, remaining FROM entries ORDER BY id"
-            ).fetchall()
+    async def ledger(self) -> list[tuple[str, str, float]]:
+        return await backends.fetch(
+            self.db, "SELECT kind, status, remaining FROM entries ORDER BY id"
+        )
+
+    async def ledger_holds(self, row: tuple[str, str, float]) -> bool:
+        return row in await self.ledger()
 
 
 @asynccontextmanager
 async def jinlin_run(tmp_path: Path, world: TelegramWorld) -> AsyncIterator[Running]:
     async with BotApiStandIn(world) as server:
-        db = tmp_path / "jinlin.sqlite3"
+        db = backends.database_for(tmp_path / "jinlin.sqlite3")
         config = tmp_path / "config.toml"
         config.write_text(_config(server.base_url, db), encoding="utf-8")
         env = {**os.environ, "JINLIN_TOKEN": world.bot_token, "PYTHONPATH": str(ROOT)}
@@ -135,8 +138,8 @@ async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
         await wait_for(lambda: any("Alice" in m.content for m in world.bot_messages_in(bob)))
         intro = next(m for m in world.bot_messages_in(bob) if "Alice" in m.content)
         world.press(bob, intro, next(d for d in intro.button_data() if d.startswith("h:")))
-        await wait_for(lambda: ("request", "fulfilled", 0.0) in bot.ledger())
-        assert ("offer", "available", 1.0) in bot.ledger()
+        await wait_for(lambda: bot.ledger_holds(("request", "fulfilled", 0.0)))
+        assert ("offer", "available", 1.0) in await bot.ledger()
 
         # Carol never opened the bot: the group gets one deep-link line instead.
         world.send(carol, group, "I have a spare ladder to lend")
@@ -164,7 +167,8 @@ async def test_run_warns_about_privacy_mode_with_the_fix(tmp_path):
 async def run_once(tmp_path: Path, base_url: str, token: str | None) -> tuple[int, str]:
     """`jinlin run` that is expected to stop by itself: (exit code, log)."""
     config = tmp_path / "config.toml"
-    config.write_text(_config(base_url, tmp_path / "x.sqlite3"), encoding="utf-8")
+    database = backends.database_for(tmp_path / "x.sqlite3")
+    config.write_text(_config(base_url, database), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "JINLIN_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)
     if token is not None:

@@ -146,7 +146,7 @@ async def test_the_token_never_appears_in_logs_or_errors_across_a_run_with_failu
                     }
                 ),
                 token=b.world.bot_token,
-                database=":memory:",
+                database=b.database,
                 clock=b.clock,
                 with_job_queue=False,
             )
