@@ -8,9 +8,13 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config, warnings_for
 from storage.driver import is_postgres_url
+
+if TYPE_CHECKING:
+    from bot.webhook_mode import WebhookLaunch
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +90,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as error:
+        webhook_problems = [p for p in error.problems if p.path.startswith("webhook")]
+        if args.webhook and webhook_problems:
+            print(f"✗ jinlin run --webhook: {webhook_problems[0]}", file=sys.stderr)
+            return 2
         _print_problems(error, args.config)
         return 1
+    webhook = None
+    if args.webhook:
+        webhook = _webhook_launch(config, args.config)
+        if webhook is None:
+            return 2
     token = config.token()
     if not token:
         print(
@@ -101,7 +114,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_problems(error, args.config)
         return 1
-    return run_bot(config, token=token, database=database, config_path=args.config)
+    return run_bot(config, token=token, database=database, config_path=args.config, webhook=webhook)
+
+
+def _webhook_launch(config: Config, path: str) -> WebhookLaunch | None:
+    """The [webhook] section and its secret, or None after saying in one line what is wrong."""
+    from bot.webhook_mode import WebhookLaunch
+
+    if config.webhook is None:
+        print(
+            f"✗ jinlin run --webhook: {path} has no [webhook] section "
+            "(url, port, secret_token: see config.example.toml)",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        secret = config.webhook.secret()
+    except ConfigError as error:
+        print(f"✗ jinlin run --webhook: {error.problems[0]}", file=sys.stderr)
+        return None
+    return WebhookLaunch.from_config(config.webhook, secret)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -176,8 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--script", help="read console lines from this file instead of stdin")
     console.set_defaults(func=cmd_console)
 
-    run = sub.add_parser("run", help="run the Telegram bot (long polling)")
+    run = sub.add_parser("run", help="run the Telegram bot (long polling, or --webhook)")
     run.add_argument("--config", required=True)
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook as set in the config's [webhook] (behind a proxy)",
+    )
     run.add_argument(
         "--db", help="SQLite file or postgresql:// URL (default: from the config's [storage])"
     )

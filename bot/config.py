@@ -139,6 +139,82 @@ class StorageSection(StrictModel):
         return value
 
 
+# Telegram's rule for setWebhook's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_\-]{1,256}$")
+WEBHOOK_SECRET_RULE = "1-256 characters, only A-Z a-z 0-9 _ - (Telegram's rule)"
+
+
+class WebhookSection(StrictModel):
+    """`jinlin run --webhook`: Telegram POSTs updates to `url`; a reverse proxy forwards them.
+
+    The proxy (nginx) terminates HTTPS at `url` and passes the requests on to
+    `listen`:`port` `path`, where Jinlin stores each update before answering 200.
+    """
+
+    # The public HTTPS address given to setWebhook (Telegram accepts ports 443, 80, 88, 8443).
+    url: str
+    listen: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # The local path the proxy forwards to (default: the path of `url`).
+    path: str | None = None
+    # Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token. Prefer JINLIN_WEBHOOK_SECRET (wins).
+    secret_token: SecretStr | None = None
+    # Simultaneous connections Telegram may open to deliver updates (Telegram's range).
+    max_connections: int = Field(40, ge=1, le=100)
+    # A worker that dies holding updates gives them up to the others after this long.
+    lease_seconds: int = Field(30, ge=1, le=3600)
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not re.fullmatch(r"https://[^/\s?#]+(/[^\s]*)?", value):
+            raise ValueError("must be the public https:// address Telegram posts to")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError("must start with / (e.g. /telegram/webhook)")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError(f"must be {WEBHOOK_SECRET_RULE}")
+        return value
+
+    @property
+    def local_path(self) -> str:
+        """The path this process answers on."""
+        if self.path is not None:
+            return self.path
+        rest = self.url.removeprefix("https://").partition("/")[2]
+        return "/" + rest.split("?")[0]
+
+    def secret(self) -> str:
+        """The secret token: JINLIN_WEBHOOK_SECRET wins over the file, as JINLIN_TOKEN does."""
+        env = os.environ.get("JINLIN_WEBHOOK_SECRET", "").strip()
+        if env:
+            if not _WEBHOOK_SECRET.match(env):
+                raise ConfigError(
+                    [Problem("JINLIN_WEBHOOK_SECRET", f"must be {WEBHOOK_SECRET_RULE}")]
+                )
+            return env
+        if self.secret_token is not None:
+            return self.secret_token.get_secret_value()
+        raise ConfigError(
+            [
+                Problem(
+                    "webhook.secret_token",
+                    "set JINLIN_WEBHOOK_SECRET or webhook.secret_token, so forged updates "
+                    "are refused",
+                )
+            ]
+        )
+
+
 class CommunitySpec(StrictModel):
     key: str = Field(pattern=KEY_PATTERN)
     name: str
@@ -202,6 +278,8 @@ class Config(StrictModel):
     bot: BotSection = BotSection()
     telegram: TelegramSection = TelegramSection()
     storage: StorageSection = StorageSection()
+    # Only `jinlin run --webhook` reads it; long polling needs no section.
+    webhook: WebhookSection | None = None
     communities: list[CommunitySpec] = []
     buildings: list[BuildingSpec] = []
     groups: list[GroupSpec] = []

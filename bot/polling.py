@@ -65,14 +65,14 @@ async def poll(
                 await asyncio.wait_for(stop.wait(), backoff)
             continue
         backoff = 0.0
-        offset = await _apply(app, updates, stop) or offset
+        offset = await apply_updates(app, updates, stop) or offset
     if offset is not None:
         # Confirm what was applied, so a clean restart does not even see it again.
         with contextlib.suppress(NetworkError):
             await app.bot.get_updates(offset=offset, timeout=0, allowed_updates=allowed_updates)
 
 
-async def _apply(app: AnyApp, updates: Sequence[Update], stop: asyncio.Event) -> int | None:
+async def apply_updates(app: AnyApp, updates: Sequence[Update], stop: asyncio.Event) -> int | None:
     """Process a batch, several updates in flight; returns the offset that confirms them.
 
     Overlapping lets one update's database work proceed while another waits for the Bot

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from bot.application import build_application
 from bot.config import Config
 from bot.polling import run_polling
+from bot.webhook_mode import WebhookLaunch, allowed_updates_for, run_webhook
 
 logger = logging.getLogger(__name__)
 
 
-def run_bot(config: Config, *, token: str, database: str, config_path: str | None = None) -> int:
-    """Run until interrupted; returns the exit code. SIGHUP reloads `config_path`."""
+def run_bot(
+    config: Config,
+    *,
+    token: str,
+    database: str,
+    config_path: str | None = None,
+    webhook: WebhookLaunch | None = None,
+) -> int:
+    """Run until interrupted; returns the exit code. SIGHUP reloads `config_path`.
+
+    Long polling, or with `webhook` a webhook server and inbox worker (bot/webhook_mode.py).
+    """
     app = build_application(
         config,
         token=token,
@@ -27,10 +39,20 @@ def run_bot(config: Config, *, token: str, database: str, config_path: str | Non
     # Not app.run_polling(): PTB's Updater confirms updates before they are applied, so a
     # crash could lose them. bot.polling confirms each one only after its unit of work.
     try:
-        run_polling(app, timeout=config.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES)
+        if webhook is not None:
+            allowed = allowed_updates_for(app)
+            asyncio.run(run_webhook(app, webhook, allowed_updates=allowed))
+        else:
+            run_polling(app, timeout=config.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
         logger.error("Telegram rejected the bot token: check JINLIN_TOKEN / telegram.token")
         return 2
+    except BadRequest as exc:  # e.g. setWebhook refused the url
+        logger.error("Telegram refused the request: %s", exc.message)
+        return 1
+    except OSError as exc:  # the webhook port is taken or not ours to bind
+        logger.error("cannot listen for the webhook: %s", exc)
+        return 1
     except NetworkError as exc:
         where = config.telegram.base_url or "api.telegram.org"
         logger.error("cannot reach the Bot API at %s (%s); is the network up?", where, exc)

@@ -1,0 +1,102 @@
+"""The webhook's HTTP side: check the secret, store the update, answer 200 at once.
+
+Telegram forgets an update as soon as its POST gets a 2xx, and retries (and so delivers
+twice) on anything else or on a slow answer. So the update is written to the `inbox` table
+before the answer, and applied afterwards by an InboxWorker: an acknowledged update
+survives a crash, and the answer never waits for the bot's own work. A duplicate delivery
+is one row (INSERT OR IGNORE on the update id).
+
+Behind a reverse proxy (nginx terminates HTTPS); listens on loopback by default.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few KB (a long message with entities); 1 MiB is far beyond any.
+MAX_BODY_BYTES = 1024 * 1024
+# Let in-flight requests finish their insert on shutdown, but not hold the process for long.
+SHUTDOWN_SECONDS = 10.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WebhookServer:
+    """aiohttp server answering Telegram's POSTs on one path; `on_received` after each new row."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        *,
+        path: str,
+        secret: str,
+        on_received: Callable[[], None] = lambda: None,
+        max_body: int = MAX_BODY_BYTES,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.repo = repo
+        self.path = path
+        self._secret = secret.encode()
+        self._on_received = on_received
+        self._now = now
+        self.app = web.Application(client_max_size=max_body)
+        # Only POST on the path: aiohttp answers 405 to other methods there, 404 elsewhere.
+        self.app.router.add_post(path, self._receive)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.received = 0
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on host:port (port 0: any free one, see `self.port`)."""
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        self.port = int(runner.addresses[0][1]) if runner.addresses else port
+        logger.info("webhook server listening on %s:%s%s", host, self.port, self.path)
+
+    async def stop(self) -> None:
+        """Stop accepting; requests already in flight finish storing and get their answer."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        # Constant time: how much of a guess matched must not show in the answer's timing.
+        if not hmac.compare_digest(given, self._secret):
+            logger.warning("webhook: a request without the right secret token was refused")
+            return web.Response(status=403, text="Forbidden")
+        body = await request.read()  # over client_max_size: aiohttp answers 413 itself
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="Bad Request: body is not JSON")
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if type(update_id) is not int or update_id < 0:
+            return web.Response(status=400, text="Bad Request: not a Telegram update")
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        async with self.repo.statements() as tx:
+            fresh = await tx.receive_update(update_id, payload, self._now())
+        self.received += 1
+        if fresh:
+            self._on_received()
+        else:
+            logger.info("webhook: update %s delivered again; already waiting", update_id)
+        return web.Response(status=200)
