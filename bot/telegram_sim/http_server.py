@@ -14,6 +14,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import aiohttp
+
 from bot.telegram_sim.world import JSON, TelegramWorld, UploadedFile
 
 logger = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ _FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 _BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
 _DISPOSITION_PARAM = re.compile(r'(\w+\*?)=(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))')
 _READ_CHUNK = 64 * 1024
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class HttpError(Exception):
@@ -248,6 +251,7 @@ class BotApiStandIn:
         max_header_bytes: int = 64 * 1024,
         max_body_bytes: int = 50 * 1024 * 1024,
         idle_timeout: float = 60.0,
+        webhook_timeout: float = 10.0,
     ) -> None:
         self.world = world
         self.host = require_loopback(host)
@@ -261,6 +265,15 @@ class BotApiStandIn:
         self.port = 0
         self.requests_served = 0
         self.connections_accepted = 0
+        # Webhooks: Telegram POSTs each update to the URL and retries until it gets a 2xx.
+        # Public https origins are mapped to the bot's loopback listener, as nginx would.
+        self.webhook_routes: dict[str, str] = {}
+        self.webhook_timeout = webhook_timeout
+        self.webhook_retry_seconds = (0.05, 2.0)  # first and longest wait between attempts
+        self.webhook_max_attempts = 200
+        self.webhook_posts: list[tuple[int, int | str]] = []  # (update_id, status or error)
+        self._webhook_wake = asyncio.Event()
+        self._sender: asyncio.Task[None] | None = None
 
     @property
     def _origin(self) -> str:
@@ -285,6 +298,8 @@ class BotApiStandIn:
             self._serve, self.host, self._requested_port, reuse_address=True
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        self.world.on_updates_changed = self._webhook_wake.set
+        self._sender = asyncio.create_task(self._deliver_webhooks())
         logger.info("Bot API stand-in on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -293,10 +308,110 @@ class BotApiStandIn:
         if server is None:
             return
         server.close()
+        self.world.on_updates_changed = lambda: None
+        if self._sender is not None:
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
+            self._sender = None
         for task in list(self._connections):
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
         await server.wait_closed()
+
+    def route_webhooks(self, public_origin: str, local_origin: str) -> None:
+        """Deliver webhooks for `https://host` to `http://127.0.0.1:port` (the proxy's job)."""
+        local = urlsplit(local_origin)
+        if local.scheme != "http" or local.hostname is None:
+            raise ValueError(f"{local_origin!r}: give http://127.0.0.1:PORT")
+        require_loopback(local.hostname)
+        self.webhook_routes[public_origin.rstrip("/")] = local_origin.rstrip("/")
+
+    def _webhook_target(self, url: str) -> str | None:
+        """Where a webhook URL's POSTs really go; None outside the loopback interface."""
+        parts = urlsplit(url)
+        rest = parts.path + (f"?{parts.query}" if parts.query else "")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self.webhook_routes:
+            return self.webhook_routes[origin] + rest
+        try:
+            require_loopback(parts.hostname or "")
+        except ValueError:
+            return None
+        # A loopback https URL: the stand-in plays the TLS-terminating proxy itself.
+        return f"http://{parts.netloc}{rest}"
+
+    async def _deliver_webhooks(self) -> None:
+        """While a webhook is set: POST every pending update, retrying until a 2xx."""
+        loop = asyncio.get_running_loop()
+        in_flight: dict[int, asyncio.Task[int | str]] = {}
+        attempts: dict[int, int] = {}
+        not_before: dict[int, float] = {}
+        async with aiohttp.ClientSession() as session:
+            while True:
+                self._webhook_wake.clear()
+                url = self.world.webhook_url
+                target = self._webhook_target(url) if url else None
+                if url and target is None:
+                    self.world.webhook_failed("refusing to deliver outside 127.0.0.1")
+                elif target is not None:
+                    now = loop.time()
+                    for update in self.world.pending_updates():
+                        update_id = update["update_id"]
+                        if update_id in in_flight or not_before.get(update_id, 0.0) > now:
+                            continue
+                        if len(in_flight) >= self.world.webhook_max_connections:
+                            break
+                        post = self._post_update(session, target, update)
+                        in_flight[update_id] = asyncio.create_task(post)
+                waits: set[asyncio.Future[Any]] = set(in_flight.values())
+                waking = asyncio.ensure_future(self._webhook_wake.wait())
+                waits.add(waking)
+                await asyncio.wait(waits, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
+                waking.cancel()
+                for update_id, task in list(in_flight.items()):
+                    if not task.done():
+                        continue
+                    del in_flight[update_id]
+                    outcome = task.result()
+                    self.webhook_posts.append((update_id, outcome))
+                    if isinstance(outcome, int) and 200 <= outcome < 300:
+                        self.world.webhook_delivered(update_id)
+                        attempts.pop(update_id, None)
+                        not_before.pop(update_id, None)
+                        continue
+                    self.world.webhook_failed(
+                        f"Wrong response from the webhook: {outcome}"
+                        if isinstance(outcome, int)
+                        else outcome
+                    )
+                    attempts[update_id] = tries = attempts.get(update_id, 0) + 1
+                    if tries >= self.webhook_max_attempts:
+                        self.world.webhook_delivered(update_id)  # Telegram gives up on it
+                        continue
+                    first, longest = self.webhook_retry_seconds
+                    not_before[update_id] = loop.time() + min(first * 2 ** (tries - 1), longest)
+
+    async def _post_update(
+        self, session: aiohttp.ClientSession, target: str, update: JSON
+    ) -> int | str:
+        """One delivery: the HTTP status, or why there was none."""
+        headers = {"Content-Type": "application/json"}
+        if self.world.webhook_secret:
+            headers[WEBHOOK_SECRET_HEADER] = self.world.webhook_secret
+        try:
+            async with session.post(
+                target,
+                data=json.dumps(update, ensure_ascii=False).encode(),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+            ) as response:
+                await response.read()
+                return response.status
+        except TimeoutError:
+            return "Read timeout expired"
+        except aiohttp.ClientError as error:
+            return f"Connection failed: {type(error).__name__}"
 
     async def __aenter__(self) -> BotApiStandIn:
         await self.start()

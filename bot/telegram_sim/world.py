@@ -98,6 +98,8 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 _START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{0,64}")
+# setWebhook: 1-256 characters, only A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -830,6 +832,12 @@ class TelegramWorld:
         self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] | None = None
         self._webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_max_connections = 40
+        self.webhook_last_error: tuple[float, str] | None = None
+        # Called whenever an update is queued or the webhook changes (the HTTP stand-in's
+        # webhook sender waits on it).
+        self.on_updates_changed: Callable[[], None] = lambda: None
         self._active_poll: asyncio.Future[str] | None = None
         self._callback_queries: dict[str, _CallbackQuery] = {}
         self._callback_counter = 0
@@ -1156,6 +1164,20 @@ class TelegramWorld:
         """Updates the bot has not confirmed yet."""
         return list(self._updates)
 
+    @property
+    def webhook_url(self) -> str:
+        """The URL setWebhook gave ("" while the bot long-polls)."""
+        return self._webhook_url
+
+    def webhook_delivered(self, update_id: int) -> None:
+        """The bot's server answered 2xx: Telegram forgets the update."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self._update_born.pop(update_id, None)
+
+    def webhook_failed(self, description: str) -> None:
+        """A delivery got no 2xx in time: kept for getWebhookInfo's last_error_*."""
+        self.webhook_last_error = (self.now(), description)
+
     def next_update(self) -> JSON | None:
         """Take the oldest unconfirmed update (for tests that call process_update themselves)."""
         return self._updates.pop(0) if self._updates else None
@@ -1336,6 +1358,7 @@ class TelegramWorld:
         self._updates.append({"update_id": self._next_update_id, kind: payload})
         self._update_born[self._next_update_id] = self.now()
         self._next_update_id += 1
+        self.on_updates_changed()
         poll = self._active_poll
         if poll is not None and not poll.done():
             poll.set_result("updates")
@@ -1712,27 +1735,49 @@ def _set_webhook(world: TelegramWorld, params: _Params) -> bool:
     url = params.text("url") or ""
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.text("secret_token")
+    if secret is not None and not _WEBHOOK_SECRET.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    connections = params.integer("max_connections", "bad webhook: invalid max_connections")
+    allowed = params.json("allowed_updates", "can't parse allowed updates")
     world._webhook_url = url
+    world.webhook_secret = secret
+    world.webhook_max_connections = min(max(connections or 40, 1), 100)
+    if isinstance(allowed, list):
+        # As with getUpdates: an empty list restores the default; omitted keeps the last one.
+        world._allowed_updates = (frozenset(str(a) for a in allowed) & ALL_UPDATE_TYPES) or None
     if params.flag("drop_pending_updates"):
         world._updates.clear()
+    world.webhook_last_error = None
+    world.on_updates_changed()
     return True
 
 
 @_method("deleteWebhook")
 def _delete_webhook(world: TelegramWorld, params: _Params) -> bool:
     world._webhook_url = ""
+    world.webhook_secret = None
     if params.flag("drop_pending_updates"):
         world._updates.clear()
+    world.on_updates_changed()
     return True
 
 
 @_method("getWebhookInfo")
 def _get_webhook_info(world: TelegramWorld, params: _Params) -> JSON:
-    return {
+    info: JSON = {
         "url": world._webhook_url,
         "has_custom_certificate": False,
         "pending_update_count": len(world._updates),
     }
+    if world._webhook_url:
+        info["max_connections"] = world.webhook_max_connections
+        if world._allowed_updates is not None:
+            info["allowed_updates"] = sorted(world._allowed_updates)
+        if world.webhook_last_error is not None:
+            info["last_error_date"] = int(world.webhook_last_error[0])
+            info["last_error_message"] = world.webhook_last_error[1]
+    return info
 
 
 def _scope_key(scope: Any) -> str:
