@@ -24,6 +24,8 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.config_reload import config_with_aliases
+from bot.leadership import Leadership
+from bot.rate_limit import SharedRateLimiter
 from bot.reports import file_repair_report
 from bot.services import BotData, Services
 from bot.sharing import SharingService
@@ -47,6 +49,7 @@ from handlers.admin import install_sighup_reload
 from handlers.delivery import Delivery
 from handlers.errors import on_error
 from handlers.upkeep import run_upkeep
+from storage.driver import is_postgres_url
 from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -106,7 +109,13 @@ def build_application(
         builder = builder.job_queue(None)
     if rate_limit:
         # ~30 msg/s overall, 20/min per group; a 429 waits `retry_after` and tries again.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # Several workers on PostgreSQL share those limits through the database.
+        limiter = (
+            SharedRateLimiter(database, max_retries=RATE_LIMIT_RETRIES)
+            if is_postgres_url(database)
+            else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        )
+        builder = builder.rate_limiter(limiter)
 
     async def post_init(app: JinlinApp) -> None:
         repo = await Repository.open(database)
@@ -144,10 +153,19 @@ def build_application(
         # Messages decided before a crash or restart go out now.
         await app.bot_data.services.delivery.flush(app.bot)
         if with_job_queue and app.job_queue is not None:
-            app.job_queue.run_repeating(_upkeep_job, interval=UPKEEP_SECONDS, first=5)
+            job_queue = app.job_queue
+            # With several workers only the leader runs the timed work; a new leader starts
+            # at once rather than at its next tick.
+            leadership = Leadership.for_repository(
+                repo, on_elected=lambda: job_queue.run_once(_upkeep_job, when=0)
+            )
+            app.bot_data.services.leadership = leadership
+            await leadership.start()
+            job_queue.run_repeating(_upkeep_job, interval=UPKEEP_SECONDS, first=5)
 
     async def post_shutdown(app: JinlinApp) -> None:
         if app.bot_data.services is not None:
+            await app.bot_data.services.leadership.close()
             await app.bot_data.services.delivery.close()
             await app.bot_data.services.repo.close()
 
@@ -157,7 +175,13 @@ def build_application(
 
 
 async def _upkeep_job(context: Any) -> None:
-    await run_upkeep(context.bot_data.require(), context.application)
+    services: Services = context.bot_data.require()
+    if await services.leadership.check():
+        await run_upkeep(services, context.application)
+    else:
+        # Another worker runs the timed work; this one still sends outbox rows whose
+        # worker died holding them (their lease has passed).
+        await services.delivery.flush(context.application.bot)
 
 
 def register_handlers(app: JinlinApp) -> None:

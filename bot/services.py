@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.leadership import Leadership
 from bot.sharing import SharingService
 from bot.understanding import Catalogue
 from handlers.delivery import Delivery
@@ -22,6 +23,8 @@ class Services:
     delivery: Delivery
     # The admin's config file, for /reload and SIGHUP (None: demo or built in memory).
     config_path: str | None = None
+    # Whether this worker runs the timed jobs (always, with one process on SQLite).
+    leadership: Leadership = field(default_factory=Leadership)
 
     def use_config(self, config: Config, catalogue: Catalogue) -> None:
         """Swap in a reloaded (or migrated) config; the next update reads the new one."""

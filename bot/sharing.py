@@ -326,7 +326,12 @@ class SharingService:
                         if await tx.active_matches_of_entry(request.id):
                             return effects  # drawn at once: one match at a time
                     continue
-                effects.extend(await self._ask_giver(tx, request, offer))
+                # Two workers matching at once: the one that finds the offer locked by the
+                # other takes the next offer (or waits) rather than reserving it twice.
+                locked = await tx.lock_open_offer(offer.id)
+                if locked is None:
+                    continue
+                effects.extend(await self._ask_giver(tx, request, locked))
                 return effects
         return effects
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import time
+import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.constants import ParseMode
@@ -28,7 +32,8 @@ from bot.clock import Clock
 from bot.effects import Button, EditMessage, Effect, React, SendMessage, decode, encode
 from bot.posting_budget import GroupPostingBudget
 from bot.redaction import redact
-from storage.repository import Repository
+from storage.records import OutboxRow
+from storage.repository import Repository, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,14 @@ QUIET_ACK = "👌"
 # Back-off between flush attempts after a network fault or 5xx: 0.5 s doubling to 60 s.
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 60.0
+# Outbox rows a worker takes at a time, and for how long. The lease is renewed before a
+# send once a quarter of it has passed, so a send only repeats if one Bot API call (with
+# its flood-control waits) outlives three quarters of it; a worker that dies holding rows
+# leaves them to the others when the lease ends.
+OUTBOX_BATCH = 20
+OUTBOX_LEASE = timedelta(minutes=2)
+# On SQLite one process owns the file: a restarted bot takes back what its predecessor held.
+SOLE_WORKER = "sole"
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -53,16 +66,40 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
     )
 
 
+def worker_name() -> str:
+    """host:pid:random: unique among the workers sharing a database, readable in the outbox."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _utc_now() -> datetime:
+    # Leases are between processes, maybe machines: real time, not the bot's injected clock.
+    return datetime.now(UTC)
+
+
 class Delivery:
-    """Flushes the outbox in order; one flush at a time."""
+    """Flushes the outbox in order; one flush at a time per process, and with several
+    workers each row is sent by the one worker holding its lease."""
 
     def __init__(
-        self, repo: Repository, clock: Clock, budget: GroupPostingBudget | None = None
+        self,
+        repo: Repository,
+        clock: Clock,
+        budget: GroupPostingBudget | None = None,
+        *,
+        worker: str | None = None,
+        lease: timedelta = OUTBOX_LEASE,
     ) -> None:
         self._repo = repo
         self._clock = clock
         self._lock = asyncio.Lock()
         self.budget = budget or GroupPostingBudget()
+        # With several workers the budget is counted in the database, or each would give a
+        # group a budget of its own.
+        self._shared = repo.backend.shares_database
+        self.worker = worker or (worker_name() if self._shared else SOLE_WORKER)
+        self._lease = lease
+        self._renewed_at = 0.0
+        self._held: set[int] = set()
         self._retry: asyncio.Task[None] | None = None
         self._backoff = 0.0
         # Unsent rows may exist (after a start or a fault): callers with nothing new to send
@@ -73,10 +110,11 @@ class Delivery:
         """Send every unsent effect; returns how many were handled."""
         handled = 0
         async with self._lock:
-            async with self._repo.statements() as tx:
-                rows = await tx.unsent()
+            rows = await self._claim()
             while rows:
-                for index, row in enumerate(rows):
+                for row in rows:
+                    if not await self._still_held(row.id):
+                        continue  # our lease ran out and another worker took the row
                     try:
                         await self._send(bot, decode(row.effect))
                     except RetryAfter as exc:
@@ -93,13 +131,28 @@ class Delivery:
                         logger.error("dropping an undeliverable message: %s", redact(str(exc)))
                     async with self._repo.statements() as tx:
                         await tx.mark_sent(row.id, self._clock.now())
-                        if index == len(rows) - 1:
-                            # Under the same lock: no second wait for it.
-                            rows = await tx.unsent()
                     handled += 1
+                rows = await self._claim()
             self._backoff = 0.0
             self.backlog = False
             return handled
+
+    async def _claim(self) -> list[OutboxRow]:
+        now = _utc_now()
+        async with self._repo.statements() as tx:
+            rows = await tx.claim_outbox(self.worker, now, now + self._lease, OUTBOX_BATCH)
+        self._renewed_at = time.monotonic()
+        self._held = {row.id for row in rows}
+        return rows
+
+    async def _still_held(self, outbox_id: int) -> bool:
+        """Whether this worker still holds a row, renewing the lease once a quarter passed."""
+        if time.monotonic() - self._renewed_at > self._lease.total_seconds() / 4:
+            now = _utc_now()
+            async with self._repo.statements() as tx:
+                self._held = await tx.renew_outbox_claims(self.worker, now + self._lease)
+            self._renewed_at = time.monotonic()
+        return outbox_id in self._held
 
     def _stalled(self, bot: Bot, delay: float | None = None) -> None:
         self.backlog = True
@@ -122,10 +175,14 @@ class Delivery:
             logger.exception("retrying the outbox failed; the next update or upkeep retries")
 
     async def close(self) -> None:
-        """Stop a pending retry (on shutdown; the outbox keeps what was not sent)."""
+        """Stop a pending retry (on shutdown; the outbox keeps what was not sent) and give
+        the rows this worker held back to the others."""
         if self._retry is not None:
             self._retry.cancel()
             self._retry = None
+        if self._shared:
+            async with self._lock, self._repo.statements() as tx:
+                await tx.release_outbox_claims(self.worker)
 
     async def send_now(self, bot: Bot, effect: Effect) -> None:
         """Send one effect that needs no outbox (e.g. re-delivering a pending notice)."""
@@ -147,7 +204,7 @@ class Delivery:
                 )
             elif isinstance(effect, EditMessage):
                 await self._edit_message(bot, effect)
-            elif self._over_budget(effect):
+            elif await self._over_budget(effect):
                 # The group heard enough from Jinlin this hour: acknowledge without words.
                 if effect.reply_to is not None:
                     await bot.set_message_reaction(
@@ -179,14 +236,30 @@ class Delivery:
             return
         logger.info("chat %s refused a message; dropped", effect.chat_id)
 
-    def _over_budget(self, effect: SendMessage) -> bool:
+    async def _over_budget(self, effect: SendMessage) -> bool:
         if effect.chat_id >= 0:  # private chats: introductions are never dropped
             return False
         now = self._clock.now()
-        return self._budget_decision(effect.chat_id, essential=not effect.optional, now=now)
+        return await self._budget_decision(effect.chat_id, essential=not effect.optional, now=now)
 
-    def _budget_decision(self, chat_id: int, *, essential: bool, now: datetime) -> bool:
-        return self.budget.decide(chat_id, now, essential=essential) == "quiet"
+    async def _budget_decision(self, chat_id: int, *, essential: bool, now: datetime) -> bool:
+        if not self._shared:
+            return self.budget.decide(chat_id, now, essential=essential) == "quiet"
+        rule = self.budget.rule
+
+        async def count(tx: Tx) -> bool:
+            limit = None if essential else rule.limit
+            return await tx.count_group_post(chat_id, now, since=now - rule.window, limit=limit)
+
+        return not await self._repo.run(count)
+
+    async def posts_used(self, chat_id: int) -> int:
+        """Posts counted against a group's budget in the current window (logs and tests)."""
+        now = self._clock.now()
+        if not self._shared:
+            return self.budget.used(chat_id, now)
+        async with self._repo.statements() as tx:
+            return await tx.group_posts_since(chat_id, now - self.budget.rule.window)
 
     async def _send_message(self, bot: Bot, effect: SendMessage) -> None:
         markup = keyboard(effect.buttons)
@@ -236,7 +309,7 @@ class Delivery:
         if not first:
             return  # one group nudge per resident is enough until they open the chat
         # Stands in for a private introduction: essential, but it counts against the budget.
-        self._budget_decision(fallback.chat_id, essential=True, now=self._clock.now())
+        await self._budget_decision(fallback.chat_id, essential=True, now=self._clock.now())
         link = f"https://t.me/{bot.username}?start={START_PAYLOAD}"
         await bot.send_message(
             fallback.chat_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram.ext import Application
 
@@ -10,6 +11,7 @@ from bot.alerts import AlertService
 from bot.effects import encode
 from bot.events import post_due_reminders
 from bot.privacy import purge_old
+from bot.rate_limit import WINDOW_RETENTION_SECONDS
 from bot.services import Services
 from bot.thanks import ThanksDesk
 from handlers.digest import due_digests
@@ -29,6 +31,10 @@ async def run_upkeep(services: Services, app: Application) -> None:
         effects.extend(await alerts.tick(tx))
         effects.extend(await due_digests(tx, services, app.bot))
         await purge_old(tx, services.config, services.clock.now())
+        await tx.prune_shared_counters(
+            services.clock.now() - 2 * services.delivery.budget.rule.window,
+            int(time.time()) - WINDOW_RETENTION_SECONDS,  # rate windows are in real time
+        )
         await tx.enqueue([encode(e) for e in effects.items], services.clock.now())
 
     # A worker's unit may touch the same rows at the same time (PostgreSQL): run it again.

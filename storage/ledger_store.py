@@ -233,6 +233,19 @@ class LedgerQueries(TxBase):
         )
         return [_entry(r) for r in rows]
 
+    async def lock_open_offer(self, offer_id: int) -> Entry | None:
+        """The offer, row-locked for this transaction, if it still has something to give.
+
+        None when another worker's transaction holds it right now (SKIP LOCKED: the caller
+        moves on to the next offer instead of waiting to conflict) or it is taken.
+        """
+        row = await self._one(
+            """SELECT * FROM entries WHERE id = ? AND status = 'available'
+               AND remaining > held FOR UPDATE SKIP LOCKED""",
+            (offer_id,),
+        )
+        return _entry(row) if row else None
+
     async def candidate_requests(
         self,
         keys: Iterable[str],
