@@ -119,7 +119,8 @@ def coerce(value: Any, pg_type: str) -> Any:
     """A SQLite value as the PostgreSQL column of type `pg_type` takes it.
 
     SQLite stores 1.0 in a REAL column as given but may hand back an int from an expression,
-    and asyncpg insists on the exact Python type: ints for BIGINT, floats for DOUBLE.
+    and asyncpg insists on the exact Python type: ints for BIGINT, floats for DOUBLE. NUL
+    characters are dropped from text (PostgreSQL refuses them; they carry no meaning).
     """
     if value is None:
         return None
@@ -132,6 +133,9 @@ def coerce(value: Any, pg_type: str) -> Any:
         return float(value)
     if pg_type == "bytea" and isinstance(value, str):
         return value.encode("utf-8")
+    if pg_type == "text" and isinstance(value, str) and "\x00" in value:
+        # SQLite keeps a NUL that a resident's client sent; PostgreSQL's text cannot hold one.
+        return value.replace("\x00", "")
     return value
 
 

@@ -346,6 +346,7 @@ def test_values_take_the_postgresql_column_types():
     assert isinstance(coerce(2, "double precision"), float)
     assert coerce("2026-12-01T02:00:00+00:00", "text") == "2026-12-01T02:00:00+00:00"
     assert coerce(None, "bigint") is None
+    assert coerce("ladder\x00 to lend", "text") == "ladder to lend"  # PostgreSQL refuses NUL
     assert redact("postgresql://u:pw@db:5432/jinlin") == "postgresql://u:***@db:5432/jinlin"
 
 
