@@ -148,6 +148,13 @@ def _numeric(text: str) -> int | float:
         return float(text)
 
 
+def _storable(params: Sequence[Any]) -> Sequence[Any]:
+    # PostgreSQL text cannot hold NUL (SQLite can); a NUL in a message means nothing to anyone.
+    if any(isinstance(p, str) and "\x00" in p for p in params):
+        return [p.replace("\x00", "") if isinstance(p, str) else p for p in params]
+    return params
+
+
 class PostgresConnection:
     dialect: Dialect = "postgresql"
 
@@ -158,6 +165,7 @@ class PostgresConnection:
         text = for_postgres(sql)
         if text is None:
             return Result(0)
+        params = _storable(params)
         async with _conflicts():
             if " RETURNING " in text.upper():
                 return Result(len(await self._conn.fetch(text, *params)))
@@ -167,7 +175,7 @@ class PostgresConnection:
         text = for_postgres(sql)
         if text is None:
             return
-        rows = [tuple(p) for p in params]
+        rows = [tuple(_storable(tuple(p))) for p in params]
         if rows:
             async with _conflicts():
                 await self._conn.executemany(text, rows)
@@ -176,6 +184,7 @@ class PostgresConnection:
         text = for_postgres(sql)
         if text is None:
             return []
+        params = _storable(params)
         async with _conflicts():
             rows: Sequence[Row] = await self._conn.fetch(text, *params)
             return rows
