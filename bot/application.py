@@ -176,12 +176,24 @@ def build_application(
 
 async def _upkeep_job(context: Any) -> None:
     services: Services = context.bot_data.require()
+    await _follow_other_workers(services)
     if await services.leadership.check():
         await run_upkeep(services, context.application)
     else:
         # Another worker runs the timed work; this one still sends outbox rows whose
         # worker died holding them (their lease has passed).
         await services.delivery.flush(context.application.bot)
+
+
+async def _follow_other_workers(services: Services) -> None:
+    """Groups another worker saw upgraded to supergroups: served under their new ids here
+    too (each worker holds the config in memory; the aliases are in the database)."""
+    if not services.repo.backend.shares_database:
+        return
+    live = await config_with_aliases(services.repo, services.config)
+    if live is not services.config:
+        logger.info("following a group upgrade another worker recorded")
+        services.use_config(live, services.catalogue)
 
 
 def register_handlers(app: JinlinApp) -> None:
