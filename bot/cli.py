@@ -145,7 +145,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from bot import bench_load
 
         return bench_load.main(args.rest)
-    print(f"unknown benchmark {args.what!r}; try: jinlin bench parse | load", file=sys.stderr)
+    if args.what == "workers":
+        from bot import bench_workers
+
+        return bench_workers.main(args.rest)
+    print(
+        f"unknown benchmark {args.what!r}; try: jinlin bench parse | load | workers",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -266,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate_db.set_defaults(func=cmd_migrate_db)
 
-    bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse [--misses]")
+    bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse | load | workers")
     bench.add_argument("what")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
