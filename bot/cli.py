@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -97,10 +98,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_problems(error, args.config)
         return 1
     webhook = None
+    if args.port is not None and not args.webhook:
+        print("✗ jinlin run --port only applies with --webhook", file=sys.stderr)
+        return 2
     if args.webhook:
         webhook = _webhook_launch(config, args.config)
         if webhook is None:
             return 2
+        if args.port is not None:
+            # Several workers on one machine share the config and differ only in their port.
+            webhook = dataclasses.replace(webhook, port=args.port)
     token = config.token()
     if not token:
         print(
@@ -115,6 +122,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_problems(error, args.config)
         return 1
     return run_bot(config, token=token, database=database, config_path=args.config, webhook=webhook)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
 
 
 def _webhook_launch(config: Config, path: str) -> WebhookLaunch | None:
@@ -224,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--db", help="SQLite file or postgresql:// URL (default: from the config's [storage])"
+    )
+    run.add_argument(
+        "--port",
+        type=_port,
+        help="with --webhook: listen on this port instead of webhook.port (one per worker)",
     )
     run.set_defaults(func=cmd_run)
 
