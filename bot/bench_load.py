@@ -219,6 +219,22 @@ def seed(database: Path, town: Town, entries: int, items: Sequence[tuple]) -> No
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def populate(groups: int, residents: int) -> tuple[TimedWorld, list[SimChat], list[list[SimUser]]]:
+    """Telegram with the town's groups and residents, each of whom has opened the bot."""
+    world = TimedWorld()
+    chats: list[SimChat] = []
+    people: list[list[SimUser]] = []
+    for g in range(groups):
+        members = [
+            world.add_user(user_id(g, r), f"R{g}-{r}", language_code="en") for r in range(residents)
+        ]
+        for member in members:
+            member.started_bot = True
+        people.append(members)
+        chats.append(world.add_group(-(10_000 + g), f"Building {g}", members=members))
+    return world, chats, people
+
+
 def user_id(group: int, resident: int) -> int:
     return 1_000_000 + group * 100 + resident
 
@@ -291,18 +307,7 @@ async def run_once(
         seed(database, town, entries, items)
         matching_ms = await measure_matching(town, database, items, samples=latency_samples * 2)
 
-        world = TimedWorld()
-        chats: list[SimChat] = []
-        people: list[list[SimUser]] = []
-        for g in range(groups):
-            members = [
-                world.add_user(user_id(g, r), f"R{g}-{r}", language_code="en")
-                for r in range(residents)
-            ]
-            for member in members:
-                member.started_bot = True
-            people.append(members)
-            chats.append(world.add_group(-(10_000 + g), f"Building {g}", members=members))
+        world, chats, people = populate(groups, residents)
 
         async with BotApiStandIn(world) as server:
             town.config_data["telegram"]["base_url"] = server.base_url

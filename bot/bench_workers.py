@@ -40,18 +40,16 @@ from urllib.parse import urlsplit, urlunsplit
 from bot.bench_load import (
     CHATTER,
     TOKEN,
-    TimedWorld,
     make_town,
     measure_latency,
     offer_text,
     percentile,
+    populate,
     request_text,
     seed,
     usable_items,
-    user_id,
 )
 from bot.config import parse_config
-from bot.telegram_sim.world import SimChat, SimUser
 
 SECRET = "bench-webhook-secret"
 PUBLIC_URL = "https://bench.jinlin.invalid/telegram/webhook"
@@ -163,18 +161,7 @@ async def run_shape(
             await migrate(sqlite_file, database)  # the same seeded ledger, verified
             inbox = await asyncpg.connect(database)
 
-        world = TimedWorld()
-        chats: list[SimChat] = []
-        people: list[list[SimUser]] = []
-        for g in range(groups):
-            members = [
-                world.add_user(user_id(g, r), f"R{g}-{r}", language_code="en")
-                for r in range(residents)
-            ]
-            for member in members:
-                member.started_bot = True
-            people.append(members)
-            chats.append(world.add_group(-(10_000 + g), f"Building {g}", members=members))
+        world, chats, people = populate(groups, residents)
 
         async def drained() -> bool:
             if world.pending_updates():
