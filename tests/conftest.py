@@ -30,6 +30,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): a SQLite-specific feature")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    backends.finish()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames:
         return

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from storage import migrations
-from storage.driver import SqliteBackend
+from storage.driver import open_backend
+from tests import backends
 
 
 async def test_a_reserved_lower_number_landing_later_is_still_applied(tmp_path, monkeypatch):
-    path = tmp_path / "jinlin.sqlite3"
-    db = await SqliteBackend.open(path)
+    path = backends.empty_database_for(tmp_path / "jinlin.sqlite3")
+    db = await open_backend(path)
     try:
         latest = await migrations.apply_migrations(db)
         assert latest >= 6
@@ -22,10 +23,7 @@ async def test_a_reserved_lower_number_landing_later_is_still_applied(tmp_path, 
         late.write_text("CREATE TABLE late_feature (id INTEGER PRIMARY KEY)", "utf-8")
         monkeypatch.setattr(migrations, "available", lambda: sorted([*shipped, (4, late)]))
         assert await migrations.apply_migrations(db) == latest
-        async with db.raw.execute(
-            "SELECT name FROM sqlite_master WHERE name = 'late_feature'"
-        ) as cur:
-            assert await cur.fetchone() is not None
+        assert "late_feature" in await backends.tables(path)
         assert await migrations.apply_migrations(db) == latest  # and only once
     finally:
         await db.close()

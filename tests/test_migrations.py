@@ -3,25 +3,27 @@
 Generic over `storage.migrations.available()`, so every migration added later is covered:
 for every earlier version, build the schema up to it, fill it with data, upgrade to the
 latest and check that nothing was lost, the schema equals a fresh one and the bot still works
-on the upgraded file.
+on the upgraded database. On SQLite and on PostgreSQL alike: a worker upgrading a shared
+database at start-up must keep its data just as a district's single file must.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import aiosqlite
+import asyncpg
 import pytest
 
 from bot.backup import backup_file
 from bot.cli import main as jinlin
-from storage.driver import SqliteBackend
+from storage.driver import Backend, Connection, open_backend
 from storage.migrations import apply_migrations, available, current_version
 from storage.repository import Repository
+from tests import backends
 from tests.harness import Building
 
 VERSIONS = [number for number, _ in available()]
@@ -32,10 +34,9 @@ LATER = (datetime(2026, 11, 30, 9, 0, tzinfo=UTC) + timedelta(days=30)).isoforma
 )
 
 
-async def _seed_core(db: aiosqlite.Connection) -> None:
+async def _seed_core(db: Connection) -> None:
     """A small but complete ledger in the 0001 tables (which later versions never change)."""
-    await db.executescript(
-        f"""
+    script = f"""
         INSERT INTO users (user_id, first_name, username, language_code, started, home_chat_id,
                            updated_at)
         VALUES (1001, 'Alice', NULL, 'en', 1, -1003, '{NOW}'),
@@ -57,72 +58,104 @@ async def _seed_core(db: aiosqlite.Connection) -> None:
         INSERT INTO outbox (effect, created_at, sent_at)
         VALUES ('{{"type": "React", "chat_id": -1003, "message_id": 10, "emoji": "👌"}}',
                 '{NOW}', '{NOW}');
-        INSERT INTO pending_notices (user_id, effect, created_at) VALUES (1002, '{{}}', '{NOW}');
+        INSERT INTO pending_notices (user_id, effect, created_at) VALUES (1002, '{{}}', '{NOW}')
         """
-    )
+    for statement in script.split(";\n"):
+        await db.execute(statement)
 
 
 @contextlib.asynccontextmanager
-async def _closing(backend: SqliteBackend) -> AsyncIterator[None]:
+async def _opened(database: str) -> AsyncIterator[Backend]:
+    """The bare backend, as a database of that version would be met: no migration run."""
+    backend = await open_backend(database)
     try:
-        yield
+        yield backend
     finally:
         await backend.close()
+
+
+async def _tables(db: Connection) -> list[str]:
+    """The app's tables in the order they were created (referenced ones first)."""
+    if db.dialect == "postgresql":
+        sql = """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY c.oid"""
+    else:
+        sql = """SELECT name FROM sqlite_master WHERE type = 'table'
+                 AND name NOT LIKE 'sqlite_%' ORDER BY rowid"""
+    return [r[0] for r in await db.execute_fetchall(sql) if r[0] != "schema_version"]
+
+
+async def _columns(db: Connection, table: str) -> list[tuple[str, str]]:
+    if db.dialect == "postgresql":
+        sql = """SELECT column_name, data_type FROM information_schema.columns
+                 WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position"""
+    else:
+        sql = "SELECT name, type FROM pragma_table_info(?)"
+    return [(r[0], r[1]) for r in await db.execute_fetchall(sql, (table,))]
 
 
 def _value_for(column_type: str) -> object:
     kind = column_type.upper()
     if "INT" in kind:
         return 1
-    if "REAL" in kind or "FLOA" in kind:
+    if "REAL" in kind or "FLOA" in kind or "DOUB" in kind:
         return 1.0
     return NOW
 
 
-async def _seed_others(db: aiosqlite.Connection, skip: set[str]) -> None:
+async def _seed_others(db: Connection, skip: set[str]) -> None:
     """One row in every other table, where a generic row satisfies its constraints."""
-    async with db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY rowid"
-    ) as cur:
-        tables = [r[0] for r in await cur.fetchall()]
-    for table in tables:
-        if table in skip or table == "schema_version":
+    for table in await _tables(db):
+        if table in skip:
             continue
-        async with db.execute(f"PRAGMA table_info({table})") as cur:
-            columns = [(r[1], r[2]) for r in await cur.fetchall()]
+        columns = await _columns(db, table)
         names = ", ".join(name for name, _ in columns)
         marks = ", ".join("?" for _ in columns)
         # CHECK or FK constraints a generic row cannot meet are skipped; the core data stays.
-        with contextlib.suppress(sqlite3.IntegrityError):
+        with contextlib.suppress(sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError):
             await db.execute(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",
                 [_value_for(kind) for _, kind in columns],
             )
 
 
-async def _counts(db: aiosqlite.Connection) -> dict[str, int]:
-    async with db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ) as cur:
-        tables = [r[0] for r in await cur.fetchall()]
+async def _ids_follow_the_rows(db: Connection) -> None:
+    """Rows written with explicit ids: PostgreSQL's id sequences moved on past them, as they
+    would have had the app written them (SQLite numbers after the largest rowid by itself)."""
+    if db.dialect != "postgresql":
+        return
+    for table in await _tables(db):
+        if ("id", "bigint") in await _columns(db, table):
+            await db.execute_fetchall(
+                f"""SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                                  COALESCE(MAX(id), 0) + 1, false) FROM {table}"""
+            )
+
+
+async def _counts(db: Connection) -> dict[str, int]:
     counts = {}
-    for table in tables:
-        if table == "schema_version":
-            continue
-        async with db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
-            row = await cur.fetchone()
-            assert row is not None
-            counts[table] = row[0]
+    for table in await _tables(db):
+        [row] = await db.execute_fetchall(f"SELECT COUNT(*) FROM {table}")
+        counts[table] = row[0]
     return counts
 
 
-async def _schema(path: Path) -> set[tuple[str, str]]:
-    async with (
-        aiosqlite.connect(path) as db,
-        db.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") as cur,
-    ):
-        return {(r[0], r[1]) for r in await cur.fetchall()}
+async def _schema(database: str) -> set[tuple[str, ...]]:
+    async with _opened(database) as backend, backend.statements() as db:
+        if db.dialect == "postgresql":
+            columns = await db.execute_fetchall(
+                """SELECT 'column', table_name, column_name, data_type, is_nullable,
+                          COALESCE(column_default, ''), is_identity
+                   FROM information_schema.columns WHERE table_schema = 'public'"""
+            )
+            indexes = await db.execute_fetchall(
+                "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+            )
+            return {tuple(r) for r in [*columns, *indexes]}
+        rows = await db.execute_fetchall(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        )
+        return {tuple(r) for r in rows}
 
 
 def test_migrations_are_numbered_in_order_without_duplicates():
@@ -131,15 +164,15 @@ def test_migrations_are_numbered_in_order_without_duplicates():
 
 @pytest.mark.parametrize("start", VERSIONS[:-1] or [LATEST])
 async def test_an_old_database_upgrades_with_its_data(tmp_path, start):
-    path = tmp_path / f"from_{start}.sqlite3"
-    backend = await SqliteBackend.open(path)
-    async with _closing(backend):
-        db = backend.raw
+    path = backends.empty_database_for(tmp_path / f"from_{start}.sqlite3")
+    async with _opened(path) as backend:
         assert await apply_migrations(backend, up_to=start) == start
-        await _seed_core(db)
-        core = {"users", "entries", "entry_keys", "matches", "processed_updates", "outbox"}
-        await _seed_others(db, skip=core | {"pending_notices"})
-        before = await _counts(db)
+        async with backend.statements() as db:
+            await _seed_core(db)
+            core = {"users", "entries", "entry_keys", "matches", "processed_updates", "outbox"}
+            await _seed_others(db, skip=core | {"pending_notices"})
+            await _ids_follow_the_rows(db)
+            before = await _counts(db)
 
     repo = await Repository.open(path)  # what `jinlin run` does on start: upgrade
     try:
@@ -155,23 +188,21 @@ async def test_an_old_database_upgrades_with_its_data(tmp_path, start):
     ]
     assert [(m.id, m.status) for m in matches] == [(1, "declined")]
 
-    backend = await SqliteBackend.open(path)
-    async with _closing(backend):
-        db = backend.raw
+    async with _opened(path) as backend:
         assert await current_version(backend) == LATEST
-        after = await _counts(db)
-        async with db.execute("PRAGMA foreign_key_check") as cur:
-            assert await cur.fetchall() == []
-        async with db.execute("PRAGMA integrity_check") as cur:
-            assert (await cur.fetchone())[0] == "ok"
+        async with backend.statements() as db:
+            after = await _counts(db)
+            if db.dialect == "sqlite":  # PostgreSQL checks both on every write
+                assert list(await db.execute_fetchall("PRAGMA foreign_key_check")) == []
+                assert (await db.execute_fetchall("PRAGMA integrity_check"))[0][0] == "ok"
     assert {t: after[t] for t in before} == before
 
-    fresh = tmp_path / "fresh.sqlite3"
+    fresh = backends.empty_database_for(tmp_path / "fresh.sqlite3")
     await (await Repository.open(fresh)).close()
     assert await _schema(path) == await _schema(fresh)
 
-    # The bot works on the upgraded file: the old open offer is matched by a new request.
-    async with Building(database=str(path)) as b:
+    # The bot works on the upgraded database: the old open offer is matched by a new request.
+    async with Building(database=path) as b:
         b.opened_bot(b.alice, b.bob)
         await b.say(b.bob, "anyone have a ladder I can borrow?")
         assert "Bob" in b.last_private(b.alice).content
@@ -179,14 +210,25 @@ async def test_an_old_database_upgrades_with_its_data(tmp_path, start):
 
 
 async def test_opening_twice_applies_nothing_twice(tmp_path):
-    path = tmp_path / "twice.sqlite3"
+    path = backends.empty_database_for(tmp_path / "twice.sqlite3")
     for _ in range(2):
         await (await Repository.open(path)).close()
-    with sqlite3.connect(path) as conn:
-        versions = [r[0] for r in conn.execute("SELECT version FROM schema_version")]
+    versions = [r[0] for r in await backends.fetch(path, "SELECT version FROM schema_version")]
     assert versions == VERSIONS
 
 
+async def test_workers_starting_at_once_on_a_new_database_apply_each_migration_once(tmp_path):
+    if backends.current() == "sqlite":
+        pytest.skip("one process owns a SQLite file: there are no workers starting at once")
+    path = backends.empty_database_for(tmp_path / "shared.sqlite3")
+    repos = await asyncio.gather(*(Repository.open(path) for _ in range(4)))
+    for repo in repos:
+        await repo.close()
+    versions = [r[0] for r in await backends.fetch(path, "SELECT version FROM schema_version")]
+    assert sorted(versions) == VERSIONS
+
+
+@pytest.mark.sqlite_only(reason="WAL, busy timeout and one writer are SQLite's file settings")
 async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_one_writer(tmp_path):
     repo = await Repository.open(tmp_path / "wal.sqlite3")
     try:
@@ -210,6 +252,7 @@ async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_one_writer(tmp_path):
         await repo.close()
 
 
+@pytest.mark.sqlite_only(reason="jinlin backup is SQLite's online backup of the file")
 async def test_backup_while_the_bot_writes_gives_a_consistent_copy(tmp_path):
     import asyncio
 
@@ -242,6 +285,7 @@ async def test_backup_while_the_bot_writes_gives_a_consistent_copy(tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM processed_updates").fetchone()[0] > 0
 
 
+@pytest.mark.sqlite_only(reason="jinlin backup is SQLite's online backup of the file")
 def test_jinlin_backup_command(tmp_path, capsys):
     source = tmp_path / "bot.sqlite3"
     with sqlite3.connect(source) as conn:
