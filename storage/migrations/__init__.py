@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from storage.dialect import ddl_for_postgres
-from storage.driver import Backend
+from storage.driver import Backend, Connection
 
 logger = logging.getLogger(__name__)
 _DIR = Path(__file__).parent
@@ -40,10 +40,23 @@ def _code(statement: str) -> bool:
     )
 
 
+# Held while PostgreSQL's schema_version table is created: CREATE TABLE IF NOT EXISTS is not
+# safe against a concurrent one (the loser fails on pg_type's unique index).
+_SCHEMA_VERSION_LOCK = 0x4A494E4C494E  # "JINLIN"
+
+
 async def applied_versions(backend: Backend) -> set[int]:
+    if backend.dialect == "postgresql":
+        async with backend.transaction() as db:
+            await db.execute_fetchall("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_VERSION_LOCK,))
+            return await _create_and_read_versions(db)
     async with backend.statements() as db:
-        await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        rows = await db.execute_fetchall("SELECT version FROM schema_version")
+        return await _create_and_read_versions(db)
+
+
+async def _create_and_read_versions(db: Connection) -> set[int]:
+    await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    rows = await db.execute_fetchall("SELECT version FROM schema_version")
     return {int(row[0]) for row in rows}
 
 
