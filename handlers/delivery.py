@@ -3,6 +3,9 @@
 Private messages Telegram refuses (403: the resident never opened the bot, or blocked it)
 are kept as pending notices and replaced by one short group line with a deep link; the
 resident's /start then delivers them. Network faults leave the outbox row for the next flush.
+
+Rows to different chats go out at once (up to SEND_CONCURRENCY); rows that share a chat go
+one after another in outbox order, so a resident reads them in the order they were decided.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import replace
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
@@ -50,6 +55,13 @@ RETRY_MAX_SECONDS = 60.0
 # leaves them to the others when the lease ends.
 OUTBOX_BATCH = 20
 OUTBOX_LEASE = timedelta(minutes=2)
+# Sends to different chats in flight at once. A Bot API call is mostly waiting (~50 ms round
+# trip to Telegram), so one at a time caps a district near 20 messages/s, under Telegram's
+# own 30/s; 16 carry ~300/s, leaving the rate limiter to pace a busy morning rather than
+# round trips. Not more: a chain held up in the limiter (a group at its 20 a minute) keeps
+# its slot, and each send in flight is a message a `kill -9` may repeat (sent, not yet
+# marked), so this is also the crash bound: at most one per chat, SEND_CONCURRENCY in all.
+SEND_CONCURRENCY = 16
 # On SQLite one process owns the file: a restarted bot takes back what its predecessor held.
 SOLE_WORKER = "sole"
 
@@ -76,9 +88,59 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    id: int
+    effect: Effect
+
+    @property
+    def chats(self) -> tuple[int, ...]:
+        """Where it may post: its chat, and the group a refused private message nudges."""
+        if isinstance(self.effect, SendMessage) and self.effect.fallback is not None:
+            return (self.effect.chat_id, self.effect.fallback.chat_id)
+        return (self.effect.chat_id,)
+
+
+@dataclass(frozen=True)
+class _Stop:
+    delay: float | None  # Telegram's retry_after; None: the usual back-off
+
+
+@dataclass
+class _Batch:
+    handled: int = 0
+    stop: _Stop | None = None
+    failed: bool = False
+
+    @property
+    def halted(self) -> bool:
+        return self.stop is not None or self.failed
+
+
+def outbox_lanes(rows: Iterable[_Outgoing]) -> list[list[_Outgoing]]:
+    """Rows that may post in a common chat, in outbox order; no two lanes share a chat."""
+    items = list(rows)
+    parent: dict[int, int] = {}
+
+    def root(chat: int) -> int:
+        while (up := parent.setdefault(chat, chat)) != chat:
+            chat = up
+        return chat
+
+    for item in items:
+        first, *rest = item.chats
+        for chat in rest:
+            parent[root(chat)] = root(first)
+    lanes: dict[int, list[_Outgoing]] = {}
+    for item in items:
+        lanes.setdefault(root(item.chats[0]), []).append(item)
+    return list(lanes.values())
+
+
 class Delivery:
-    """Flushes the outbox in order; one flush at a time per process, and with several
-    workers each row is sent by the one worker holding its lease."""
+    """Flushes the outbox: one flush at a time per process, different chats at once, each
+    chat in order; with several workers each row is sent by the one worker holding its
+    lease."""
 
     def __init__(
         self,
@@ -100,6 +162,13 @@ class Delivery:
         self._lease = lease
         self._renewed_at = 0.0
         self._held: set[int] = set()
+        self._renewing = asyncio.Lock()
+        # Sent rows waiting for their UPDATE, written together (see _mark_sent).
+        self._unmarked: set[int] = set()
+        self._marking = asyncio.Lock()
+        # Flushes asked for, and the last of them a finished flush is known to have covered.
+        self._asked = 0
+        self._drained = 0
         self._retry: asyncio.Task[None] | None = None
         self._backoff = 0.0
         # Unsent rows may exist (after a start or a fault): callers with nothing new to send
@@ -107,35 +176,93 @@ class Delivery:
         self.backlog = True
 
     async def flush(self, bot: Bot) -> int:
-        """Send every unsent effect; returns how many were handled."""
-        handled = 0
+        """Send every unsent effect; returns how many this call handled.
+
+        Call it after committing rows. With many units in flight their flushes queue here;
+        one whose rows a flush that claimed after the call already sent returns at once
+        (with 0) instead of asking the outbox again: one flush sends for all of them.
+        """
+        self._asked += 1
+        asked = self._asked
         async with self._lock:
-            rows = await self._claim()
-            while rows:
-                for row in rows:
-                    if not await self._still_held(row.id):
-                        continue  # our lease ran out and another worker took the row
-                    try:
-                        await self._send(bot, decode(row.effect))
-                    except RetryAfter as exc:
-                        # Telegram asked us to slow down: keep the row, try again later.
-                        logger.warning("flood control: retry in %ss", exc.retry_after)
-                        self._stalled(bot, _seconds(exc.retry_after))
-                        return handled
-                    except (TimedOut, NetworkError) as exc:
-                        logger.warning("network fault while sending, will retry: %s", exc)
-                        self._stalled(bot)
-                        return handled
-                    except TelegramError as exc:
-                        # Anything else Telegram says no to would block the queue forever.
-                        logger.error("dropping an undeliverable message: %s", redact(str(exc)))
-                    async with self._repo.statements() as tx:
-                        await tx.mark_sent(row.id, self._clock.now())
-                    handled += 1
+            if self._drained >= asked:
+                return 0
+            handled = 0
+            while True:
+                # Every flush asked for before this claim committed its rows first.
+                seen = self._asked
                 rows = await self._claim()
+                if not rows:
+                    break
+                batch = await self._send_batch(bot, rows)
+                handled += batch.handled
+                if batch.stop is not None:
+                    self._stalled(bot, batch.stop.delay)
+                    return handled
+            self._drained = seen
             self._backoff = 0.0
             self.backlog = False
             return handled
+
+    async def _send_batch(self, bot: Bot, rows: list[OutboxRow]) -> _Batch:
+        """Claimed rows out: each lane (rows sharing a chat) in order, lanes at once."""
+        lanes = deque(outbox_lanes(_Outgoing(row.id, decode(row.effect)) for row in rows))
+        batch = _Batch()
+
+        async def sender() -> None:
+            try:
+                while lanes and not batch.halted:
+                    await self._send_lane(bot, lanes.popleft(), batch)
+            except BaseException:
+                batch.failed = True  # the others finish what is in flight, start nothing
+                raise
+
+        senders = [sender() for _ in range(min(SEND_CONCURRENCY, len(lanes)))]
+        results = await asyncio.gather(*senders, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return batch
+
+    async def _send_lane(self, bot: Bot, lane: list[_Outgoing], batch: _Batch) -> None:
+        for item in lane:
+            if batch.halted:
+                return  # the rest of the lane stays claimed for the next flush, in order
+            if not await self._still_held(item.id):
+                continue  # our lease ran out and another worker took the row
+            try:
+                await self._send(bot, item.effect)
+            except RetryAfter as exc:
+                # Telegram asked us to slow down: keep the row, try again later; sends
+                # already in flight to other chats finish, nothing new starts.
+                logger.warning("flood control: retry in %ss", exc.retry_after)
+                batch.stop = _Stop(_seconds(exc.retry_after))
+                return
+            except (TimedOut, NetworkError) as exc:
+                logger.warning("network fault while sending, will retry: %s", exc)
+                batch.stop = batch.stop or _Stop(None)
+                return
+            except TelegramError as exc:
+                # Anything else Telegram says no to would block the queue forever.
+                logger.error("dropping an undeliverable message: %s", redact(str(exc)))
+            # Marked before the lane's next send: a crash repeats at most this one message.
+            await self._mark_sent(item.id)
+            batch.handled += 1
+
+    async def _mark_sent(self, outbox_id: int) -> None:
+        """Note a row sent. Sends that finish together share one UPDATE: the first to take
+        the lock writes every id waiting, the others then find theirs written."""
+        self._unmarked.add(outbox_id)
+        async with self._marking:
+            if outbox_id not in self._unmarked:
+                return
+            ids, self._unmarked = self._unmarked, set()
+            try:
+                async with self._repo.statements() as tx:
+                    await tx.mark_sent(sorted(ids), self._clock.now())
+            except BaseException:
+                self._unmarked |= ids  # their own callers try again
+                raise
 
     async def _claim(self) -> list[OutboxRow]:
         now = _utc_now()
@@ -147,12 +274,17 @@ class Delivery:
 
     async def _still_held(self, outbox_id: int) -> bool:
         """Whether this worker still holds a row, renewing the lease once a quarter passed."""
-        if time.monotonic() - self._renewed_at > self._lease.total_seconds() / 4:
-            now = _utc_now()
-            async with self._repo.statements() as tx:
-                self._held = await tx.renew_outbox_claims(self.worker, now + self._lease)
-            self._renewed_at = time.monotonic()
+        if self._renew_due():
+            async with self._renewing:
+                if self._renew_due():  # not already renewed by a lane sending alongside
+                    now = _utc_now()
+                    async with self._repo.statements() as tx:
+                        self._held = await tx.renew_outbox_claims(self.worker, now + self._lease)
+                    self._renewed_at = time.monotonic()
         return outbox_id in self._held
+
+    def _renew_due(self) -> bool:
+        return time.monotonic() - self._renewed_at > self._lease.total_seconds() / 4
 
     def _stalled(self, bot: Bot, delay: float | None = None) -> None:
         self.backlog = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -363,8 +363,14 @@ class LedgerQueries(TxBase):
         )
         return [OutboxRow(r["id"], r["effect"]) for r in rows]
 
-    async def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        await self._db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (_ts(now), outbox_id))
+    async def mark_sent(self, outbox_ids: Sequence[int], now: datetime) -> None:
+        """Rows sent (those of sends that finished together: one statement for them all)."""
+        if not outbox_ids:
+            return
+        marks = ",".join("?" * len(outbox_ids))
+        await self._db.execute(
+            f"UPDATE outbox SET sent_at = ? WHERE id IN ({marks})", (_ts(now), *outbox_ids)
+        )
 
     async def add_pending_notice(self, user_id: int, effect: str, now: datetime) -> bool:
         """Keep a refused private message; True if it is the user's first waiting one."""
