@@ -79,6 +79,7 @@ def build_application(
     rate_limit: bool = True,
     config_path: str | None = None,
     reload_on_sighup: bool = False,
+    worker: str | None = None,
 ) -> JinlinApp:
     """The real python-telegram-bot Application, for Telegram and the console alike.
 
@@ -127,7 +128,7 @@ def build_application(
             clock=clock,
             repo=repo,
             sharing=SharingService(live, catalogue, clock),
-            delivery=Delivery(repo, clock),
+            delivery=Delivery(repo, clock, worker=worker),
             config_path=config_path,
         )
         app.bot_data.services.sharing.on_repair = file_repair_report(app.bot_data.services)

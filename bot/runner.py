@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError
@@ -14,6 +15,17 @@ from bot.polling import run_polling
 from bot.webhook_mode import WebhookLaunch, allowed_updates_for, run_webhook
 
 logger = logging.getLogger(__name__)
+
+
+def worker_name(webhook: WebhookLaunch | None) -> str:
+    """This process's name in the outbox and inbox leases: stable across its restarts.
+
+    A restarted worker then takes back at once the rows it held when it died, instead of
+    waiting for their lease to end. Unique while it runs: one host cannot bind one port
+    twice, and Telegram refuses two long pollers for one bot.
+    """
+    host = socket.gethostname()
+    return f"{host}:{webhook.port}" if webhook is not None else f"{host}:polling"
 
 
 def run_bot(
@@ -34,6 +46,7 @@ def run_bot(
         database=database,
         config_path=config_path,
         reload_on_sighup=config_path is not None,
+        worker=worker_name(webhook),
     )
     logger.info("starting Jinlin with %s groups, database %s", len(config.groups), database)
     # Not app.run_polling(): PTB's Updater confirms updates before they are applied, so a

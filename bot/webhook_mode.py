@@ -132,7 +132,10 @@ async def serve(
 ) -> None:
     """Server and worker of an initialised, started Application, until `stop` is set."""
     repo = app.bot_data.require().repo
-    worker = InboxWorker(app, repo, lease=launch.lease)
+    # The same name as the outbox's: a restarted worker takes back at once what it held.
+    worker = InboxWorker(
+        app, repo, worker_id=app.bot_data.require().delivery.worker, lease=launch.lease
+    )
     server = WebhookServer(repo, path=launch.path, secret=launch.secret, on_received=worker.wake)
     await server.start(launch.listen, launch.port)
     working = asyncio.ensure_future(worker.run(stop))

@@ -31,6 +31,9 @@ class InboxQueries(TxBase):
     ) -> list[InboxItem]:
         """Take up to `limit` unclaimed (or abandoned) updates for `worker`, oldest first.
 
+        Rows `worker` holds already are taken too: they were left by its previous life (a
+        crash), since a living worker claims only between batches.
+
         SKIP LOCKED lets two workers claiming at once each take different rows on
         PostgreSQL instead of queueing behind one another; SQLite has one writer anyway.
         """
@@ -38,11 +41,11 @@ class InboxQueries(TxBase):
             """UPDATE inbox SET claimed_by = ?, claimed_until = ?
                WHERE update_id IN (
                    SELECT update_id FROM inbox
-                   WHERE claimed_until IS NULL OR claimed_until < ?
+                   WHERE claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?
                    ORDER BY update_id LIMIT ?
                    FOR UPDATE SKIP LOCKED)
                RETURNING update_id, payload""",
-            (worker, _ts(until), _ts(now), limit),
+            (worker, _ts(until), _ts(now), worker, limit),
         )
         items = [InboxItem(r["update_id"], r["payload"]) for r in rows]
         return sorted(items, key=lambda item: item.update_id)

@@ -28,10 +28,13 @@ async def test_a_duplicate_delivery_is_one_row_and_claims_do_not_overlap(tmp_pat
         assert await _claim(repo, "a", T0, limit=2) == [5, 7]
         later = T0 + timedelta(seconds=20)
         assert await _claim(repo, "b", later) == [9]  # a's rows are leased to a
-        assert await _claim(repo, "b", later) == []
+        assert await _claim(repo, "c", later) == []
+
+        # b restarts under its stable name: what it held comes back at once, not after the lease.
+        assert await _claim(repo, "b", later) == [9]
 
         # a dies: once its lease ends, b takes its rows over.
-        assert await _claim(repo, "b", T0 + LEASE + timedelta(seconds=1)) == [5, 7]
+        assert await _claim(repo, "b", T0 + LEASE + timedelta(seconds=1)) == [5, 7, 9]
 
         async with repo.transaction() as tx:
             await tx.finish_inbox([5])
