@@ -22,8 +22,13 @@ _ROOM = re.compile(
 _TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 
 
+# The password of a URL's user (postgresql://jinlin:secret@db/jinlin): never in a log line.
+_URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@]*):[^/\s@]*@")
+
+
 def redact(text: str) -> str:
-    """Replace contact details and room numbers with a placeholder."""
+    """Replace contact details, room numbers and secrets with a placeholder."""
+    text = _URL_PASSWORD.sub(r"\1:[password]@", text)
     text = _TOKEN.sub("[token]", text)
     text = _PHONE.sub("[phone]", text)
     return _ROOM.sub("[room]", text)

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from bot.application import build_application
 from bot.config import Config
 from bot.polling import run_polling
+from bot.redaction import redact
 from bot.webhook_mode import WebhookLaunch, allowed_updates_for, run_webhook
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def run_bot(
         reload_on_sighup=config_path is not None,
         worker=worker_name(webhook),
     )
-    logger.info("starting Jinlin with %s groups, database %s", len(config.groups), database)
+    logger.info("starting Jinlin with %s groups, database %s", len(config.groups), redact(database))
     # Not app.run_polling(): PTB's Updater confirms updates before they are applied, so a
     # crash could lose them. bot.polling confirms each one only after its unit of work.
     try:

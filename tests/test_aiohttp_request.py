@@ -23,6 +23,8 @@ from bot.config import parse_config
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 
+pytestmark = pytest.mark.no_storage  # HTTP only: the database is never opened
+
 # Shaped like a real token, so a leak would be recognisable.
 TOKEN = "123456789:AAF-jinlin_test_token_0123456789abcdef"
 SECRET = TOKEN.split(":")[1]

@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
@@ -86,18 +84,6 @@ building = "b3"
 """
 
 
-async def query(database: str, sql: str) -> list[tuple[Any, ...]]:
-    """Rows from the bot's database, whichever backend this test runs on."""
-    if database.startswith("postgresql://"):
-        conn = await asyncpg.connect(database)
-        try:
-            return [tuple(r) for r in await conn.fetch(sql)]
-        finally:
-            await conn.close()
-    with sqlite3.connect(database) as conn:
-        return conn.execute(sql).fetchall()
-
-
 class Worker:
     """One `jinlin run --webhook` process; its log goes to a file (DEBUG is chatty)."""
 
@@ -158,10 +144,10 @@ class Deployment:
         return worker
 
     async def ledger(self) -> list[tuple[Any, ...]]:
-        return await query(self.database, "SELECT kind, status FROM entries ORDER BY id")
+        return await backends.fetch(self.database, "SELECT kind, status FROM entries ORDER BY id")
 
     async def inbox(self) -> list[tuple[Any, ...]]:
-        return await query(self.database, "SELECT update_id, claimed_by FROM inbox")
+        return await backends.fetch(self.database, "SELECT update_id, claimed_by FROM inbox")
 
     async def inbox_emptied(self, timeout: float = 15.0) -> None:
         """Wait until every stored update was applied and forgotten."""
