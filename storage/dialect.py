@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_LOCKING = re.compile(r"\s+FOR\s+UPDATE(\s+SKIP\s+LOCKED)?\b", re.IGNORECASE)
+_LOCKING = re.compile(
+    r"\s+FOR\s+(?:NO\s+KEY\s+)?UPDATE(?:\s+OF\s+\w+(?:\s*,\s*\w+)*)?(?:\s+SKIP\s+LOCKED|\s+NOWAIT)?\b",
+    re.IGNORECASE,
+)
 _OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\sRETURNING\s", re.IGNORECASE)
 _INSTR = re.compile(r"\binstr\(", re.IGNORECASE)
