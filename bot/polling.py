@@ -13,13 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Sequence
-from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
-from telegram.ext import Application
+
+from bot.app_life import AnyApp, live
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ BACKOFF_FIRST_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
 IN_FLIGHT = 16  # updates of one batch processed at once
 
-AnyApp = Application[Any, Any, Any, Any, Any, Any]
+__all__ = ["AnyApp", "apply_updates", "poll", "run", "run_polling"]
 
 
 async def poll(
@@ -97,27 +96,12 @@ async def apply_updates(app: AnyApp, updates: Sequence[Update], stop: asyncio.Ev
 
 async def run(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | None = None) -> None:
     """The Application's whole life (init, post_init, jobs, polling, shutdown) until SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(sig, stop.set)
-    await app.initialize()
-    try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.bot.delete_webhook(drop_pending_updates=False)
-        await app.start()
-        try:
-            await poll(app, stop, timeout=timeout, allowed_updates=allowed_updates)
-        finally:
-            await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
-    finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+    await live(
+        app,
+        lambda stop: poll(app, stop, timeout=timeout, allowed_updates=allowed_updates),
+        # A webhook left over from webhook mode would make every getUpdates a 409.
+        before_start=lambda: app.bot.delete_webhook(drop_pending_updates=False),
+    )
 
 
 def run_polling(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | None) -> None:

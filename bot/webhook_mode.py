@@ -13,9 +13,7 @@ Telegram keeps (and retries) updates while no worker listens.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +21,7 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler
 
+from bot.app_life import live
 from bot.config import WebhookSection
 from bot.inbox_worker import InboxWorker
 from bot.polling import AnyApp
@@ -105,26 +104,7 @@ async def run_webhook(
     for handler in logging.getLogger().handlers:
         # First: the redaction filter rewrites digit runs, after which the secret is unfindable.
         handler.filters.insert(0, hide)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(sig, stop.set)
-    await app.initialize()
-    try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
-        try:
-            await serve(app, launch, stop, allowed_updates=allowed_updates)
-        finally:
-            await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
-    finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+    await live(app, lambda stop: serve(app, launch, stop, allowed_updates=allowed_updates))
 
 
 async def serve(
