@@ -23,16 +23,8 @@ from tests import backends
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _config(base_url: str, database: str) -> str:
-    return f"""
-[bot]
-language = "en"
-database = "{database}"
-
-[telegram]
-base_url = "{base_url}"
-poll_timeout = 1
-
+# The town of the end-to-end tests: one community, Building 3 (captain 9001), its group -1003.
+ONE_BUILDING = """
 [[communities]]
 key = "sunny"
 name = "Sunny Garden"
@@ -48,6 +40,19 @@ chat_id = -1003
 title = "Building 3"
 building = "b3"
 """
+
+
+def _config(base_url: str, database: str) -> str:
+    return f"""
+[bot]
+language = "en"
+database = "{database}"
+
+[telegram]
+base_url = "{base_url}"
+poll_timeout = 1
+
+{ONE_BUILDING}"""
 
 
 async def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:

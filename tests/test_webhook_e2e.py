@@ -24,7 +24,7 @@ import aiohttp
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
 from tests import backends
-from tests.test_run_e2e import ROOT, wait_for
+from tests.test_run_e2e import ONE_BUILDING, ROOT, wait_for
 
 SECRET = "s3cret-Webhook_token-0123456789"
 PUBLIC = "https://jinlin.test"
@@ -67,21 +67,7 @@ poll_timeout = 1
 [webhook]
 {webhook}
 
-[[communities]]
-key = "sunny"
-name = "Sunny Garden"
-
-[[buildings]]
-key = "b3"
-name = "Building 3"
-community = "sunny"
-captains = [9001]
-
-[[groups]]
-chat_id = -1003
-title = "Building 3"
-building = "b3"
-"""
+{ONE_BUILDING}"""
 
 
 class Worker:

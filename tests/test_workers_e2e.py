@@ -29,7 +29,7 @@ import pytest
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, TelegramWorld
 from tests import backends
-from tests.test_run_e2e import ROOT, wait_for
+from tests.test_run_e2e import ONE_BUILDING, ROOT, wait_for
 from tests.test_webhook_e2e import (
     HEADER,
     PATH,
@@ -39,7 +39,6 @@ from tests.test_webhook_e2e import (
     Worker,
     _free_port,
     _post,
-    query,
 )
 
 GROUP = -1003
@@ -78,21 +77,7 @@ url = "{PUBLIC}{PATH}"
 port = {port}
 lease_seconds = 1
 
-[[communities]]
-key = "sunny"
-name = "Sunny Garden"
-
-[[buildings]]
-key = "b3"
-name = "Building 3"
-community = "sunny"
-captains = [{CAPTAIN}]
-
-[[groups]]
-chat_id = {GROUP}
-title = "Building 3"
-building = "b3"
-
+{ONE_BUILDING}
 [[festivals]]
 key = "fair"
 name = "Spring fair"
@@ -205,17 +190,20 @@ async def test_two_workers_duplicates_and_a_killed_leader_lose_nothing_and_repea
             await wait_for(lambda: len(posts("Cleanup day")) >= 2, 240)
             await world.wait_until_idle(quiet=2.0, timeout=30)
 
-            ledger = await query(database, "SELECT kind, item_name FROM entries ORDER BY id")
+            ledger = await backends.fetch(
+                database, "SELECT kind, item_name FROM entries ORDER BY id"
+            )
             assert sorted(ledger) == sorted(
                 [("offer", item) for item in ITEMS] + [("request", item) for item in ITEMS]
             )
-            matches = await query(database, "SELECT request_id, offer_id FROM matches")
+            matches = await backends.fetch(database, "SELECT request_id, offer_id FROM matches")
             assert len(matches) == 6 and len({r for r, _ in matches}) == 6
             assert [len(_asks(world, giver)) for giver in givers] == [1] * 6
             assert len(posts("Spring fair")) == 1
             assert len(posts("Cleanup day")) == 2
-            assert await query(database, "SELECT id FROM outbox WHERE sent_at IS NULL") == []
-            applied = await query(database, "SELECT update_id FROM processed_updates")
+            unsent = "SELECT id FROM outbox WHERE sent_at IS NULL"
+            assert await backends.fetch(database, unsent) == []
+            applied = await backends.fetch(database, "SELECT update_id FROM processed_updates")
             assert len(applied) == 6 * 2 + 1
         finally:
             for worker in workers:
