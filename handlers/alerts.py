@@ -16,6 +16,7 @@ from bot.entry_actions import CALLBACK as ENTRY_CALLBACK
 from bot.entry_actions import act_on_entry
 from bot.i18n import person_language, say
 from bot.sharing import UserError
+from handlers.buttons import pressed
 from handlers.common import Context, explain, resident, run_unit, services
 
 logger = logging.getLogger(__name__)
@@ -88,13 +89,10 @@ async def unalert_command(update: Update, context: Context) -> None:
 
 async def on_alert_button(update: Update, context: Context) -> None:
     """Remove, renew and home-group buttons of alert messages."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, CALLBACK)
+    if press is None:
         return
-    parsed = CALLBACK.match(query.data or "")
-    if parsed is None:
-        await query.answer()
-        return
+    query, parsed = press
     action, number = parsed[1], int(parsed[2])
     who = subscriber(query.from_user)
     alerts = _alerts(context)
@@ -121,13 +119,10 @@ async def on_alert_button(update: Update, context: Context) -> None:
 
 async def on_entry_button(update: Update, context: Context) -> None:
     """ "I'd like it" / "I can give it" from an alert or a digest link."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, ENTRY_CALLBACK)
+    if press is None:
         return
-    parsed = ENTRY_CALLBACK.match(query.data or "")
-    if parsed is None:
-        await query.answer()
-        return
+    query, parsed = press
     svc = services(context)
     who = resident(query.from_user)
     action: Literal["a", "o"] = "a" if parsed[1] == "a" else "o"

@@ -18,6 +18,7 @@ from bot.events import (
     upcoming_events,
 )
 from bot.i18n import person_language, say
+from handlers.buttons import pressed
 from handlers.common import Context, resident, run_unit, services
 from storage.repository import Tx
 
@@ -72,11 +73,11 @@ async def events_command(update: Update, context: Context) -> None:
 
 async def on_event_button(update: Update, context: Context) -> None:
     """ "I'll come" (count once, refresh the post) and "remind me privately" (toggle)."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, CALLBACK)
+    if press is None:
         return
-    parsed = CALLBACK.match(query.data or "")
-    if parsed is None or query.message is None:
+    query, parsed = press
+    if query.message is None:
         await query.answer()
         return
     svc = services(context)

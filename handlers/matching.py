@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 
 from bot.effects import Effects
 from bot.sharing import UserError
+from handlers.buttons import pressed
 from handlers.common import Context, explain, resident, run_unit, services
 
 logger = logging.getLogger(__name__)
@@ -20,14 +21,11 @@ CALLBACK = re.compile(r"^([ynhwgk]):(\d{1,12})$")
 
 async def on_button(update: Update, context: Context) -> None:
     """Every inline button press of the sharing flow."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, CALLBACK)
+    if press is None:
         return
+    query, parsed = press
     svc = services(context)
-    parsed = CALLBACK.match(query.data or "")
-    if parsed is None:
-        await query.answer()
-        return
     action, number = parsed[1], int(parsed[2])
     who = resident(query.from_user)
     sharing = svc.sharing

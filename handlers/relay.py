@@ -9,6 +9,7 @@ from telegram import Update
 from bot.effects import Effects
 from bot.relay import RelayGone
 from bot.sharing import UserError
+from handlers.buttons import pressed
 from handlers.common import Context, explain, resident, run_unit, services
 from storage.repository import Tx
 
@@ -19,14 +20,11 @@ _CALLBACK = re.compile(r"^(sc|re|rt):(\d{1,12})$")
 
 async def on_button(update: Update, context: Context) -> None:
     """One of the relayed chat's buttons."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, _CALLBACK)
+    if press is None:
         return
+    query, parsed = press
     svc = services(context)
-    parsed = _CALLBACK.match(query.data or "")
-    if parsed is None:
-        await query.answer()
-        return
     action, match_id = parsed[1], int(parsed[2])
     user_id = resident(query.from_user).user_id
 
