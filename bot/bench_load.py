@@ -388,22 +388,34 @@ async def measure_throughput(
     updates: int,
 ) -> tuple[float, int]:
     """A backlog of mixed traffic over every group, drained by the bot: updates per second."""
-    rng = random.Random(42)
     start = time.perf_counter()
+    send_mixed_traffic(world, chats, people, items, updates)
+    await _wait(lambda: not world.pending_updates(), 600, "the backlog to drain")
+    return updates / (time.perf_counter() - start), updates
+
+
+def send_mixed_traffic(
+    world: TimedWorld,
+    chats: list[SimChat],
+    people: list[list[SimUser]],
+    items: Sequence[tuple],
+    updates: int,
+) -> None:
+    """The residents' backlog: 70 % chatter, 15 % offers, 15 % requests over every group."""
+    rng = random.Random(42)
+    chatter = float(os.environ.get("JINLIN_BENCH_CHATTER", "0.70"))
     for _ in range(updates):
         g = rng.randrange(len(chats))
         user = people[g][rng.randrange(len(people[g]))]
         roll = rng.random()
         name = items[rng.randrange(len(items))][0]
-        if roll < float(os.environ.get("JINLIN_BENCH_CHATTER", "0.70")):
+        if roll < chatter:
             text = rng.choice(CHATTER)
         elif roll < 0.85:
             text = offer_text(name)
         else:
             text = request_text(name)
         world.send(user, chats[g], text)
-    await _wait(lambda: not world.pending_updates(), 600, "the backlog to drain")
-    return updates / (time.perf_counter() - start), updates
 
 
 async def measure_matching(

@@ -42,11 +42,10 @@ from bot.bench_load import (
     TOKEN,
     make_town,
     measure_latency,
-    offer_text,
     percentile,
     populate,
-    request_text,
     seed,
+    send_mixed_traffic,
     usable_items,
 )
 from bot.config import parse_config
@@ -226,19 +225,7 @@ async def run_shape(
 
                 latency = await measure_latency(world, chats, people, sqlite_file, latency_samples)
                 start = time.perf_counter()
-                traffic = random.Random(42)
-                for _ in range(updates):
-                    g = traffic.randrange(groups)
-                    user = people[g][traffic.randrange(residents)]
-                    roll = traffic.random()
-                    name = items[traffic.randrange(len(items))][0]
-                    if roll < 0.70:
-                        text = traffic.choice(CHATTER)
-                    elif roll < 0.85:
-                        text = offer_text(name)
-                    else:
-                        text = request_text(name)
-                    world.send(user, chats[g], text)
+                send_mixed_traffic(world, chats, people, items, updates)
                 await _wait(drained, 900, "the backlog to drain")
                 throughput = updates / (time.perf_counter() - start)
             finally:
