@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.telegram_sim.http_server import BotApiStandIn
-from bot.telegram_sim.world import TelegramWorld
+from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 from tests import backends
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +123,18 @@ def _residents(world: TelegramWorld):
     return alice, bob, carol, group
 
 
+async def medicine_offer_then_request(
+    world: TelegramWorld, alice: SimUser, bob: SimUser, group: SimChat
+) -> None:
+    """Alice offers ibuprofen, Bob asks for it, Alice agrees: Bob is introduced to her."""
+    world.send(alice, group, "I have 2 spare boxes of ibuprofen, anyone who needs one?")
+    await wait_for(lambda: world.bot_messages_in(group))
+    world.send(bob, group, "Does anyone have ibuprofen? my son has a fever")
+    await wait_for(lambda: _asks(world, alice))
+    world.press(alice, _asks(world, alice)[-1], _asks(world, alice)[-1].button_data()[0])
+    await wait_for(lambda: any("Alice" in m.content for m in world.bot_messages_in(bob)))
+
+
 def _asks(world: TelegramWorld, user) -> list:
     return [
         m for m in world.bot_messages_in(user) if any(d.startswith("y:") for d in m.button_data())
@@ -135,12 +147,7 @@ async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
     alice.started_bot = bob.started_bot = True
     async with jinlin_run(tmp_path, world) as bot:
         # Medicine, offer first.
-        world.send(alice, group, "I have 2 spare boxes of ibuprofen, anyone who needs one?")
-        await wait_for(lambda: world.bot_messages_in(group))
-        world.send(bob, group, "Does anyone have ibuprofen? my son has a fever")
-        await wait_for(lambda: _asks(world, alice))
-        world.press(alice, _asks(world, alice)[-1], _asks(world, alice)[-1].button_data()[0])
-        await wait_for(lambda: any("Alice" in m.content for m in world.bot_messages_in(bob)))
+        await medicine_offer_then_request(world, alice, bob, group)
         intro = next(m for m in world.bot_messages_in(bob) if "Alice" in m.content)
         world.press(bob, intro, next(d for d in intro.button_data() if d.startswith("h:")))
         await wait_for(lambda: bot.ledger_holds(("request", "fulfilled", 0.0)))

@@ -24,7 +24,7 @@ import aiohttp
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
 from tests import backends
-from tests.test_run_e2e import ONE_BUILDING, ROOT, wait_for
+from tests.test_run_e2e import ONE_BUILDING, ROOT, medicine_offer_then_request, wait_for
 
 SECRET = "s3cret-Webhook_token-0123456789"
 PUBLIC = "https://jinlin.test"
@@ -163,12 +163,6 @@ def _residents(world: TelegramWorld):
     return alice, bob, group
 
 
-def _asks(world: TelegramWorld, user) -> list:
-    return [
-        m for m in world.bot_messages_in(user) if any(d.startswith("y:") for d in m.button_data())
-    ]
-
-
 async def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
     async with (
         aiohttp.ClientSession() as session,
@@ -186,12 +180,7 @@ async def test_an_offer_and_a_request_by_webhook_end_in_a_private_introduction(t
         assert info["url"] == f"{PUBLIC}{PATH}"
         assert {"message", "callback_query", "my_chat_member"} <= set(info["allowed_updates"])
 
-        world.send(alice, group, "I have 2 spare boxes of ibuprofen, anyone who needs one?")
-        await wait_for(lambda: world.bot_messages_in(group))
-        world.send(bob, group, "Does anyone have ibuprofen? my son has a fever")
-        await wait_for(lambda: _asks(world, alice))
-        world.press(alice, _asks(world, alice)[-1], _asks(world, alice)[-1].button_data()[0])
-        await wait_for(lambda: any("Alice" in m.content for m in world.bot_messages_in(bob)))
+        await medicine_offer_then_request(world, alice, bob, group)
 
         assert {kind for kind, _ in await d.ledger()} == {"offer", "request"}
         await wait_for(lambda: not world.pending_updates())
