@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -32,6 +33,40 @@ SHUTDOWN_SECONDS = 10.0
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# Update kinds whose object names the chat it happened in.
+_IN_A_CHAT = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "message_reaction",
+    "message_reaction_count",
+)
+
+
+def _int_at(value: object, *keys: str) -> int | None:
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value if type(value) is int else None
+
+
+def conversation_of(update: dict[str, Any]) -> int | None:
+    """The chat whose order an update must keep (None: it has no place in one)."""
+    for kind in _IN_A_CHAT:
+        chat_id = _int_at(update, kind, "chat", "id")
+        if chat_id is not None:
+            return chat_id
+    # A button press belongs to the chat of the message it sits under (or its presser's).
+    return _int_at(update, "callback_query", "message", "chat", "id") or _int_at(
+        update, "callback_query", "from", "id"
+    )
 
 
 class WebhookServer:
@@ -93,7 +128,9 @@ class WebhookServer:
             return web.Response(status=400, text="Bad Request: not a Telegram update")
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         async with self.repo.statements() as tx:
-            fresh = await tx.receive_update(update_id, payload, self._now())
+            fresh = await tx.receive_update(
+                update_id, payload, self._now(), chat_id=conversation_of(data)
+            )
         self.received += 1
         if fresh:
             self._on_received()

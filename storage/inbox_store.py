@@ -18,11 +18,17 @@ class InboxItem:
 
 
 class InboxQueries(TxBase):
-    async def receive_update(self, update_id: int, payload: str, now: datetime) -> bool:
-        """Keep a delivered update; False if it is already waiting (a duplicate delivery)."""
+    async def receive_update(
+        self, update_id: int, payload: str, now: datetime, chat_id: int | None = None
+    ) -> bool:
+        """Keep a delivered update; False if it is already waiting (a duplicate delivery).
+
+        `chat_id` is the conversation the update belongs to, whose order workers keep.
+        """
         cur = await self._db.execute(
-            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
-            (update_id, payload, _ts(now)),
+            """INSERT OR IGNORE INTO inbox (update_id, payload, received_at, chat_id)
+               VALUES (?, ?, ?, ?)""",
+            (update_id, payload, _ts(now), chat_id),
         )
         return cur.rowcount == 1
 
@@ -34,15 +40,23 @@ class InboxQueries(TxBase):
         Rows `worker` holds already are taken too: they were left by its previous life (a
         crash), since a living worker claims only between batches.
 
+        Only a chat's oldest waiting update is taken: the next one waits until it is applied,
+        so two workers never apply one chat's updates side by side or out of order (an edit
+        before the offer it edits). Claims run SERIALIZABLE, so two workers claiming at once
+        cannot both take a chat's second update for its first.
+
         SKIP LOCKED lets two workers claiming at once each take different rows on
         PostgreSQL instead of queueing behind one another; SQLite has one writer anyway.
         """
         rows = await self._all(
             """UPDATE inbox SET claimed_by = ?, claimed_until = ?
                WHERE update_id IN (
-                   SELECT update_id FROM inbox
-                   WHERE claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?
-                   ORDER BY update_id LIMIT ?
+                   SELECT i.update_id FROM inbox i
+                   WHERE (i.claimed_until IS NULL OR i.claimed_until < ? OR i.claimed_by = ?)
+                     AND NOT EXISTS (
+                         SELECT 1 FROM inbox o
+                         WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
+                   ORDER BY i.update_id LIMIT ?
                    FOR UPDATE SKIP LOCKED)
                RETURNING update_id, payload""",
             (worker, _ts(until), _ts(now), worker, limit),

@@ -43,3 +43,40 @@ async def test_a_duplicate_delivery_is_one_row_and_claims_do_not_overlap(tmp_pat
         assert await _claim(repo, "c", T0 + LEASE + timedelta(seconds=2)) == [7]
     finally:
         await repo.close()
+
+
+async def test_one_chats_updates_are_claimed_one_at_a_time_in_order(tmp_path):
+    repo = await Repository.open(backends.database_for(tmp_path / "x.db"))
+    try:
+        async with repo.transaction() as tx:
+            # Group -1003: an offer (1), then its edit (3); group -1005: one message (2).
+            for update_id, chat_id in ((1, -1003), (2, -1005), (3, -1003)):
+                payload = f'{{"update_id": {update_id}}}'
+                assert await tx.receive_update(update_id, payload, T0, chat_id=chat_id)
+
+        # Worker a takes each chat's oldest update; the edit waits for its offer.
+        assert await _claim(repo, "a", T0) == [1, 2]
+        # Worker b may not apply the edit beside (or before) a's offer.
+        assert await _claim(repo, "b", T0) == []
+        async with repo.transaction() as tx:
+            await tx.finish_inbox([1])
+        assert await _claim(repo, "b", T0) == [3]
+    finally:
+        await repo.close()
+
+
+async def test_a_chats_next_update_waits_for_a_dead_workers_claim_to_end(tmp_path):
+    repo = await Repository.open(backends.database_for(tmp_path / "x.db"))
+    try:
+        async with repo.transaction() as tx:
+            assert await tx.receive_update(1, '{"update_id": 1}', T0, chat_id=-1003)
+            assert await tx.receive_update(2, '{"update_id": 2}', T0, chat_id=-1003)
+        assert await _claim(repo, "a", T0) == [1]  # then a dies holding it
+        later = T0 + LEASE + timedelta(seconds=1)
+        assert await _claim(repo, "b", T0 + timedelta(seconds=5)) == []
+        assert await _claim(repo, "b", later) == [1]  # first things first
+        async with repo.transaction() as tx:
+            await tx.finish_inbox([1])
+        assert await _claim(repo, "b", later) == [2]
+    finally:
+        await repo.close()
