@@ -58,9 +58,13 @@ PUBLIC_URL = "https://bench.jinlin.invalid/telegram/webhook"
 
 
 def _worker_process(config_data: Mapping[str, Any], database: str, port: int) -> None:
+    import logging
+
     from bot.application import build_application
     from bot.webhook_mode import WebhookLaunch, allowed_updates_for, run_webhook
 
+    # Warnings and errors of the workers reach the benchmark's stderr: a stall has a reason.
+    logging.basicConfig(level=logging.WARNING, format="  worker %(process)d: %(message)s")
     config = parse_config(dict(config_data))
     app = build_application(
         config, token=TOKEN, database=database, rate_limit=False, with_job_queue=False
