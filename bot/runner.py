@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 
 from telegram import Update
@@ -23,8 +24,12 @@ def worker_name(webhook: WebhookLaunch | None) -> str:
 
     A restarted worker then takes back at once the rows it held when it died, instead of
     waiting for their lease to end. Unique while it runs: one host cannot bind one port
-    twice, and Telegram refuses two long pollers for one bot.
+    twice, and Telegram refuses two long pollers for one bot — provided the machines' host
+    names differ; JINLIN_WORKER_NAME overrides it where they may not (containers).
     """
+    override = os.environ.get("JINLIN_WORKER_NAME", "").strip()
+    if override:
+        return override
     host = socket.gethostname()
     return f"{host}:{webhook.port}" if webhook is not None else f"{host}:polling"
 

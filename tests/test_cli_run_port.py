@@ -53,3 +53,20 @@ def test_a_port_without_webhook_or_out_of_range_is_refused(launched, capsys):
             jinlin(["run", "--config", config, "--webhook", "--port", bad])
         assert exit_info.value.code == 2
         assert "not a port number" in capsys.readouterr().err
+
+
+def test_a_worker_is_named_by_host_and_port_unless_the_operator_names_it(monkeypatch):
+    import socket
+
+    from bot.runner import worker_name
+    from bot.webhook_mode import WebhookLaunch
+
+    launch = WebhookLaunch(
+        url="https://bot.example.org/hook", listen="127.0.0.1", port=8081, path="/hook", secret="s"
+    )
+    monkeypatch.delenv("JINLIN_WORKER_NAME", raising=False)
+    host = socket.gethostname()
+    assert worker_name(launch) == f"{host}:8081"
+    assert worker_name(None) == f"{host}:polling"
+    monkeypatch.setenv("JINLIN_WORKER_NAME", "pod-7")
+    assert worker_name(launch) == "pod-7"
