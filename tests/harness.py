@@ -69,6 +69,9 @@ def make_config(text: str = BUILDING_CONFIG, **bot_overrides: Any) -> Config:
 class Building:
     """Residents, two building groups and the bot, ready to act."""
 
+    # Telegram's flood limiter, as in production; off where its real-time waits test nothing.
+    rate_limit = True
+
     def __init__(self, config: Config | None = None, database: str | None = None) -> None:
         self.config = config or make_config()
         self.clock = ManualClock(T0)
@@ -94,6 +97,7 @@ class Building:
             request=InProcessRequest(self.world),
             updates_request=InProcessRequest(self.world),
             with_job_queue=False,
+            rate_limit=self.rate_limit,
         )
         await self.app.initialize()
         await self.app.post_init(self.app)

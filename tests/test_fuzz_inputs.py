@@ -23,9 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram.ext import CommandHandler
 
-from bot.application import build_application
 from bot.redaction import has_contact_details
-from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SimulationError, utf16_len
 from bot.understanding import Catalogue, understand
 from tests.harness import Building
@@ -127,20 +125,7 @@ class ErrorLog(logging.Handler):
 class QuickBuilding(Building):
     """The harness bot without Telegram's flood limiter: its real-time waits test nothing here."""
 
-    async def __aenter__(self) -> QuickBuilding:
-        self.app = build_application(
-            self.config,
-            token=self.world.bot_token,
-            database=self.database,
-            clock=self.clock,
-            request=InProcessRequest(self.world),
-            updates_request=InProcessRequest(self.world),
-            with_job_queue=False,
-            rate_limit=False,
-        )
-        await self.app.initialize()
-        await self.app.post_init(self.app)
-        return self
+    rate_limit = False
 
 
 @pytest.fixture
