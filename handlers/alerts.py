@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Literal
 
 from telegram import Update, User
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.alerts import AlertError, AlertService, Subscriber
 from bot.effects import Effects
@@ -16,10 +14,8 @@ from bot.entry_actions import CALLBACK as ENTRY_CALLBACK
 from bot.entry_actions import act_on_entry
 from bot.i18n import person_language, say
 from bot.sharing import UserError
-from handlers.buttons import pressed
+from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
-
-logger = logging.getLogger(__name__)
 
 # al:x:N remove, al:n:N renew, al:h:CHAT pick the home group.
 CALLBACK = re.compile(r"^al:([xnh]):(-?\d{1,16})$")
@@ -114,7 +110,7 @@ async def on_alert_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     if result is not None and action in "nh" and query.message is not None:
-        await _drop_buttons(update)
+        await drop_buttons(query)
 
 
 async def on_entry_button(update: Update, context: Context) -> None:
@@ -137,14 +133,4 @@ async def on_entry_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     if result is not None:
-        await _drop_buttons(update)
-
-
-async def _drop_buttons(update: Update) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        logger.debug("could not remove buttons: %s", exc)
+        await drop_buttons(query)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
+
+logger = logging.getLogger(__name__)
 
 
 async def pressed(
@@ -23,3 +27,14 @@ async def pressed(
         await query.answer()
         return None
     return query, parsed
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Take a decided message's buttons away, so nobody presses them again.
+
+    Telegram refusing (the message is gone, or has no buttons left) changes nothing.
+    """
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        logger.debug("could not remove buttons: %s", exc)

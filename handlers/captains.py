@@ -25,6 +25,7 @@ from bot.sharing import Resident, UserError
 from bot.stats_chart import render_weekly_chart
 from bot.stats_report import StatsAnswer, StatsDesk
 from bot.thanks import ThanksDesk
+from handlers.buttons import drop_buttons
 from handlers.common import Context, explain, resident, run_unit, services
 from handlers.delivery import keyboard
 from storage.repository import Tx
@@ -288,7 +289,4 @@ async def _thanks_post(
 
     await run_unit(update, context, work)
     await query.answer()
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        logger.debug("could not remove buttons: %s", exc)
+    await drop_buttons(query)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from telegram import Update
-from telegram.error import BadRequest
 
 from bot.effects import Effects
 from bot.sharing import UserError
-from handlers.buttons import pressed
+from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
-
-logger = logging.getLogger(__name__)
 
 # y/n: giver answers; h: handed over; w/g/k: withdraw / mark given / keep an entry.
 CALLBACK = re.compile(r"^([ynhwgk]):(\d{1,12})$")
@@ -45,11 +41,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     if result is not None and action in "ynh" and query.message is not None:
-        # The choice is made: take the buttons away so nobody presses them again.
-        try:
-            await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest as exc:
-            logger.debug("could not remove buttons: %s", exc)
+        await drop_buttons(query)  # the choice is made
 
 
 async def on_private_text(update: Update, context: Context) -> None:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.captains import Where
 from bot.effects import Effects
 from bot.no_shows import no_shows_report
 from bot.sharing import UserError
+from handlers.buttons import drop_buttons
 from handlers.common import Context, explain, resident, run_unit, services
 from storage.repository import Tx
-
-logger = logging.getLogger(__name__)
 
 # pk:<offer>:<request> the giver picks; ns:<match> no-show; hk:<match> hand-over still on.
 CALLBACK_PATTERN = r"^(pk|ns|hk):"
@@ -53,11 +50,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     if result is not None and query.message is not None:
-        # Decided: take the buttons away so nobody presses them again.
-        try:
-            await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest as exc:
-            logger.debug("could not remove buttons: %s", exc)
+        await drop_buttons(query)  # decided
 
 
 async def noshows_command(update: Update, context: Context) -> None:
