@@ -49,15 +49,22 @@ def _args(context: Context) -> str:
     return " ".join(context.args or [])
 
 
-async def _command(update: Update, context: Context, work: Work) -> Effects | None:
-    """Run one command as a unit of work; a caller's mistake is answered where they wrote."""
+async def _command(
+    update: Update, context: Context, work: Work, *, lengthy: bool = False
+) -> Effects | None:
+    """Run one command as a unit of work; a caller's mistake is answered where they wrote.
+
+    `lengthy`: a report that scans the building's history (see Repository.transaction).
+    """
     message = update.effective_message
     if message is None or message.from_user is None:
         return None
     svc = services(context)
     who, where, args = resident(message.from_user), _where(message), _args(context)
     try:
-        return await run_unit(update, context, lambda tx: work(tx, svc, who, where, args))
+        return await run_unit(
+            update, context, lambda tx: work(tx, svc, who, where, args), lengthy=lengthy
+        )
     except UserError as error:
         await message.reply_text(
             explain(error, message.from_user, message.chat_id, svc), parse_mode=ParseMode.HTML
@@ -141,7 +148,8 @@ async def stats_command(update: Update, context: Context) -> None:
         return answer.effects
 
     message = update.effective_message
-    if await _command(update, context, work) is None or not answers or message is None:
+    effects = await _command(update, context, work, lengthy=True)
+    if effects is None or not answers or message is None:
         return
     answer = answers[0]
     png = await asyncio.to_thread(render_weekly_chart, answer.series, answer.labels)

@@ -34,12 +34,17 @@ def resident(user: User) -> Resident:
 
 
 async def run_unit(
-    update: Update, context: Context, work: Callable[[Tx], Awaitable[Effects]]
+    update: Update,
+    context: Context,
+    work: Callable[[Tx], Awaitable[Effects]],
+    *,
+    lengthy: bool = False,
 ) -> Effects | None:
     """Apply one update exactly once: claim its id, run `work`, store effects, then send.
 
     Returns None when the update was seen before (a redelivery), so callers stay quiet.
     A UserError rolls the transaction back and is re-raised for the caller to explain.
+    `lengthy`: the work scans many rows (captains' reports); see Repository.transaction.
     """
     svc = services(context)
 
@@ -52,7 +57,7 @@ async def run_unit(
         return effects
 
     # Run again from scratch if another worker's transaction conflicted (PostgreSQL only).
-    effects = await svc.repo.run(unit)
+    effects = await svc.repo.run(unit, lengthy=lengthy)
     if effects is None:
         logger.info("update %s already applied; ignoring redelivery", update.update_id)
         return None

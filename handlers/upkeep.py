@@ -38,5 +38,6 @@ async def run_upkeep(services: Services, app: Application) -> None:
         await tx.enqueue([encode(e) for e in effects.items], services.clock.now())
 
     # A worker's unit may touch the same rows at the same time (PostgreSQL): run it again.
-    await services.repo.run(tick)
+    # It scans the ledger: on SQLite off the event loop's thread, so the bot keeps answering.
+    await services.repo.run(tick, lengthy=True)
     await services.delivery.flush(app.bot)

@@ -80,7 +80,7 @@ class Repository:
 
     async def _load_known_users(self) -> None:
         # A few hundred bytes per resident; saves each one a write on their first line.
-        async with self.backend.statements() as db:
+        async with self.backend.statements(lengthy=True) as db:
             rows = await db.execute_fetchall(
                 """SELECT user_id, first_name, username, language_code, home_chat_id, updated_at
                    FROM users"""
@@ -99,22 +99,26 @@ class Repository:
         await self.backend.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """One write transaction: commit on success, roll back on any error."""
-        async with self.backend.transaction() as db:
+    async def transaction(self, *, lengthy: bool = False) -> AsyncIterator[Tx]:
+        """One write transaction: commit on success, roll back on any error.
+
+        `lengthy`: work that may scan many rows (the upkeep tick, reports); on SQLite it runs
+        off the event loop's thread, which short units of work do not pay for.
+        """
+        async with self.backend.transaction(lengthy=lengthy) as db:
             tx = Tx(db, self._known_users)
             yield tx
         for user, now in tx.saved_users:
             self._known_users.saved(user, now)
 
-    async def run(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[Tx], Awaitable[T]], *, lengthy: bool = False) -> T:
         """`work` in one transaction, run again (from scratch) if another worker conflicted.
 
         `work` must keep its effects inside the transaction: it may run more than once.
         """
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                async with self.transaction() as tx:
+                async with self.transaction(lengthy=lengthy) as tx:
                     return await work(tx)
             except Conflict:
                 if attempt == CONFLICT_ATTEMPTS:
@@ -124,14 +128,14 @@ class Repository:
         raise AssertionError("unreachable")
 
     @asynccontextmanager
-    async def statements(self) -> AsyncIterator[Tx]:
+    async def statements(self, *, lengthy: bool = False) -> AsyncIterator[Tx]:
         """Queries that each stand alone, in their own implicit transaction.
 
         For one read, or one write that needs nothing else to be atomic with it (the outbox's
         bookkeeping): it saves the BEGIN and COMMIT round trips. Still one at a time, so it
         never lands inside another unit's open transaction.
         """
-        async with self.backend.statements() as db:
+        async with self.backend.statements(lengthy=lengthy) as db:
             yield Tx(db, self._known_users)
 
     def user_unchanged(self, user: UserRecord, now: datetime) -> bool:

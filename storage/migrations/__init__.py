@@ -50,7 +50,7 @@ async def applied_versions(backend: Backend) -> set[int]:
         async with backend.transaction() as db:
             await db.execute_fetchall("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_VERSION_LOCK,))
             return await _create_and_read_versions(db)
-    async with backend.statements() as db:
+    async with backend.statements(lengthy=True) as db:
         return await _create_and_read_versions(db)
 
 
@@ -76,7 +76,7 @@ async def apply_migrations(backend: Backend, up_to: int | None = None) -> int:
     for number, path in available():
         if number in applied or (up_to is not None and number > up_to):
             continue
-        async with backend.transaction() as db:
+        async with backend.transaction(lengthy=True) as db:  # may rewrite whole tables
             if backend.dialect == "postgresql":
                 await db.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
                 rows = await db.execute_fetchall(

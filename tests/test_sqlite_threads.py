@@ -1,0 +1,98 @@
+"""SQLite's two connections: units of work on the event loop's thread, lengthy work off it.
+
+A unit's statements run inline (cheaper than a thread hop); the upkeep tick, migrations,
+captains' reports and WAL checkpoints run on aiosqlite's thread so the bot keeps answering
+while they take their time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from storage.driver import CHECKPOINT_EVERY_COMMITS
+from storage.repository import Repository
+
+pytestmark = pytest.mark.sqlite_only(reason="SQLite's connections and write-ahead log")
+
+# A query that keeps SQLite busy for a while (tens to hundreds of milliseconds).
+SLOW_COUNT = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                SELECT COUNT(*) FROM n"""
+
+
+async def test_the_loop_keeps_running_while_lengthy_work_scans(tmp_path):
+    repo = await Repository.open(tmp_path / "slow.sqlite3")
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    try:
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0.01)
+        async with repo.transaction(lengthy=True) as tx:
+            before, started = ticks, time.perf_counter()
+            assert (await tx._one(SLOW_COUNT, (2_000_000,)))[0] == 2_000_000
+            during, took = ticks - before, time.perf_counter() - started
+        stop.set()
+        await task
+    finally:
+        await repo.close()
+    assert took > 0.02, "the query was too quick to show anything"
+    assert during >= 2, f"the event loop stood still for {took * 1000:.0f} ms of lengthy work"
+
+
+async def test_inline_units_and_lengthy_work_see_each_others_commits(tmp_path):
+    repo = await Repository.open(tmp_path / "both.sqlite3")
+    now = datetime.now(UTC)
+    try:
+        async with repo.transaction() as tx:
+            assert await tx.claim_update(1, now)
+        async with repo.transaction(lengthy=True) as tx:
+            assert not await tx.claim_update(1, now)  # the inline commit is visible
+            assert await tx.claim_update(2, now)
+        async with repo.statements() as tx:
+            assert (await tx._one("SELECT COUNT(*) FROM processed_updates"))[0] == 2
+        with pytest.raises(RuntimeError):
+            async with repo.transaction(lengthy=True) as tx:
+                await tx.claim_update(3, now)
+                raise RuntimeError("the unit failed")
+        with pytest.raises(RuntimeError):
+            async with repo.transaction() as tx:
+                await tx.claim_update(4, now)
+                raise RuntimeError("the unit failed")
+        async with repo.transaction() as tx:  # both rolled back; the next unit works
+            assert await tx.claim_update(3, now)
+            assert await tx.claim_update(4, now)
+    finally:
+        await repo.close()
+
+
+async def test_the_write_ahead_log_stops_growing_while_the_bot_writes(tmp_path):
+    path = tmp_path / "busy.sqlite3"
+    wal = tmp_path / "busy.sqlite3-wal"
+    repo = await Repository.open(path)
+    now = datetime.now(UTC)
+    sizes = []
+    try:
+        for n in range(6 * CHECKPOINT_EVERY_COMMITS):
+            async with repo.transaction() as tx:
+                await tx.claim_update(n, now)
+                await tx.enqueue(['{"kind": "send", "text": "' + "x" * 2000 + '"}'], now)
+            if n % CHECKPOINT_EVERY_COMMITS == CHECKPOINT_EVERY_COMMITS - 1:
+                await asyncio.sleep(0.05)  # the checkpoint runs on aiosqlite's thread
+                sizes.append(wal.stat().st_size)
+    finally:
+        await repo.close()
+    # Each round of commits writes well over a megabyte of log; checkpoints let SQLite
+    # reuse the file from the start instead of growing it by that much every round.
+    grown = sizes[-1] - sizes[1]
+    assert grown < sizes[1], f"the log kept growing: {sizes}"
+    assert not wal.exists() or wal.stat().st_size == 0  # closing checkpointed the rest
