@@ -34,6 +34,19 @@ class AliasIndex:
             lengths.setdefault(alias[0], set()).add(len(alias))
         self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
         self._max_words = max((a.count(" ") + 1 for a in aliases if a[0] in _WORD), default=1)
+        # Where an English name may go on past a word end: before a space ("vacuum" of
+        # "vacuum cleaner") or into CJK ("n95" of "n95口罩"). Anywhere else the scan of a
+        # word stops at its end: most words of a message start no name at all.
+        self._before_space: set[str] = set()
+        self._before_cjk: set[str] = set()
+        for alias in aliases:
+            if alias[0] not in _WORD:
+                continue
+            for p in range(1, len(alias)):
+                if alias[p] == " ":
+                    self._before_space.add(alias[:p])
+                elif alias[p - 1] in _WORD and alias[p] not in _WORD and alias[p] != "\n":
+                    self._before_cjk.add(alias[:p])
 
     def scan(self, text: str) -> list[AliasHit]:
         """All non-overlapping alias hits in folded text, leftmost-longest."""
@@ -99,12 +112,13 @@ class AliasIndex:
                     break
             # Names may run on into CJK ("n95口罩", "macbook的charger") or hold spaces.
             k = word_end
-            while k < n and text[k] not in _WORD and text[k] not in " \n" and k - word_end < 6:
-                k += 1
-                key = self._aliases.get(text[i:k])
-                if key is not None:
-                    best = AliasHit(i, k, key)
-            if j >= n or text[j] != " ":
+            if text[i:word_end] in self._before_cjk:
+                while k < n and text[k] not in _WORD and text[k] not in " \n" and k - word_end < 6:
+                    k += 1
+                    key = self._aliases.get(text[i:k])
+                    if key is not None:
+                        best = AliasHit(i, k, key)
+            if j >= n or text[j] != " " or text[i:j] not in self._before_space:
                 break
             j += 1
         return best
