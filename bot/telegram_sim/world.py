@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
+import itertools
 import json
 import logging
 import math
@@ -827,8 +828,11 @@ class TelegramWorld:
         self.chat_actions: list[tuple[int, str]] = []
         self.files: dict[str, _StoredFile] = {}
         self._file_counter = 0
-        self._updates: list[JSON] = []
+        # Unconfirmed updates, oldest first; a deque so confirming a batch costs the batch,
+        # not the backlog (benchmarks queue thousands).
+        self._updates: deque[JSON] = deque()
         self._update_born: dict[int, float] = {}
+        self._born_in_order = True  # False once the world's clock was set back
         self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] | None = None
         self._webhook_url = ""
@@ -1164,6 +1168,10 @@ class TelegramWorld:
         """Updates the bot has not confirmed yet."""
         return list(self._updates)
 
+    def pending_count(self) -> int:
+        """How many updates the bot has not confirmed yet (without copying them)."""
+        return len(self._updates)
+
     @property
     def webhook_url(self) -> str:
         """The URL setWebhook gave ("" while the bot long-polls)."""
@@ -1171,7 +1179,7 @@ class TelegramWorld:
 
     def webhook_delivered(self, update_id: int) -> None:
         """The bot's server answered 2xx: Telegram forgets the update."""
-        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self._updates = deque(u for u in self._updates if u["update_id"] != update_id)
         self._update_born.pop(update_id, None)
 
     def webhook_failed(self, description: str) -> None:
@@ -1180,7 +1188,11 @@ class TelegramWorld:
 
     def next_update(self) -> JSON | None:
         """Take the oldest unconfirmed update (for tests that call process_update themselves)."""
-        return self._updates.pop(0) if self._updates else None
+        if not self._updates:
+            return None
+        update = self._updates.popleft()
+        self._update_born.pop(update["update_id"], None)
+        return update
 
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         """The command list the bot registered for a scope and language."""
@@ -1305,17 +1317,28 @@ class TelegramWorld:
             # governs which updates are stored from now on.
             chosen = frozenset(str(a) for a in allowed) & ALL_UPDATE_TYPES
             self._allowed_updates = chosen or None
-        horizon = self.now() - UPDATE_RETENTION
-        self._updates = [u for u in self._updates if self._update_born[u["update_id"]] > horizon]
+        self._forget_expired(self.now() - UPDATE_RETENTION)
         if offset > 0:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while self._updates and self._updates[0]["update_id"] < offset:
+                self._forget_oldest()
         elif offset < 0:
-            self._updates = self._updates[offset:]
-        self._update_born = {
-            u["update_id"]: self._update_born[u["update_id"]] for u in self._updates
-        }
+            while len(self._updates) > -offset:
+                self._forget_oldest()
         timeout = max(0.0, params.number("timeout", 0.0))
-        return self._updates[:limit], timeout
+        return list(itertools.islice(self._updates, limit)), timeout
+
+    def _forget_expired(self, horizon: float) -> None:
+        """Telegram keeps an unconfirmed update for a day."""
+        if self._born_in_order:
+            while self._updates and self._update_born[self._updates[0]["update_id"]] <= horizon:
+                self._forget_oldest()
+            return
+        born = self._update_born
+        self._updates = deque(u for u in self._updates if born[u["update_id"]] > horizon)
+        self._update_born = {u["update_id"]: born[u["update_id"]] for u in self._updates}
+
+    def _forget_oldest(self) -> None:
+        self._update_born.pop(self._updates.popleft()["update_id"], None)
 
     def _get_updates_now(self, params: _Params) -> list[JSON]:
         self._terminate_active_poll()
@@ -1355,8 +1378,11 @@ class TelegramWorld:
             return
         if allowed is not None and kind not in allowed:
             return
+        now = self.now()
+        if self._updates and now < self._update_born[self._updates[-1]["update_id"]]:
+            self._born_in_order = False
         self._updates.append({"update_id": self._next_update_id, kind: payload})
-        self._update_born[self._next_update_id] = self.now()
+        self._update_born[self._next_update_id] = now
         self._next_update_id += 1
         self.on_updates_changed()
         poll = self._active_poll
