@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -27,6 +28,7 @@ from bot.config_reload import config_with_aliases
 from bot.leadership import Leadership
 from bot.rate_limit import SharedRateLimiter
 from bot.reports import file_repair_report
+from bot.sender_client import SenderProcess, SenderSettings
 from bot.services import BotData, Services
 from bot.sharing import SharingService
 from bot.understanding import Catalogue
@@ -80,11 +82,15 @@ def build_application(
     config_path: str | None = None,
     reload_on_sighup: bool = False,
     worker: str | None = None,
+    sender_process: bool = False,
 ) -> JinlinApp:
     """The real python-telegram-bot Application, for Telegram and the console alike.
 
     `rate_limit=False` removes Telegram's flood limits (benchmarks measuring Jinlin itself).
     `config_path` is what /reload (and, with `reload_on_sighup`, SIGHUP) reads again.
+    `sender_process`: the outbox's Bot API calls are made by a child process on another
+    core (bot/sender_process.py); SQLite only — PostgreSQL deployments add workers instead,
+    which share Telegram's flood limits through the database.
     """
     clock = clock or SystemClock()
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -118,7 +124,10 @@ def build_application(
         )
         builder = builder.rate_limiter(limiter)
 
+    sender: SenderProcess | None = None
+
     async def post_init(app: JinlinApp) -> None:
+        nonlocal sender
         repo = await Repository.open(database)
         live = await config_with_aliases(repo, config)  # groups upgraded to supergroups
         catalogue = Catalogue.load(live.catalogue.items)
@@ -138,6 +147,9 @@ def build_application(
         logger.info("connected as @%s (id %s)", me.username, me.id)
         if not me.can_read_all_group_messages:
             logger.warning(PRIVACY_FIX)
+        if sender_process and not is_postgres_url(database):
+            sender = await _start_sender(token, config, rate_limit=rate_limit)
+            app.bot_data.services.delivery.sender = sender
         await app.bot.set_my_commands(
             [
                 BotCommand("mine", "我登记的物品 / my listings"),
@@ -169,10 +181,29 @@ def build_application(
             await app.bot_data.services.leadership.close()
             await app.bot_data.services.delivery.close()
             await app.bot_data.services.repo.close()
+        if sender is not None:
+            await sender.close()
 
     app: JinlinApp = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     register_handlers(app)
     return app
+
+
+async def _start_sender(token: str, config: Config, *, rate_limit: bool) -> SenderProcess | None:
+    settings = SenderSettings(
+        token=token,
+        base_url=config.telegram.base_url,
+        base_file_url=config.telegram.base_file_url,
+        rate_limit=rate_limit,
+        max_retries=RATE_LIMIT_RETRIES,
+    )
+    sender = SenderProcess(settings)
+    try:
+        await sender.start()
+    except (OSError, TelegramError) as exc:
+        logger.error("could not start the sender process (%s); sending from this one", exc)
+        return None
+    return sender
 
 
 async def _upkeep_job(context: Any) -> None:
@@ -201,6 +232,23 @@ def register_handlers(app: JinlinApp) -> None:
     """Every handler Jinlin has, in the order they are tried."""
     groups = filters.ChatType.GROUPS
     private = filters.ChatType.PRIVATE
+    # Group lines first: they are most of the traffic, and no handler below takes a group
+    # text or caption that is not a command (PTB tries each handler's filters in turn).
+    # The edit handler goes before the new-message one: PTB's text filters match edits too.
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE
+            & groups
+            & (filters.TEXT | filters.CAPTION)
+            & ~filters.COMMAND,
+            edits.on_edited_group_text,
+        )
+    )
+    app.add_handler(
+        MessageHandler(
+            groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, offers.on_group_text
+        )
+    )
     app.add_handler(CommandHandler("start", residents.start_command))
     app.add_handler(CommandHandler("help", residents.help_command))
     app.add_handler(CommandHandler("mine", residents.mine_command))
@@ -244,21 +292,6 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CallbackQueryHandler(waitlist.on_button, pattern=waitlist.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
-    # Before the group text handler: PTB's text filters match edited messages too.
-    app.add_handler(
-        MessageHandler(
-            filters.UpdateType.EDITED_MESSAGE
-            & groups
-            & (filters.TEXT | filters.CAPTION)
-            & ~filters.COMMAND,
-            edits.on_edited_group_text,
-        )
-    )
-    app.add_handler(
-        MessageHandler(
-            groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, offers.on_group_text
-        )
-    )
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, matching.on_private_text)
     )

@@ -120,6 +120,8 @@ class TelegramSection(StrictModel):
     base_url: str | None = None
     base_file_url: str | None = None
     poll_timeout: int = Field(30, ge=0, le=60)
+    # Bot API sends from a child process, on another core (SQLite deployments).
+    sender_process: bool = True
 
 
 class StorageSection(StrictModel):

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 BACKOFF_FIRST_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
 IN_FLIGHT = 16  # updates of one batch processed at once
+# With a sender process a unit never waits for the Bot API: a few in flight keep each turn of
+# the event loop short, so the sender's answers are read (and the next sends made) promptly.
+IN_FLIGHT_WITH_SENDER = 8
 
 __all__ = ["AnyApp", "apply_updates", "poll", "run", "run_polling"]
 
@@ -81,8 +84,10 @@ async def apply_updates(app: AnyApp, updates: Sequence[Update], stop: asyncio.Ev
     """
     in_flight: set[asyncio.Future[None]] = set()
     offset: int | None = None
+    services = getattr(app.bot_data, "services", None)
+    most = IN_FLIGHT_WITH_SENDER if services and services.delivery.sender else IN_FLIGHT
     for update in updates:
-        if len(in_flight) >= IN_FLIGHT:
+        if len(in_flight) >= most:
             _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
         # Handler errors are caught and logged by PTB's error handler; the batch goes on.
         in_flight.add(asyncio.ensure_future(app.process_update(update)))

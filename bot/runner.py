@@ -53,6 +53,7 @@ def run_bot(
         config_path=config_path,
         reload_on_sighup=config_path is not None,
         worker=worker_name(webhook),
+        sender_process=config.telegram.sender_process,
     )
     logger.info("starting Jinlin with %s groups, database %s", len(config.groups), redact(database))
     # Not app.run_polling(): PTB's Updater confirms updates before they are applied, so a

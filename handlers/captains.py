@@ -25,9 +25,9 @@ from bot.sharing import Resident, UserError
 from bot.stats_chart import render_weekly_chart
 from bot.stats_report import StatsAnswer, StatsDesk
 from bot.thanks import ThanksDesk
+from handlers.bot_calls import keyboard
 from handlers.buttons import drop_buttons
 from handlers.common import Context, explain, resident, run_unit, services
-from handlers.delivery import keyboard
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)

@@ -63,7 +63,10 @@ async def run_unit(
         return None
     if effects.items or svc.delivery.backlog:
         # Most group chatter changes nothing to send: no outbox round trip for it.
-        await svc.delivery.flush(context.bot)
+        if svc.delivery.sender is not None:
+            svc.delivery.flush_soon(context.bot)  # another process sends: don't queue for it
+        else:
+            await svc.delivery.flush(context.bot)
     return effects
 
 

@@ -20,9 +20,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -34,9 +34,10 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
-from bot.effects import Button, EditMessage, Effect, React, SendMessage, decode, encode
+from bot.effects import Button, Effect, React, SendMessage, decode, encode
 from bot.posting_budget import GroupPostingBudget
 from bot.redaction import redact
+from handlers import bot_calls
 from storage.records import OutboxRow
 from storage.repository import Repository, Tx
 
@@ -62,20 +63,16 @@ OUTBOX_LEASE = timedelta(minutes=2)
 # its slot, and each send in flight is a message a `kill -9` may repeat (sent, not yet
 # marked), so this is also the crash bound: at most one per chat, SEND_CONCURRENCY in all.
 SEND_CONCURRENCY = 16
+# How long a stopping bot lets a background flush finish (the outbox keeps the rest).
+CLOSE_WAIT_SECONDS = 5.0
 # On SQLite one process owns the file: a restarted bot takes back what its predecessor held.
 SOLE_WORKER = "sole"
 
 
-def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Our buttons as Telegram's inline keyboard."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
-            for row in rows
-        ]
-    )
+class Sender(Protocol):
+    """Makes Bot API calls elsewhere (bot/sender_client.py), raising PTB's own errors."""
+
+    async def perform(self, effect: Effect) -> None: ...
 
 
 def worker_name() -> str:
@@ -174,6 +171,10 @@ class Delivery:
         # Unsent rows may exist (after a start or a fault): callers with nothing new to send
         # skip the outbox query unless this is set (see handlers.common.run_unit).
         self.backlog = True
+        # Set by the application when a sender process makes the Bot API calls.
+        self.sender: Sender | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._kicked = False
 
     async def flush(self, bot: Bot) -> int:
         """Send every unsent effect; returns how many this call handled.
@@ -206,6 +207,28 @@ class Delivery:
             self._backoff = 0.0
             self.backlog = False
             return handled
+
+    def flush_soon(self, bot: Bot) -> None:
+        """Flush in the background; for callers that need not wait for their rows to go out.
+
+        With a sender process the calls run on another core, and a unit of work that waited
+        for them would hold its place among the updates in flight while the core it needs is
+        free (measured in `jinlin bench load`). The rows are committed: they go out in
+        outbox order whoever waits.
+        """
+        self._kicked = True
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.get_running_loop().create_task(self._pumping(bot))
+
+    async def _pumping(self, bot: Bot) -> None:
+        while self._kicked:
+            self._kicked = False
+            try:
+                await self.flush(bot)
+            except Exception:  # a background task has nobody to raise to: log it loudly
+                logger.exception("sending from the outbox failed; retrying after a pause")
+                self._stalled(bot)
+                return
 
     async def _send_batch(self, bot: Bot, rows: list[OutboxRow]) -> _Batch:
         """Claimed rows out: each lane (rows sharing a chat) in order, lanes at once."""
@@ -311,7 +334,14 @@ class Delivery:
 
     async def close(self) -> None:
         """Stop a pending retry (on shutdown; the outbox keeps what was not sent) and give
-        the rows this worker held back to the others."""
+        the rows this worker held back to the others. A background flush gets a few seconds
+        to finish what it started."""
+        if self._pump is not None and not self._pump.done():
+            self._kicked = False
+            try:
+                await asyncio.wait_for(asyncio.shield(self._pump), CLOSE_WAIT_SECONDS)
+            except TimeoutError:
+                self._pump.cancel()
         if self._retry is not None:
             self._retry.cancel()
             self._retry = None
@@ -333,21 +363,13 @@ class Delivery:
 
     async def _send_once(self, bot: Bot, effect: Effect) -> None:
         try:
-            if isinstance(effect, React):
-                await bot.set_message_reaction(
-                    effect.chat_id, effect.message_id, [ReactionTypeEmoji(effect.emoji)]
-                )
-            elif isinstance(effect, EditMessage):
-                await self._edit_message(bot, effect)
-            elif await self._over_budget(effect):
+            if isinstance(effect, SendMessage) and await self._over_budget(effect):
                 # The group heard enough from Jinlin this hour: acknowledge without words.
                 if effect.reply_to is not None:
-                    await bot.set_message_reaction(
-                        effect.chat_id, effect.reply_to, [ReactionTypeEmoji(QUIET_ACK)]
-                    )
+                    await self._perform(bot, React(effect.chat_id, effect.reply_to, QUIET_ACK))
                 logger.info("group %s over its posting budget; optional post quiet", effect.chat_id)
             else:
-                await self._send_message(bot, effect)
+                await self._perform(bot, effect)
         except Forbidden:
             await self._refused(bot, effect)
         except BadRequest as exc:
@@ -358,6 +380,13 @@ class Delivery:
                 return
             # A message Telegram will never accept (deleted chat, bad markup): log, move on.
             logger.error("Telegram refused a message to %s: %s", effect.chat_id, redact(str(exc)))
+
+    async def _perform(self, bot: Bot, effect: Effect) -> None:
+        """The Bot API call, made by the sender process when there is one."""
+        if self.sender is not None:
+            await self.sender.perform(effect)
+        else:
+            await bot_calls.perform(bot, effect)
 
     async def _refused(self, bot: Bot, effect: Effect) -> None:
         """The person has not opened a chat with the bot: keep it for their /start."""
@@ -396,45 +425,6 @@ class Delivery:
         async with self._repo.statements() as tx:
             return await tx.group_posts_since(chat_id, now - self.budget.rule.window)
 
-    async def _send_message(self, bot: Bot, effect: SendMessage) -> None:
-        markup = keyboard(effect.buttons)
-        if effect.photo:
-            await bot.send_photo(
-                effect.chat_id,
-                effect.photo,
-                caption=effect.text[:1024],
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                message_thread_id=effect.thread_id,
-            )
-            return
-        await bot.send_message(
-            effect.chat_id,
-            effect.text[:4096],
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            reply_to_message_id=effect.reply_to,
-            message_thread_id=effect.thread_id,
-            allow_sending_without_reply=True,
-            disable_web_page_preview=True,
-        )
-
-    async def _edit_message(self, bot: Bot, effect: EditMessage) -> None:
-        # An unchanged edit is a BadRequest ("message is not modified"): logged, harmless.
-        if effect.text is None:
-            await bot.edit_message_reply_markup(
-                effect.chat_id, effect.message_id, reply_markup=keyboard(effect.buttons)
-            )
-            return
-        await bot.edit_message_text(
-            effect.text[:4096],
-            effect.chat_id,
-            effect.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(effect.buttons),
-            disable_web_page_preview=True,
-        )
-
     async def _fall_back(self, bot: Bot, effect: SendMessage) -> None:
         fallback = effect.fallback
         assert fallback is not None
@@ -446,14 +436,13 @@ class Delivery:
         # Stands in for a private introduction: essential, but it counts against the budget.
         await self._budget_decision(fallback.chat_id, essential=True, now=self._clock.now())
         link = f"https://t.me/{bot.username}?start={START_PAYLOAD}"
-        await bot.send_message(
+        nudge = SendMessage(
             fallback.chat_id,
             fallback.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(((Button(fallback.button, url=link),),)),
-            message_thread_id=fallback.thread_id,
-            disable_web_page_preview=True,
+            buttons=((Button(fallback.button, url=link),),),
+            thread_id=fallback.thread_id,
         )
+        await self._perform(bot, nudge)
 
 
 def _seconds(value: float | timedelta) -> float:

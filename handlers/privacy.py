@@ -12,8 +12,8 @@ from bot.captains import button
 from bot.effects import Effects
 from bot.i18n import person_language, say
 from bot.privacy import Forgotten, forget
+from handlers.bot_calls import keyboard
 from handlers.common import Context, run_unit, services
-from handlers.delivery import keyboard
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)

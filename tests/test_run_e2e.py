@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
+from storage.driver import is_postgres_url
 from tests import backends
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,6 +147,9 @@ async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
     alice, bob, carol, group = _residents(world)
     alice.started_bot = bob.started_bot = True
     async with jinlin_run(tmp_path, world) as bot:
+        # On SQLite the outbox's calls come from the sender process (PostgreSQL adds workers).
+        senders = _sender_children(bot.proc.pid)
+        assert len(senders) == (0 if is_postgres_url(bot.db) else 1)
         # Medicine, offer first.
         await medicine_offer_then_request(world, alice, bob, group)
         intro = next(m for m in world.bot_messages_in(bob) if "Alice" in m.content)
@@ -165,6 +169,14 @@ async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
     _, stderr = await bot.proc.communicate()
     log = stderr.decode()
     assert world.bot_token.split(":")[1] not in log  # the token is never logged
+    assert not [pid for pid in senders if Path(f"/proc/{pid}").exists()]  # stopped with it
+
+
+def _sender_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(c) for c in children if b"bot.sender_process" in Path(f"/proc/{c}/cmdline").read_bytes()
+    ]
 
 
 async def test_run_warns_about_privacy_mode_with_the_fix(tmp_path):

@@ -1,0 +1,83 @@
+"""One effect as one Bot API call, through python-telegram-bot.
+
+Shared by the two places that make the calls: the bot's own process (console, tests, and
+`[telegram] sender_process = false`) and the sender process (bot/sender_process.py). Errors
+are PTB's own (Forbidden, BadRequest, RetryAfter, ...): the outbox's delivery decides what
+they mean.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
+from telegram.constants import ParseMode
+
+from bot.effects import Button, EditMessage, Effect, React, SendMessage
+
+# Telegram's limits: 4096 characters of text, 1024 of a photo's caption.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Our buttons as Telegram's inline keyboard."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+            for row in rows
+        ]
+    )
+
+
+async def perform(bot: Bot, effect: Effect) -> None:
+    """Make the call `effect` stands for."""
+    if isinstance(effect, React):
+        await bot.set_message_reaction(
+            effect.chat_id, effect.message_id, [ReactionTypeEmoji(effect.emoji)]
+        )
+    elif isinstance(effect, EditMessage):
+        await _edit_message(bot, effect)
+    else:
+        await _send_message(bot, effect)
+
+
+async def _send_message(bot: Bot, effect: SendMessage) -> None:
+    markup = keyboard(effect.buttons)
+    if effect.photo:
+        await bot.send_photo(
+            effect.chat_id,
+            effect.photo,
+            caption=effect.text[:CAPTION_LIMIT],
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            message_thread_id=effect.thread_id,
+        )
+        return
+    await bot.send_message(
+        effect.chat_id,
+        effect.text[:TEXT_LIMIT],
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        reply_to_message_id=effect.reply_to,
+        message_thread_id=effect.thread_id,
+        allow_sending_without_reply=True,
+        disable_web_page_preview=True,
+    )
+
+
+async def _edit_message(bot: Bot, effect: EditMessage) -> None:
+    # An unchanged edit is a BadRequest ("message is not modified"): logged, harmless.
+    if effect.text is None:
+        await bot.edit_message_reply_markup(
+            effect.chat_id, effect.message_id, reply_markup=keyboard(effect.buttons)
+        )
+        return
+    await bot.edit_message_text(
+        effect.text[:TEXT_LIMIT],
+        effect.chat_id,
+        effect.message_id,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(effect.buttons),
+        disable_web_page_preview=True,
+    )
