@@ -43,6 +43,8 @@ from bot.config import Config, parse_config
 from bot.telegram_sim.world import JSON, SimChat, SimUser, TelegramWorld
 
 TOKEN = "123456:BENCH-TOKEN"
+# The Bot API calls that answer residents (what a throughput run waits for).
+ANSWERS = {"sendmessage", "sendphoto", "setmessagereaction", "editmessagetext"}
 WARM_UP = 50  # samples not measured: caches, code paths
 CHATTER = [
     "早上好各位邻居",
@@ -88,7 +90,12 @@ def _bot_process(config_data: Mapping[str, Any], database: str) -> None:
 
     config = parse_config(dict(config_data))
     app = build_application(
-        config, token=TOKEN, database=database, rate_limit=False, with_job_queue=False
+        config,
+        token=TOKEN,
+        database=database,
+        rate_limit=False,
+        with_job_queue=False,
+        sender_process=config.telegram.sender_process,
     )
     profile = os.environ.get("JINLIN_BENCH_PROFILE")
     if not profile:
@@ -117,13 +124,16 @@ class TimedWorld(TelegramWorld):
     def __init__(self) -> None:
         super().__init__(bot_token=TOKEN)
         self.private_sent: list[tuple[float, int]] = []
+        self.last_answer = 0.0  # when the bot's last send, reaction or edit arrived
+        self.answer_times: list[float] = []
 
     def handle(self, method: str, params: Mapping[str, Any]) -> tuple[int, JSON]:
         status, body = super().handle(method, params)
-        if status == 200 and method.lower() == "sendmessage":
-            chat_id = body["result"]["chat"]["id"]
-            if chat_id > 0:
-                self.private_sent.append((time.perf_counter(), chat_id))
+        if status == 200 and method.lower() in ANSWERS:
+            self.last_answer = time.perf_counter()
+            self.answer_times.append(self.last_answer)
+            if method.lower() == "sendmessage" and body["result"]["chat"]["id"] > 0:
+                self.private_sent.append((self.last_answer, body["result"]["chat"]["id"]))
         return status, body
 
 
@@ -271,17 +281,33 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[index]
 
 
+def _family(pid: int) -> list[int]:
+    """The bot's process and its children (the sender process)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(c) for c in children)]
+
+
 def _memory(pid: int) -> tuple[float, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        fields[name] = value.strip()
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    """Resident set and its peak, MB, summed over the bot's processes (pages they share
+    counted twice: an upper bound)."""
+    rss = hwm = 0.0
+    for member in _family(pid):
+        fields = {}
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            fields[name] = value.strip()
+        rss += int(fields["VmRSS"].split()[0]) / 1024
+        hwm += int(fields["VmHWM"].split()[0]) / 1024
+    return rss, hwm
 
 
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpus(pid: int) -> list[float]:
+    """CPU seconds of each of the bot's processes."""
+    used = []
+    for member in _family(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        used.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return used
 
 
 async def _wait(condition: Any, timeout: float, what: str) -> None:
@@ -324,18 +350,21 @@ async def run_once(
                 for n in range(200):
                     g = rng.randrange(groups)
                     world.send(people[g][n % residents], chats[g], rng.choice(CHATTER))
-                await _wait(lambda: not world.pending_updates(), 60, "warm-up")
+                await _wait(lambda: not world.pending_count(), 60, "warm-up")
 
                 latency = await measure_latency(world, chats, people, database, latency_samples)
-                cpu_before = _cpu(process.pid), time.process_time()
+                cpu_before = _cpus(process.pid), time.process_time()
                 throughput, sent = await measure_throughput(world, chats, people, items, updates)
-                cpu_after = _cpu(process.pid), time.process_time()
+                cpu_after = _cpus(process.pid), time.process_time()
                 if os.environ.get("JINLIN_BENCH_CPU"):
                     from collections import Counter
 
                     print("  bot calls:", Counter(o.kind for o in world.outbox), file=sys.stderr)
+                    used = [
+                        f"{a - b:.2f}s" for a, b in zip(cpu_after[0], cpu_before[0], strict=False)
+                    ]
                     print(
-                        f"  cpu during throughput: bot {cpu_after[0] - cpu_before[0]:.2f}s, "
+                        f"  cpu during throughput: bot process, sender {', '.join(used)}; "
                         f"telegram+residents {cpu_after[1] - cpu_before[1]:.2f}s",
                         file=sys.stderr,
                     )
@@ -387,11 +416,25 @@ async def measure_throughput(
     items: Sequence[tuple],
     updates: int,
 ) -> tuple[float, int]:
-    """A backlog of mixed traffic over every group, drained by the bot: updates per second."""
+    """A backlog of mixed traffic over every group, drained and answered: updates per second.
+
+    Done when the bot fetched every update and its last answer reached Telegram (the sends
+    may trail the updates: with a sender process they run beside them).
+    """
     start = time.perf_counter()
     send_mixed_traffic(world, chats, people, items, updates)
-    await _wait(lambda: not world.pending_updates(), 600, "the backlog to drain")
-    return updates / (time.perf_counter() - start), updates
+    await _wait(lambda: not world.pending_count(), 600, "the backlog to drain")
+    drained = time.perf_counter()
+    await world.wait_until_idle(quiet=0.3, timeout=600)
+    if os.environ.get("JINLIN_BENCH_CPU"):
+        print(
+            f"  updates fetched after {drained - start:.2f}s, "
+            f"last answer after {world.last_answer - start:.2f}s",
+            file=sys.stderr,
+        )
+        trailing = len([t for t in world.answer_times if t > drained])
+        print(f"  answers after the last update was fetched: {trailing}", file=sys.stderr)
+    return updates / (max(drained, world.last_answer) - start), updates
 
 
 def send_mixed_traffic(
