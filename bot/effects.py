@@ -93,7 +93,12 @@ def encode(effect: Effect) -> str:
 
 def decode(raw: str) -> Effect:
     """Read one effect back from the outbox."""
-    data: dict[str, Any] = json.loads(raw)
+    return from_data(json.loads(raw))
+
+
+def from_data(data: dict[str, Any]) -> Effect:
+    """An effect from `encode`'s JSON, already parsed (the sender process's link)."""
+    data = dict(data)
     kind = data.pop("type")
     if kind == "React":
         return React(**data)

@@ -127,15 +127,16 @@ class SenderProcess:
         self._reading = asyncio.get_running_loop().create_task(self._read(reader))
         logger.info("sender process %s ready", self._process.pid)
 
-    async def perform(self, effect: Effect) -> None:
-        """Make one call in the child; raise the PTB error it met."""
+    async def perform(self, effect: Effect, raw: str | None = None) -> None:
+        """Make one call in the child; raise the PTB error it met. `raw` is `encode(effect)`
+        if the caller has it (the outbox row): it goes into the line as it is."""
         writer = await self._ready_writer()
         self._ids += 1
         call = self._ids
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending[call] = future
         try:
-            writer.write(_line({"id": call, "effect": encode(effect)}))
+            writer.write(b'{"id": %d, "effect": %s}\n' % (call, (raw or encode(effect)).encode()))
             outcome = await future
         finally:
             self._pending.pop(call, None)

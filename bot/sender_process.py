@@ -8,9 +8,10 @@ process only calls, through python-telegram-bot, and reports each call's outcome
 
 The link is one Unix socket of newline-delimited JSON (bot/sender_client.py is the other end):
 first {"token", "base_url", ...} → {"ready": true, "username"}; then any number of calls in
-flight, {"id", "effect"} → {"id", "ok", ...} (bot/send_outcomes.py). When the bot's end
-closes — a clean stop or the bot killed — the calls in flight finish and the process exits;
-signals meant for the bot (Ctrl-C, systemd's SIGTERM to the whole group) are left to it.
+flight, {"id", "effect": {as in the outbox}} → {"id", "ok", ...} (bot/send_outcomes.py). When
+the bot's end closes — a clean stop or the bot killed — the calls in flight finish and the
+process exits; signals meant for the bot (Ctrl-C, systemd's SIGTERM to the group) are left
+to it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.effects import decode
+from bot.effects import from_data
 from bot.log_setup import setup_logging
 from bot.send_outcomes import outcome_of
 from handlers import bot_calls
@@ -82,7 +83,7 @@ def _bot(hello: dict[str, Any]) -> ExtBot[Any]:
 async def _call(bot: ExtBot[Any], request: dict[str, Any], writer: asyncio.StreamWriter) -> None:
     error: BaseException | None = None
     try:
-        await bot_calls.perform(bot, decode(request["effect"]))
+        await bot_calls.perform(bot, from_data(request["effect"]))
     except Exception as exc:  # every outcome goes back to the bot, which decides
         error = exc
         if not isinstance(exc, TelegramError):

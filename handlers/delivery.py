@@ -54,7 +54,7 @@ RETRY_MAX_SECONDS = 60.0
 # send once a quarter of it has passed, so a send only repeats if one Bot API call (with
 # its flood-control waits) outlives three quarters of it; a worker that dies holding rows
 # leaves them to the others when the lease ends.
-OUTBOX_BATCH = 20
+OUTBOX_BATCH = 100
 OUTBOX_LEASE = timedelta(minutes=2)
 # Sends to different chats in flight at once. A Bot API call is mostly waiting (~50 ms round
 # trip to Telegram), so one at a time caps a district near 20 messages/s, under Telegram's
@@ -62,7 +62,7 @@ OUTBOX_LEASE = timedelta(minutes=2)
 # round trips. Not more: a chain held up in the limiter (a group at its 20 a minute) keeps
 # its slot, and each send in flight is a message a `kill -9` may repeat (sent, not yet
 # marked), so this is also the crash bound: at most one per chat, SEND_CONCURRENCY in all.
-SEND_CONCURRENCY = 16
+SEND_CONCURRENCY = 64
 # How long a stopping bot lets a background flush finish (the outbox keeps the rest).
 CLOSE_WAIT_SECONDS = 5.0
 # On SQLite one process owns the file: a restarted bot takes back what its predecessor held.
@@ -72,7 +72,7 @@ SOLE_WORKER = "sole"
 class Sender(Protocol):
     """Makes Bot API calls elsewhere (bot/sender_client.py), raising PTB's own errors."""
 
-    async def perform(self, effect: Effect) -> None: ...
+    async def perform(self, effect: Effect, raw: str | None = None) -> None: ...
 
 
 def worker_name() -> str:
@@ -89,6 +89,7 @@ def _utc_now() -> datetime:
 class _Outgoing:
     id: int
     effect: Effect
+    raw: str  # the effect as the outbox holds it: the sender process reads it as it is
 
     @property
     def chats(self) -> tuple[int, ...]:
@@ -232,7 +233,8 @@ class Delivery:
 
     async def _send_batch(self, bot: Bot, rows: list[OutboxRow]) -> _Batch:
         """Claimed rows out: each lane (rows sharing a chat) in order, lanes at once."""
-        lanes = deque(outbox_lanes(_Outgoing(row.id, decode(row.effect)) for row in rows))
+        outgoing = (_Outgoing(row.id, decode(row.effect), row.effect) for row in rows)
+        lanes = deque(outbox_lanes(outgoing))
         batch = _Batch()
 
         async def sender() -> None:
@@ -257,7 +259,7 @@ class Delivery:
             if not await self._still_held(item.id):
                 continue  # our lease ran out and another worker took the row
             try:
-                await self._send(bot, item.effect)
+                await self._send(bot, item.effect, item.raw)
             except RetryAfter as exc:
                 # Telegram asked us to slow down: keep the row, try again later; sends
                 # already in flight to other chats finish, nothing new starts.
@@ -353,15 +355,15 @@ class Delivery:
         """Send one effect that needs no outbox (e.g. re-delivering a pending notice)."""
         await self._send(bot, effect)
 
-    async def _send(self, bot: Bot, effect: Effect) -> None:
+    async def _send(self, bot: Bot, effect: Effect, raw: str | None = None) -> None:
         try:
-            await self._send_once(bot, effect)
+            await self._send_once(bot, effect, raw)
         except ChatMigrated as exc:
             # The group became a supergroup: same conversation, new id.
             logger.info("chat %s migrated to %s", effect.chat_id, exc.new_chat_id)
             await self._send_once(bot, replace(effect, chat_id=exc.new_chat_id))
 
-    async def _send_once(self, bot: Bot, effect: Effect) -> None:
+    async def _send_once(self, bot: Bot, effect: Effect, raw: str | None = None) -> None:
         try:
             if isinstance(effect, SendMessage) and await self._over_budget(effect):
                 # The group heard enough from Jinlin this hour: acknowledge without words.
@@ -369,7 +371,7 @@ class Delivery:
                     await self._perform(bot, React(effect.chat_id, effect.reply_to, QUIET_ACK))
                 logger.info("group %s over its posting budget; optional post quiet", effect.chat_id)
             else:
-                await self._perform(bot, effect)
+                await self._perform(bot, effect, raw)
         except Forbidden:
             await self._refused(bot, effect)
         except BadRequest as exc:
@@ -381,10 +383,11 @@ class Delivery:
             # A message Telegram will never accept (deleted chat, bad markup): log, move on.
             logger.error("Telegram refused a message to %s: %s", effect.chat_id, redact(str(exc)))
 
-    async def _perform(self, bot: Bot, effect: Effect) -> None:
-        """The Bot API call, made by the sender process when there is one."""
+    async def _perform(self, bot: Bot, effect: Effect, raw: str | None = None) -> None:
+        """The Bot API call, made by the sender process when there is one. `raw` is
+        `encode(effect)` when the outbox has it already."""
         if self.sender is not None:
-            await self.sender.perform(effect)
+            await self.sender.perform(effect, raw)
         else:
             await bot_calls.perform(bot, effect)
 
