@@ -58,10 +58,11 @@ OUTBOX_BATCH = 100
 OUTBOX_LEASE = timedelta(minutes=2)
 # Sends to different chats in flight at once. A Bot API call is mostly waiting (~50 ms round
 # trip to Telegram), so one at a time caps a district near 20 messages/s, under Telegram's
-# own 30/s; 16 carry ~300/s, leaving the rate limiter to pace a busy morning rather than
-# round trips. Not more: a chain held up in the limiter (a group at its 20 a minute) keeps
-# its slot, and each send in flight is a message a `kill -9` may repeat (sent, not yet
-# marked), so this is also the crash bound: at most one per chat, SEND_CONCURRENCY in all.
+# own 30/s; 64 leave the rate limiter to pace a busy morning rather than round trips, and
+# keep a sender process busy while the bot's loop is busy with updates (16 left half the
+# answers of a `jinlin bench load` backlog trailing its updates). Each send in flight is a
+# message a `kill -9` may repeat (sent, not yet marked), so this is also the crash bound: at
+# most one per chat (what a resident sees), SEND_CONCURRENCY in all.
 SEND_CONCURRENCY = 64
 # How long a stopping bot lets a background flush finish (the outbox keeps the rest).
 CLOSE_WAIT_SECONDS = 5.0

@@ -98,8 +98,9 @@ async def unsent(repo: Repository) -> int:
 
 
 async def test_different_chats_are_sent_at_once_and_each_chat_in_its_order(tmp_path):
-    chats = [2000 + i for i in range(40)]
-    # Three rounds over forty chats: a chat's messages are spread over several claims.
+    chats = [2000 + i for i in range(SEND_CONCURRENCY + 24)]
+    # Three rounds over more chats than are sent at once: a chat's messages are spread over
+    # several claims.
     effects = [SendMessage(c, f"{c} #{n}") for n in range(3) for c in chats]
     repo = await open_outbox(tmp_path, effects)
     telegram = HeldBackTelegram(together=SEND_CONCURRENCY)
