@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.app_life import AnyApp, live
 
@@ -39,23 +40,38 @@ async def poll(
     timeout: int,
     allowed_updates: Sequence[str] | None = None,
 ) -> None:
-    """Fetch, apply in order, then confirm; until `stop` is set. Network faults back off."""
+    """Fetch, apply in order, then confirm; until `stop` is set. Network faults back off.
+
+    The next batch is asked for as soon as the last update of this one has started, with the
+    offset of its first update not yet applied: nothing unapplied is confirmed, Telegram
+    prepares the batch while the tail is applied, and the tail it sends again is skipped.
+    """
     offset: int | None = None
     backoff = 0.0
-    while not stop.is_set():
-        fetch = asyncio.ensure_future(
-            app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=allowed_updates)
+    seen = -1  # the highest update id handed to the Application
+    ahead: asyncio.Future[tuple[Update, ...]] | None = None
+
+    def fetch_from(first: int | None) -> asyncio.Future[tuple[Update, ...]]:
+        return asyncio.ensure_future(
+            app.bot.get_updates(offset=first, timeout=timeout, allowed_updates=allowed_updates)
         )
+
+    def ask_ahead(first: int) -> None:
+        nonlocal ahead
+        if not stop.is_set():
+            ahead = fetch_from(first)
+
+    while not stop.is_set():
+        fetch, ahead = ahead or fetch_from(offset), None
         stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {fetch, stopping}
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         if not fetch.done():
-            fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError, NetworkError):
-                await fetch
+            await _cancel(fetch)
             break
         try:
-            updates = fetch.result()
+            updates = [u for u in fetch.result() if u.update_id > seen]
         except InvalidToken:
             raise
         except TimedOut:
@@ -67,15 +83,34 @@ async def poll(
                 await asyncio.wait_for(stop.wait(), backoff)
             continue
         backoff = 0.0
-        offset = await apply_updates(app, updates, stop) or offset
+        if updates:
+            seen = updates[-1].update_id
+        offset = await apply_updates(app, updates, stop, when_started=ask_ahead) or offset
+    if ahead is not None:
+        await _cancel(ahead)
     if offset is not None:
         # Confirm what was applied, so a clean restart does not even see it again.
         with contextlib.suppress(NetworkError):
             await app.bot.get_updates(offset=offset, timeout=0, allowed_updates=allowed_updates)
 
 
-async def apply_updates(app: AnyApp, updates: Sequence[Update], stop: asyncio.Event) -> int | None:
+async def _cancel(fetch: asyncio.Future[tuple[Update, ...]]) -> None:
+    fetch.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+        await fetch
+
+
+async def apply_updates(
+    app: AnyApp,
+    updates: Sequence[Update],
+    stop: asyncio.Event,
+    *,
+    when_started: Callable[[int], object] | None = None,
+) -> int | None:
     """Process a batch, several updates in flight; returns the offset that confirms them.
+
+    `when_started(first)` is called once every update has started, with the id of the first
+    one not yet applied (everything before it is: it is an offset that confirms only those).
 
     Overlapping lets one update's database work proceed while another waits for the Bot
     API. Order is kept where it matters: a unit of work starts by taking the repository's
@@ -83,6 +118,7 @@ async def apply_updates(app: AnyApp, updates: Sequence[Update], stop: asyncio.Ev
     update order and the outbox is sent in that order.
     """
     in_flight: set[asyncio.Future[None]] = set()
+    started: dict[int, asyncio.Future[None]] = {}
     offset: int | None = None
     services = getattr(app.bot_data, "services", None)
     most = IN_FLIGHT_WITH_SENDER if services and services.delivery.sender else IN_FLIGHT
@@ -90,10 +126,14 @@ async def apply_updates(app: AnyApp, updates: Sequence[Update], stop: asyncio.Ev
         if len(in_flight) >= most:
             _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
         # Handler errors are caught and logged by PTB's error handler; the batch goes on.
-        in_flight.add(asyncio.ensure_future(app.process_update(update)))
+        task = asyncio.ensure_future(app.process_update(update))
+        in_flight.add(task)
+        started[update.update_id] = task
         offset = update.update_id + 1
         if stop.is_set():
             break
+    if when_started is not None and offset is not None and not stop.is_set():
+        when_started(min((i for i, t in started.items() if not t.done()), default=offset))
     if in_flight:
         await asyncio.wait(in_flight)
     return offset
