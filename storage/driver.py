@@ -70,6 +70,10 @@ def is_postgres_url(target: str | Path) -> bool:
 # COMMIT on the event loop's thread and fsync there; instead it runs on aiosqlite's thread.
 # A unit writes a few pages, so the log stays in the low megabytes between checkpoints.
 CHECKPOINT_EVERY_COMMITS = 256
+# Page cache of the units' connection (SQLite's default is 2 MB). With 100,000 open entries
+# the ledger's hot index pages stay in it instead of being read from the OS on each lookup:
+# `jinlin bench load` ran ~8 % faster for ~14 MB more resident memory.
+INLINE_CACHE_KIB = 16_000
 
 
 class SqliteConnection:
@@ -162,6 +166,7 @@ class SqliteBackend:
         if not in_memory:
             inline.execute("PRAGMA synchronous = NORMAL")
             inline.execute("PRAGMA wal_autocheckpoint = 0")  # see CHECKPOINT_EVERY_COMMITS
+            inline.execute(f"PRAGMA cache_size = -{INLINE_CACHE_KIB}")
         return cls(inline, threaded)
 
     @property
