@@ -75,6 +75,8 @@ class LedgerQueries(TxBase):
 
     async def save_user(self, user: UserRecord, now: datetime) -> None:
         """Insert or refresh what Telegram told us about a resident (keeps `started`)."""
+        if self._known_users.unchanged(user, now):
+            return  # the row says this already (storage/known_users.py): no write
         await self._db.execute(
             """INSERT INTO users (user_id, first_name, username, language_code, started,
                                   home_chat_id, updated_at)
