@@ -231,12 +231,16 @@ async def run_shape(
                 start = time.perf_counter()
                 send_mixed_traffic(world, chats, people, items, updates)
                 await _wait(drained, 900, "the backlog to drain")
-                throughput = updates / (time.perf_counter() - start)
+                done = time.perf_counter()
+                # As in bench load: done when the last answer reached Telegram too.
+                await world.wait_until_idle(quiet=0.3, timeout=600)
+                throughput = updates / (max(done, world.last_answer) - start)
             finally:
                 for process in processes:
                     process.terminate()
                 for process in processes:
-                    process.join(15)
+                    # Off the loop: the stand-in must keep answering while the bots stop.
+                    await asyncio.to_thread(process.join, 15)
                     if process.is_alive():
                         process.kill()
                 if inbox is not None:
