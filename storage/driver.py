@@ -155,7 +155,7 @@ class SqliteBackend:
             for pragma in (*_PRAGMAS, *_FILE_PRAGMAS):
                 await threaded.execute(pragma)
         try:
-            inline = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            inline = sqlite3.connect(str(path), isolation_level=None)
         except BaseException:
             if threaded is not None:
                 await threaded.close()
