@@ -1,17 +1,19 @@
 """`jinlin bench load`: the real bot under load, against a Bot API stand-in on 127.0.0.1.
 
-Two processes, as in production: the bot (the real Application, handlers, SQLite storage and
-`bot.polling`, talking HTTP with long polling) and Telegram (a `TelegramWorld` behind the HTTP
-`BotApiStandIn`, here also the residents sending traffic and the stopwatch). For each ledger
+As in production: the bot (the real Application, handlers, SQLite storage and `bot.polling`,
+talking HTTP with long polling, and its sender process making the Bot API sends) and Telegram
+(a `TelegramWorld` behind the HTTP `BotApiStandIn`, here also the residents sending traffic and
+the stopwatch), all on this machine's cores. For each ledger
 size the database is first filled with that many open entries, then:
 
 - latency: matching requests sent one at a time; time from the request reaching Telegram to
   the giver's private introduction reaching Telegram (p50/p99, both clocks in one process);
 - throughput: a backlog of mixed traffic (70 % chatter, 15 % offers, 15 % requests over all
-  groups) drained by the bot; updates per second;
+  groups) drained and answered by the bot; updates per second;
 - matching: the core alone (parse, record, find the offer, ask) for one request inside one
   transaction, rolled back, against the same ledger (p50/p99);
-- memory: the bot process's resident set after the run (VmRSS, and the peak VmHWM).
+- memory: the resident set after the run (VmRSS, and the peak VmHWM) of the bot's process
+  and its sender process together.
 
 Telegram's flood limits are off (`rate_limit=False`): they are deliberate waits, not cost.
 
@@ -528,6 +530,7 @@ def report(results: dict[int, list[RunResult]], runs: int) -> str:
         )
     lines.append("(intro = request reaches Telegram -> giver's private ask reaches it; ms)")
     lines.append("(match = core only: parse, record, find offer, ask; one transaction; ms)")
+    lines.append("(updates/s: until the last answer reached Telegram; RSS: bot + sender process)")
     detail = []
     for size, runs_of_size in sorted(results.items()):
         detail.append(
