@@ -28,7 +28,7 @@ BACKOFF_MAX_SECONDS = 30.0
 IN_FLIGHT = 16  # updates of one batch processed at once
 # With a sender process a unit never waits for the Bot API: a few in flight keep each turn of
 # the event loop short, so the sender's answers are read (and the next sends made) promptly.
-IN_FLIGHT_WITH_SENDER = 8
+IN_FLIGHT_WITH_SENDER = 4
 
 __all__ = ["AnyApp", "apply_updates", "poll", "run", "run_polling"]
 
