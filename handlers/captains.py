@@ -50,7 +50,12 @@ def _args(context: Context) -> str:
 
 
 async def _command(
-    update: Update, context: Context, work: Work, *, lengthy: bool = False
+    update: Update,
+    context: Context,
+    work: Work,
+    *,
+    lengthy: bool = False,
+    sends_follow: bool = False,
 ) -> Effects | None:
     """Run one command as a unit of work; a caller's mistake is answered where they wrote.
 
@@ -63,7 +68,11 @@ async def _command(
     who, where, args = resident(message.from_user), _where(message), _args(context)
     try:
         return await run_unit(
-            update, context, lambda tx: work(tx, svc, who, where, args), lengthy=lengthy
+            update,
+            context,
+            lambda tx: work(tx, svc, who, where, args),
+            lengthy=lengthy,
+            sends_follow=sends_follow,
         )
     except UserError as error:
         await message.reply_text(
@@ -107,7 +116,7 @@ async def announce_command(update: Update, context: Context) -> None:
         posts.extend(planned)
         return effects
 
-    if await _command(update, context, work) is None:
+    if await _command(update, context, work, sends_follow=True) is None:
         return
     for post in posts:
         try:
@@ -148,7 +157,7 @@ async def stats_command(update: Update, context: Context) -> None:
         return answer.effects
 
     message = update.effective_message
-    effects = await _command(update, context, work, lengthy=True)
+    effects = await _command(update, context, work, lengthy=True, sends_follow=True)
     if effects is None or not answers or message is None:
         return
     answer = answers[0]

@@ -39,12 +39,14 @@ async def run_unit(
     work: Callable[[Tx], Awaitable[Effects]],
     *,
     lengthy: bool = False,
+    sends_follow: bool = False,
 ) -> Effects | None:
     """Apply one update exactly once: claim its id, run `work`, store effects, then send.
 
     Returns None when the update was seen before (a redelivery), so callers stay quiet.
     A UserError rolls the transaction back and is re-raised for the caller to explain.
     `lengthy`: the work scans many rows (captains' reports); see Repository.transaction.
+    `sends_follow`: the caller sends more itself afterwards; the unit's messages go first.
     """
     svc = services(context)
 
@@ -63,7 +65,7 @@ async def run_unit(
         return None
     if effects.items or svc.delivery.backlog:
         # Most group chatter changes nothing to send: no outbox round trip for it.
-        if svc.delivery.sender is not None:
+        if svc.delivery.sender is not None and not sends_follow:
             svc.delivery.flush_soon(context.bot)  # another process sends: don't queue for it
         else:
             await svc.delivery.flush(context.bot)

@@ -30,7 +30,7 @@ async def start_command(update: Update, context: Context) -> None:
         effects.extend(await start_payload(tx, svc, who, payload))  # digest links: e<id>
         return effects
 
-    if await run_unit(update, context, work) is None:
+    if await run_unit(update, context, work, sends_follow=True) is None:
         return
     for raw in waiting:
         # Already kept in the database; the resident can now receive them.

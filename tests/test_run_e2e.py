@@ -165,6 +165,8 @@ async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
         world.start_bot(carol, "go")
         await wait_for(lambda: _asks(world, carol))
         assert "Bob" in _asks(world, carol)[-1].content
+        # The welcome first, then what waited for her (the sender process keeps that order).
+        assert world.bot_messages_in(carol)[0] not in _asks(world, carol)
         assert all(world.bot_token not in m.content for m in world.messages_in(group))
     _, stderr = await bot.proc.communicate()
     log = stderr.decode()
