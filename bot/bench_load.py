@@ -126,17 +126,19 @@ class TimedWorld(TelegramWorld):
     def __init__(self) -> None:
         super().__init__(bot_token=TOKEN)
         self.private_sent: list[tuple[float, int]] = []
-        self.last_answer = 0.0  # when the bot's last send, reaction or edit arrived
-        self.answer_times: list[float] = []
+        self.answer_times: list[float] = []  # when each send, reaction or edit arrived
 
     def handle(self, method: str, params: Mapping[str, Any]) -> tuple[int, JSON]:
         status, body = super().handle(method, params)
         if status == 200 and method.lower() in ANSWERS:
-            self.last_answer = time.perf_counter()
-            self.answer_times.append(self.last_answer)
+            self.answer_times.append(time.perf_counter())
             if method.lower() == "sendmessage" and body["result"]["chat"]["id"] > 0:
                 self.private_sent.append((self.last_answer, body["result"]["chat"]["id"]))
         return status, body
+
+    @property
+    def last_answer(self) -> float:
+        return self.answer_times[-1] if self.answer_times else 0.0
 
 
 @dataclass
