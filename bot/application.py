@@ -31,6 +31,7 @@ from bot.reports import file_repair_report
 from bot.sender_client import SenderProcess, SenderSettings
 from bot.services import BotData, Services
 from bot.sharing import SharingService
+from bot.undeliverable import undeliverable_notices
 from bot.understanding import Catalogue
 from handlers import (
     admin,
@@ -141,6 +142,9 @@ def build_application(
             config_path=config_path,
         )
         app.bot_data.services.sharing.on_repair = file_repair_report(app.bot_data.services)
+        app.bot_data.services.delivery.tell_undeliverable = lambda tx, outbox_id, effect, reason: (
+            undeliverable_notices(tx, app.bot_data.require().config, outbox_id, effect, reason)
+        )
         if reload_on_sighup:
             install_sighup_reload(app)
         me = await app.bot.get_me()

@@ -374,6 +374,30 @@ class LedgerQueries(TxBase):
             f"UPDATE outbox SET sent_at = ? WHERE id IN ({marks})", (_ts(now), *outbox_ids)
         )
 
+    async def replace_outbox_effect(self, outbox_id: int, effect: str) -> None:
+        """What an unsent row will send instead (a refused private message's group nudge)."""
+        await self._db.execute("UPDATE outbox SET effect = ? WHERE id = ?", (effect, outbox_id))
+
+    async def set_aside(self, outbox_id: int, reason: str, now: datetime) -> None:
+        """A row that will never go out: kept with why, out of the way of the rows after it."""
+        await self._db.execute(
+            "UPDATE outbox SET sent_at = ?, undeliverable = ? WHERE id = ?",
+            (_ts(now), reason, outbox_id),
+        )
+
+    async def count_crash(self, outbox_id: int) -> int:
+        """One more sender process died sending this row alone; how many so far."""
+        await self._db.execute("UPDATE outbox SET crashes = crashes + 1 WHERE id = ?", (outbox_id,))
+        row = await self._one("SELECT crashes FROM outbox WHERE id = ?", (outbox_id,))
+        return int(row["crashes"]) if row else 0
+
+    async def undeliverable(self) -> list[tuple[int, str]]:
+        """Rows set aside, oldest first, with why (logs, tests)."""
+        rows = await self._all(
+            "SELECT id, undeliverable FROM outbox WHERE undeliverable IS NOT NULL ORDER BY id"
+        )
+        return [(r["id"], r["undeliverable"]) for r in rows]
+
     async def add_pending_notice(self, user_id: int, effect: str, now: datetime) -> bool:
         """Keep a refused private message; True if it is the user's first waiting one."""
         row = await self._one(
