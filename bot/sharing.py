@@ -67,6 +67,11 @@ class GroupMessage:
 RepairHook = Callable[[Tx, Resident, GroupMessage, GroupSpec], Awaitable[Effects]]
 
 
+# Longer than any real item's name ("儿童自行车（16寸，带辅助轮）"), short enough that twenty
+# of them make a /mine or digest line-up that still reads as a list.
+ITEM_NAME_LIMIT = 64
+
+
 class UserError(Exception):
     """A resident's mistake, answered with the text key given (never a crash)."""
 
@@ -177,6 +182,12 @@ class SharingService:
         now = self.clock.now()
         kind: Literal["offer", "request"] = "offer" if parsed.intent == "offer" else "request"
         for item in parsed.items:
+            if len(item.name) > ITEM_NAME_LIMIT:
+                # One 4,000-character "item" made every listing of it too long to send.
+                effects.add(
+                    self._private(who, msg.chat_id, "item_name_too_long", limit=ITEM_NAME_LIMIT)
+                )
+                continue
             if item.restricted:
                 effects.add(
                     self._private(
