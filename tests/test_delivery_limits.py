@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot
+from telegram.error import Forbidden, NetworkError
 
 from bot.clock import ManualClock
-from bot.effects import Button, Effect, SendMessage, encode
+from bot.effects import Button, Effect, Fallback, SendMessage, decode, encode
 from bot.sender_client import SenderCrashed, SenderProcess, SenderSettings
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
@@ -175,3 +176,52 @@ async def test_a_message_that_keeps_killing_the_sender_process_is_set_aside(repo
         [(_, reason)] = await tx.undeliverable()
         assert not await tx.unsent()
     assert "sender process died" in reason
+
+
+class NudgeFaultTelegram:
+    """Carol never opened the bot (403); the group's first answer is a network fault."""
+
+    username = "jinlin_test_bot"
+
+    def __init__(self) -> None:
+        self.group_faults = 1
+        self.received: list[tuple[int, str]] = []
+
+    async def send_message(self, chat_id: int, text: str, **_: object) -> None:
+        if chat_id == 1003:
+            raise Forbidden("Forbidden: bot can't initiate conversation with a user")
+        if chat_id == GROUP and self.group_faults:
+            self.group_faults -= 1
+            raise NetworkError("connection reset")
+        self.received.append((chat_id, text))
+
+
+async def test_a_fault_on_the_group_nudge_keeps_the_message_once_and_the_nudge_comes(
+    repo: Repository,
+):
+    nudge = Fallback(chat_id=GROUP, user_id=1003, text="Carol, open a chat with me", button="Open")
+    await enqueue(repo, SendMessage(1003, "🤝 Can you lend Bob your ladder?", fallback=nudge))
+    telegram = NudgeFaultTelegram()
+    delivery = Delivery(repo, ManualClock(T))
+    try:
+        await delivery.flush(telegram)  # type: ignore[arg-type]
+        await delivery.flush(telegram)  # type: ignore[arg-type]  # the retry
+    finally:
+        await delivery.close()
+    assert telegram.received == [(GROUP, "Carol, open a chat with me")]
+    async with repo.transaction() as tx:
+        kept = await tx.take_pending_notices(1003, T)
+        assert not await tx.unsent()
+    assert [decode(n.effect).text for n in kept] == ["🤝 Can you lend Bob your ladder?"]  # type: ignore[union-attr]
+
+
+async def test_markup_telegram_cannot_parse_goes_out_as_plain_text(
+    world: TelegramWorld, bob: SimUser, repo: Repository, bot: Bot
+):
+    await enqueue(repo, SendMessage(bob.id, "<b>Ladder</b> <i>#3 & co"))  # an unclosed tag
+    delivery = Delivery(repo, ManualClock(T))
+    try:
+        await delivery.flush(bot)
+    finally:
+        await delivery.close()
+    assert [m.content for m in world.bot_messages_in(bob)] == ["Ladder #3 & co"]
