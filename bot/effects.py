@@ -46,6 +46,8 @@ class SendMessage:
     # Optional group posts (plain acknowledgements) become a reaction or are skipped when
     # the group's posting budget is spent (bot/posting_budget.py).
     optional: bool = False
+    # Pinned once posted (a captain's /announce pin); no pin rights leave the post standing.
+    pin: bool = False
 
 
 @dataclass(frozen=True)

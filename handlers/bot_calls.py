@@ -8,14 +8,17 @@ they mean.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.effects import Button, EditMessage, Effect, React, SendMessage
 from bot.message_parts import plain_text
+
+logger = logging.getLogger(__name__)
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -72,7 +75,7 @@ async def _send_message(bot: Bot, effect: SendMessage, parse_mode: str | None) -
             message_thread_id=effect.thread_id,
         )
         return
-    await bot.send_message(
+    sent = await bot.send_message(
         effect.chat_id,
         effect.text,
         parse_mode=parse_mode,
@@ -82,6 +85,11 @@ async def _send_message(bot: Bot, effect: SendMessage, parse_mode: str | None) -
         allow_sending_without_reply=True,
         disable_web_page_preview=True,
     )
+    if effect.pin:
+        try:
+            await bot.pin_chat_message(effect.chat_id, sent.message_id)
+        except TelegramError as exc:  # no pin rights in that group: the post stands
+            logger.warning("could not pin in %s: %s", effect.chat_id, exc)
 
 
 async def _edit_message(bot: Bot, effect: EditMessage, parse_mode: str | None) -> None:

@@ -418,10 +418,6 @@ class Delivery:
             async with self._lock, self._repo.statements() as tx:
                 await tx.release_outbox_claims(self.worker)
 
-    async def send_now(self, bot: Bot, effect: Effect) -> None:
-        """Send one effect that needs no outbox (e.g. re-delivering a pending notice)."""
-        await self._send(bot, effect)
-
     async def _send(
         self, bot: Bot, effect: Effect, raw: str | None = None, outbox_id: int | None = None
     ) -> None:
@@ -444,6 +440,8 @@ class Delivery:
             else:
                 await self._perform(bot, effect, raw)
         except Forbidden:
+            if isinstance(effect, SendMessage) and effect.chat_id < 0 and effect.fallback is None:
+                raise  # a group that takes no post from the bot: its captains must hear
             await self._refused(bot, effect, outbox_id)
         except BadRequest as exc:
             if effect.chat_id > 0 and "chat not found" in str(exc).lower():
