@@ -205,6 +205,7 @@ class ReportDesk:
                     chat_id=captain,
                     text=self._card(setting, report, author_name),
                     buttons=(tuple(self._buttons(setting, report)),),
+                    about=(report.user_id,),
                 )
             )
         return effects

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
 from typing import Literal
@@ -293,6 +293,7 @@ class SharingService:
                             requester=who.first_name,
                             item=self._entry_name(entry),
                         ),
+                        about=(who.user_id,),
                     )
                 )
         return effects
@@ -456,7 +457,7 @@ class SharingService:
             candidates.append(Candidate(request.id, name, self._building_name(request)))
         setting = self._reader_language(giver, offer.chat_id)
         text, buttons = choice_prompt(setting, offer.item_name, offer.id, candidates)
-        return self._to_giver(giver, offer, text, buttons)
+        return self._to_giver(giver, offer, text, buttons, about=[r.user_id for r in line])
 
     async def choose(self, tx: Tx, who: Resident, offer_id: int, request_id: int) -> Effects:
         """The giver picked a neighbour from the candidates: agreed at once."""
@@ -548,7 +549,7 @@ class SharingService:
             ),
         )
         logger.info("match #%s: request #%s -> offer #%s", match.id, request.id, offer.id)
-        return self._to_giver(giver, offer, text, buttons)
+        return self._to_giver(giver, offer, text, buttons, about=[request.user_id])
 
     def _to_giver(
         self,
@@ -556,6 +557,8 @@ class SharingService:
         offer: Entry,
         text: str,
         buttons: tuple[tuple[Button, ...], ...],
+        *,
+        about: list[int],
     ) -> Effects:
         """A question for the giver, reaching them through the group if they never opened us."""
         effects = Effects()
@@ -565,6 +568,7 @@ class SharingService:
                 text=text,
                 buttons=buttons,
                 fallback=self._fallback(giver, offer.user_id, offer.chat_id, offer.item_name),
+                about=tuple(about),
             )
         )
         return effects
@@ -616,6 +620,7 @@ class SharingService:
                 chat_id=match.giver_id,
                 text=text,
                 buttons=self._match_buttons(giver_setting, match.id),
+                about=(match.requester_id,),
             )
         )
         req_setting = self._reader_language(requester, request.chat_id)
@@ -646,6 +651,7 @@ class SharingService:
                     requester, match.requester_id, request.chat_id, offer.item_name
                 ),
                 photo=extras.photo,
+                about=(match.giver_id,),
             )
         )
         return effects
@@ -690,6 +696,7 @@ class SharingService:
                 "handover_other_side",
                 who=who.first_name,
                 item=offer.item_name,
+                about=(who.user_id,),
             )
         )
         if not closed:
@@ -721,6 +728,7 @@ class SharingService:
                 request.chat_id,
                 "pickup_note_saved",
                 requester=requester.first_name if requester else "",
+                about=(match.requester_id,),
             )
         )
         return effects
@@ -761,6 +769,7 @@ class SharingService:
                 who=who.first_name,
                 item=offer.item_name,
                 fallback=False,
+                about=(who.user_id,),
             )
         )
         effects.extend(await self._release(tx, match, "no_show"))
@@ -811,15 +820,14 @@ class SharingService:
             for user, other, entry in ((giver, requester, offer), (requester, giver, request)):
                 if user is None:
                     continue
-                effects.add(
-                    handover_check(
-                        self._reader_language(user, entry.chat_id),
-                        user.user_id,
-                        match.id,
-                        item=offer.item_name,
-                        other=other.first_name if other else "",
-                    )
+                check_text = handover_check(
+                    self._reader_language(user, entry.chat_id),
+                    user.user_id,
+                    match.id,
+                    item=offer.item_name,
+                    other=other.first_name if other else "",
                 )
+                effects.add(replace(check_text, about=(other.user_id,) if other else ()))
         release = timedelta(hours=self.config.bot.handover_release_hours)
         for match in await tx.matches_to_release(now - release):
             offer = await self._entry(tx, match.offer_id)
@@ -838,6 +846,7 @@ class SharingService:
                             item=offer.item_name,
                             other=other.first_name if other else "",
                             fallback=False,
+                            about=(other.user_id,) if other else (),
                         )
                     )
             effects.extend(await self._release(tx, match, "timed_out"))
@@ -1094,6 +1103,7 @@ class SharingService:
         key: str,
         *,
         fallback: bool = True,
+        about: tuple[int, ...] = (),
         **params: object,
     ) -> SendMessage:
         assert user is not None
@@ -1106,4 +1116,5 @@ class SharingService:
                 if fallback
                 else None
             ),
+            about=about,
         )
