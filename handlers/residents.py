@@ -9,6 +9,7 @@ from bot.effects import Effects, decode
 from bot.i18n import person_language, say
 from handlers.common import Context, resident, run_unit, services
 from handlers.digest import start_payload
+from handlers.members import confirm_for_link
 
 
 async def start_command(update: Update, context: Context) -> None:
@@ -23,11 +24,13 @@ async def start_command(update: Update, context: Context) -> None:
     who = resident(message.from_user)
     waiting: list[str] = []
     payload = context.args[0] if context.args else ""
+    if payload.startswith("e"):
+        await confirm_for_link(context, who.user_id, payload)  # digest links: e<token>
 
     async def work(tx):  # type: ignore[no-untyped-def]
         effects, pending = await svc.sharing.start(tx, who)
         waiting.extend(pending)
-        effects.extend(await start_payload(tx, svc, who, payload))  # digest links: e<id>
+        effects.extend(await start_payload(tx, svc, who, payload))
         return effects
 
     if await run_unit(update, context, work, sends_follow=True) is None:

@@ -99,6 +99,17 @@ class LedgerQueries(TxBase):
                 _ts(now),
             ),
         )
+        if user.home_chat_id is not None:
+            # A home group is where they were just seen writing: proof of membership, which
+            # private buttons and links ask for (bot/membership.py). Refreshed with the row
+            # (at least hourly while they write), well within the day it is trusted.
+            await self._db.execute(
+                """INSERT INTO group_members (chat_id, user_id, member, checked_at)
+                   VALUES (?, ?, 1, ?)
+                   ON CONFLICT (chat_id, user_id) DO UPDATE SET
+                       member = 1, checked_at = excluded.checked_at""",
+                (user.home_chat_id, user.user_id, _ts(now)),
+            )
         self.saved_users.append((user, now))
 
     async def user(self, user_id: int) -> UserRecord | None:
