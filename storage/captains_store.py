@@ -153,19 +153,27 @@ class CaptainQueries(TxBase):
     # --- the ledger as captains see it ------------------------------------------------
 
     async def captain_ledger(
-        self, buildings: Sequence[str], *, limit: int, offset: int = 0
+        self,
+        buildings: Sequence[str],
+        *,
+        limit: int,
+        offset: int = 0,
+        communities: Sequence[str] = (),
     ) -> tuple[list[Entry], int]:
-        """Open offers and requests of these buildings, newest first, and how many in all."""
+        """Open offers and requests of these buildings, and of these communities' community-wide
+        groups (entries without a building), newest first, and how many in all."""
         if not buildings:
             return [], 0
         statuses = (*OPEN_OFFER, *OPEN_REQUEST)
-        where = f"building IN ({_marks(buildings)}) AND status IN ({_marks(statuses)})"
-        count = await self._one(
-            f"SELECT COUNT(*) AS n FROM entries WHERE {where}", (*buildings, *statuses)
-        )
+        places = f"building IN ({_marks(buildings)})"
+        if communities:
+            places = f"({places} OR (building IS NULL AND community IN ({_marks(communities)})))"
+        where = f"{places} AND status IN ({_marks(statuses)})"
+        params = (*buildings, *communities, *statuses)
+        count = await self._one(f"SELECT COUNT(*) AS n FROM entries WHERE {where}", params)
         rows = await self._all(
             f"SELECT * FROM entries WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
-            (*buildings, *statuses, limit, offset),
+            (*params, limit, offset),
         )
         return [_entry(r) for r in rows], int(count["n"]) if count else 0
 
