@@ -24,7 +24,7 @@ from bot.effects import Button, Effects, Fallback, React, SendMessage
 from bot.i18n import Markup, person_language, say
 from bot.ledger_entries import entry_for
 from bot.ledger_rules import format_amount, is_open, offer_after, request_after, share_amount
-from bot.redaction import redact
+from bot.redaction import kept_text, redact
 from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
 from bot.waitlist import Candidate, choice_prompt, handover_check, match_buttons
@@ -197,7 +197,7 @@ class SharingService:
                     item,
                     user_id=who.user_id,
                     message_id=msg.message_id,
-                    text=msg.text,
+                    text=kept_text(msg.text),
                     at=now,
                 )
             )

@@ -490,6 +490,41 @@ class CaptainQueries(TxBase):
             (_ts(delivery_cutoff),),
         )
         counts["outbox"] = cur.rowcount
+        counts.update(await self._purge_personal(old, _ts(delivery_cutoff)))
+        return counts
+
+    async def _purge_personal(self, old: str, done: str) -> dict[str, int]:
+        """What /privacy promises: pickup notes and held relay messages go once a hand-over
+        is over (`done`), and a resident with nothing left in Jinlin is forgotten after the
+        retention period (`old`); both are ISO timestamps."""
+        counts: dict[str, int] = {}
+        over = "SELECT id FROM matches WHERE status NOT IN ('asked', 'accepted') AND updated_at < ?"
+        cur = await self._db.execute(
+            f"""UPDATE matches SET pickup_note = NULL
+                WHERE pickup_note IS NOT NULL AND id IN ({over})""",
+            (done,),
+        )
+        counts["pickup_notes"] = cur.rowcount
+        cur = await self._db.execute(f"DELETE FROM relay_held WHERE match_id IN ({over})", (done,))
+        counts["relay_held"] = cur.rowcount
+        cur = await self._db.execute("DELETE FROM group_members WHERE checked_at < ?", (old,))
+        counts["group_members"] = cur.rowcount
+        rows = await self._all(
+            """SELECT user_id FROM users u WHERE updated_at < ?
+               AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM matches m
+                               WHERE m.requester_id = u.user_id OR m.giver_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM alerts a
+                               WHERE a.user_id = u.user_id AND a.status = 'active')
+               AND NOT EXISTS (SELECT 1 FROM opt_ins o WHERE o.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM pending_notices p
+                               WHERE p.user_id = u.user_id AND p.delivered_at IS NULL)""",
+            (old,),
+        )
+        for row in rows:
+            await self.erase_person(row["user_id"])
+        counts["users"] = len(rows)
         return counts
 
 
