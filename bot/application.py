@@ -17,6 +17,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -45,6 +46,7 @@ from handlers import (
     privacy,
     relay,
     residents,
+    roles,
     waitlist,
 )
 from handlers import groups as membership
@@ -236,6 +238,8 @@ def register_handlers(app: JinlinApp) -> None:
     """Every handler Jinlin has, in the order they are tried."""
     groups = filters.ChatType.GROUPS
     private = filters.ChatType.PRIVATE
+    # Before every other handler: a captain or admin named by @username is bound on sight.
+    app.add_handler(TypeHandler(Update, roles.bind_role_usernames), group=-1)
     # Group lines first: they are most of the traffic, and no handler below takes a group
     # text or caption that is not a command (PTB tries each handler's filters in turn).
     # The edit handler goes before the new-message one: PTB's text filters match edits too.

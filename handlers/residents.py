@@ -11,6 +11,7 @@ from bot.effects import Effects, decode
 from bot.i18n import person_language, say
 from handlers.common import Context, resident, run_unit, services
 from handlers.digest import start_payload
+from handlers.members import confirm_for_link
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +27,12 @@ async def start_command(update: Update, context: Context) -> None:
         return
     who = resident(message.from_user)
     payload = context.args[0] if context.args else ""
+    if payload.startswith("e"):
+        await confirm_for_link(context, who.user_id, payload)  # digest links: e<token>
 
     async def work(tx):  # type: ignore[no-untyped-def]
         effects, pending = await svc.sharing.start(tx, who)
-        effects.extend(await start_payload(tx, svc, who, payload))  # digest links: e<id>
+        effects.extend(await start_payload(tx, svc, who, payload))
         # What waited goes out through the outbox, taken from the waiting list in the same
         # transaction: a crash or a flood wait cannot lose it, nor send it twice.
         for raw in pending:
