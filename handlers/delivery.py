@@ -36,7 +36,7 @@ from telegram.error import (
 from bot.clock import Clock
 from bot.effects import Button, Effect, React, SendMessage, decode, encode
 from bot.posting_budget import GroupPostingBudget
-from bot.redaction import redact
+from bot.redaction import redact_log_line
 from handlers import bot_calls
 from storage.records import OutboxRow
 from storage.repository import Repository, Tx
@@ -273,7 +273,7 @@ class Delivery:
                 return
             except TelegramError as exc:
                 # Anything else Telegram says no to would block the queue forever.
-                logger.error("dropping an undeliverable message: %s", redact(str(exc)))
+                logger.error("dropping an undeliverable message: %s", redact_log_line(str(exc)))
             # Marked before the lane's next send: a crash repeats at most this one message.
             await self._mark_sent(item.id)
             batch.handled += 1
@@ -382,7 +382,9 @@ class Delivery:
                 await self._refused(bot, effect)
                 return
             # A message Telegram will never accept (deleted chat, bad markup): log, move on.
-            logger.error("Telegram refused a message to %s: %s", effect.chat_id, redact(str(exc)))
+            logger.error(
+                "Telegram refused a message to %s: %s", effect.chat_id, redact_log_line(str(exc))
+            )
 
     async def _perform(self, bot: Bot, effect: Effect, raw: str | None = None) -> None:
         """The Bot API call, made by the sender process when there is one. `raw` is

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.redaction import redact
+from bot.redaction import redact_log_line
 from handlers.common import Context
 
 logger = logging.getLogger(__name__)
@@ -24,4 +24,6 @@ async def on_error(update: object, context: Context) -> None:
         # only Telegram's spinner could not be stopped. Nothing for an operator to do.
         logger.info("stale button press%s", where)
         return
-    logger.error("handler failed%s: %s", where, redact(repr(context.error)), exc_info=context.error)
+    logger.error(
+        "handler failed%s: %s", where, redact_log_line(repr(context.error)), exc_info=context.error
+    )
