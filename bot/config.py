@@ -128,6 +128,9 @@ class StorageSection(StrictModel):
     """Where the ledger lives: an embedded SQLite file (default) or a shared PostgreSQL."""
 
     backend: Literal["sqlite", "postgresql"] = "sqlite"
+    # sqlite only. "normal": a crashed process loses no commit, a power cut may lose the last
+    # ones. "full": an fsync per commit, so a power cut loses nothing acknowledged either.
+    synchronous: Literal["normal", "full"] = "normal"
     # postgresql only. The URL may carry a password: prefer JINLIN_DATABASE_URL (wins).
     url: SecretStr | None = None
 

@@ -120,7 +120,7 @@ class ThreadedSqliteConnection:
 
 
 _PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
-_FILE_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")
+Synchronous = Literal["normal", "full"]
 
 
 class SqliteBackend:
@@ -146,13 +146,15 @@ class SqliteBackend:
         self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteBackend:
+    async def open(cls, path: str | Path, synchronous: Synchronous = "normal") -> SqliteBackend:
+        """`synchronous="full"` fsyncs every commit, so a power cut loses none either."""
         in_memory = str(path) == ":memory:"
         threaded = None
+        sync_pragma = f"PRAGMA synchronous = {'FULL' if synchronous == 'full' else 'NORMAL'}"
         if not in_memory:
             threaded = await aiosqlite.connect(str(path), isolation_level=None)
             threaded.row_factory = aiosqlite.Row
-            for pragma in (*_PRAGMAS, *_FILE_PRAGMAS):
+            for pragma in (*_PRAGMAS, "PRAGMA journal_mode = WAL", sync_pragma):
                 await threaded.execute(pragma)
         try:
             inline = sqlite3.connect(str(path), isolation_level=None)
@@ -164,7 +166,7 @@ class SqliteBackend:
         for pragma in _PRAGMAS:
             inline.execute(pragma)
         if not in_memory:
-            inline.execute("PRAGMA synchronous = NORMAL")
+            inline.execute(sync_pragma)
             inline.execute("PRAGMA wal_autocheckpoint = 0")  # see CHECKPOINT_EVERY_COMMITS
             inline.execute(f"PRAGMA cache_size = -{INLINE_CACHE_KIB}")
         return cls(inline, threaded)
@@ -364,7 +366,7 @@ class PostgresBackend:
 Backend = SqliteBackend | PostgresBackend
 
 
-async def open_backend(target: str | Path) -> Backend:
+async def open_backend(target: str | Path, *, synchronous: Synchronous = "normal") -> Backend:
     if is_postgres_url(target):
         return await PostgresBackend.open(str(target))
-    return await SqliteBackend.open(target)
+    return await SqliteBackend.open(target, synchronous)
