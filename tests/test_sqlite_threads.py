@@ -8,6 +8,8 @@ while they take their time.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -123,3 +125,34 @@ def test_an_unknown_synchronous_setting_is_refused_with_its_key_path():
         ConfigError, match=r"storage\.synchronous: Input should be 'normal' or 'full'"
     ):
         make_config(BUILDING_CONFIG + '\n[storage]\nsynchronous = "sometimes"\n')
+
+
+async def test_another_writer_holding_the_file_does_not_freeze_the_bot(tmp_path):
+    # `jinlin import` or an operator's sqlite3 shell may hold the write lock for a while.
+    path = tmp_path / "shared.sqlite3"
+    repo = await Repository.open(path)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.6, lambda: other.execute("COMMIT")).start()
+    longest_gap = 0.0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal longest_gap
+        last = time.perf_counter()
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            longest_gap, last = max(longest_gap, now - last), now
+
+    try:
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0.02)
+        async with repo.transaction() as tx:  # waits for the other writer, then goes on
+            assert await tx.claim_update(1, datetime(2026, 12, 1, tzinfo=UTC))
+        stop.set()
+        await task
+        assert longest_gap < 0.2, f"the event loop stood still for {longest_gap:.2f}s"
+    finally:
+        other.close()
+        await repo.close()
