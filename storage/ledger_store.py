@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.driver import Row
@@ -11,6 +12,11 @@ from storage.records import Entry, Match, NewEntry, OutboxRow, PendingNotice, Us
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
 from storage.tx_base import ts as _ts
+
+logger = logging.getLogger(__name__)
+
+# Telegram keeps an undelivered update for 24 hours; an hour more for clocks that disagree.
+REDELIVERY_HORIZON = timedelta(hours=25)
 
 OPEN_OFFER = ("available", "reserved")
 OPEN_REQUEST = ("open", "matched")
@@ -64,12 +70,35 @@ class LedgerQueries(TxBase):
     # --- exactly-once -------------------------------------------------------------------
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:
-        """Record an update as applied; False if it was applied before (a redelivery)."""
+        """Record an update as applied; False if it was applied before (a redelivery).
+
+        An id applied longer ago than Telegram keeps an update cannot be a redelivery: its
+        ids started again (a week without updates, or a new token on this database).
+        """
         cur = await self._db.execute(
             "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
             (update_id, _ts(now)),
         )
+        if cur.rowcount == 1:
+            return True
+        cur = await self._db.execute(
+            """UPDATE processed_updates SET processed_at = ?
+               WHERE update_id = ? AND processed_at < ?""",
+            (_ts(now), update_id, _ts(now - REDELIVERY_HORIZON)),
+        )
+        if cur.rowcount == 1:
+            logger.warning(
+                "update id %s was applied long ago: Telegram restarted its ids", update_id
+            )
         return cur.rowcount == 1
+
+    async def forget_applied_updates(self, now: datetime) -> int:
+        """Drop the ids of updates Telegram can no longer redeliver; returns how many."""
+        cur = await self._db.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?",
+            (_ts(now - REDELIVERY_HORIZON),),
+        )
+        return cur.rowcount
 
     # --- residents ----------------------------------------------------------------------
 
