@@ -90,6 +90,9 @@ class BotSection(StrictModel):
     # neighbour in line.
     handover_check_hours: int = Field(48, ge=1, le=24 * 60)
     handover_release_hours: int = Field(24, ge=1, le=24 * 60)
+    # A no-show can be reported this long after the hand-over was agreed, not at once: a
+    # neighbour needs time to come by (0: at once).
+    no_show_after_hours: int = Field(2, ge=0, le=24 * 60)
 
     @field_validator("digest")
     @classmethod

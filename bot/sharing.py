@@ -465,6 +465,11 @@ class SharingService:
             raise UserError("match_gone")
         if offer.user_id != who.user_id:
             raise UserError("not_yours")
+        extras = await tx.entry_extras(offer.id)
+        if extras.allocation != "giver_chooses":
+            raise UserError("choose_not_this_rule")
+        if extras.window_open(self.clock.now()):
+            raise UserError("choose_window_open")
         request = next((r for r in await tx.line_of(offer.id) if r.id == request_id), None)
         if request is None or not is_open(offer):
             raise UserError("choose_gone")
@@ -734,6 +739,8 @@ class SharingService:
         if match.status != "accepted":
             raise UserError("match_gone")
         now = self.clock.now()
+        if now < match.updated_at + timedelta(hours=self.config.bot.no_show_after_hours):
+            raise UserError("no_show_too_soon")
         by_giver = who.user_id == match.giver_id
         absent_id = match.requester_id if by_giver else match.giver_id
         offer = await self._entry(tx, match.offer_id)
