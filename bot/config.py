@@ -278,6 +278,16 @@ class AllocationSection(StrictModel):
     categories: dict[str, AllocationMode] = {}
 
 
+class LimitsSection(StrictModel):
+    """How much one resident can make the bot do; reaching a bound earns a polite word."""
+
+    items_per_message: int = Field(5, ge=1, le=50)
+    open_entries_per_resident: int = Field(30, ge=1, le=10_000)
+    # Urgent acknowledgements and captain alerts skip the group posting budget: bounded here.
+    urgent_per_resident_per_day: int = Field(3, ge=1, le=100)
+    reports_per_resident_per_day: int = Field(5, ge=1, le=100)
+
+
 class CatalogueSection(StrictModel):
     items: list[CatalogueAddition] = []
 
@@ -294,6 +304,7 @@ class Config(StrictModel):
     catalogue: CatalogueSection = CatalogueSection()
     festivals: FestivalList = []
     allocation: AllocationSection = AllocationSection()
+    limits: LimitsSection = LimitsSection()
 
     # --- questions the app asks of its config -------------------------------------------
 

@@ -207,6 +207,23 @@ class LedgerQueries(TxBase):
         )
         return [_entry(r) for r in rows]
 
+    async def count_open_entries(self, user_id: int) -> int:
+        """How many offers and requests of a resident are still in play."""
+        rows = await self._all(
+            "SELECT COUNT(*) AS n FROM entries WHERE user_id = ? AND status IN (?, ?, ?, ?)",
+            (user_id, *OPEN_OFFER, *OPEN_REQUEST),
+        )
+        return int(rows[0]["n"])
+
+    async def count_urgent_since(self, user_id: int, since: datetime) -> int:
+        """How many urgent messages (not items) of a resident were recorded since `since`."""
+        rows = await self._all(
+            """SELECT COUNT(DISTINCT message_id) AS n FROM entries
+               WHERE user_id = ? AND urgent = 1 AND created_at >= ?""",
+            (user_id, _ts(since)),
+        )
+        return int(rows[0]["n"])
+
     async def update_entry(
         self,
         entry_id: int,
