@@ -90,6 +90,9 @@ class BotSection(StrictModel):
     # neighbour in line.
     handover_check_hours: int = Field(48, ge=1, le=24 * 60)
     handover_release_hours: int = Field(24, ge=1, le=24 * 60)
+    # A no-show can be reported this long after the hand-over was agreed, not at once: a
+    # neighbour needs time to come by (0: at once).
+    no_show_after_hours: int = Field(2, ge=0, le=24 * 60)
 
     @field_validator("digest")
     @classmethod
@@ -129,6 +132,9 @@ class StorageSection(StrictModel):
     """Where the ledger lives: an embedded SQLite file (default) or a shared PostgreSQL."""
 
     backend: Literal["sqlite", "postgresql"] = "sqlite"
+    # sqlite only. "normal": a crashed process loses no commit, a power cut may lose the last
+    # ones. "full": an fsync per commit, so a power cut loses nothing acknowledged either.
+    synchronous: Literal["normal", "full"] = "normal"
     # postgresql only. The URL may carry a password: prefer JINLIN_DATABASE_URL (wins).
     url: SecretStr | None = None
 
@@ -273,6 +279,16 @@ class AllocationSection(StrictModel):
     categories: dict[str, AllocationMode] = {}
 
 
+class LimitsSection(StrictModel):
+    """How much one resident can make the bot do; reaching a bound earns a polite word."""
+
+    items_per_message: int = Field(5, ge=1, le=50)
+    open_entries_per_resident: int = Field(30, ge=1, le=10_000)
+    # Urgent acknowledgements and captain alerts skip the group posting budget: bounded here.
+    urgent_per_resident_per_day: int = Field(3, ge=1, le=100)
+    reports_per_resident_per_day: int = Field(5, ge=1, le=100)
+
+
 class CatalogueSection(StrictModel):
     items: list[CatalogueAddition] = []
 
@@ -289,6 +305,7 @@ class Config(StrictModel):
     catalogue: CatalogueSection = CatalogueSection()
     festivals: FestivalList = []
     allocation: AllocationSection = AllocationSection()
+    limits: LimitsSection = LimitsSection()
 
     # --- questions the app asks of its config -------------------------------------------
 

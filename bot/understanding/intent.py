@@ -56,8 +56,8 @@ _SPAM = _any(
 )
 _SELLING = _any(
     r"出售|转让|甩卖|便宜卖|低价|(?<![想有])卖(?!我|给我|点给我|光|完|断|没|空)|收费",
-    r"\d+\s*(?:块|元)|¥\s*\d",
-    r"\d+\s*rmb|\$\s*\d|\d+\s*(?:dollars|bucks)",
+    r"(?<!\d)\d+\s*(?:块|元)|¥\s*\d",
+    r"(?<!\d)\d+\s*rmb|\$\s*\d|(?<!\d)\d+\s*(?:dollars|bucks)",
     "拼单|团购|拼团|一起买|接龙买",
     _words("selling", "for sale", "sell", "obo", "price", "venmo", "paypal", "group buy"),
 )

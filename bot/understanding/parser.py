@@ -37,6 +37,10 @@ _PLACE_BEFORE_EN = re.compile(
     r"(?<![a-z])(?:on|by|next to|under|beside|outside|behind)\s+(?:the|my|our)\s+$"
 )
 _LEND = re.compile(r"借|(?<![a-z])(?:lend|lending|borrow|loan)")
+# An offer or a request says what it is in its first lines (the corpus's longest is ~100
+# characters). Parsing runs on the event loop, so a 4,096-character message must not cost
+# more than this many characters' worth of work, whatever shape it has.
+MAX_PARSED_CHARS = 1000
 
 
 def _payment_spans(text: str) -> list[tuple[int, int]]:
@@ -82,7 +86,8 @@ def _is_place(text: str, hit: AliasHit) -> bool:
 
 def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = None) -> Parsed:
     """Parse one chat message; `reply_to` is the parsed message it replies to, if any."""
-    folded = fold(text)
+    head = text[:MAX_PARSED_CHARS]
+    folded = fold(head)
     hits = [h for h in catalogue.scan(folded.text) if h.key != NOT_AN_ITEM]
     payment = _payment_spans(folded.text)
     if payment:
@@ -138,7 +143,7 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
         intent=intent,
         items=tuple(items),
         quantity=quantity,
-        urgent=is_urgent(folded.text, text),
+        urgent=is_urgent(folded.text, head),
         repair=repair,
         tags=frozenset(tags),
     )
