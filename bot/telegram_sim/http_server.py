@@ -1,4 +1,4 @@
-"""The simulated Telegram served as a Bot API over HTTP/1.1 on a loopback address only."""
+"""The simulated Telegram served as a Bot API over HTTP (aiohttp.web) on a loopback address only."""
 
 from __future__ import annotations
 
@@ -7,62 +7,21 @@ import contextlib
 import ipaddress
 import json
 import logging
-import re
-from dataclasses import dataclass
-from http import HTTPStatus
+import weakref
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
+from aiohttp import web
 
 from bot.telegram_sim.world import JSON, TelegramWorld, UploadedFile
 
 logger = logging.getLogger(__name__)
 
-_METHOD_PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)/?$")
-_FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
-_BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
-_DISPOSITION_PARAM = re.compile(r'(\w+\*?)=(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))')
-_READ_CHUNK = 64 * 1024
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-class HttpError(Exception):
-    """A request the server cannot even hand to the world (bad framing, too large)."""
-
-    def __init__(self, status: HTTPStatus, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    """One parsed HTTP request."""
-
-    method: str
-    target: str
-    version: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def keep_alive(self) -> bool:
-        """HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 only if asked."""
-        connection = self.headers.get("connection", "").lower()
-        if self.version == "HTTP/1.0":
-            return connection == "keep-alive"
-        return connection != "close"
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    """Status, body and content type of an answer."""
-
-    status: int
-    body: bytes
-    content_type: str = "application/json"
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def require_loopback(host: str) -> str:
@@ -78,163 +37,37 @@ def require_loopback(host: str) -> str:
     return host
 
 
-class _Connection:
-    """A client connection with its own read buffer, so a watcher read loses no bytes."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.buffer = bytearray()
-        self.closed = False
-
-    async def fill(self) -> bool:
-        """Read more bytes into the buffer; False once the peer has closed."""
-        if self.closed:
-            return False
-        chunk = await self.reader.read(_READ_CHUNK)
-        if not chunk:
-            self.closed = True
-            return False
-        self.buffer.extend(chunk)
-        return True
-
-    async def read_request(self, max_header: int, max_body: int) -> HttpRequest | None:
-        """The next request, or None when the peer closed between requests."""
-        while b"\r\n\r\n" not in self.buffer:
-            if len(self.buffer) > max_header:
-                raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers too large")
-            if not await self.fill():
-                return None
-        head, _, rest = bytes(self.buffer).partition(b"\r\n\r\n")
-        self.buffer = bytearray(rest)
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            raise HttpError(HTTPStatus.BAD_REQUEST, "malformed request line")
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, colon, value = line.partition(":")
-            if not colon:
-                raise HttpError(HTTPStatus.BAD_REQUEST, "malformed header")
-            headers[name.strip().lower()] = value.strip()
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            body = await self._read_chunked(max_body)
-        else:
-            body = await self._read_exact(self._content_length(headers, max_body))
-        return HttpRequest(parts[0].upper(), parts[1], parts[2], headers, body)
-
-    @staticmethod
-    def _content_length(headers: dict[str, str], max_body: int) -> int:
-        try:
-            length = int(headers.get("content-length", "0"))
-        except ValueError:
-            raise HttpError(HTTPStatus.BAD_REQUEST, "bad Content-Length") from None
-        if length < 0:
-            raise HttpError(HTTPStatus.BAD_REQUEST, "bad Content-Length")
-        if length > max_body:
-            raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
-        return length
-
-    async def _read_exact(self, size: int) -> bytes:
-        while len(self.buffer) < size:
-            if not await self.fill():
-                raise HttpError(HTTPStatus.BAD_REQUEST, "body shorter than Content-Length")
-        body = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        return body
-
-    async def _read_line(self) -> bytes:
-        while b"\r\n" not in self.buffer:
-            if len(self.buffer) > _READ_CHUNK or not await self.fill():
-                raise HttpError(HTTPStatus.BAD_REQUEST, "malformed chunked body")
-        line, _, rest = bytes(self.buffer).partition(b"\r\n")
-        self.buffer = bytearray(rest)
-        return line
-
-    async def _read_chunked(self, max_body: int) -> bytes:
-        body = bytearray()
-        while True:
-            try:
-                size = int((await self._read_line()).split(b";")[0], 16)
-            except ValueError:
-                raise HttpError(HTTPStatus.BAD_REQUEST, "malformed chunk size") from None
-            if size == 0:
-                while await self._read_line():
-                    pass  # trailers end with an empty line
-                return bytes(body)
-            if len(body) + size > max_body:
-                raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
-            body.extend(await self._read_exact(size))
-            await self._read_line()
-
-    async def respond(self, response: HttpResponse, *, keep_alive: bool) -> None:
-        """Write one response with Content-Length (never chunked, never streamed)."""
-        reason = HTTPStatus(response.status).phrase
-        head = (
-            f"HTTP/1.1 {response.status} {reason}\r\n"
-            "Server: jinlin-telegram-sim\r\n"
-            f"Content-Type: {response.content_type}\r\n"
-            f"Content-Length: {len(response.body)}\r\n"
-            f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
-        )
-        self.writer.write(head.encode("latin-1") + response.body)
-        await self.writer.drain()
+def _api_error(status: int, description: str) -> web.Response:
+    """Telegram's error shape, whatever went wrong (the Bot API never answers in HTML)."""
+    body = {"ok": False, "error_code": status, "description": description}
+    return web.json_response(body, status=status, dumps=_dumps)
 
 
-def _json_response(status: int, body: JSON) -> HttpResponse:
-    return HttpResponse(status, json.dumps(body, ensure_ascii=False).encode())
+def _dumps(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False)
 
 
-def _api_error(status: int, description: str) -> HttpResponse:
-    return _json_response(status, {"ok": False, "error_code": status, "description": description})
-
-
-def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
-    """Bot API parameters from a JSON, form-urlencoded or multipart/form-data body."""
-    kind = content_type.split(";")[0].strip().lower()
-    if not body:
-        return {}
-    if kind == "application/json":
-        data = json.loads(body)
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Bot API parameters from the query and a JSON, form-urlencoded or multipart body."""
+    params: dict[str, Any] = dict(request.query)
+    if not request.can_read_body:
+        return params
+    if request.content_type == "application/json":
+        data = await request.json()
         if not isinstance(data, dict):
             raise ValueError("JSON body must be an object")
-        return data
-    if kind == "multipart/form-data":
-        return _parse_multipart(content_type, body)
-    # PTB (via httpx) posts plain parameters form-encoded, with JSON-encoded nested values.
-    return dict(parse_qsl(body.decode(), keep_blank_values=True))
-
-
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    match = _BOUNDARY.search(content_type)
-    if match is None:
-        raise ValueError("multipart body without boundary")
-    delimiter = b"--" + (match.group(1) or match.group(2)).encode("latin-1")
-    params: dict[str, Any] = {}
-    for part in body.split(delimiter)[1:]:
-        if part.startswith(b"--"):
-            break
-        head, _, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        content = content.removesuffix(b"\r\n")
-        headers = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        disposition: dict[str, str] = {
-            key.lower(): unquote(plain) if key.endswith("*") else (quoted or plain)
-            for key, quoted, plain in _DISPOSITION_PARAM.findall(
-                headers.get("content-disposition", "")
-            )
-        }
-        field_name = disposition.get("name")
-        if not field_name:
-            continue
-        filename = disposition.get("filename*", disposition.get("filename"))
-        if filename is None:
-            params[field_name] = content.decode()
-        else:
-            filename = filename.removeprefix("utf-8''").removeprefix("UTF-8''")
-            params[field_name] = UploadedFile(filename, content, headers.get("content-type"))
+        params.update(data)
+    elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        for name, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                # aiohttp names a part without a type octet-stream; Telegram then stores none.
+                given = value.headers.get("Content-Type")
+                params[name] = UploadedFile(value.filename, value.file.read(), given)
+            else:
+                params[name] = value
+    else:
+        # No or another content type: read as a form, as Telegram does.
+        params.update(parse_qsl(await request.text(), keep_blank_values=True))
     return params
 
 
@@ -247,8 +80,6 @@ class BotApiStandIn:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        max_connections: int = 256,
-        max_header_bytes: int = 64 * 1024,
         max_body_bytes: int = 50 * 1024 * 1024,
         idle_timeout: float = 60.0,
         webhook_timeout: float = 10.0,
@@ -256,14 +87,13 @@ class BotApiStandIn:
         self.world = world
         self.host = require_loopback(host)
         self._requested_port = port
-        self.max_connections = max_connections
-        self.max_header_bytes = max_header_bytes
         self.max_body_bytes = max_body_bytes
         self.idle_timeout = idle_timeout
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._runner: web.AppRunner | None = None
         self.port = 0
         self.requests_served = 0
+        # Transports are weakly referenced so that a long benchmark keeps no closed connection.
+        self._connections_seen: weakref.WeakSet[object] = weakref.WeakSet()
         self.connections_accepted = 0
         # Webhooks: Telegram POSTs each update to the URL and retries until it gets a 2xx.
         # Public https origins are mapped to the bot's loopback listener, as nginx would.
@@ -292,32 +122,84 @@ class BotApiStandIn:
 
     async def start(self) -> None:
         """Bind the loopback port and start serving."""
-        if self._server is not None:
+        if self._runner is not None:
             raise RuntimeError("already serving")
-        self._server = await asyncio.start_server(
-            self._serve, self.host, self._requested_port, reuse_address=True
+        app = web.Application(client_max_size=self.max_body_bytes, middlewares=[self._errors])
+        app.router.add_route("*", r"/bot{token}/{method:[A-Za-z0-9_]+}{slash:/?}", self._call)
+        app.router.add_route("*", "/file/bot{token}/{path:.+}", self._download)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            keepalive_timeout=self.idle_timeout,
+            # A client that hangs up mid long poll (PTB cancelling getUpdates on stop) must not
+            # keep a poll alive in the world: its handler is cancelled with the connection.
+            handler_cancellation=True,
+            # stop() ends pending long polls at once, as the hand-written server did; aiohttp
+            # takes no timeout for 0, so a twentieth of a second.
+            shutdown_timeout=0.05,
         )
-        self.port = self._server.sockets[0].getsockname()[1]
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
         self.world.on_updates_changed = self._webhook_wake.set
         self._sender = asyncio.create_task(self._deliver_webhooks())
         logger.info("Bot API stand-in on %s", self.base_url)
 
     async def stop(self) -> None:
         """Stop listening, end every connection (and pending long poll), and wait for them."""
-        server, self._server = self._server, None
-        if server is None:
+        runner, self._runner = self._runner, None
+        if runner is None:
             return
-        server.close()
         self.world.on_updates_changed = lambda: None
         if self._sender is not None:
             self._sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender
             self._sender = None
-        for task in list(self._connections):
-            task.cancel()
-        await asyncio.gather(*self._connections, return_exceptions=True)
-        await server.wait_closed()
+        await runner.cleanup()
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        """Count the request and answer every refusal in Telegram's JSON error shape."""
+        if request.transport is not None and request.transport not in self._connections_seen:
+            self._connections_seen.add(request.transport)
+            self.connections_accepted += 1
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:  # an unknown path, a body over the limit
+            response = _api_error(error.status, error.reason)
+        self.requests_served += 1
+        return response
+
+    async def _call(self, request: web.Request) -> web.StreamResponse:
+        """One Bot API method call: /bot<token>/<method>."""
+        if request.method not in ("GET", "POST"):
+            return _api_error(405, "Method Not Allowed")
+        method = request.match_info["method"]
+        if not self.world.check_token(request.match_info["token"]):
+            return _api_error(401, "Unauthorized")
+        try:
+            params = await _params(request)
+        except (ValueError, UnicodeDecodeError) as error:
+            return _api_error(400, f"Bad Request: can't parse request body: {error}")
+        try:
+            status, body = await self.world.handle_async(method, params)
+        except Exception:
+            # A simulator bug must reach the client as an error, not as a hung connection.
+            logger.exception("the world failed on %s", method)
+            return _api_error(500, "Internal Server Error")
+        return web.json_response(body, status=status, dumps=_dumps)
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A stored file: /file/bot<token>/<file_path>."""
+        if not self.world.check_token(request.match_info["token"]):
+            return _api_error(401, "Unauthorized")
+        content = self.world.file_content(request.match_info["path"])
+        if content is None:
+            return _api_error(404, "Not Found")
+        return web.Response(body=content, content_type="application/octet-stream")
 
     def route_webhooks(self, public_origin: str, local_origin: str) -> None:
         """Deliver webhooks for `https://host` to `http://127.0.0.1:port` (the proxy's job)."""
@@ -424,108 +306,3 @@ class BotApiStandIn:
         traceback: TracebackType | None,
     ) -> None:
         await self.stop()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        connection = _Connection(reader, writer)
-        if len(self._connections) >= self.max_connections:
-            response = _api_error(503, "Service Unavailable: too many connections")
-            with contextlib.suppress(ConnectionError):
-                await connection.respond(response, keep_alive=False)
-            writer.close()
-            return
-        self._connections.add(task)
-        self.connections_accepted += 1
-        try:
-            await self._serve_requests(connection)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the client went away; nothing to answer
-        except asyncio.CancelledError:
-            # stop() ends the connection. Finishing quietly rather than as a cancelled task:
-            # Python 3.11's streams callback logs a cancelled handler as a spurious traceback.
-            pass
-        finally:
-            self._connections.discard(task)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
-
-    async def _serve_requests(self, connection: _Connection) -> None:
-        while True:
-            try:
-                request = await asyncio.wait_for(
-                    connection.read_request(self.max_header_bytes, self.max_body_bytes),
-                    self.idle_timeout,
-                )
-            except TimeoutError:
-                return
-            except HttpError as error:
-                refusal = _api_error(error.status, error.description)
-                await connection.respond(refusal, keep_alive=False)
-                return
-            if request is None:
-                return
-            response = await self._answer_unless_gone(connection, request)
-            if response is None:
-                return
-            self.requests_served += 1
-            await connection.respond(response, keep_alive=request.keep_alive)
-            if not request.keep_alive:
-                return
-
-    async def _answer_unless_gone(
-        self, connection: _Connection, request: HttpRequest
-    ) -> HttpResponse | None:
-        # A client that hangs up mid long-poll (PTB cancelling getUpdates on stop) must not
-        # keep a poll alive in the world: watch the socket while the world answers.
-        answer = asyncio.create_task(self._answer(request))
-        watcher = asyncio.create_task(connection.fill())
-        try:
-            done, _ = await asyncio.wait({answer, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if answer not in done and not watcher.result():
-                answer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await answer
-                return None
-            return await answer
-        finally:
-            for task in (answer, watcher):
-                if not task.done():
-                    task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await watcher
-
-    async def _answer(self, request: HttpRequest) -> HttpResponse:
-        url = urlsplit(request.target)
-        path = unquote(url.path)
-        if request.method not in ("GET", "POST"):
-            return _api_error(405, "Method Not Allowed")
-        file_match = _FILE_PATH.fullmatch(path)
-        if file_match is not None:
-            return self._download(file_match["token"], file_match["path"])
-        match = _METHOD_PATH.fullmatch(path)
-        if match is None:
-            return _api_error(404, "Not Found")
-        if not self.world.check_token(match["token"]):
-            return _api_error(401, "Unauthorized")
-        params: dict[str, Any] = dict(parse_qsl(url.query, keep_blank_values=True))
-        try:
-            params.update(parse_body(request.headers.get("content-type", ""), request.body))
-        except (ValueError, UnicodeDecodeError) as error:
-            return _api_error(400, f"Bad Request: can't parse request body: {error}")
-        try:
-            status, body = await self.world.handle_async(match["method"], params)
-        except Exception:
-            # A simulator bug must reach the client as an error, not as a hung connection.
-            logger.exception("the world failed on %s", match["method"])
-            return _api_error(500, "Internal Server Error")
-        return _json_response(status, body)
-
-    def _download(self, token: str, file_path: str) -> HttpResponse:
-        if not self.world.check_token(token):
-            return _api_error(401, "Unauthorized")
-        content = self.world.file_content(file_path)
-        if content is None:
-            return _api_error(404, "Not Found")
-        return HttpResponse(200, content, "application/octet-stream")
