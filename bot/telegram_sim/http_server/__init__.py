@@ -1,4 +1,7 @@
-"""The simulated Telegram served as a Bot API over HTTP (aiohttp.web) on a loopback address only."""
+"""The simulated Telegram served as a Bot API over HTTP (aiohttp.web) on a loopback address only.
+
+For tests and benchmarks: not in the wheel (pyproject.toml); the console needs only the world.
+"""
 
 from __future__ import annotations
 
