@@ -41,7 +41,7 @@ def require_loopback(host: str) -> str:
 
 
 def _api_error(status: int, description: str) -> web.Response:
-    """Telegram's error shape, whatever went wrong (the Bot API never answers in HTML)."""
+    """Telegram's error shape, so that a refusal reaches PTB as the exception Telegram's would."""
     body = {"ok": False, "error_code": status, "description": description}
     return web.json_response(body, status=status, dumps=_dumps)
 
@@ -63,13 +63,13 @@ async def _params(request: web.Request) -> dict[str, Any]:
     elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         for name, value in (await request.post()).items():
             if isinstance(value, web.FileField):
-                # aiohttp names a part without a type octet-stream; Telegram then stores none.
+                # aiohttp calls an untyped part octet-stream; the document then has no mime_type.
                 given = value.headers.get("Content-Type")
                 params[name] = UploadedFile(value.filename, value.file.read(), given)
             else:
                 params[name] = value
     else:
-        # No or another content type: read as a form, as Telegram does.
+        # Clients that label a form body wrongly, or not at all, still mean a form.
         params.update(parse_qsl(await request.text(), keep_blank_values=True))
     return params
 
