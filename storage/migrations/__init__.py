@@ -70,8 +70,13 @@ async def current_version(backend: Backend) -> int:
     return max(await applied_versions(backend), default=0)
 
 
-async def apply_migrations(backend: Backend, up_to: int | None = None) -> int:
+async def apply_migrations(
+    backend: Backend, up_to: int | None = None, *, keep_copy: bool = True
+) -> int:
     """Bring the schema up to date (or to `up_to`); each step is its own transaction.
+
+    `keep_copy`: a database that already has a schema is backed up first (see the module's
+    docstring); only a caller migrating a throwaway copy has reason to say False.
 
     Numbers are reserved per feature and may land out of order (0006 before 0004): every
     shipped migration not yet recorded is applied, not only those above the highest one.
@@ -84,7 +89,7 @@ async def apply_migrations(backend: Backend, up_to: int | None = None) -> int:
         for number, path in available()
         if number not in applied and (up_to is None or number <= up_to)
     ]
-    if applied and pending:
+    if keep_copy and applied and pending:
         await _before_migrating(backend, max(applied), pending[-1][0])
     for number, path in pending:
         async with backend.transaction(lengthy=True) as db:  # may rewrite whole tables
