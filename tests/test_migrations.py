@@ -244,6 +244,18 @@ async def test_a_new_database_is_created_without_a_copy(tmp_path):
     assert not list(tmp_path.glob("*.bak*"))
 
 
+async def test_a_worker_migrating_postgresql_says_to_dump_it_first(tmp_path, caplog):
+    if backends.current() == "sqlite":
+        pytest.skip("SQLite files are copied beside themselves instead")
+    url = backends.empty_database_for(tmp_path / "city")
+    async with _opened(url) as backend:
+        await apply_migrations(backend, up_to=VERSIONS[-2])
+
+    await (await Repository.open(url)).close()
+
+    assert "pg_dump" in caplog.text and "pg_restore" in caplog.text
+
+
 async def test_opening_twice_applies_nothing_twice(tmp_path):
     path = backends.empty_database_for(tmp_path / "twice.sqlite3")
     for _ in range(2):
