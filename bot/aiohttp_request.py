@@ -2,7 +2,7 @@
 
 PTB's own `HTTPXRequest` spends 0.7-0.9 ms of CPU per Bot API call in httpx, httpcore, h11
 and anyio (measured on the 2-core bench machine, keep-alive on 127.0.0.1); under load that
-was the largest share of the bot's event loop (see bot/bench_load.py). aiohttp parses HTTP
+was the largest share of the bot's event loop (see bot/bench/load.py). aiohttp parses HTTP
 in C: about 0.15 ms for the same call. Everything above `do_request` (JSON parsing,
 Telegram's error shapes, `RetryAfter`, `ChatMigrated`) stays PTB's: this class only moves
 bytes, as `HTTPXRequest` does.

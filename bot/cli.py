@@ -150,18 +150,28 @@ def _webhook_launch(config: Config, path: str) -> WebhookLaunch | None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    if args.what == "parse":
-        from bot import bench_parse
+    try:
+        if args.what == "parse":
+            from bot.bench import parse
 
-        return bench_parse.main(args.rest)
-    if args.what == "load":
-        from bot import bench_load
+            return parse.main(args.rest)
+        if args.what == "load":
+            from bot.bench import load
 
-        return bench_load.main(args.rest)
-    if args.what == "workers":
-        from bot import bench_workers
+            return load.main(args.rest)
+        if args.what == "workers":
+            from bot.bench import workers
 
-        return bench_workers.main(args.rest)
+            return workers.main(args.rest)
+    except ModuleNotFoundError as error:
+        if error.name is None or not error.name.startswith(("bot.bench", "bot.telegram_sim")):
+            raise
+        print(
+            "✗ the benchmarks are not installed: they come with a clone of the repository "
+            "(./run bench …), not with `pip install jinlin`",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"unknown benchmark {args.what!r}; try: jinlin bench parse | load | workers",
         file=sys.stderr,

@@ -243,7 +243,7 @@ async def read_snapshot(source: Path, workdir: Path) -> Snapshot:
     backend = await SqliteBackend.open(copy)
     try:
         before = await current_version(backend)
-        version = await apply_migrations(backend)
+        version = await apply_migrations(backend, keep_copy=False)  # a copy already
         async with backend.statements() as db:
             shapes = await _shapes(db)
             rows = {name: await _rows(db, shape) for name, shape in shapes.items()}

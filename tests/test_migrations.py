@@ -22,7 +22,7 @@ from bot.backup import backup_file
 from bot.cli import main as jinlin
 from storage import driver
 from storage.driver import Backend, Connection, open_backend
-from storage.migrations import apply_migrations, available, current_version
+from storage.migrations import apply_migrations, available, backup_path, current_version
 from storage.repository import Repository
 from tests import backends
 from tests.harness import Building
@@ -210,6 +210,53 @@ async def test_an_old_database_upgrades_with_its_data(tmp_path, start):
         await b.say(b.bob, "anyone have a ladder I can borrow?")
         assert "Bob" in b.last_private(b.alice).content
         assert any(m.offer_id == 1 and m.status == "asked" for m in await b.matches())
+
+
+@pytest.mark.sqlite_only(reason="a SQLite file is copied beside itself; PostgreSQL is pg_dump's")
+async def test_a_database_with_data_is_copied_before_it_is_migrated(tmp_path, caplog):
+    start = VERSIONS[-2]
+    path = tmp_path / "jinlin.sqlite3"
+    async with _opened(str(path)) as backend:
+        await apply_migrations(backend, up_to=start)
+        async with backend.statements() as db:
+            await _seed_core(db)
+
+    await (await Repository.open(path)).close()  # `jinlin run` of the new version
+    await (await Repository.open(path)).close()  # and its restart: nothing left to migrate
+
+    kept = backup_path(path, start, LATEST)
+    assert sorted(p.name for p in tmp_path.glob("*.bak")) == [kept.name]
+    assert str(kept) in caplog.text
+    with sqlite3.connect(kept) as old:
+        assert old.execute("SELECT MAX(version) FROM schema_version").fetchone() == (start,)
+        assert old.execute("SELECT id, item_name FROM entries ORDER BY id").fetchall() == [
+            (1, "ladder"),
+            (2, "drill"),
+        ]
+    # Rolling back is putting the copy in the file's place: the old version finds its schema.
+    path.unlink()
+    kept.rename(path)
+    async with _opened(str(path)) as backend:
+        assert await current_version(backend) == start
+
+
+@pytest.mark.sqlite_only(reason="a SQLite file is copied beside itself; PostgreSQL is pg_dump's")
+async def test_a_new_database_is_created_without_a_copy(tmp_path):
+    await (await Repository.open(tmp_path / "jinlin.sqlite3")).close()
+
+    assert not list(tmp_path.glob("*.bak*"))
+
+
+async def test_a_worker_migrating_postgresql_says_to_dump_it_first(tmp_path, caplog):
+    if backends.current() == "sqlite":
+        pytest.skip("SQLite files are copied beside themselves instead")
+    url = backends.empty_database_for(tmp_path / "city")
+    async with _opened(url) as backend:
+        await apply_migrations(backend, up_to=VERSIONS[-2])
+
+    await (await Repository.open(url)).close()
+
+    assert "pg_dump" in caplog.text and "pg_restore" in caplog.text
 
 
 async def test_opening_twice_applies_nothing_twice(tmp_path):

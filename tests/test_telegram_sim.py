@@ -482,6 +482,27 @@ async def test_http_raw_protocol(building: Building, server: BotApiStandIn) -> N
     assert as_query.json()["result"]["username"] == "jinlin_test_bot"
 
 
+async def test_http_refusals_keep_telegrams_json_shape(building: Building) -> None:
+    async with (
+        BotApiStandIn(building.world, max_body_bytes=1024) as server,
+        httpx.AsyncClient(base_url=server.base_url.removesuffix("/bot")) as client,
+    ):
+        nowhere = await client.get("/favicon.ico")
+        too_large = await client.post(f"/bot{TOKEN}/sendMessage", content=b"x" * 4096)
+        not_json = await client.post(
+            f"/bot{TOKEN}/sendMessage",
+            content=b"{broken",
+            headers={"Content-Type": "application/json"},
+        )
+        deleted = await client.delete(f"/bot{TOKEN}/getMe")
+
+    assert [r.status_code for r in (nowhere, too_large, not_json, deleted)] == [404, 413, 400, 405]
+    for answer in (nowhere, too_large, not_json, deleted):
+        assert answer.json()["ok"] is False
+        assert answer.json()["error_code"] == answer.status_code
+    assert not_json.json()["description"].startswith("Bad Request: can't parse request body")
+
+
 async def test_second_long_poll_terminates_the_first(
     building: Building, server: BotApiStandIn
 ) -> None:

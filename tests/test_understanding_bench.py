@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import bench_parse
+from bot.bench import parse as bench_parse
 
 ROWS = [
     {"id": "t1", "lang": "zh", "text": "谁家有芬必得，牙疼", "intent": "request",

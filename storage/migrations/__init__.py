@@ -2,6 +2,11 @@
 
 The files are written in SQLite's DDL; on PostgreSQL each statement's column types are
 translated (storage.dialect.ddl_for_postgres), so one set of files serves both.
+
+Migrations only go forward. Before a database that already has a schema is migrated, a SQLite
+file is copied beside itself (`<file>.schema-0010.before-0011.bak`), so that rolling back is:
+stop the bot, put the copy in the file's place, run the previous version. PostgreSQL is not
+dumped from here (see `_before_migrating`); the log says how.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Final
 
 from storage.dialect import ddl_for_postgres
 from storage.driver import Backend, Connection
@@ -64,8 +70,13 @@ async def current_version(backend: Backend) -> int:
     return max(await applied_versions(backend), default=0)
 
 
-async def apply_migrations(backend: Backend, up_to: int | None = None) -> int:
+async def apply_migrations(
+    backend: Backend, up_to: int | None = None, *, keep_copy: bool = True
+) -> int:
     """Bring the schema up to date (or to `up_to`); each step is its own transaction.
+
+    `keep_copy`: a database that already has a schema is backed up first (see the module's
+    docstring); only a caller migrating a throwaway copy has reason to say False.
 
     Numbers are reserved per feature and may land out of order (0006 before 0004): every
     shipped migration not yet recorded is applied, not only those above the highest one.
@@ -73,9 +84,14 @@ async def apply_migrations(backend: Backend, up_to: int | None = None) -> int:
     and then finds the step recorded.
     """
     applied = await applied_versions(backend)
-    for number, path in available():
-        if number in applied or (up_to is not None and number > up_to):
-            continue
+    pending = [
+        (number, path)
+        for number, path in available()
+        if number not in applied and (up_to is None or number <= up_to)
+    ]
+    if keep_copy and applied and pending:
+        await _before_migrating(backend, max(applied), pending[-1][0])
+    for number, path in pending:
         async with backend.transaction(lengthy=True) as db:  # may rewrite whole tables
             if backend.dialect == "postgresql":
                 await db.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
@@ -89,3 +105,53 @@ async def apply_migrations(backend: Backend, up_to: int | None = None) -> int:
                 await db.execute(statement)
             await db.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
     return await current_version(backend)
+
+
+BACKUP_SUFFIX: Final = ".schema-{before:04d}.before-{after:04d}.bak"
+
+
+def backup_path(database: Path, before: int, after: int) -> Path:
+    """Where the copy of a SQLite file at schema `before`, about to become `after`, goes."""
+    return database.with_name(database.name + BACKUP_SUFFIX.format(before=before, after=after))
+
+
+async def _before_migrating(backend: Backend, before: int, after: int) -> None:
+    """A way back before a schema that holds data changes: a SQLite copy, or pg_dump's advice.
+
+    PostgreSQL is not dumped here: the workers' host may lack a pg_dump as new as the server,
+    a city's database can take minutes to dump while every starting worker waits on the
+    migration lock, and such a database is backed up by its own routine (pg_dump, replicas).
+    """
+    if backend.dialect == "postgresql":
+        logger.warning(
+            "migrating PostgreSQL from schema %04d to %04d; no backup is taken here: take one "
+            "before upgrading (pg_dump --format=custom --file=jinlin-schema-%04d.dump "
+            '"$JINLIN_DATABASE_URL"); to roll back, restore it with pg_restore --clean and run '
+            "the previous version",
+            before,
+            after,
+            before,
+        )
+        return
+    async with backend.statements(lengthy=True) as db:
+        files = await db.execute_fetchall("PRAGMA database_list")
+        database = next((row[2] for row in files if row[1] == "main"), "")
+        if not database:
+            return  # in memory: nothing outlives the process anyway
+        target = backup_path(Path(database), before, after)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        # VACUUM INTO writes one committed state of the live file through this very connection
+        # (under the writer lock, WAL included), so no second connection or thread is needed.
+        await db.execute("VACUUM INTO ?", (str(partial),))
+    # Only a complete copy takes the backup's name.
+    partial.replace(target)
+    logger.warning(
+        "migrating %s from schema %04d to %04d; its previous state is kept in %s (to roll "
+        "back: stop the bot, move that file to %s, run the previous version)",
+        database,
+        before,
+        after,
+        target,
+        database,
+    )

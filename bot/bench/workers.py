@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.bench_load import (
+from bot.bench.load import (
     CHATTER,
     TOKEN,
     make_town,
@@ -82,7 +82,7 @@ def _worker_process(config_data: Mapping[str, Any], database: str, port: int) ->
 
 
 def _polling_process(config_data: Mapping[str, Any], database: str) -> None:
-    from bot.bench_load import _bot_process
+    from bot.bench.load import _bot_process
 
     _bot_process(config_data, database)
 
