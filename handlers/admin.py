@@ -10,10 +10,10 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.config_reload import ReloadOutcome, admin_ids, reload_config, reload_message
-from bot.effects import Effects, SendMessage, encode
-from bot.i18n import person_language, say
-from bot.services import Services
+from bot.app.reload import ReloadOutcome, admin_ids, reload_config, reload_message
+from bot.app.services import Services
+from bot.core.effects import Effects, SendMessage, encode
+from bot.core.i18n import person_language, say
 from handlers.common import Context, services
 
 logger = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ from typing import Literal
 from telegram import Update, User
 from telegram.constants import ParseMode
 
-from bot.alerts import AlertError, AlertService, Subscriber
-from bot.effects import Effects
-from bot.entry_actions import CALLBACK as ENTRY_CALLBACK
-from bot.entry_actions import act_on_entry
-from bot.i18n import person_language, say
-from bot.sharing import UserError
+from bot.core.alerts import AlertError, AlertService, Subscriber
+from bot.core.effects import Effects
+from bot.core.i18n import person_language, say
+from bot.core.sharing.entry_actions import CALLBACK as ENTRY_CALLBACK
+from bot.core.sharing.entry_actions import act_on_entry
+from bot.core.sharing.service import UserError
 from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
 from handlers.members import confirm_for_entry, confirm_membership

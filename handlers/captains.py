@@ -16,16 +16,16 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.captains import CaptainDesk, Where, reader_setting
-from bot.effects import Effects, SendMessage
-from bot.i18n import say
-from bot.reports import ReportDesk, status_from_code
-from bot.services import Services
-from bot.sharing import Resident, UserError
-from bot.stats_chart import render_weekly_chart
-from bot.stats_report import StatsAnswer, StatsDesk
-from bot.thanks import ThanksDesk
-from handlers.bot_calls import keyboard
+from bot.app.services import Services
+from bot.core.captains import CaptainDesk, Where, reader_setting
+from bot.core.effects import Effects, SendMessage
+from bot.core.i18n import say
+from bot.core.reports import ReportDesk, status_from_code
+from bot.core.sharing.service import Resident, UserError
+from bot.core.stats_chart import render_weekly_chart
+from bot.core.stats_report import StatsAnswer, StatsDesk
+from bot.core.thanks import ThanksDesk
+from bot.delivery.bot_calls import keyboard
 from handlers.buttons import drop_buttons
 from handlers.common import Context, explain, resident, run_unit, services
 from storage.repository import Tx

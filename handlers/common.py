@@ -9,10 +9,10 @@ from typing import Any
 from telegram import Update, User
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.effects import Effects, encode
-from bot.i18n import person_language, say
-from bot.services import BotData, Services
-from bot.sharing import Resident, UserError
+from bot.app.services import BotData, Services
+from bot.core.effects import Effects, encode
+from bot.core.i18n import person_language, say
+from bot.core.sharing.service import Resident, UserError
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)

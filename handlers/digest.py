@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.digest import DigestService
-from bot.effects import Effects
-from bot.entry_actions import show_entry
-from bot.services import Services
-from bot.sharing import Resident, UserError
+from bot.app.services import Services
+from bot.core.digest import DigestService
+from bot.core.effects import Effects
+from bot.core.sharing.entry_actions import show_entry
+from bot.core.sharing.service import Resident, UserError
 from handlers.common import Context, explain, resident, run_unit, services
 from storage.repository import Tx
 
@@ -39,11 +39,6 @@ async def digest_command(update: Update, context: Context) -> None:
         await message.reply_text(
             explain(error, message.from_user, chat_id, svc), parse_mode=ParseMode.HTML
         )
-
-
-async def due_digests(tx: Tx, svc: Services, bot: Bot) -> Effects:
-    """The scheduled digests due now (called by handlers.upkeep.run_upkeep)."""
-    return await digest_service(svc).due(tx, bot.username)
 
 
 async def start_payload(tx: Tx, svc: Services, who: Resident, payload: str) -> Effects:

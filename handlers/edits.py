@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.edits import EditService
+from bot.core.sharing.edits import EditService
 from handlers.common import Context, resident, run_unit, services
 from handlers.offers import group_message
 

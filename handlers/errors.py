@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.redaction import redact_log_line
+from bot.core.redaction import redact_log_line
 from handlers.common import Context
 from storage.driver import is_passing_fault
 

@@ -8,8 +8,8 @@ import re
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.effects import Effects
-from bot.events import (
+from bot.core.effects import Effects
+from bot.core.events import (
     EventRefusal,
     add_event,
     attend,
@@ -17,7 +17,7 @@ from bot.events import (
     toggle_private_reminder,
     upcoming_events,
 )
-from bot.i18n import person_language, say
+from bot.core.i18n import person_language, say
 from handlers.buttons import pressed
 from handlers.common import Context, resident, run_unit, services
 from storage.repository import Tx

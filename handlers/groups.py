@@ -6,8 +6,8 @@ import logging
 
 from telegram import Chat, Update, User
 
-from bot.config_reload import apply_chat_aliases
-from bot.groups import bot_added_to_unknown_group, follow_migration
+from bot.app.reload import apply_chat_aliases
+from bot.core.groups import bot_added_to_unknown_group, follow_migration
 from handlers.common import Context, resident, run_unit, services
 
 logger = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import re
 
 from telegram import Update
 
-from bot.effects import Effects
-from bot.sharing import UserError
+from bot.core.effects import Effects
+from bot.core.sharing.service import UserError
 from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
 

@@ -11,8 +11,8 @@ import logging
 from telegram import ChatMember, ChatMemberRestricted
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.entry_actions import entry_of_link
-from bot.membership import FRESH, MEMBER_STATUSES, groups_reaching
+from bot.core.membership import FRESH, MEMBER_STATUSES, groups_reaching
+from bot.core.sharing.entry_actions import entry_of_link
 from handlers.common import Context, services
 from storage.repository import Tx
 

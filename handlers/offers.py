@@ -7,7 +7,7 @@ from typing import Literal
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
-from bot.sharing import GroupMessage, UserError
+from bot.core.sharing.service import GroupMessage, UserError
 from handlers.common import Context, explain, resident, run_unit, services
 
 

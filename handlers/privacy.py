@@ -8,11 +8,11 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.captains import button
-from bot.effects import Effects
-from bot.i18n import person_language, say
-from bot.privacy import Forgotten, forget
-from handlers.bot_calls import keyboard
+from bot.core.captains import button
+from bot.core.effects import Effects
+from bot.core.i18n import person_language, say
+from bot.core.privacy import Forgotten, forget
+from bot.delivery.bot_calls import keyboard
 from handlers.common import Context, run_unit, services
 from storage.repository import Tx
 

@@ -6,9 +6,9 @@ import re
 
 from telegram import Update
 
-from bot.effects import Effects
-from bot.relay import RelayGone
-from bot.sharing import UserError
+from bot.core.effects import Effects
+from bot.core.relay import RelayGone
+from bot.core.sharing.service import UserError
 from handlers.buttons import pressed
 from handlers.common import Context, explain, resident, run_unit, services
 from storage.repository import Tx

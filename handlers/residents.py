@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.effects import Effects, decode
-from bot.i18n import person_language, say
+from bot.core.effects import Effects, decode
+from bot.core.i18n import person_language, say
 from handlers.common import Context, resident, run_unit, services
 from handlers.digest import start_payload
 from handlers.members import confirm_for_link

@@ -12,7 +12,7 @@ import logging
 
 from telegram import Update
 
-from bot.config_reload import apply_username_bindings, role_usernames
+from bot.app.reload import apply_username_bindings, role_usernames
 from handlers.common import Context, services
 from storage.repository import Tx
 

@@ -7,10 +7,10 @@ import re
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.captains import Where
-from bot.effects import Effects
-from bot.no_shows import no_shows_report
-from bot.sharing import UserError
+from bot.core.captains import Where
+from bot.core.effects import Effects
+from bot.core.no_shows import no_shows_report
+from bot.core.sharing.service import UserError
 from handlers.buttons import drop_buttons
 from handlers.common import Context, explain, resident, run_unit, services
 from storage.repository import Tx

@@ -13,12 +13,12 @@ from typing import Any
 
 from telegram import Update
 
-from bot.application import build_application
-from bot.clock import ManualClock
-from bot.config import Config, parse_config
+from bot.app.application import build_application
+from bot.app.upkeep import run_upkeep
+from bot.core.clock import ManualClock
+from bot.core.config import Config, parse_config
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SimChat, SimMessage, SimUser, TelegramWorld
-from handlers.upkeep import run_upkeep
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match
 from tests import backends

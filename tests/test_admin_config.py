@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli import main as jinlin
+from bot.app.cli import main as jinlin
 from handlers.admin import reload_on_signal
 from tests import backends
 from tests.captains_town import ADMIN_ID, Town

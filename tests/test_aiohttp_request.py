@@ -18,8 +18,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TimedOut
 
-from bot.aiohttp_request import AiohttpRequest
-from bot.config import parse_config
+from bot.core.config import parse_config
+from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 
@@ -207,7 +207,7 @@ async def test_nobody_listening_is_a_network_error() -> None:
 
 
 def test_the_application_talks_http_through_aiohttp(tmp_path: Path) -> None:
-    from bot.application import build_application
+    from bot.app.application import build_application
 
     config = parse_config({"telegram": {"base_url": "http://127.0.0.1:9/bot"}})
     app = build_application(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from bot.cli import DEMO_CONFIG
-from bot.config import load_config
-from bot.console import run_console
+from bot.app.cli import DEMO_CONFIG
+from bot.core.config import load_config
+from bot.tools.console import run_console
 from tests.test_console import button
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from bot.allocation import allocation_for, draw
+from bot.core.sharing.allocation import allocation_for, draw
 from tests.harness import BUILDING_CONFIG, Building, make_config
 
 
@@ -150,7 +150,7 @@ async def test_reaction_acknowledgements_still_state_a_waiting_window():
 def test_an_unknown_allocation_category_is_reported_with_its_path():
     import pytest
 
-    from bot.config import ConfigError
+    from bot.core.config import ConfigError
 
     with pytest.raises(ConfigError) as error:
         make_config(with_allocation('categories = { strollerz = "lottery" }\n'))

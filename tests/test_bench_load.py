@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cli import main as jinlin
+from bot.app.cli import main as jinlin
 
 
 def test_one_run_measures_both_shapes_of_the_bot(capsys):

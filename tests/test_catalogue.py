@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.understanding import Catalogue, CatalogueAddition, ParsedItem
+from bot.core.understanding import Catalogue, CatalogueAddition, ParsedItem
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import runner
-from bot.cli import main as jinlin
+from bot.app import runner
+from bot.app.cli import main as jinlin
 
 pytestmark = pytest.mark.no_storage  # run_bot is replaced: no database is opened
 
@@ -58,8 +58,8 @@ def test_a_port_without_webhook_or_out_of_range_is_refused(launched, capsys):
 def test_a_worker_is_named_by_host_and_port_unless_the_operator_names_it(monkeypatch):
     import socket
 
-    from bot.runner import worker_name
-    from bot.webhook_mode import WebhookLaunch
+    from bot.app.runner import worker_name
+    from bot.app.webhook_mode import WebhookLaunch
 
     launch = WebhookLaunch(
         url="https://bot.example.org/hook", listen="127.0.0.1", port=8081, path="/hook", secret="s"

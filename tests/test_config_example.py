@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli import main
+from bot.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.cli import DEMO_CONFIG
-from bot.config import load_config
-from bot.console import run_console
+from bot.app.cli import DEMO_CONFIG
+from bot.core.config import load_config
+from bot.tools.console import run_console
 
 ROOT = Path(__file__).resolve().parents[1]
 

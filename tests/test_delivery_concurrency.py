@@ -15,9 +15,9 @@ from typing import Any
 
 from telegram.error import Forbidden, RetryAfter
 
-from bot.clock import ManualClock
-from bot.effects import Fallback, SendMessage, encode
-from handlers.delivery import OUTBOX_BATCH, SEND_CONCURRENCY, Delivery
+from bot.core.clock import ManualClock
+from bot.core.effects import Fallback, SendMessage, encode
+from bot.delivery.outbox import OUTBOX_BATCH, SEND_CONCURRENCY, Delivery
 from storage.repository import Repository
 from tests import backends
 

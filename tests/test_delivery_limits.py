@@ -21,12 +21,12 @@ import pytest
 from telegram import Bot
 from telegram.error import Forbidden, NetworkError
 
-from bot.clock import ManualClock
-from bot.effects import Button, Effect, Fallback, SendMessage, decode, encode
-from bot.sender_client import SenderCrashed, SenderProcess, SenderSettings
+from bot.core.clock import ManualClock
+from bot.core.effects import Button, Effect, Fallback, SendMessage, decode, encode
+from bot.delivery.outbox import CRASH_LIMIT, Delivery
+from bot.delivery.sender_client import SenderCrashed, SenderProcess, SenderSettings
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
-from handlers.delivery import CRASH_LIMIT, Delivery
 from storage.repository import Repository
 from tests import backends
 from tests.harness import Building

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.digest_schedule import DigestSchedule, due_slot, parse_digest_schedule
-from bot.festivals.quiet_hours import QuietHours
+from bot.core.digest_schedule import DigestSchedule, due_slot, parse_digest_schedule
+from bot.core.festivals.quiet_hours import QuietHours
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 

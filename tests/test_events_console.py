@@ -6,9 +6,9 @@ import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.cli import DEMO_CONFIG
-from bot.config import load_config
-from bot.console import run_console
+from bot.app.cli import DEMO_CONFIG
+from bot.core.config import load_config
+from bot.tools.console import run_console
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -81,7 +81,7 @@ async def test_after_a_restart_beyond_the_grace_period_the_missed_reminder_is_sk
 ):
     database = backends.database_for(tmp_path / "jinlin.sqlite3")
     await first_run(database)
-    caplog.set_level(logging.WARNING, logger="bot.events.posting")
+    caplog.set_level(logging.WARNING, logger="bot.core.events.posting")
     # Down until 9 Dec 20:00: the "1 day before" is 10 h late (grace: 6 h).
     b = await started_at(Building(make_config(BUILDING_CONFIG + FAIR), database), local(9, 20))
     try:

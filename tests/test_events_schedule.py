@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from bot.cli import main
+from bot.app.cli import main
 from tests import backends
 from tests.harness import BUILDING_CONFIG, Building, make_config
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.festivals import (
+from bot.core.festivals import (
     DateRule,
     LastDayOfLunarYear,
     LunarDate,

@@ -4,7 +4,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.festivals import (
+from bot.core.festivals import (
     LunarDate,
     NthWeekday,
     OneOff,

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.festivals import QuietHours, RuleError
+from bot.core.festivals import QuietHours, RuleError
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 

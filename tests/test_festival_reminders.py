@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.festivals import (
+from bot.core.festivals import (
     EventDef,
     EventSpec,
     FestivalsConfig,
@@ -22,7 +22,7 @@ from bot.festivals import (
     reminder_text,
     render_reminder,
 )
-from bot.festivals.reminders import next_occurrences
+from bot.core.festivals.reminders import next_occurrences
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 

@@ -14,9 +14,9 @@ import time
 import pytest
 from telegram.constants import FloodLimit
 
-from bot.aiohttp_request import AiohttpRequest
-from bot.application import build_application
-from bot.effects import SendMessage
+from bot.app.application import build_application
+from bot.core.effects import SendMessage
+from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
 from tests.harness import BUILDING_CONFIG, make_config

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram.ext import CommandHandler
 
-from bot.redaction import has_contact_details
+from bot.core.redaction import has_contact_details
+from bot.core.understanding import Catalogue, understand
 from bot.telegram_sim.world import SimulationError, utf16_len
-from bot.understanding import Catalogue, understand
 from tests.harness import Building
 
 NASTY = [

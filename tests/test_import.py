@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat_import import TextPiece, import_chat, plain_text
-from bot.cli import main
+from bot.app.cli import main
+from bot.tools.chat_import import TextPiece, import_chat, plain_text
 from storage.repository import Repository
 from tests import backends
 from tests.harness import BUILDING_CONFIG, T0, Building, make_config

@@ -15,12 +15,12 @@ TESTS_AND_BENCHMARKS_ONLY = ("bot.bench", "bot.telegram_sim.http_server")
 # What `jinlin run` (polling or --webhook, with or without its sender child) and
 # `jinlin console` load on their way to serving residents.
 RUNTIME = [
-    "bot.cli",
-    "bot.runner",
-    "bot.webhook_mode",
-    "bot.sender_process",
-    "bot.application",
-    "bot.console",
+    "bot.app.cli",
+    "bot.app.runner",
+    "bot.app.webhook_mode",
+    "bot.delivery.sender_process",
+    "bot.app.application",
+    "bot.tools.console",
 ]
 
 
@@ -39,7 +39,9 @@ def test_running_the_bot_imports_no_benchmark_and_no_http_stand_in():
         check=True,
     ).stdout.split()
 
-    assert "bot.runner" in loaded and "bot.telegram_sim.world" in loaded  # the console's Telegram
+    assert (
+        "bot.app.runner" in loaded and "bot.telegram_sim.world" in loaded
+    )  # the console's Telegram
     assert [name for name in loaded if name.startswith(TESTS_AND_BENCHMARKS_ONLY)] == []
 
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import sharing
-from bot.effects import EditMessage, SendMessage
-from bot.message_parts import fit, plain_text, split_html, units
+from bot.core.effects import EditMessage, SendMessage
+from bot.core.message_parts import fit, plain_text, split_html, units
+from bot.core.sharing import service as sharing
 from tests.harness import Building, make_config
 
 

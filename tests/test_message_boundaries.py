@@ -8,8 +8,8 @@ relayed whole.
 
 from __future__ import annotations
 
-from bot.effects import SendMessage
-from bot.message_parts import units
+from bot.core.effects import SendMessage
+from bot.core.message_parts import units
 from bot.telegram_sim.world import FailedCall
 from tests.harness import Building
 from tests.test_delivery_limits import enqueue

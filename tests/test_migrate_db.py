@@ -19,9 +19,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.backup import backup_file
-from bot.cli import main as jinlin
-from bot.migrate_db import TableShape, coerce, compare, copy_order, redact, render
+from bot.app.cli import main as jinlin
+from bot.tools.backup import backup_file
+from bot.tools.migrate_db import TableShape, coerce, compare, copy_order, redact, render
 from storage.driver import SqliteBackend
 from storage.migrations import apply_migrations, available
 from tests import backends

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from bot.backup import backup_file
-from bot.cli import main as jinlin
+from bot.app.cli import main as jinlin
+from bot.tools.backup import backup_file
 from storage import driver
 from storage.driver import Backend, Connection, open_backend
 from storage.migrations import apply_migrations, available, backup_path, current_version
@@ -309,7 +309,7 @@ async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_one_writer(tmp_path):
 async def test_backup_while_the_bot_writes_gives_a_consistent_copy(tmp_path):
     import asyncio
 
-    from bot.backup import backup
+    from bot.tools.backup import backup
 
     source, copy = tmp_path / "live.sqlite3", tmp_path / "copy.sqlite3"
     repo = await Repository.open(source)

@@ -17,8 +17,8 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.aiohttp_request import AiohttpRequest
-from bot.polling import poll
+from bot.delivery.aiohttp_request import AiohttpRequest
+from bot.intake.polling import poll
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import JSON, TelegramWorld
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.redaction import redact
+from bot.core.redaction import redact
 
 pytestmark = pytest.mark.no_storage  # pure text
 
@@ -27,8 +27,8 @@ def test_urls_without_a_password_are_left_as_they_are():
 
 
 def test_the_runner_logs_where_its_database_is_but_not_the_password(monkeypatch, caplog):
-    from bot import runner
-    from bot.config import parse_config
+    from bot.app import runner
+    from bot.core.config import parse_config
 
     class Stop(Exception):
         pass
@@ -37,7 +37,7 @@ def test_the_runner_logs_where_its_database_is_but_not_the_password(monkeypatch,
         raise Stop
 
     monkeypatch.setattr(runner, "run_polling", no_polling)
-    caplog.set_level(logging.INFO, logger="bot.runner")
+    caplog.set_level(logging.INFO, logger="bot.app.runner")
     with pytest.raises(Stop):
         runner.run_bot(
             parse_config({}),
@@ -49,7 +49,7 @@ def test_the_runner_logs_where_its_database_is_but_not_the_password(monkeypatch,
 
 
 def _logged(message: str, *args: object) -> str:
-    from bot.log_setup import RedactingFilter
+    from bot.app.log_setup import RedactingFilter
 
     record = logging.LogRecord("jinlin", logging.INFO, __file__, 1, message, args, None)
     RedactingFilter().filter(record)

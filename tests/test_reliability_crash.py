@@ -25,9 +25,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.delivery.outbox import SEND_CONCURRENCY
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, TelegramWorld
-from handlers.delivery import SEND_CONCURRENCY
 from tests import backends
 
 ROOT = Path(__file__).resolve().parents[1]

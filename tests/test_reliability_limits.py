@@ -21,9 +21,9 @@ from telegram import Update
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.application import build_application
-from bot.polling import apply_updates
-from bot.posting_budget import BudgetRule, GroupPostingBudget
+from bot.app.application import build_application
+from bot.core.posting_budget import BudgetRule, GroupPostingBudget
+from bot.intake.polling import apply_updates
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import TelegramWorld
 from storage import driver

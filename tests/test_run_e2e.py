@@ -186,7 +186,9 @@ async def test_run_completes_the_medicine_and_never_started_stories(tmp_path, se
 def _sender_children(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [
-        int(c) for c in children if b"bot.sender_process" in Path(f"/proc/{c}/cmdline").read_bytes()
+        int(c)
+        for c in children
+        if b"bot.delivery.sender_process" in Path(f"/proc/{c}/cmdline").read_bytes()
     ]
 
 

@@ -12,7 +12,7 @@ import re
 
 from telegram.error import NetworkError
 
-from bot.log_setup import setup_logging
+from bot.app.log_setup import setup_logging
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, SimUser
 from tests.harness import Building
@@ -135,7 +135,7 @@ async def test_the_token_never_appears_in_logs_or_errors_across_a_run_with_failu
     caplog.handler.setLevel(logging.DEBUG)
     try:
         async with BotApiStandIn(b.world) as server:
-            from bot.application import build_application
+            from bot.app.application import build_application
 
             app = build_application(
                 b.config.model_copy(

@@ -16,7 +16,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.send_outcomes import outcome_of, raise_outcome
+from bot.delivery.send_outcomes import outcome_of, raise_outcome
 
 pytestmark = pytest.mark.no_storage
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot import sender_client
-from bot.effects import Button, EditMessage, React, SendMessage
-from bot.sender_client import SenderProcess, SenderSettings
+from bot.core.effects import Button, EditMessage, React, SendMessage
+from bot.delivery import sender_client
+from bot.delivery.sender_client import SenderProcess, SenderSettings
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 
@@ -140,7 +140,7 @@ async def test_the_child_stops_when_the_bot_stops(sender: SenderProcess, bob: Si
 
 _ORPHANED_BOT = """
 import asyncio, sys
-from bot.sender_client import SenderProcess, SenderSettings
+from bot.delivery.sender_client import SenderProcess, SenderSettings
 
 async def main():
     sender = SenderProcess(SenderSettings(sys.argv[1], base_url=sys.argv[2], rate_limit=False))

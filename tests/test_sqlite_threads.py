@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.config import ConfigError
+from bot.core.config import ConfigError
 from storage.driver import CHECKPOINT_EVERY_COMMITS, SqliteBackend
 from storage.repository import Repository
 from tests.harness import BUILDING_CONFIG, Building, make_config

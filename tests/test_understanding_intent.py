@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.understanding import Catalogue, Parsed, understand
+from bot.core.understanding import Catalogue, Parsed, understand
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.understanding import Catalogue, understand
+from bot.core.understanding import Catalogue, understand
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.understanding import Catalogue, Quantity, understand
+from bot.core.understanding import Catalogue, Quantity, understand
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 

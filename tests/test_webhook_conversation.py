@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.webhook_server import conversation_of
+from bot.intake.webhook_server import conversation_of
 
 pytestmark = pytest.mark.no_storage  # JSON in, a chat id out
 

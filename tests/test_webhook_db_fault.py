@@ -14,10 +14,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot import webhook_server
+from bot.intake import webhook_server
+from bot.intake.webhook_server import WebhookServer
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
-from bot.webhook_server import WebhookServer
 from storage.repository import Repository, Tx
 from tests import backends
 from tests.test_run_e2e import wait_for

@@ -35,14 +35,14 @@ TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"  # shaped like a real one, 
 # A worker that takes its batch and then hangs, as one that dies right after the 200 would.
 STALLING_WORKER = """
 import asyncio, sys
-import bot.inbox_worker as inbox_worker
+import bot.intake.inbox_worker as inbox_worker
 
 async def stall(app, updates, stop):
     print("claimed", [u.update_id for u in updates], file=sys.stderr, flush=True)
     await asyncio.Event().wait()
 
 inbox_worker.apply_updates = stall
-from bot.cli import main
+from bot.app.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

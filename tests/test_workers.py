@@ -18,14 +18,14 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.clock import ManualClock
-from bot.effects import SendMessage, encode
-from bot.leadership import TAKEOVER_BOUND_SECONDS, Leadership
-from bot.posting_budget import BudgetRule, GroupPostingBudget
-from bot.rate_limit import SharedRateLimiter
-from bot.sharing import GroupMessage, Resident, SharingService
-from bot.understanding import Catalogue
-from handlers.delivery import Delivery
+from bot.core.clock import ManualClock
+from bot.core.effects import SendMessage, encode
+from bot.core.posting_budget import BudgetRule, GroupPostingBudget
+from bot.core.sharing.service import GroupMessage, Resident, SharingService
+from bot.core.understanding import Catalogue
+from bot.delivery.outbox import Delivery
+from bot.delivery.rate_limit import SharedRateLimiter
+from bot.intake.leadership import TAKEOVER_BOUND_SECONDS, Leadership
 from storage.repository import Repository
 from tests import backends
 from tests.harness import make_config

@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config, parse_config
+from bot.core.config import Config, parse_config
 from bot.telegram_sim.world import JSON, SimChat, SimUser, TelegramWorld
 
 TOKEN = "123456:BENCH-TOKEN"
@@ -88,8 +88,8 @@ def request_text(name: str) -> str:
 
 
 def _bot_process(config_data: Mapping[str, Any], database: str) -> None:
-    from bot.application import build_application
-    from bot.polling import run
+    from bot.app.application import build_application
+    from bot.intake.polling import run
 
     config = parse_config(dict(config_data))
     app = build_application(
@@ -172,7 +172,7 @@ def make_town(groups: int, residents_per_group: int, database: Path) -> Town:
 
 def usable_items(config: Config) -> list[tuple[str, str, frozenset[str], str]]:
     """(name, canonical, offer keys, request key) of items the parser reads both ways."""
-    from bot.understanding import Catalogue, understand
+    from bot.core.understanding import Catalogue, understand
 
     catalogue = Catalogue.load(config.catalogue.items)
     found = []
@@ -478,9 +478,9 @@ async def measure_matching(
     town: Town, database: Path, items: Sequence[tuple], samples: int
 ) -> list[float]:
     """The core alone: one matching request recorded and matched, then rolled back."""
-    from bot.clock import SystemClock
-    from bot.sharing import GroupMessage, Resident, SharingService
-    from bot.understanding import Catalogue
+    from bot.core.clock import SystemClock
+    from bot.core.sharing.service import GroupMessage, Resident, SharingService
+    from bot.core.understanding import Catalogue
     from storage.repository import Repository
 
     config = town.config

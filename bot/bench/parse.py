@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.understanding import Catalogue, Parsed, understand
+from bot.core.understanding import Catalogue, Parsed, understand
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpus/dev.jsonl"
 INTENTS = ("offer", "request", "none")

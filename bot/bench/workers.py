@@ -48,7 +48,7 @@ from bot.bench.load import (
     send_mixed_traffic,
     usable_items,
 )
-from bot.config import parse_config
+from bot.core.config import parse_config
 
 SECRET = "bench-webhook-secret"
 PUBLIC_URL = "https://bench.jinlin.invalid/telegram/webhook"
@@ -60,8 +60,8 @@ PUBLIC_URL = "https://bench.jinlin.invalid/telegram/webhook"
 def _worker_process(config_data: Mapping[str, Any], database: str, port: int) -> None:
     import logging
 
-    from bot.application import build_application
-    from bot.webhook_mode import WebhookLaunch, allowed_updates_for, run_webhook
+    from bot.app.application import build_application
+    from bot.app.webhook_mode import WebhookLaunch, allowed_updates_for, run_webhook
 
     # Warnings and errors of the workers reach the benchmark's stderr: a stall has a reason.
     logging.basicConfig(level=logging.WARNING, format="  worker %(process)d: %(message)s")
@@ -140,8 +140,8 @@ async def run_shape(
 ) -> ShapeResult:
     import asyncpg
 
-    from bot.migrate_db import migrate
     from bot.telegram_sim.http_server import BotApiStandIn
+    from bot.tools.migrate_db import migrate
     from storage.repository import Repository
 
     workdir = Path(tempfile.mkdtemp(prefix="jinlin-bench-workers-"))

@@ -1,0 +1,1 @@
+"""Wiring: the `jinlin` command, build_application(), services, settings reload, run modes."""

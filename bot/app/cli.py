@@ -1,0 +1,324 @@
+"""The `jinlin` command: console, run, parse, check-config, schedule, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.core.config import Config, ConfigError, load_config, warnings_for
+from storage.driver import is_postgres_url
+
+if TYPE_CHECKING:
+    from bot.app.webhook_mode import WebhookLaunch
+
+logger = logging.getLogger(__name__)
+
+DEMO_CONFIG = Path(__file__).parents[1] / "tools" / "data" / "demo.toml"
+
+
+def _load(path: str | None, *, demo_if_missing: bool = False) -> Config:
+    if path is None:
+        if demo_if_missing:
+            return load_config(DEMO_CONFIG)
+        raise ConfigError([])
+    return load_config(path)
+
+
+def _print_problems(error: ConfigError, path: str | None) -> None:
+    print(f"✗ {path or 'config'} has {len(error.problems)} problem(s):", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    path = args.file or args.config
+    if not path:
+        print("usage: jinlin check-config config.toml", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        _print_problems(error, path)
+        return 1
+    for warning in warnings_for(config):
+        print(f"  ! {warning}")
+    print(
+        f"✓ {path} is valid: {len(config.communities)} communities, "
+        f"{len(config.buildings)} buildings, {len(config.groups)} groups"
+    )
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from bot.core.understanding import Catalogue, understand
+
+    try:
+        config = _load(args.config, demo_if_missing=True)
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 1
+    catalogue = Catalogue.load(config.catalogue.items)
+    out = sys.stdout
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        out.write(json.dumps(understand(text, catalogue).to_json(), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.tools.console import run_console
+
+    try:
+        config = _load(args.config, demo_if_missing=True)
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 1
+    return asyncio.run(run_console(config, database=args.db, script=args.script))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app.runner import run_bot
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        webhook_problems = [p for p in error.problems if p.path.startswith("webhook")]
+        if args.webhook and webhook_problems:
+            print(f"✗ jinlin run --webhook: {webhook_problems[0]}", file=sys.stderr)
+            return 2
+        _print_problems(error, args.config)
+        return 1
+    webhook = None
+    if args.port is not None and not args.webhook:
+        print("✗ jinlin run --port only applies with --webhook", file=sys.stderr)
+        return 2
+    if args.webhook:
+        webhook = _webhook_launch(config, args.config)
+        if webhook is None:
+            return 2
+        if args.port is not None:
+            # Several workers on one machine share the config and differ only in their port.
+            webhook = dataclasses.replace(webhook, port=args.port)
+    token = config.token()
+    if not token:
+        print(
+            "No Telegram token: set JINLIN_TOKEN or telegram.token in the config.\n"
+            "To try Jinlin without Telegram, run: jinlin console",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        database = args.db or config.database()
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 1
+    return run_bot(config, token=token, database=database, config_path=args.config, webhook=webhook)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _webhook_launch(config: Config, path: str) -> WebhookLaunch | None:
+    """The [webhook] section and its secret, or None after saying in one line what is wrong."""
+    from bot.app.webhook_mode import WebhookLaunch
+
+    if config.webhook is None:
+        print(
+            f"✗ jinlin run --webhook: {path} has no [webhook] section "
+            "(url, port, secret_token: see config.example.toml)",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        secret = config.webhook.secret()
+    except ConfigError as error:
+        print(f"✗ jinlin run --webhook: {error.problems[0]}", file=sys.stderr)
+        return None
+    return WebhookLaunch.from_config(config.webhook, secret)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        if args.what == "parse":
+            from bot.bench import parse
+
+            return parse.main(args.rest)
+        if args.what == "load":
+            from bot.bench import load
+
+            return load.main(args.rest)
+        if args.what == "workers":
+            from bot.bench import workers
+
+            return workers.main(args.rest)
+    except ModuleNotFoundError as error:
+        if error.name is None or not error.name.startswith(("bot.bench", "bot.telegram_sim")):
+            raise
+        print(
+            "✗ the benchmarks are not installed: they come with a clone of the repository "
+            "(./run bench …), not with `pip install jinlin`",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"unknown benchmark {args.what!r}; try: jinlin bench parse | load | workers",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from bot.core.events.schedule import cmd_schedule as run_schedule
+
+    return run_schedule(args)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from bot.tools.backup import backup_file
+
+    database = args.db
+    if database is None:
+        try:
+            database = load_config(args.config).database()
+        except ConfigError as error:
+            _print_problems(error, args.config)
+            return 1
+    if is_postgres_url(database):
+        print(
+            "✗ jinlin backup copies a SQLite file; back up PostgreSQL with its own tools "
+            "(pg_dump, or the server's replication)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        pages = backup_file(database, args.file)
+    except (OSError, ValueError, sqlite3.Error) as error:
+        print(f"✗ backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"✓ {database} backed up to {args.file} ({pages} pages)")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.tools.chat_import import cmd_import as run_import
+
+    return run_import(args)
+
+
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    from bot.tools.migrate_db import cmd_migrate_db as run_migrate_db
+
+    return run_migrate_db(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jinlin", description="近邻 Jinlin — neighbourly sharing for building group chats"
+    )
+    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    console = sub.add_parser("console", help="offline simulated building group in the terminal")
+    console.add_argument("--config", help="admin config (default: a built-in demo building)")
+    console.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
+    console.add_argument("--script", help="read console lines from this file instead of stdin")
+    console.set_defaults(func=cmd_console)
+
+    run = sub.add_parser("run", help="run the Telegram bot (long polling, or --webhook)")
+    run.add_argument("--config", required=True)
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook as set in the config's [webhook] (behind a proxy)",
+    )
+    run.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default: from the config's [storage])"
+    )
+    run.add_argument(
+        "--port",
+        type=_port,
+        help="with --webhook: listen on this port instead of webhook.port (one per worker)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    parse = sub.add_parser("parse", help="stdin lines -> one JSON object per line")
+    parse.add_argument("--config", help="config whose catalogue additions to use")
+    parse.set_defaults(func=cmd_parse)
+
+    check = sub.add_parser("check-config", help="validate a config file")
+    check.add_argument("file", nargs="?")
+    check.add_argument("--config")
+    check.set_defaults(func=cmd_check_config)
+
+    schedule = sub.add_parser("schedule", help="reminders of a period, one JSON object per line")
+    schedule.add_argument("--config", required=True)
+    schedule.add_argument("--from", dest="date_from", required=True, help="first day, 2026-12-01")
+    schedule.add_argument("--to", dest="date_to", required=True, help="last day, 2027-12-31")
+    schedule.add_argument("--db", help="also captains' events from this SQLite file")
+    schedule.set_defaults(func=cmd_schedule)
+
+    backup = sub.add_parser("backup", help="online copy of the database: jinlin backup FILE")
+    backup.add_argument("file", help="where to write the copy")
+    backup_source = backup.add_mutually_exclusive_group(required=True)
+    backup_source.add_argument("--config", help="back up bot.database of this config")
+    backup_source.add_argument("--db", help="the SQLite file to back up")
+    backup.set_defaults(func=cmd_backup)
+
+    imports = sub.add_parser("import", help="rebuild a group's open entries from a chat export")
+    imports.add_argument("file", help="result.json of Telegram Desktop's chat export (JSON)")
+    imports.add_argument("--group", type=int, required=True, help="the group's chat id")
+    imports.add_argument("--config", help="admin config (default: the built-in demo)")
+    imports.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default: from the config's [storage])"
+    )
+    imports.add_argument("--bot-id", type=int, help="skip this sender (default: from the token)")
+    imports.add_argument("--now", help="import as of this local date-time (rehearsals)")
+    imports.set_defaults(func=cmd_import)
+
+    migrate_db = sub.add_parser(
+        "migrate-db", help="copy a SQLite district to PostgreSQL and verify every row"
+    )
+    migrate_db.add_argument("--from", dest="source", required=True, help="the SQLite file")
+    migrate_db.add_argument("--to", dest="target", required=True, help="postgresql:// URL")
+    migrate_db.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="make PostgreSQL an exact copy (only before the bot has run on it)",
+    )
+    migrate_db.set_defaults(func=cmd_migrate_db)
+
+    bench = sub.add_parser("bench", help="benchmarks: jinlin bench parse | load | workers")
+    bench.add_argument("what")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `jinlin` console script."""
+    from bot.app.log_setup import setup_logging
+
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level.upper())
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,597 @@
+"""The admin's config file: schema, loading and cross-checks.
+
+Everything a deployment decides lives here and is validated before the bot starts,
+so a broken file never starts the bot half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.core.digest_schedule import parse_digest_schedule
+from bot.core.festivals import FestivalList
+from bot.core.understanding import CatalogueAddition
+
+Language = Literal["zh", "en", "zh+en"]
+MatchScope = Literal["building", "community"]
+# How a giver's item is allocated when several neighbours ask (bot/allocation.py).
+AllocationMode = Literal["first_come", "giver_chooses", "lottery"]
+KEY_PATTERN = r"^[A-Za-z0-9_\-]+$"
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _parse_hhmm(value: str) -> time:
+    match = _HHMM.match(value.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"'{value}' is not a time of day like 07:30")
+    return time(int(match[1]), int(match[2]))
+
+
+class QuietHoursSpec(StrictModel):
+    """No group post is made between start and end (local time); may wrap midnight."""
+
+    start: str = "22:00"
+    end: str = "07:30"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        _parse_hhmm(value)
+        return value
+
+    @property
+    def start_time(self) -> time:
+        return _parse_hhmm(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return _parse_hhmm(self.end)
+
+
+class BotSection(StrictModel):
+    language: Language = "zh"
+    timezone: str = "Asia/Shanghai"
+    database: str = "jinlin.sqlite3"
+    emergency_number: str = "120"
+    match_scope: MatchScope = "building"
+    expiry_days: int = Field(7, ge=1, le=365)
+    nudge_hours_before_expiry: int = Field(24, ge=1, le=24 * 30)
+    ack: Literal["reply", "reaction"] = "reply"
+    # A reminder whose time passed while the bot was down is still posted within this window.
+    reminder_grace_hours: int = Field(6, ge=0, le=24 * 7)
+    # Closed ledger entries, matches and resolved reports are purged after this many days.
+    retention_days: int = Field(180, ge=1, le=3650)
+    quiet_hours: QuietHoursSpec | None = QuietHoursSpec()
+    admins: list[int | str] = []
+    # Keyword alerts (/alert) end after this many days unless the resident renews them.
+    alert_days: int = Field(30, ge=1, le=365)
+    # Open offers/requests digest posted in each group: "off", "daily 20:00", "weekly sun 20:00".
+    digest: str = "off"
+    # Show a giver's public @username in the private introduction. Off: residents talk
+    # through the bot (relayed chat), so nobody's account is revealed.
+    show_usernames: bool = False
+    # An agreed hand-over not confirmed after this many hours: both sides are asked whether
+    # it happened; still unconfirmed `handover_release_hours` later, the item goes to the next
+    # neighbour in line.
+    handover_check_hours: int = Field(48, ge=1, le=24 * 60)
+    handover_release_hours: int = Field(24, ge=1, le=24 * 60)
+    # A no-show can be reported this long after the hand-over was agreed, not at once: a
+    # neighbour needs time to come by (0: at once).
+    no_show_after_hours: int = Field(2, ge=0, le=24 * 60)
+
+    @field_validator("digest")
+    @classmethod
+    def _valid_digest(cls, value: str) -> str:
+        parse_digest_schedule(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}' (use a name like Asia/Shanghai)"
+            ) from None
+        return value
+
+    @field_validator("admins")
+    @classmethod
+    def _valid_people(cls, value: list[int | str]) -> list[int | str]:
+        return [_person(v) for v in value]
+
+
+class TelegramSection(StrictModel):
+    token: SecretStr | None = None
+    # A self-hosted Bot API server, e.g. "http://127.0.0.1:8081/bot".
+    base_url: str | None = None
+    base_file_url: str | None = None
+    poll_timeout: int = Field(30, ge=0, le=60)
+    # Bot API sends from a child process, on another core (SQLite deployments). Off by
+    # default: one bot token sends ~30 messages a second, which one process keeps up with.
+    sender_process: bool = False
+
+
+class StorageSection(StrictModel):
+    """Where the ledger lives: an embedded SQLite file (default) or a shared PostgreSQL."""
+
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
+    # sqlite only. "normal": a crashed process loses no commit, a power cut may lose the last
+    # ones. "full": an fsync per commit, so a power cut loses nothing acknowledged either.
+    synchronous: Literal["normal", "full"] = "normal"
+    # postgresql only. The URL may carry a password: prefer JINLIN_DATABASE_URL (wins).
+    url: SecretStr | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must start with postgresql:// (e.g. postgresql://jinlin@db/jinlin)")
+        return value
+
+
+# Telegram's rule for setWebhook's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_\-]{1,256}$")
+WEBHOOK_SECRET_RULE = "1-256 characters, only A-Z a-z 0-9 _ - (Telegram's rule)"
+
+
+class WebhookSection(StrictModel):
+    """`jinlin run --webhook`: Telegram POSTs updates to `url`; a reverse proxy forwards them.
+
+    The proxy (nginx) terminates HTTPS at `url` and passes the requests on to
+    `listen`:`port` `path`, where Jinlin stores each update before answering 200.
+    """
+
+    # The public HTTPS address given to setWebhook (Telegram accepts ports 443, 80, 88, 8443).
+    url: str
+    listen: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # The local path the proxy forwards to (default: the path of `url`).
+    path: str | None = None
+    # Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token. Prefer JINLIN_WEBHOOK_SECRET (wins).
+    secret_token: SecretStr | None = None
+    # Simultaneous connections Telegram may open to deliver updates (Telegram's range).
+    max_connections: int = Field(40, ge=1, le=100)
+    # A worker that dies holding updates gives them up to the others after this long.
+    lease_seconds: int = Field(30, ge=1, le=3600)
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not re.fullmatch(r"https://[^/\s?#]+(/[^\s]*)?", value):
+            raise ValueError("must be the public https:// address Telegram posts to")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError("must start with / (e.g. /telegram/webhook)")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError(f"must be {WEBHOOK_SECRET_RULE}")
+        return value
+
+    @property
+    def local_path(self) -> str:
+        """The path this process answers on."""
+        if self.path is not None:
+            return self.path
+        rest = self.url.removeprefix("https://").partition("/")[2]
+        return "/" + rest.split("?")[0]
+
+    def secret(self) -> str:
+        """The secret token: JINLIN_WEBHOOK_SECRET wins over the file, as JINLIN_TOKEN does."""
+        env = os.environ.get("JINLIN_WEBHOOK_SECRET", "").strip()
+        if env:
+            if not _WEBHOOK_SECRET.match(env):
+                raise ConfigError(
+                    [Problem("JINLIN_WEBHOOK_SECRET", f"must be {WEBHOOK_SECRET_RULE}")]
+                )
+            return env
+        if self.secret_token is not None:
+            return self.secret_token.get_secret_value()
+        raise ConfigError(
+            [
+                Problem(
+                    "webhook.secret_token",
+                    "set JINLIN_WEBHOOK_SECRET or webhook.secret_token, so forged updates "
+                    "are refused",
+                )
+            ]
+        )
+
+
+class CommunitySpec(StrictModel):
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str
+    match_scope: MatchScope | None = None
+
+
+class BuildingSpec(StrictModel):
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str
+    community: str
+    captains: list[int | str] = []
+
+    @field_validator("captains")
+    @classmethod
+    def _valid_people(cls, value: list[int | str]) -> list[int | str]:
+        return [_person(v) for v in value]
+
+
+class GroupSpec(StrictModel):
+    """A Telegram group chat and what it serves: one building, or a whole community."""
+
+    chat_id: int
+    title: str = ""
+    building: str | None = None
+    community: str | None = None
+    language: Language | None = None
+    # Overrides bot.digest for this group.
+    digest: str | None = None
+    # Forum supergroups: the sharing topic's message_thread_id. Jinlin then reads only that
+    # topic and posts digests, reminders and nudges there (None: every topic; posts go to
+    # the general topic).
+    topic: int | None = Field(None, ge=1)
+    # Overrides allocation.mode for offers posted in this group.
+    allocation: AllocationMode | None = None
+
+    @field_validator("digest")
+    @classmethod
+    def _valid_digest(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_digest_schedule(value)
+        return value
+
+
+class AllocationSection(StrictModel):
+    """How a giver's item is allocated when several neighbours ask for it."""
+
+    # first_come: the first to ask is asked first. giver_chooses: requests collect for
+    # window_hours, then the giver picks one. lottery: drawn by lot at the window's end.
+    # Urgent and medicine requests are always first come.
+    mode: AllocationMode = "first_come"
+    window_hours: int = Field(12, ge=1, le=24 * 14)
+    # Per catalogue category (e.g. baby_items = "lottery"); wins over the group's and the default.
+    categories: dict[str, AllocationMode] = {}
+
+
+class LimitsSection(StrictModel):
+    """How much one resident can make the bot do; reaching a bound earns a polite word."""
+
+    items_per_message: int = Field(5, ge=1, le=50)
+    open_entries_per_resident: int = Field(30, ge=1, le=10_000)
+    # Urgent acknowledgements and captain alerts skip the group posting budget: bounded here.
+    urgent_per_resident_per_day: int = Field(3, ge=1, le=100)
+    reports_per_resident_per_day: int = Field(5, ge=1, le=100)
+
+
+class CatalogueSection(StrictModel):
+    items: list[CatalogueAddition] = []
+
+
+class Config(StrictModel):
+    bot: BotSection = BotSection()
+    telegram: TelegramSection = TelegramSection()
+    storage: StorageSection = StorageSection()
+    # Only `jinlin run --webhook` reads it; long polling needs no section.
+    webhook: WebhookSection | None = None
+    communities: list[CommunitySpec] = []
+    buildings: list[BuildingSpec] = []
+    groups: list[GroupSpec] = []
+    catalogue: CatalogueSection = CatalogueSection()
+    festivals: FestivalList = []
+    allocation: AllocationSection = AllocationSection()
+    limits: LimitsSection = LimitsSection()
+
+    # --- questions the app asks of its config -------------------------------------------
+
+    def group(self, chat_id: int) -> GroupSpec | None:
+        """The configured group with this chat id, if any."""
+        return self._groups_by_chat.get(chat_id)
+
+    @cached_property
+    def _groups_by_chat(self) -> dict[int, GroupSpec]:
+        # Looked up on every update; the model is frozen, so the index never goes stale.
+        return {g.chat_id: g for g in self.groups}
+
+    def building(self, key: str | None) -> BuildingSpec | None:
+        return self._buildings_by_key.get(key) if key is not None else None
+
+    @cached_property
+    def _buildings_by_key(self) -> dict[str, BuildingSpec]:
+        # Several lookups per offer or request over hundreds of buildings; frozen, never stale.
+        # The first of a duplicated key wins, as a scan would (cross_check reports duplicates).
+        return {b.key: b for b in reversed(self.buildings)}
+
+    @cached_property
+    def _communities_by_key(self) -> dict[str, CommunitySpec]:
+        return {c.key: c for c in reversed(self.communities)}
+
+    def community_of_group(self, group: GroupSpec) -> str | None:
+        if group.community:
+            return group.community
+        building = self.building(group.building)
+        return building.community if building else None
+
+    def group_topic(self, chat_id: int) -> int | None:
+        """The forum topic group-level posts go to (None: the general topic)."""
+        group = self.group(chat_id)
+        return group.topic if group else None
+
+    def group_language(self, chat_id: int) -> Language:
+        group = self.group(chat_id)
+        return (group.language if group and group.language else None) or self.bot.language
+
+    def scope_for(self, community: str | None) -> MatchScope:
+        spec = self._communities_by_key.get(community) if community is not None else None
+        return (spec.match_scope if spec and spec.match_scope else None) or self.bot.match_scope
+
+    def captains_of(self, building: str | None) -> list[int | str]:
+        spec = self.building(building)
+        return list(spec.captains) if spec else []
+
+    def is_captain(self, user_id: int, username: str | None, building: str | None = None) -> bool:
+        """Is this user a captain (of `building`, or of any building when None)?"""
+        specs = [b for b in self.buildings if building is None or b.key == building]
+        return any(_same_person(p, user_id, username) for b in specs for p in b.captains)
+
+    def captain_buildings(self, user_id: int, username: str | None) -> list[str]:
+        return [
+            b.key
+            for b in self.buildings
+            if any(_same_person(p, user_id, username) for p in b.captains)
+        ]
+
+    def is_admin(self, user_id: int, username: str | None) -> bool:
+        return any(_same_person(p, user_id, username) for p in self.bot.admins)
+
+    def database(self) -> str:
+        """The database to open: the SQLite file, or the PostgreSQL URL.
+
+        JINLIN_DATABASE_URL wins over the file (it keeps the password out of it), as
+        JINLIN_TOKEN does for the token.
+        """
+        if self.storage.backend == "sqlite":
+            return self.bot.database
+        env = os.environ.get("JINLIN_DATABASE_URL", "").strip()
+        if env:
+            return env
+        if self.storage.url is not None:
+            return self.storage.url.get_secret_value()
+        raise ConfigError(
+            [
+                Problem(
+                    "storage.url",
+                    "storage.backend is postgresql: set storage.url or JINLIN_DATABASE_URL",
+                )
+            ]
+        )
+
+    def token(self) -> str | None:
+        """The bot token: JINLIN_TOKEN wins over the file, so the file can be shared."""
+        env = os.environ.get("JINLIN_TOKEN", "").strip()
+        if env:
+            return env
+        if self.telegram.token and self.telegram.token.get_secret_value().strip():
+            return self.telegram.token.get_secret_value().strip()
+        return None
+
+
+def _person(value: int | str) -> int | str:
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if not re.fullmatch(r"@?[A-Za-z][A-Za-z0-9_]{3,31}", text):
+        raise ValueError(f"'{value}' is neither a Telegram user id nor a @username")
+    return "@" + text.lstrip("@").lower()
+
+
+def _same_person(spec: int | str, user_id: int, username: str | None) -> bool:
+    if isinstance(spec, int):
+        return spec == user_id
+    return bool(username) and spec == "@" + (username or "").lower()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in the config, with its key path."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; `problems` says every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _loc_to_path(loc: Iterable[Any]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def _friendly(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against config.example.toml)"
+    if kind == "missing":
+        return "this key is required"
+    message = str(error.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ")
+
+
+def parse_config(data: dict[str, Any]) -> Config:
+    """Validate a parsed TOML document; raise ConfigError listing every problem."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = [Problem(_loc_to_path(e["loc"]), _friendly(dict(e))) for e in exc.errors()]
+        raise ConfigError(problems + _references_despite(data, exc)) from None
+    problems = cross_check(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+# Sections that reference each other; an error elsewhere does not stop checking them.
+_LINKED_SECTIONS = frozenset({"communities", "buildings", "groups", "festivals", "catalogue"})
+
+
+def _references_despite(data: dict[str, Any], error: ValidationError) -> list[Problem]:
+    """Cross-references, when the schema errors lie outside the sections that link up.
+
+    So an admin with a mistyped time zone *and* a group naming an unknown building hears
+    of both at once, instead of fixing one to discover the other.
+    """
+    broken = {e["loc"][0] for e in error.errors() if e["loc"]}
+    if broken & _LINKED_SECTIONS:
+        return []
+    rest = {k: v for k, v in data.items() if k not in broken}
+    try:
+        return cross_check(Config.model_validate(rest))
+    except ValidationError:
+        return []
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([Problem("", f"cannot read {path}: {exc.strerror or exc}")]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([Problem("", f"{path} is not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem("", f"{path} is not valid TOML: {exc}")]) from None
+    return parse_config(data)
+
+
+def cross_check(config: Config) -> list[Problem]:
+    """Problems no single key shows: references between sections, duplicates."""
+    problems: list[Problem] = []
+    community_keys = [c.key for c in config.communities]
+    building_keys = [b.key for b in config.buildings]
+    for seen, name in ((community_keys, "communities"), (building_keys, "buildings")):
+        for i, key in enumerate(seen):
+            if key in seen[:i]:
+                problems.append(Problem(f"{name}[{i}].key", f"'{key}' is used twice"))
+    known = ", ".join(community_keys) or "none"
+    for i, building in enumerate(config.buildings):
+        if building.community not in community_keys:
+            problems.append(
+                Problem(
+                    f"buildings[{i}].community",
+                    f"unknown community '{building.community}' (known: {known})",
+                )
+            )
+    chat_ids: list[int] = []
+    for i, group in enumerate(config.groups):
+        if group.chat_id in chat_ids:
+            problems.append(Problem(f"groups[{i}].chat_id", f"{group.chat_id} is listed twice"))
+        chat_ids.append(group.chat_id)
+        if group.chat_id > 0:
+            problems.append(
+                Problem(f"groups[{i}].chat_id", "group chat ids are negative (e.g. -1001234567890)")
+            )
+        if (group.building is None) == (group.community is None):
+            problems.append(Problem(f"groups[{i}]", "set exactly one of 'building' or 'community'"))
+        if group.building is not None and group.building not in building_keys:
+            problems.append(
+                Problem(f"groups[{i}].building", f"unknown building '{group.building}'")
+            )
+        if group.community is not None and group.community not in community_keys:
+            problems.append(
+                Problem(f"groups[{i}].community", f"unknown community '{group.community}'")
+            )
+    for i, festival in enumerate(config.festivals):
+        targets = festival.targets
+        if isinstance(targets, str):
+            continue
+        for kind, known_keys in (("communities", community_keys), ("buildings", building_keys)):
+            for j, key in enumerate(getattr(targets, kind, None) or []):
+                if key not in known_keys:
+                    problems.append(
+                        Problem(
+                            f"festivals[{i}].targets.{kind}[{j}]", f"unknown {kind[:-1]} '{key}'"
+                        )
+                    )
+    try:
+        from bot.core.understanding import Catalogue
+
+        catalogue = Catalogue.load(config.catalogue.items)
+    except ValueError as exc:
+        problems.append(Problem("catalogue.items", str(exc)))
+    else:
+        for key in config.allocation.categories:
+            if key not in catalogue:
+                problems.append(
+                    Problem(f"allocation.categories.{key}", f"unknown catalogue category '{key}'")
+                )
+    return problems
+
+
+def warnings_for(config: Config) -> list[Problem]:
+    """Things that work but an admin should know."""
+    warnings: list[Problem] = []
+    for i, building in enumerate(config.buildings):
+        for j, person in enumerate(building.captains):
+            if isinstance(person, str):
+                warnings.append(
+                    Problem(
+                        f"buildings[{i}].captains[{j}]",
+                        f"{person} is a username: it works once they write to the bot, but "
+                        "usernames can change; prefer the numeric user id",
+                    )
+                )
+        if not building.captains:
+            warnings.append(Problem(f"buildings[{i}].captains", "this building has no captain"))
+    for j, person in enumerate(config.bot.admins):
+        if isinstance(person, str):
+            warnings.append(
+                Problem(f"bot.admins[{j}]", f"{person} is a username; prefer the numeric user id")
+            )
+    if not config.groups:
+        warnings.append(
+            Problem("groups", "no group is configured: the bot will ignore every group")
+        )
+    return warnings

@@ -1,0 +1,15 @@
+"""Jinlin's understanding layer: what a chat message offers or asks for. Pure, no I/O."""
+
+from bot.core.understanding.catalogue import Catalogue, CatalogueAddition
+from bot.core.understanding.model import Intent, Parsed, ParsedItem, Quantity
+from bot.core.understanding.parser import understand
+
+__all__ = [
+    "Catalogue",
+    "CatalogueAddition",
+    "Intent",
+    "Parsed",
+    "ParsedItem",
+    "Quantity",
+    "understand",
+]

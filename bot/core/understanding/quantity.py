@@ -1,0 +1,156 @@
+"""Amounts as residents state them: 两盒, 三四片, 半瓶, 5 个, a couple of bags, 2x."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cn2an
+
+from bot.core.understanding.model import Quantity
+from bot.core.understanding.normalise import Folded
+
+_ZH_UNITS = (
+    "人份", "毫升", "盒", "个", "瓶", "包", "片", "粒", "颗", "袋", "支", "根", "板", "罐", "台",
+    "把", "张", "件", "条", "本", "双", "套", "箱", "桶", "斤", "碗", "杯", "块", "份", "只", "辆",
+    "卷", "管", "贴", "剂", "听", "副", "枚", "顶", "床", "盆", "捆", "提", "串", "对", "勺", "升",
+    "筒", "枝", "扎", "沓", "叠", "座", "部",
+)  # fmt: skip
+_ZH_DIGITS = "一二三四五六七八九"
+# A measure word followed by these is a duration or a person, not an amount (一个下午).
+_ZH_NOT_AMOUNT = "下午|上午|晚上|小时|钟头|月|星期|礼拜|周|人(?!份)|儿(?!童)|地方|时候|样|半小时"
+_ZH_QTY = re.compile(
+    r"(?<![第\d.\-大几])"
+    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千俩仨]+|半)"
+    r"\s*(?P<approx>来|多|几)?\s*(?:整|大|小)?\s*"
+    rf"(?P<unit>{'|'.join(sorted(set(_ZH_UNITS), key=len, reverse=True))})"
+    rf"(?!{_ZH_NOT_AMOUNT})"
+)
+
+_EN_UNITS = (
+    "box", "bottle", "bag", "pack", "packet", "can", "jar", "cup", "kit", "test", "mask",
+    "tablet", "pill", "capsule", "piece", "roll", "tube", "dose", "sachet", "pair", "set",
+    "loaf", "carton", "tin", "bowl", "plate", "slice", "bar", "strip", "sheet", "diaper", "egg",
+    "item", "book", "toy", "bunch", "jug", "gallon", "pound", "lb", "spoon", "teaspoon",
+    "tablespoon", "container", "tray", "pot", "case", "battery", "loaves",
+)  # fmt: skip
+_EN_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "a couple of": 2, "a couple": 2, "couple of": 2, "a pair of": 2, "a dozen": 12,
+    "half a": 0.5, "a": 1, "an": 1,
+}  # fmt: skip
+# "a few doses", "a lot of bags": an article before these is no amount.
+_VAGUE = {"few", "lot", "lots", "bit", "ton", "tons", "little", "whole", "bunch", "couple"}
+_EN_NUM = "|".join(re.escape(w) for w in sorted(_EN_WORDS, key=len, reverse=True))
+_EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
+_EN_QTY = re.compile(
+    rf"(?<![$\w.\-])(?<!size )(?P<num>\d+(?:\.\d+)?|{_EN_NUM})\s+"
+    r"(?P<gap>(?:[a-z0-9'-]+\s+){0,2}?)"
+    rf"(?P<unit>{_EN_UNIT})(?:e?s)?\b"
+)
+_EN_BARE_OF = re.compile(
+    rf"(?:^|\b(?:extra|spare|leftover|another|free)\s+)(?P<unit>{_EN_UNIT})\s+of\b"
+)
+_TIMES = re.compile(
+    r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
+)
+
+
+_LATIN = re.compile(r"[a-z]")
+
+
+@dataclass(frozen=True)
+class QuantityMention:
+    """One stated amount and where it was found."""
+
+    start: int
+    end: int
+    quantity: Quantity
+
+
+@lru_cache(maxsize=512)
+def _zh_number(span: str) -> float | None:
+    if span == "半":
+        return 0.5
+    if span[0].isdigit():
+        return float(span)
+    span = span.replace("俩", "两").replace("仨", "三")
+    # 三四片 / 四五根 is a range: take the lower bound.
+    if len(span) == 2 and span[0] in _ZH_DIGITS and span[1] in _ZH_DIGITS:
+        span = span[0]
+    try:
+        return float(cn2an.cn2an(span, "smart"))
+    except (ValueError, KeyError):
+        return None
+
+
+def find_quantities(folded: Folded) -> list[QuantityMention]:
+    """Every clear amount in a folded message, in reading order."""
+    text = folded.text
+    found: list[QuantityMention] = []
+    # Chinese measure words need non-ASCII text, English counts need Latin letters.
+    zh_matches = _ZH_QTY.finditer(text) if not text.isascii() else ()
+    latin = _LATIN.search(text) is not None
+    for m in zh_matches:
+        if m.group("approx"):
+            continue
+        n = _zh_number(m.group("num"))
+        if n is None or n <= 0:
+            continue
+        unit = folded.source(m.start("unit"), m.end("unit"))
+        found.append(QuantityMention(m.start(), m.end(), Quantity(n, unit)))
+    for m in _EN_QTY.finditer(text) if latin else ():
+        num = m.group("num")
+        gap = m.group("gap").split()
+        if num in ("a", "an") and (len(gap) > 1 or (gap and gap[0] in _VAGUE)):
+            continue
+        n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
+        found.append(QuantityMention(m.start(), m.end(), Quantity(n, m.group("unit"))))
+    for m in _EN_BARE_OF.finditer(text) if latin else ():
+        if not any(q.start <= m.start("unit") < q.end for q in found):
+            found.append(QuantityMention(m.start(), m.end(), Quantity(1, m.group("unit"))))
+    for m in _TIMES.finditer(text):
+        n = int(m.group("n") or m.group("m"))
+        found.append(QuantityMention(m.start(), m.end(), Quantity(n, None)))
+    found.sort(key=lambda q: q.start)
+    return found
+
+
+# "size 4 diapers", "apt 5 stroller": a number after these is a label, not a count.
+_NOT_A_COUNT = {
+    "size", "sz", "no.", "number", "#", "apt", "unit", "floor", "room", "building", "gen",
+    "version", "model", "type", "level", "grade", "age", "ages", "stage", "step",
+}  # fmt: skip
+_COUNT_BEFORE = re.compile(rf"(?:^|[^\w$.\-])(?P<num>\d{{1,3}}|{_EN_NUM})\s+(?:[a-z0-9'-]+\s+)?$")
+
+
+def counts_before_items(folded: Folded, item_spans: list[tuple[int, int]]) -> list[QuantityMention]:
+    """English counts written straight before an item: "2 folding chairs", "3 houseplants"."""
+    found = []
+    for start, end in item_spans:
+        m = _COUNT_BEFORE.search(folded.text, max(0, start - 24), start)
+        if m is None or m.group("num") in ("a", "an", "half a"):
+            continue
+        before = folded.text[max(0, m.start("num") - 8) : m.start("num")].split()
+        if before and before[-1] in _NOT_A_COUNT:
+            continue
+        num = m.group("num")
+        n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
+        noun = folded.text[start:end].split()[-1]
+        unit = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
+        found.append(QuantityMention(m.start("num"), end, Quantity(n, unit)))
+    return found
+
+
+def choose_quantity(mentions: list[QuantityMention], item_count: int) -> Quantity | None:
+    """The one amount the message is about, or None when several items carry their own."""
+    # "0x", "0 boxes": nothing to give or want is not an amount.
+    mentions = [q for q in mentions if q.quantity.n > 0]
+    if not mentions:
+        return None
+    if item_count >= 2 and len({(q.quantity.n, q.quantity.unit) for q in mentions}) >= 2:
+        return None
+    # The last amount is what is given or wanted ("有两根，可以借一根").
+    return mentions[-1].quantity

@@ -1,0 +1,1 @@
+"""Operator tools: the offline console, chat-export import, migrate-db and backup."""
