@@ -10,8 +10,9 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.app.reload import ReloadOutcome, admin_ids, reload_config, reload_message
+from bot.app.reload import ReloadOutcome, reload_config, reload_message
 from bot.app.services import Services
+from bot.core.config import admin_ids
 from bot.core.effects import Effects, SendMessage, encode
 from bot.core.i18n import person_language, say
 from handlers.common import Context, services

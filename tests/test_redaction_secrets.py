@@ -49,7 +49,7 @@ def test_the_runner_logs_where_its_database_is_but_not_the_password(monkeypatch,
 
 
 def _logged(message: str, *args: object) -> str:
-    from bot.app.log_setup import RedactingFilter
+    from bot.core.log_redaction import RedactingFilter
 
     record = logging.LogRecord("jinlin", logging.INFO, __file__, 1, message, args, None)
     RedactingFilter().filter(record)

@@ -12,7 +12,7 @@ import re
 
 from telegram.error import NetworkError
 
-from bot.app.log_setup import setup_logging
+from bot.core.log_redaction import setup_logging
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, SimUser
 from tests.harness import Building

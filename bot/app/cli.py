@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `jinlin` console script."""
-    from bot.app.log_setup import setup_logging
+    from bot.core.log_redaction import setup_logging
 
     args = build_parser().parse_args(argv)
     setup_logging(args.log_level.upper())

@@ -158,11 +158,6 @@ def reload_message(setting: str, outcome: ReloadOutcome) -> str:
     return say(setting, "reload_ok", changes=changes)
 
 
-def admin_ids(config: Config) -> list[int]:
-    """Admins the bot can write to (numeric ids; usernames are warned about)."""
-    return [a for a in config.bot.admins if isinstance(a, int)]
-
-
 async def config_with_aliases(repo: Repository, config: Config) -> Config:
     """The config as the bot serves it: upgraded groups under their supergroup ids, and
     captains and admins named by @username under the account id first seen with the name."""

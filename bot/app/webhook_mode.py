@@ -27,9 +27,9 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.app.life import live
 from bot.core.config import WebhookSection
 from bot.intake.inbox_worker import InboxWorker
+from bot.intake.life import live
 from bot.intake.polling import AnyApp
 from bot.intake.webhook_server import WebhookServer
 

@@ -595,3 +595,8 @@ def warnings_for(config: Config) -> list[Problem]:
             Problem("groups", "no group is configured: the bot will ignore every group")
         )
     return warnings
+
+
+def admin_ids(config: Config) -> list[int]:
+    """Admins the bot can write to (numeric ids; usernames are warned about)."""
+    return [a for a in config.bot.admins if isinstance(a, int)]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from bot.app.reload import admin_ids
 from bot.core.captains import local_date
 from bot.core.clock import Clock
-from bot.core.config import Config
+from bot.core.config import Config, admin_ids
 from bot.core.effects import Effects, Fallback, SendMessage
 from bot.core.i18n import Markup, person_language, say
 from bot.core.sharing.service import Resident

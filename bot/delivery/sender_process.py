@@ -29,8 +29,8 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.app.log_setup import setup_logging
 from bot.core.effects import from_data
+from bot.core.log_redaction import setup_logging
 from bot.delivery import bot_calls
 from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.delivery.send_outcomes import LINE_LIMIT, outcome_of

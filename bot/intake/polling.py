@@ -19,7 +19,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 
-from bot.app.life import AnyApp, live
+from bot.intake.life import AnyApp, live
 
 logger = logging.getLogger(__name__)
 
