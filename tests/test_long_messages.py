@@ -14,7 +14,7 @@ import pytest
 
 from bot.core.effects import EditMessage, SendMessage
 from bot.core.message_parts import fit, plain_text, split_html, units
-from bot.core.sharing import service as sharing
+from bot.core.sharing import recording as sharing
 from tests.harness import Building, make_config
 
 

@@ -26,7 +26,6 @@ from bot.app.services import BotData, Services
 from bot.app.upkeep import run_upkeep
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Config
-from bot.core.reports import file_repair_report
 from bot.core.sharing.service import SharingService
 from bot.core.undeliverable import undeliverable_notices
 from bot.core.understanding import Catalogue
@@ -138,11 +137,10 @@ def build_application(
             catalogue=catalogue,
             clock=clock,
             repo=repo,
-            sharing=SharingService(live, catalogue, clock),
+            sharing=SharingService(live, catalogue, clock, files_repairs=True),
             delivery=Delivery(repo, clock, worker=worker),
             config_path=config_path,
         )
-        app.bot_data.services.sharing.on_repair = file_repair_report(app.bot_data.services)
         app.bot_data.services.delivery.tell_undeliverable = lambda tx, outbox_id, effect, reason: (
             undeliverable_notices(tx, app.bot_data.require().config, outbox_id, effect, reason)
         )

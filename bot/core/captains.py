@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
@@ -19,9 +20,12 @@ from bot.core.effects import Button, Effects, Fallback, SendMessage
 from bot.core.i18n import Markup, person_language, say
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import format_amount
-from bot.core.sharing.service import Resident, SharingService, UserError
+from bot.core.sharing.model import Resident, UserError
 from storage.records import Entry
 from storage.repository import Tx
+
+if TYPE_CHECKING:
+    from bot.core.sharing.service import SharingService
 
 LEDGER_PAGE = 8
 

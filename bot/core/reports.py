@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.captains import (
     Where,
@@ -24,13 +23,10 @@ from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, React, SendMessage
 from bot.core.i18n import person_language, say
 from bot.core.redaction import kept_text
-from bot.core.sharing.service import GroupMessage, RepairHook, Resident, UserError
+from bot.core.sharing.model import GroupMessage, Resident, UserError
 from storage.captains_store import Report
 from storage.records import UserRecord
 from storage.repository import Tx
-
-if TYPE_CHECKING:
-    from bot.app.services import Services
 
 STATUSES = ("open", "progress", "resolved")
 _CODES = {"o": "open", "p": "progress", "r": "resolved"}
@@ -300,12 +296,3 @@ class ReportDesk:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def file_repair_report(services: Services) -> RepairHook:
-    """The SharingService hook: a repair complaint in a group becomes a report."""
-
-    async def hook(tx: Tx, who: Resident, msg: GroupMessage, group: GroupSpec) -> Effects:
-        return await ReportDesk(services.config, services.clock).from_group(tx, who, msg, group)
-
-    return hook

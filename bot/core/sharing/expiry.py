@@ -1,0 +1,50 @@
+"""Expiry: time passing over the ledger: windows close, hand-overs are checked, entries expire."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.core.effects import Effects, SendMessage
+from bot.core.i18n import say
+from bot.core.sharing.base import SharingBase, _button
+from storage.repository import Tx
+
+logger = logging.getLogger(__name__)
+
+
+class Expiry(SharingBase):
+    """The upkeep tick of the sharing ledger."""
+
+    async def tick(self, tx: Tx) -> Effects:
+        """Close allocation windows, follow up unconfirmed hand-overs, nudge entries about to
+        expire, expire the overdue ones."""
+        now = self.clock.now()
+        effects = await self._close_windows(tx, now)
+        effects.extend(await self._check_handovers(tx, now))
+        for entry in await tx.entries_expired(now):
+            effects.extend(await self.close_entry(tx, entry, "expired"))
+            user = await tx.user(entry.user_id)
+            key = "expired_offer" if entry.kind == "offer" else "expired_request"
+            effects.add(
+                self._private_to(user, entry.chat_id, key, item=entry.item_name, fallback=False)
+            )
+        horizon = now + timedelta(hours=self.config.bot.nudge_hours_before_expiry)
+        for entry in await tx.entries_to_nudge(horizon):
+            await tx.update_entry(entry.id, nudged_at=now)
+            user = await tx.user(entry.user_id)
+            setting = self._reader_language(user, entry.chat_id)
+            hours = max(int((entry.expires_at - now).total_seconds() // 3600), 1)
+            effects.add(
+                SendMessage(
+                    chat_id=entry.user_id,
+                    text=say(setting, "nudge", item=entry.item_name, hours=hours),
+                    buttons=(
+                        (
+                            _button(setting, "btn_keep", f"k:{entry.id}"),
+                            _button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id),
+                        ),
+                    ),
+                )
+            )
+        return effects

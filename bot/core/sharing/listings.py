@@ -1,0 +1,129 @@
+"""Listings: a resident's own entries: /start, /mine, withdraw, mark given, keep."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.core.effects import Button, Effects, SendMessage
+from bot.core.i18n import say
+from bot.core.sharing.base import SharingBase, _button
+from bot.core.sharing.ledger_rules import (
+    format_amount,
+    is_open,
+    offer_after,
+)
+from bot.core.sharing.model import Resident, UserError
+from storage.records import Entry
+from storage.repository import Tx
+
+logger = logging.getLogger(__name__)
+
+
+class Listings(SharingBase):
+    """What a resident does with their own entries."""
+
+    async def start(self, tx: Tx, who: Resident) -> tuple[Effects, list[str]]:
+        """/start: the resident opened the private chat; hand over what was waiting."""
+        await self._remember(tx, who, started=True)
+        await tx.mark_started(who.user_id)
+        pending = await tx.take_pending_notices(who.user_id, self.clock.now())
+        user = await tx.user(who.user_id)
+        setting = self._reader_language(user, user.home_chat_id if user else None)
+        effects = Effects()
+        effects.add(
+            SendMessage(
+                chat_id=who.user_id, text=say(setting, "welcome_back" if pending else "welcome")
+            )
+        )
+        return effects, [p.effect for p in pending]
+
+    async def mine(self, tx: Tx, who: Resident) -> Effects:
+        """/mine: the resident's open listings with withdraw / mark-given buttons."""
+        await self._remember(tx, who)
+        user = await tx.user(who.user_id)
+        setting = self._reader_language(user, user.home_chat_id if user else None)
+        entries = await tx.open_entries_of(who.user_id)
+        effects = Effects()
+        if not entries:
+            effects.add(SendMessage(chat_id=who.user_id, text=say(setting, "mine_empty")))
+            return effects
+        lines = [say(setting, "mine_header")]
+        rows: list[tuple[Button, ...]] = []
+        for entry in entries[:20]:
+            lines.append(
+                say(
+                    setting,
+                    "mine_line",
+                    id=entry.id,
+                    kind=lambda lang, e=entry: say(lang, f"kind_{e.kind}"),
+                    item=entry.item_name,
+                    qty=format_amount(entry.remaining if entry.quantity else None, entry.unit),
+                    status=lambda lang, e=entry: say(lang, f"status_{e.status}"),
+                ).replace("\n", " / ")
+            )
+            row = [_button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id)]
+            if entry.kind == "offer":
+                row.append(_button(setting, "btn_given", f"g:{entry.id}", id=entry.id))
+            rows.append(tuple(row))
+        effects.add(SendMessage(chat_id=who.user_id, text="\n".join(lines), buttons=tuple(rows)))
+        return effects
+
+    async def close_own(self, tx: Tx, who: Resident, entry_id: int, how: str) -> Effects:
+        """Withdraw ('w'), mark given ('g') or keep ('k') one of the resident's entries."""
+        entry = await tx.entry(entry_id)
+        if entry is None:
+            raise UserError("match_gone")
+        if entry.user_id != who.user_id:
+            raise UserError("not_yours")
+        if not is_open(entry):
+            raise UserError("match_gone")
+        now = self.clock.now()
+        setting = self._reader_language(await tx.user(who.user_id), entry.chat_id)
+        effects = Effects()
+        if how == "k":
+            days = self.config.bot.expiry_days
+            await tx.update_entry(entry.id, expires_at=now + timedelta(days=days), nudged_at=None)
+            effects.add(
+                SendMessage(
+                    chat_id=who.user_id, text=say(setting, "kept", item=entry.item_name, days=days)
+                )
+            )
+            return effects
+        if how == "g" and entry.kind != "offer":
+            raise UserError("match_gone")
+        status = "given" if how == "g" else ("withdrawn" if entry.kind == "offer" else "cancelled")
+        effects.extend(await self.close_entry(tx, entry, status))
+        key = "marked_given" if how == "g" else "withdrawn"
+        effects.add(
+            SendMessage(
+                chat_id=who.user_id, text=say(setting, key, id=entry.id, item=entry.item_name)
+            )
+        )
+        return effects
+
+    async def close_entry(self, tx: Tx, entry: Entry, status: str) -> Effects:
+        """Close an entry (withdrawn, given, expired, removed…) and undo its pending matches.
+
+        A closed request frees what offers held for it; a closed offer sends its waiting
+        requesters back to matching with other neighbours.
+        """
+        now = self.clock.now()
+        await tx.update_entry(entry.id, status=status, closed_at=now)
+        effects = Effects()
+        for match in await tx.active_matches_of_entry(entry.id):
+            await tx.set_match(match.id, "cancelled", now)
+            if entry.kind == "request":
+                offer = await self._entry(tx, match.offer_id)
+                state = offer_after(offer, released=match.quantity)
+                await tx.update_entry(offer.id, status=state.status, held=state.held)
+                # The requester withdrew (or their request expired): the next in line.
+                effects.extend(await self._offer_next(tx, offer))
+                continue
+            request = await self._entry(tx, match.request_id)
+            if request.status == "matched":
+                await tx.update_entry(request.id, status="open")
+            fresh = await self._entry(tx, request.id)
+            if fresh.status == "open":
+                effects.extend(await self._match_request(tx, fresh))
+        return effects

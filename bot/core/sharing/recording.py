@@ -1,0 +1,277 @@
+"""Recording: a group line or /offer, /need becomes ledger entries, acknowledged in the group."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from enum import StrEnum
+from typing import Literal
+
+from bot.core.alerts import alerts_for_offer
+from bot.core.config import GroupSpec
+from bot.core.effects import Effects, React, SendMessage
+from bot.core.i18n import say
+from bot.core.redaction import kept_text, redact
+from bot.core.sharing.allocation import allocation_for, window_end
+from bot.core.sharing.base import SharingBase, _outside_topic
+from bot.core.sharing.ledger_entries import entry_for
+from bot.core.sharing.ledger_rules import (
+    format_amount,
+)
+from bot.core.sharing.model import GroupMessage, Resident, UserError
+from bot.core.understanding import Parsed, understand
+from storage.allocation_store import EntryExtras
+from storage.records import Entry
+from storage.repository import Tx
+
+logger = logging.getLogger(__name__)
+
+
+class LineAction(StrEnum):
+    """What a group line calls for."""
+
+    IGNORE = "ignore"  # not a configured group, or another forum topic
+    REMEMBER = "remember"  # chatter: only its author is remembered
+    FILE_REPAIR = "file_repair"  # "楼道灯坏了": a report for the captains
+    RECORD = "record"  # offers or requests for the ledger
+
+
+# Longer than any real item's name ("儿童自行车（16寸，带辅助轮）"), short enough that twenty
+# of them make a /mine or digest line-up that still reads as a list.
+ITEM_NAME_LIMIT = 64
+
+
+class Recording(SharingBase):
+    """From what a resident wrote to entries in the ledger, then matched."""
+
+    def line_action(self, msg: GroupMessage, parsed: Parsed) -> LineAction:
+        """What a group line calls for: the one decision `on_group_message` follows and the
+        handlers' chatter fast path asks about (pure: no database, no clock)."""
+        group = self.config.group(msg.chat_id)
+        if group is None or _outside_topic(group, msg):
+            return LineAction.IGNORE
+        if parsed.intent == "none" and parsed.repair and self.reports is not None:
+            return LineAction.FILE_REPAIR
+        if parsed.intent == "none" or not parsed.items:
+            return LineAction.REMEMBER
+        return LineAction.RECORD
+
+    async def on_group_message(
+        self, tx: Tx, who: Resident, msg: GroupMessage, parsed: Parsed | None = None
+    ) -> Effects:
+        """A resident wrote in a configured group: record offers/requests and match them.
+
+        `parsed` is `self.read(msg)` when the caller has it already.
+        """
+        if parsed is None:
+            parsed = self.read(msg)
+        action = self.line_action(msg, parsed)
+        group = self.config.group(msg.chat_id)
+        if action is LineAction.IGNORE or group is None:
+            return Effects()
+        await self._remember(tx, who, home_chat_id=msg.chat_id)
+        if action is LineAction.FILE_REPAIR and self.reports is not None:
+            return await self.reports.from_group(tx, who, msg, group)
+        if action is LineAction.REMEMBER:
+            return Effects()
+        return await self._record(tx, who, group, msg, parsed)
+
+    def read(self, msg: GroupMessage) -> Parsed:
+        """What a group line says (pure: no database, no clock)."""
+        reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
+        return understand(msg.text, self.catalogue, reply_to=reply_to)
+
+    def only_remembers(self, msg: GroupMessage, parsed: Parsed) -> bool:
+        """True if `on_group_message` would do no more than remember the line's author."""
+        return self.line_action(msg, parsed) in (LineAction.IGNORE, LineAction.REMEMBER)
+
+    async def on_explicit(
+        self, tx: Tx, who: Resident, msg: GroupMessage, kind: Literal["offer", "request"], args: str
+    ) -> Effects:
+        """/offer and /need: the resident names the item, for when the parser misses."""
+        group = self.config.group(msg.chat_id)
+        if group is None:
+            raise UserError("use_in_group")
+        if _outside_topic(group, msg):
+            return Effects()
+        if not args.strip():
+            raise UserError("offer_usage" if kind == "offer" else "need_usage")
+        await self._remember(tx, who, home_chat_id=msg.chat_id)
+        parsed = understand(args, self.catalogue)
+        items = parsed.items
+        if not items:
+            item = self.catalogue.lookup(args)
+            if item is None:
+                raise UserError("unknown_item")
+            items = (item,)
+        explicit = Parsed(
+            text=args, intent=kind, items=items, quantity=parsed.quantity, urgent=parsed.urgent
+        )
+        return await self._record(tx, who, group, msg, explicit)
+
+    async def _record(
+        self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
+    ) -> Effects:
+        effects = Effects()
+        lang = self.config.group_language(msg.chat_id)
+        now = self.clock.now()
+        kind: Literal["offer", "request"] = "offer" if parsed.intent == "offer" else "request"
+        limits = self.config.limits
+        items = parsed.items
+        if len(items) > limits.items_per_message:
+            effects.add(self._note(who, msg.chat_id, "limit_items", n=limits.items_per_message))
+            items = items[: limits.items_per_message]
+        open_now = await tx.count_open_entries(who.user_id)
+        # Urgent posts and captain alerts skip the posting budget: a few a day per resident.
+        urgent_heard = not parsed.urgent or (
+            await tx.count_urgent_since(who.user_id, now - timedelta(days=1))
+            < limits.urgent_per_resident_per_day
+        )
+        if not urgent_heard:
+            effects.add(
+                self._note(
+                    who,
+                    msg.chat_id,
+                    "limit_urgent",
+                    n=limits.urgent_per_resident_per_day,
+                    emergency=self.config.bot.emergency_number,
+                )
+            )
+        for item in items:
+            if open_now >= limits.open_entries_per_resident:
+                effects.add(
+                    self._note(
+                        who, msg.chat_id, "limit_open_entries", n=limits.open_entries_per_resident
+                    )
+                )
+                break
+            if len(item.name) > ITEM_NAME_LIMIT:
+                # One 4,000-character "item" made every listing of it too long to send.
+                effects.add(
+                    self._private(who, msg.chat_id, "item_name_too_long", limit=ITEM_NAME_LIMIT)
+                )
+                continue
+            if item.restricted:
+                effects.add(
+                    self._private(
+                        who,
+                        msg.chat_id,
+                        "restricted_explain",
+                        item=self._name(item),
+                        emergency=self.config.bot.emergency_number,
+                    )
+                )
+                continue
+            entry = await tx.add_entry(
+                entry_for(
+                    self.config,
+                    self.catalogue,
+                    group,
+                    parsed,
+                    item,
+                    user_id=who.user_id,
+                    message_id=msg.message_id,
+                    text=kept_text(msg.text),
+                    at=now,
+                )
+            )
+            open_now += 1
+            logger.info(
+                "ledger: %s #%s %s (chat %s)", kind, entry.id, redact(item.name), msg.chat_id
+            )
+            extras = EntryExtras()
+            if kind == "offer":
+                extras = await self._allocate(tx, entry, msg)
+            effects.extend(
+                self._acknowledge(entry, msg, lang, extras, urgent=entry.urgent and urgent_heard)
+            )
+            if entry.urgent and entry.medical and urgent_heard:
+                effects.extend(self._alert_captains(entry, who))
+            if kind == "request":
+                effects.extend(await self._match_request(tx, entry))
+            else:
+                effects.extend(await self._match_offer(tx, entry, replying_to=msg))
+                effects.extend(
+                    await alerts_for_offer(tx, self.config, self.catalogue, self.clock, entry)
+                )
+        return effects
+
+    async def _allocate(self, tx: Tx, offer: Entry, msg: GroupMessage) -> EntryExtras:
+        """Record the offer's photo and the allocation rule in force for it.
+
+        An offer written as a reply answers one neighbour: it is first come whatever the rule.
+        """
+        categories = self.catalogue.categories_of(offer.canonical) if offer.category else []
+        mode = allocation_for(self.config, offer.chat_id, categories, medical=offer.medical)
+        if msg.reply_to_message_id is not None:
+            mode = "first_come"
+        extras = EntryExtras(
+            photo=msg.photo,
+            allocation=mode,
+            window_ends_at=window_end(self.config, mode, offer.created_at),
+        )
+        if extras.photo or mode != "first_come":
+            await tx.set_entry_extras(
+                offer.id,
+                photo=extras.photo,
+                allocation=extras.allocation,
+                window_ends_at=extras.window_ends_at,
+            )
+        return extras
+
+    def _acknowledge(
+        self, entry: Entry, msg: GroupMessage, lang: str, extras: EntryExtras, *, urgent: bool
+    ) -> Effects:
+        """The group's acknowledgement; `urgent`: said as urgent (within the resident's bound)."""
+        effects = Effects()
+        quiet = self.config.bot.ack == "reaction" and not urgent
+        if quiet and extras.window_ends_at is None:  # a waiting window's rule must be said
+            effects.add(React(msg.chat_id, msg.message_id, "👌"))
+            return effects
+        if entry.kind == "offer":
+            key = "ack_offer"
+        else:
+            key = "ack_request_urgent" if urgent else "ack_request"
+        text = say(
+            lang,
+            key,
+            # Said in the group: an item name a resident wrote may hold a room or phone number.
+            item=lambda lang: redact(self._entry_name(entry, lang)),
+            qty=format_amount(entry.quantity, entry.unit),
+            emergency=self.config.bot.emergency_number,
+        )
+        if extras.window_ends_at is not None:
+            # Said in the group: the giver and every neighbour who wants it read the rule.
+            text += "\n" + say(
+                lang, f"rule_ack_{extras.allocation}", until=self._local_time(extras.window_ends_at)
+            )
+        effects.add(
+            SendMessage(
+                chat_id=msg.chat_id,
+                text=text,
+                reply_to=msg.message_id,
+                thread_id=msg.thread_id,
+                # A stated allocation rule is never dropped for the posting budget.
+                optional=not urgent and extras.window_ends_at is None,
+            )
+        )
+        return effects
+
+    def _alert_captains(self, entry: Entry, who: Resident) -> Effects:
+        effects = Effects()
+        for captain in self.config.captains_of(entry.building):
+            if isinstance(captain, int) and captain != who.user_id:
+                effects.add(
+                    SendMessage(
+                        chat_id=captain,
+                        text=say(
+                            self.config.group_language(entry.chat_id),
+                            "captain_urgent",
+                            building=self._building_name(entry),
+                            requester=who.first_name,
+                            item=self._entry_name(entry),
+                        ),
+                        about=(who.user_id,),
+                    )
+                )
+        return effects
