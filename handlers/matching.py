@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
 from bot.core.effects import Effects
 from bot.core.sharing.service import UserError
+from bot.core.sharing.vocabulary import SHARING_BUTTON, MatchAction, read_sharing_press
 from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
-
-# y/n: giver answers; h: handed over; w/g/k: withdraw / mark given / keep an entry.
-CALLBACK = re.compile(r"^([ynhwgk]):(\d{1,12})$")
 
 
 async def on_button(update: Update, context: Context) -> None:
     """Every inline button press of the sharing flow."""
-    press = await pressed(update, CALLBACK)
+    press = await pressed(update, SHARING_BUTTON)
     if press is None:
         return
     query, parsed = press
+    button = read_sharing_press(parsed[0])
+    if button is None:
+        return
     svc = services(context)
-    action, number = parsed[1], int(parsed[2])
+    action, number = button.action, button.number
     who = resident(query.from_user)
     sharing = svc.sharing
 
     async def work(tx):  # type: ignore[no-untyped-def]
-        if action in "yn":
-            return await sharing.answer(tx, who, number, yes=action == "y")
-        if action == "h":
+        if action is MatchAction.HANDED_OVER:
             return await sharing.handed_over(tx, who, number)
+        if isinstance(action, MatchAction):
+            return await sharing.answer(tx, who, number, yes=action is MatchAction.ACCEPT)
         return await sharing.close_own(tx, who, number, action)
 
     chat_id = query.message.chat.id if query.message else None
@@ -40,7 +39,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(explain(error, query.from_user, chat_id, svc), show_alert=True)
         return
     await query.answer()
-    if result is not None and action in "ynh" and query.message is not None:
+    if result is not None and isinstance(action, MatchAction) and query.message is not None:
         await drop_buttons(query)  # the choice is made
 
 

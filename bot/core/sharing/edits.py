@@ -21,6 +21,7 @@ from bot.core.effects import Effects, React
 from bot.core.redaction import kept_text
 from bot.core.sharing.ledger_rules import is_open
 from bot.core.sharing.service import GroupMessage, Resident, SharingService
+from bot.core.sharing.vocabulary import OfferStatus, RequestStatus
 from bot.core.understanding import understand
 from storage.records import Entry
 from storage.repository import Tx
@@ -89,7 +90,7 @@ class EditService:
     async def _close(self, tx: Tx, entries: list[Entry], msg: GroupMessage) -> Effects:
         effects = Effects()
         for entry in entries:
-            status = "given" if entry.kind == "offer" else "cancelled"
+            status = OfferStatus.GIVEN if entry.kind == "offer" else RequestStatus.CANCELLED
             effects.extend(await self.sharing.close_entry(tx, entry, status))
             logger.info("edit closed entry #%s as %s", entry.id, status)
         effects.add(React(msg.chat_id, msg.message_id, CLOSED))

@@ -18,6 +18,7 @@ from bot.core.membership import groups_reaching, is_member
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import format_amount, is_open
 from bot.core.sharing.service import GroupMessage, Resident, SharingService, UserError
+from bot.core.sharing.vocabulary import OfferStatus, RequestStatus
 from storage.records import Entry
 from storage.repository import Tx
 
@@ -30,6 +31,9 @@ CALLBACK = re.compile(r"^e([ao]):(\d{1,12})$")
 CALLBACK_PATTERN = r"^e[ao]:"
 # Entries recorded from a private action carry no group message.
 NO_MESSAGE = 0
+
+# An entry a neighbour may still ask for or offer to.
+_ASKABLE = (OfferStatus.AVAILABLE, RequestStatus.OPEN)
 
 
 def _label(setting: str, key: str) -> str:
@@ -67,7 +71,7 @@ async def show_entry(tx: Tx, sharing: SharingService, who: Resident, payload: st
         return effects
     entry = await entry_of_link(tx, payload)
     setting = await _setting(tx, sharing, who)
-    if entry is None or not is_open(entry) or entry.status not in ("available", "open"):
+    if entry is None or not is_open(entry) or entry.status not in _ASKABLE:
         effects.add(SendMessage(chat_id=who.user_id, text=say(setting, "entry_gone")))
         return effects
     if entry.user_id != who.user_id and not await _may_act(tx, sharing, who, entry):
@@ -103,7 +107,7 @@ async def act_on_entry(
     """Ask for offer `entry_id` ('a') or offer the item of request `entry_id` ('o')."""
     entry = await tx.entry(entry_id)
     wanted_kind = "offer" if action == "a" else "request"
-    if entry is None or entry.kind != wanted_kind or entry.status not in ("available", "open"):
+    if entry is None or entry.kind != wanted_kind or entry.status not in _ASKABLE:
         raise UserError("entry_gone")
     if entry.user_id == who.user_id:
         raise UserError("entry_own")

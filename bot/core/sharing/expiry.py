@@ -8,6 +8,10 @@ from datetime import timedelta
 from bot.core.effects import Effects, SendMessage
 from bot.core.i18n import say
 from bot.core.sharing.base import SharingBase, _button
+from bot.core.sharing.vocabulary import (
+    CloseAction,
+    sharing_data,
+)
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
@@ -41,8 +45,13 @@ class Expiry(SharingBase):
                     text=say(setting, "nudge", item=entry.item_name, hours=hours),
                     buttons=(
                         (
-                            _button(setting, "btn_keep", f"k:{entry.id}"),
-                            _button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id),
+                            _button(setting, "btn_keep", sharing_data(CloseAction.KEEP, entry.id)),
+                            _button(
+                                setting,
+                                "btn_withdraw",
+                                sharing_data(CloseAction.WITHDRAW, entry.id),
+                                id=entry.id,
+                            ),
                         ),
                     ),
                 )

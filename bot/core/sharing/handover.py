@@ -17,6 +17,10 @@ from bot.core.sharing.ledger_rules import (
     request_after,
 )
 from bot.core.sharing.model import Resident, UserError
+from bot.core.sharing.vocabulary import (
+    MatchStatus,
+    RequestStatus,
+)
 from bot.core.sharing.waitlist import handover_check, match_buttons
 from storage.records import Match
 from storage.repository import Tx
@@ -31,7 +35,12 @@ class Handover(SharingBase):
         """The giver pressed Yes or No on an introduction."""
         match = await self._match_for(tx, match_id, who.user_id, role="giver")
         now = self.clock.now()
-        if not await tx.set_match(match.id, "accepted" if yes else "declined", now, expect="asked"):
+        if not await tx.set_match(
+            match.id,
+            MatchStatus.ACCEPTED if yes else MatchStatus.DECLINED,
+            now,
+            expect=MatchStatus.ASKED,
+        ):
             raise UserError("match_gone")
         request = await self._entry(tx, match.request_id)
         offer = await self._entry(tx, match.offer_id)
@@ -42,7 +51,7 @@ class Handover(SharingBase):
             await tx.update_entry(offer.id, status=state.status, held=state.held)
             effects.add(self._private_to(giver, offer.chat_id, "giver_declined"))
             fresh = await self._entry(tx, request.id)
-            if is_open(fresh) and fresh.status == "open":
+            if is_open(fresh) and fresh.status == RequestStatus.OPEN:
                 effects.extend(await self._match_request(tx, fresh))
             # Declining one neighbour is not withdrawing the item: the next in line is asked.
             effects.extend(await self._offer_next(tx, offer))
@@ -60,7 +69,7 @@ class Handover(SharingBase):
         await tx.watch_match(match.id, self.clock.now())
         state = offer_after(offer)
         await tx.update_entry(offer.id, status=state.status)
-        await tx.update_entry(request.id, status="matched")
+        await tx.update_entry(request.id, status=RequestStatus.MATCHED)
         effects = Effects()
         medical = request.medical or offer.medical
         giver_setting = self._reader_language(giver, offer.chat_id)
@@ -115,7 +124,9 @@ class Handover(SharingBase):
         """Either side confirms the hand-over: amounts go down, entries close at zero."""
         match = await self._match_for(tx, match_id, who.user_id, role="either")
         now = self.clock.now()
-        if not await tx.set_match(match.id, "handed_over", now, expect="accepted"):
+        if not await tx.set_match(
+            match.id, MatchStatus.HANDED_OVER, now, expect=MatchStatus.ACCEPTED
+        ):
             raise UserError("match_gone")
         await tx.end_relay(match.id, now)  # the relayed chat ends with the hand-over
         offer = await self._entry(tx, match.offer_id)
@@ -193,7 +204,7 @@ class Handover(SharingBase):
         """Either side says the agreed hand-over did not happen: counted against the other
         side, the match is released and the item goes to the next neighbour in line."""
         match = await self._match_for(tx, match_id, who.user_id, role="either")
-        if match.status != "accepted":
+        if match.status != MatchStatus.ACCEPTED:
             raise UserError("match_gone")
         now = self.clock.now()
         if now < match.updated_at + timedelta(hours=self.config.bot.no_show_after_hours):
@@ -228,13 +239,13 @@ class Handover(SharingBase):
                 about=(who.user_id,),
             )
         )
-        effects.extend(await self._release(tx, match, "no_show"))
+        effects.extend(await self._release(tx, match, MatchStatus.NO_SHOW))
         return effects
 
     async def still_on(self, tx: Tx, who: Resident, match_id: int) -> Effects:
         """'Not yet, still on' after the hand-over check: the wait starts again."""
         match = await self._match_for(tx, match_id, who.user_id, role="either")
-        if match.status != "accepted":
+        if match.status != MatchStatus.ACCEPTED:
             raise UserError("match_gone")
         await tx.watch_match(match.id, self.clock.now())
         user = await tx.user(who.user_id)
@@ -256,11 +267,11 @@ class Handover(SharingBase):
         state = offer_after(offer, released=match.quantity)
         await tx.update_entry(offer.id, status=state.status, held=state.held)
         request = await self._entry(tx, match.request_id)
-        if request.status == "matched":
-            await tx.update_entry(request.id, status="open")
+        if request.status == RequestStatus.MATCHED:
+            await tx.update_entry(request.id, status=RequestStatus.OPEN)
         effects = await self._offer_next(tx, offer)
         fresh = await self._entry(tx, request.id)
-        if fresh.status == "open" and not await tx.active_matches_of_entry(fresh.id):
+        if fresh.status == RequestStatus.OPEN and not await tx.active_matches_of_entry(fresh.id):
             effects.extend(await self._match_request(tx, fresh))
         return effects
 
@@ -305,5 +316,5 @@ class Handover(SharingBase):
                             about=(other.user_id,) if other else (),
                         )
                     )
-            effects.extend(await self._release(tx, match, "timed_out"))
+            effects.extend(await self._release(tx, match, MatchStatus.TIMED_OUT))
         return effects

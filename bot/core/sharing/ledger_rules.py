@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.sharing.vocabulary import (
+    OfferStatus,
+    RequestStatus,
+)
 from storage.records import Entry
 
-# Offer: available -> reserved -> given | withdrawn | expired
-# Request: open -> matched -> fulfilled | cancelled | expired
-CLOSED_OFFER = frozenset({"given", "withdrawn", "expired", "removed"})
-CLOSED_REQUEST = frozenset({"fulfilled", "cancelled", "expired", "removed"})
+CLOSED_OFFER = frozenset(
+    {OfferStatus.GIVEN, OfferStatus.WITHDRAWN, OfferStatus.EXPIRED, OfferStatus.REMOVED}
+)
+CLOSED_REQUEST = frozenset(
+    {RequestStatus.FULFILLED, RequestStatus.CANCELLED, RequestStatus.EXPIRED, RequestStatus.REMOVED}
+)
 
 
 def is_open(entry: Entry) -> bool:
@@ -26,7 +32,7 @@ def share_amount(request: Entry, offer: Entry) -> float:
 
 @dataclass(frozen=True)
 class OfferState:
-    status: str
+    status: OfferStatus
     remaining: float
     held: float
     closed: bool
@@ -37,17 +43,17 @@ def offer_after(offer: Entry, *, given: float = 0.0, released: float = 0.0) -> O
     remaining = max(offer.remaining - given, 0.0)
     held = max(offer.held - given - released, 0.0)
     if remaining <= 0:
-        return OfferState("given", 0.0, 0.0, True)
-    status = "reserved" if remaining - held <= 0 else "available"
+        return OfferState(OfferStatus.GIVEN, 0.0, 0.0, True)
+    status = OfferStatus.RESERVED if remaining - held <= 0 else OfferStatus.AVAILABLE
     return OfferState(status, remaining, held, False)
 
 
-def request_after(request: Entry, *, received: float) -> tuple[str, float, bool]:
+def request_after(request: Entry, *, received: float) -> tuple[RequestStatus, float, bool]:
     """A request's (status, remaining, closed) after receiving `received`."""
     remaining = max(request.remaining - received, 0.0)
     if remaining <= 0 or request.quantity is None:
-        return "fulfilled", 0.0, True
-    return "open", remaining, False
+        return RequestStatus.FULFILLED, 0.0, True
+    return RequestStatus.OPEN, remaining, False
 
 
 def format_amount(n: float | None, unit: str | None) -> str:

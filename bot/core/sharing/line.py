@@ -13,6 +13,9 @@ from bot.core.sharing.ledger_rules import (
     share_amount,
 )
 from bot.core.sharing.model import Resident, UserError
+from bot.core.sharing.vocabulary import (
+    MatchStatus,
+)
 from bot.core.sharing.waitlist import Candidate, choice_prompt
 from storage.allocation_store import EntryExtras
 from storage.records import Entry
@@ -67,7 +70,7 @@ class Line(SharingBase):
         line = await tx.line_of(fresh.id)
         if not line:
             return await self._match_offer(tx, fresh)
-        if any(m.status == "asked" for m in await tx.active_matches_of_entry(fresh.id)):
+        if any(m.status == MatchStatus.ASKED for m in await tx.active_matches_of_entry(fresh.id)):
             return Effects()  # the giver is still answering about the last one
         if extras.allocation == "lottery":
             return await self._draw(tx, fresh, line)
@@ -116,7 +119,9 @@ class Line(SharingBase):
         if amount <= 0:
             raise UserError("choose_gone")
         match = await tx.add_match(request, offer, amount, self.clock.now())
-        await tx.set_match(match.id, "accepted", self.clock.now(), expect="asked")
+        await tx.set_match(
+            match.id, MatchStatus.ACCEPTED, self.clock.now(), expect=MatchStatus.ASKED
+        )
         logger.info("giver chose request #%s for offer #%s", request.id, offer.id)
         effects = await self._accept(tx, match)
         fresh = await self._entry(tx, offer.id)

@@ -14,6 +14,13 @@ from bot.core.sharing.ledger_rules import (
     offer_after,
 )
 from bot.core.sharing.model import Resident, UserError
+from bot.core.sharing.vocabulary import (
+    CloseAction,
+    MatchStatus,
+    OfferStatus,
+    RequestStatus,
+    sharing_data,
+)
 from storage.records import Entry
 from storage.repository import Tx
 
@@ -62,15 +69,26 @@ class Listings(SharingBase):
                     status=lambda lang, e=entry: say(lang, f"status_{e.status}"),
                 ).replace("\n", " / ")
             )
-            row = [_button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id)]
+            row = [
+                _button(
+                    setting,
+                    "btn_withdraw",
+                    sharing_data(CloseAction.WITHDRAW, entry.id),
+                    id=entry.id,
+                )
+            ]
             if entry.kind == "offer":
-                row.append(_button(setting, "btn_given", f"g:{entry.id}", id=entry.id))
+                row.append(
+                    _button(
+                        setting, "btn_given", sharing_data(CloseAction.GIVEN, entry.id), id=entry.id
+                    )
+                )
             rows.append(tuple(row))
         effects.add(SendMessage(chat_id=who.user_id, text="\n".join(lines), buttons=tuple(rows)))
         return effects
 
-    async def close_own(self, tx: Tx, who: Resident, entry_id: int, how: str) -> Effects:
-        """Withdraw ('w'), mark given ('g') or keep ('k') one of the resident's entries."""
+    async def close_own(self, tx: Tx, who: Resident, entry_id: int, how: CloseAction) -> Effects:
+        """Withdraw, mark given or keep one of the resident's entries."""
         entry = await tx.entry(entry_id)
         if entry is None:
             raise UserError("match_gone")
@@ -81,7 +99,7 @@ class Listings(SharingBase):
         now = self.clock.now()
         setting = self._reader_language(await tx.user(who.user_id), entry.chat_id)
         effects = Effects()
-        if how == "k":
+        if how is CloseAction.KEEP:
             days = self.config.bot.expiry_days
             await tx.update_entry(entry.id, expires_at=now + timedelta(days=days), nudged_at=None)
             effects.add(
@@ -90,11 +108,15 @@ class Listings(SharingBase):
                 )
             )
             return effects
-        if how == "g" and entry.kind != "offer":
+        if how is CloseAction.GIVEN and entry.kind != "offer":
             raise UserError("match_gone")
-        status = "given" if how == "g" else ("withdrawn" if entry.kind == "offer" else "cancelled")
+        status = (
+            OfferStatus.GIVEN
+            if how is CloseAction.GIVEN
+            else (OfferStatus.WITHDRAWN if entry.kind == "offer" else RequestStatus.CANCELLED)
+        )
         effects.extend(await self.close_entry(tx, entry, status))
-        key = "marked_given" if how == "g" else "withdrawn"
+        key = "marked_given" if how is CloseAction.GIVEN else "withdrawn"
         effects.add(
             SendMessage(
                 chat_id=who.user_id, text=say(setting, key, id=entry.id, item=entry.item_name)
@@ -112,7 +134,7 @@ class Listings(SharingBase):
         await tx.update_entry(entry.id, status=status, closed_at=now)
         effects = Effects()
         for match in await tx.active_matches_of_entry(entry.id):
-            await tx.set_match(match.id, "cancelled", now)
+            await tx.set_match(match.id, MatchStatus.CANCELLED, now)
             if entry.kind == "request":
                 offer = await self._entry(tx, match.offer_id)
                 state = offer_after(offer, released=match.quantity)
@@ -121,9 +143,9 @@ class Listings(SharingBase):
                 effects.extend(await self._offer_next(tx, offer))
                 continue
             request = await self._entry(tx, match.request_id)
-            if request.status == "matched":
-                await tx.update_entry(request.id, status="open")
+            if request.status == RequestStatus.MATCHED:
+                await tx.update_entry(request.id, status=RequestStatus.OPEN)
             fresh = await self._entry(tx, request.id)
-            if fresh.status == "open":
+            if fresh.status == RequestStatus.OPEN:
                 effects.extend(await self._match_request(tx, fresh))
         return effects

@@ -13,6 +13,11 @@ from bot.core.sharing.ledger_rules import (
     share_amount,
 )
 from bot.core.sharing.model import GroupMessage
+from bot.core.sharing.vocabulary import (
+    MatchAction,
+    RequestStatus,
+    sharing_data,
+)
 from bot.core.understanding import ParsedItem
 from storage.records import Entry, UserRecord
 from storage.repository import Tx
@@ -100,7 +105,7 @@ class Matching(SharingBase):
                     replying_to.chat_id, replying_to.reply_to_message_id
                 )
                 if e.kind == "request"
-                and e.status == "open"
+                and e.status == RequestStatus.OPEN
                 and e.user_id != offer.user_id
                 and self.catalogue.request_key(self._item_of(e)) in keys
                 and not await tx.active_matches_of_entry(e.id)
@@ -164,8 +169,8 @@ class Matching(SharingBase):
             text += "\n" + say(setting, "rule_ask_first_come")
         buttons = (
             (
-                _button(setting, "btn_yes", f"y:{match.id}"),
-                _button(setting, "btn_no", f"n:{match.id}"),
+                _button(setting, "btn_yes", sharing_data(MatchAction.ACCEPT, match.id)),
+                _button(setting, "btn_no", sharing_data(MatchAction.DECLINE, match.id)),
             ),
         )
         logger.info("match #%s: request #%s -> offer #%s", match.id, request.id, offer.id)

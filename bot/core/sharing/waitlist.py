@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 from bot.core.effects import Button, SendMessage
 from bot.core.i18n import say
+from bot.core.sharing.vocabulary import (
+    MatchAction,
+    sharing_data,
+)
 
 Keyboard = tuple[tuple[Button, ...], ...]
 
@@ -59,7 +63,7 @@ def handover_check(
         text=say(setting, "handover_check", item=item, other=other),
         buttons=(
             (
-                _button(setting, "btn_handed_yes", f"h:{match_id}"),
+                _button(setting, "btn_handed_yes", sharing_data(MatchAction.HANDED_OVER, match_id)),
                 _button(setting, "btn_still_on", f"hk:{match_id}"),
             ),
             (_button(setting, "btn_no_show", f"ns:{match_id}"),),
@@ -71,7 +75,7 @@ def match_buttons(setting: str, match_id: int, chat: Keyboard) -> Keyboard:
     """Under an agreed match: handed over / no-show, then the relayed chat's buttons."""
     return (
         (
-            _button(setting, "btn_handed", f"h:{match_id}"),
+            _button(setting, "btn_handed", sharing_data(MatchAction.HANDED_OVER, match_id)),
             _button(setting, "btn_no_show", f"ns:{match_id}"),
         ),
         *chat,
