@@ -23,7 +23,7 @@ from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 from storage.driver import is_postgres_url
 from tests import backends
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # The town of the end-to-end tests: one community, Building 3 (captain 9001), its group -1003.

@@ -13,7 +13,7 @@ from bot.telegram_sim.world import SimUser
 from storage.captains_store import NOT_PERSONAL, PERSONAL_COLUMNS
 from tests import backends
 from tests.captains_town import Town
-from tests.test_privacy_forgetme import traces_in_database
+from tests.e2e.test_privacy_forgetme import traces_in_database
 
 HOSTILE_NAMES = ["SendMessage", "text", "ladder", 'Tom & <Jerry> "T"', "chat_id", "Bob"]
 

@@ -12,7 +12,7 @@ from bot.app.cli import DEMO_CONFIG
 from bot.core.config import load_config
 from bot.tools.console import run_console
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def console(*lines: str) -> str:

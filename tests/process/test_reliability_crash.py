@@ -30,7 +30,7 @@ from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, TelegramWorld
 from tests import backends
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GROUPS = [-1001 - i for i in range(8)]
 ITEMS = ["ladder", "drill", "umbrella", "hammer", "kettle"]
 # Long enough that a busy CI box cannot finish it between noticing progress and the kill.

@@ -17,7 +17,7 @@ from bot.core.sharing.allocation import WINDOWED
 from bot.core.sharing.ledger_rules import CLOSED_OFFER, CLOSED_REQUEST
 from bot.core.sharing.vocabulary import OfferStatus, RequestStatus
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [
     p
     for folder in ("bot", "handlers")

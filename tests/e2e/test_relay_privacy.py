@@ -6,8 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests import backends
+from tests.e2e.test_privacy_forgetme import traces_in_database
 from tests.harness import Building
-from tests.test_privacy_forgetme import traces_in_database
 
 PHONE = "13812345678"
 

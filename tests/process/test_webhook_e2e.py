@@ -24,7 +24,7 @@ import aiohttp
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
 from tests import backends
-from tests.test_run_e2e import ONE_BUILDING, ROOT, medicine_offer_then_request, wait_for
+from tests.process.test_run_e2e import ONE_BUILDING, ROOT, medicine_offer_then_request, wait_for
 
 SECRET = "s3cret-Webhook_token-0123456789"
 PUBLIC = "https://jinlin.test"
@@ -293,7 +293,7 @@ async def test_a_worker_killed_after_the_200_leaves_the_update_to_the_next_one(t
 
 
 async def test_polling_removes_a_webhook_left_over(tmp_path):
-    from tests.test_run_e2e import jinlin_run
+    from tests.process.test_run_e2e import jinlin_run
 
     world = TelegramWorld()
     world.handle("setWebhook", {"url": f"{PUBLIC}{PATH}", "secret_token": SECRET})

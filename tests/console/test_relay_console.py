@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_console import button, console
+from tests.console.test_console import button, console
 
 
 async def test_neighbours_talk_through_the_bot_in_the_console():

@@ -11,9 +11,9 @@ from __future__ import annotations
 from bot.core.effects import SendMessage
 from bot.core.message_parts import units
 from bot.telegram_sim.world import FailedCall
+from tests.e2e.test_delivery_limits import enqueue
+from tests.e2e.test_relay import agreed_ladder
 from tests.harness import Building
-from tests.test_delivery_limits import enqueue
-from tests.test_relay import agreed_ladder
 
 LADDER = "🪜"  # two UTF-16 units
 

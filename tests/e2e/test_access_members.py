@@ -11,8 +11,8 @@ import pytest
 from telegram.error import BadRequest
 
 from bot.telegram_sim.world import SimUser
+from tests.e2e.test_security_roles import forge
 from tests.harness import Building, make_config
-from tests.test_security_roles import forge
 
 REFUSAL = "only for neighbours"
 

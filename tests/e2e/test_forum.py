@@ -59,7 +59,7 @@ async def test_a_group_pinned_to_one_topic_reads_and_posts_only_there():
 
 
 async def test_reminders_go_to_the_sharing_topic():
-    from tests.test_events_reminders import FESTIVALS, local, until
+    from tests.e2e.test_events_reminders import FESTIVALS, local, until
 
     b = Building()
     forum, sharing, _chatter = a_forum(b)

@@ -15,7 +15,7 @@ from storage.repository import Repository
 from tests import backends
 from tests.harness import BUILDING_CONFIG, T0, Building, make_config
 
-SAMPLE = Path(__file__).parent / "data" / "sample_export.json"
+SAMPLE = Path(__file__).parents[1] / "data" / "sample_export.json"
 BOT_ID = 7000000  # the bot's own acknowledgements in the export are not residents' posts
 
 # (message id, kind, author, item as written, catalogue key, urgent, quantity, unit)

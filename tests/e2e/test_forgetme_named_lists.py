@@ -11,8 +11,8 @@ from pathlib import Path
 from bot.telegram_sim.world import SimUser
 from tests import backends
 from tests.captains_town import Town
-from tests.test_relay import agreed_ladder
-from tests.test_waitlist import a_ladder_and_two_neighbours
+from tests.e2e.test_relay import agreed_ladder
+from tests.e2e.test_waitlist import a_ladder_and_two_neighbours
 
 
 async def _forget(b: Town, user: SimUser) -> None:

@@ -20,7 +20,7 @@ from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
 from storage.repository import Repository, Tx
 from tests import backends
-from tests.test_run_e2e import wait_for
+from tests.process.test_run_e2e import wait_for
 
 SECRET = "s3cret-Webhook_token-0123456789"
 PATH = "/telegram/webhook"

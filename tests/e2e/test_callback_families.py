@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.telegram_sim.world import SimMessage, SimUser
 from tests import backends
 from tests.captains_town import Town
-from tests.test_security_roles import forge
+from tests.e2e.test_security_roles import forge
 
 # What residents would notice changing: entries, hand-overs, lines, reports, alerts, events,
 # relayed chats, consents. (Users, membership checks, the outbox and audit are bookkeeping.)

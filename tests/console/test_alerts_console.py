@@ -7,7 +7,7 @@ import io
 from bot.app.cli import DEMO_CONFIG
 from bot.core.config import load_config
 from bot.tools.console import run_console
-from tests.test_console import button
+from tests.console.test_console import button
 
 
 async def console(*lines: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.app.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_example_config_passes_check_config(capsys):

@@ -31,7 +31,7 @@ from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 pytestmark = pytest.mark.no_storage  # the child only makes calls; the outbox is the bot's
 
 TOKEN = "123456789:AAF-jinlin_sender_token_0123456789abcdef"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

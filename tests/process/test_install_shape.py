@@ -9,7 +9,7 @@ from pathlib import Path
 
 from setuptools import find_packages
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TESTS_AND_BENCHMARKS_ONLY = ("bot.bench", "bot.telegram_sim.http_server")
 
 # What `jinlin run` (polling or --webhook, with or without its sender child) and

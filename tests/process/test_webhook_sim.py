@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
-from tests.test_run_e2e import wait_for
+from tests.process.test_run_e2e import wait_for
 
 pytestmark = pytest.mark.no_storage
 

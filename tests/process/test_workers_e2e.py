@@ -29,8 +29,8 @@ import pytest
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, TelegramWorld
 from tests import backends
-from tests.test_run_e2e import ONE_BUILDING, ROOT, wait_for
-from tests.test_webhook_e2e import (
+from tests.process.test_run_e2e import ONE_BUILDING, ROOT, wait_for
+from tests.process.test_webhook_e2e import (
     HEADER,
     PATH,
     PUBLIC,
