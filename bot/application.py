@@ -41,6 +41,7 @@ from handlers import (
     digest,
     edits,
     events,
+    ids,
     matching,
     offers,
     privacy,
@@ -240,6 +241,8 @@ def register_handlers(app: JinlinApp) -> None:
     private = filters.ChatType.PRIVATE
     # Before every other handler: a captain or admin named by @username is bound on sight.
     app.add_handler(TypeHandler(Update, roles.bind_role_usernames), group=-1)
+    # An operator learns the id of a group the config lacks from the log (once per group).
+    app.add_handler(TypeHandler(Update, membership.warn_unknown_group), group=-2)
     # Group lines first: they are most of the traffic, and no handler below takes a group
     # text or caption that is not a command (PTB tries each handler's filters in turn).
     # The edit handler goes before the new-message one: PTB's text filters match edits too.
@@ -275,6 +278,7 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("stats", captains.stats_command))
     app.add_handler(CommandHandler("thanks", captains.thanks_command))
     app.add_handler(CommandHandler("reload", admin.reload_command))
+    app.add_handler(CommandHandler("id", ids.id_command))
     app.add_handler(CommandHandler("privacy", privacy.privacy_command))
     app.add_handler(CommandHandler("forgetme", privacy.forgetme_command))
     app.add_handler(CallbackQueryHandler(captains.on_button, pattern=captains.CALLBACK_PATTERN))

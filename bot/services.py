@@ -25,6 +25,8 @@ class Services:
     config_path: str | None = None
     # Whether this worker runs the timed jobs (always, with one process on SQLite).
     leadership: Leadership = field(default_factory=Leadership)
+    # Groups not in the config already logged at WARNING: once per process, not per message.
+    unknown_chats_logged: set[int] = field(default_factory=set)
 
     def use_config(self, config: Config, catalogue: Catalogue) -> None:
         """Swap in a reloaded (or migrated) config; the next update reads the new one."""
