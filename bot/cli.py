@@ -97,6 +97,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 2
         _print_problems(error, args.config)
         return 1
+    # The config may ask for JSON lines; a --log-format on the command line wins.
+    from bot.log_setup import setup_logging
+
+    setup_logging(args.log_level or "INFO", args.log_format or config.logging.format)
+    if args.monitoring_port is not None:
+        config = config.model_copy(
+            update={
+                "monitoring": config.monitoring.model_copy(update={"port": args.monitoring_port})
+            }
+        )
     webhook = None
     if args.port is not None and not args.webhook:
         print("✗ jinlin run --port only applies with --webhook", file=sys.stderr)
@@ -121,12 +131,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_problems(error, args.config)
         return 1
-    return run_bot(config, token=token, database=database, config_path=args.config, webhook=webhook)
+    return run_bot(
+        config,
+        token=token,
+        database=database,
+        config_path=args.config,
+        webhook=webhook,
+        serve_monitoring=True,
+    )
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _port_or_zero(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0: any free)")
     return int(text)
 
 
@@ -219,7 +242,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jinlin", description="近邻 Jinlin — neighbourly sharing for building group chats"
     )
-    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default)")
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="default: INFO for `run` (the lines an operator needs), WARNING for the tools",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help='text (default) or json lines; `run` also reads [logging] format = "json"',
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     console = sub.add_parser("console", help="offline simulated building group in the terminal")
@@ -228,8 +261,25 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--script", help="read console lines from this file instead of stdin")
     console.set_defaults(func=cmd_console)
 
-    run = sub.add_parser("run", help="run the Telegram bot (long polling, or --webhook)")
-    run.add_argument("--config", required=True)
+    run = sub.add_parser(
+        "run",
+        help="run the Telegram bot (long polling, or --webhook)",
+        description="Run the bot on Telegram. The token comes from JINLIN_TOKEN (or "
+        "telegram.token); `jinlin check-config FILE` checks the config first.",
+    )
+    run.add_argument(
+        "--config",
+        required=True,
+        metavar="FILE",
+        help="the admin's config.toml (start from config.example.toml; every key is explained)",
+    )
+    run.add_argument(
+        "--monitoring-port",
+        type=_port_or_zero,
+        metavar="PORT",
+        help="serve /healthz and /metrics on this port (default: [monitoring] port; "
+        "bound to [monitoring] listen, 127.0.0.1 unless set)",
+    )
     run.add_argument(
         "--webhook",
         action="store_true",
@@ -303,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.log_setup import setup_logging
 
     args = build_parser().parse_args(argv)
-    setup_logging(args.log_level.upper())
+    # The tools print their own results; the bot's INFO lines would bury them (`run` sets
+    # its own level once its config is read).
+    setup_logging(args.log_level or "WARNING", args.log_format or "text")
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

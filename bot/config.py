@@ -290,6 +290,22 @@ class LimitsSection(StrictModel):
     reports_per_resident_per_day: int = Field(5, ge=1, le=100)
 
 
+class LoggingSection(StrictModel):
+    """How `jinlin run` writes its log (to stderr: journald or `docker logs` keep it)."""
+
+    # "json": one object per line, for log collectors; "text": for people.
+    format: Literal["text", "json"] = "text"
+
+
+class MonitoringSection(StrictModel):
+    """`/healthz` and Prometheus `/metrics` over HTTP, in polling and webhook mode alike."""
+
+    # Off unless a port is set (0: any free port, said in the log).
+    port: int | None = Field(None, ge=0, le=65535)
+    # Loopback by default: the numbers are for the operator, not for the internet.
+    listen: str = "127.0.0.1"
+
+
 class CatalogueSection(StrictModel):
     items: list[CatalogueAddition] = []
 
@@ -307,6 +323,8 @@ class Config(StrictModel):
     festivals: FestivalList = []
     allocation: AllocationSection = AllocationSection()
     limits: LimitsSection = LimitsSection()
+    logging: LoggingSection = LoggingSection()
+    monitoring: MonitoringSection = MonitoringSection()
 
     # --- questions the app asks of its config -------------------------------------------
 
