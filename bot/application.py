@@ -116,7 +116,9 @@ def build_application(
     if request is None and updates_request is None:
         # Real HTTP (`jinlin run`, the load benchmark): aiohttp costs a fraction of PTB's
         # default httpx per Bot API call. Pool sizes as ApplicationBuilder's defaults.
-        request, updates_request = AiohttpRequest(), AiohttpRequest(connection_pool_size=1)
+        proxy = config.telegram.proxy_url()
+        request = AiohttpRequest(proxy=proxy)
+        updates_request = AiohttpRequest(connection_pool_size=1, proxy=proxy)
     if request is not None:
         builder = builder.request(request)
     if updates_request is not None:
@@ -216,6 +218,7 @@ async def _start_sender(token: str, config: Config, *, rate_limit: bool) -> Send
         token=token,
         base_url=config.telegram.base_url,
         base_file_url=config.telegram.base_file_url,
+        proxy=config.telegram.proxy_url(),
         rate_limit=rate_limit,
         max_retries=RATE_LIMIT_RETRIES,
     )

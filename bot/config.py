@@ -118,12 +118,36 @@ class BotSection(StrictModel):
         return [_person(v) for v in value]
 
 
+_PROXY_URL = re.compile(r"^(socks5h?|socks4|http)://[^\s/]+:\d{1,5}/?$")
+
+
 class TelegramSection(StrictModel):
     token: SecretStr | None = None
     # A self-hosted Bot API server, e.g. "http://127.0.0.1:8081/bot".
     base_url: str | None = None
     base_file_url: str | None = None
+    # Reach Telegram through a proxy: "socks5://user:pass@host:1080" (also socks5h, socks4)
+    # or "http://host:3128". Prefer JINLIN_PROXY when it holds a password (wins).
+    proxy: SecretStr | None = None
     poll_timeout: int = Field(30, ge=0, le=60)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _PROXY_URL.match(value.get_secret_value()):
+            raise ValueError(
+                'must be a proxy URL such as "socks5://127.0.0.1:1080" or "http://proxy:3128" '
+                "(socks5, socks5h, socks4 or http)"
+            )
+        return value
+
+    def proxy_url(self) -> str | None:
+        """The proxy to reach Telegram through: JINLIN_PROXY wins over the file."""
+        env = os.environ.get("JINLIN_PROXY", "").strip()
+        if env:
+            return env
+        return self.proxy.get_secret_value() if self.proxy is not None else None
+
     # Bot API sends from a child process, on another core (SQLite deployments). Off by
     # default: one bot token sends ~30 messages a second, which one process keeps up with.
     sender_process: bool = False
