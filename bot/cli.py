@@ -118,10 +118,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.port is not None:
             # Several workers on one machine share the config and differ only in their port.
             webhook = dataclasses.replace(webhook, port=args.port)
-    token = config.token()
+    try:
+        token = config.token()
+    except ConfigError as error:
+        _print_problems(error, args.config)
+        return 2
     if not token:
         print(
-            "No Telegram token: set JINLIN_TOKEN or telegram.token in the config.\n"
+            "No Telegram token: set JINLIN_TOKEN (or JINLIN_TOKEN_FILE, or a systemd credential "
+            "named token) or telegram.token in the config.\n"
             "To try Jinlin without Telegram, run: jinlin console",
             file=sys.stderr,
         )

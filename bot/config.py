@@ -143,7 +143,7 @@ class TelegramSection(StrictModel):
 
     def proxy_url(self) -> str | None:
         """The proxy to reach Telegram through: JINLIN_PROXY wins over the file."""
-        env = os.environ.get("JINLIN_PROXY", "").strip()
+        env = secret_from_env("JINLIN_PROXY")
         if env:
             return env
         return self.proxy.get_secret_value() if self.proxy is not None else None
@@ -229,7 +229,7 @@ class WebhookSection(StrictModel):
 
     def secret(self) -> str:
         """The secret token: JINLIN_WEBHOOK_SECRET wins over the file, as JINLIN_TOKEN does."""
-        env = os.environ.get("JINLIN_WEBHOOK_SECRET", "").strip()
+        env = secret_from_env("JINLIN_WEBHOOK_SECRET")
         if env:
             if not _WEBHOOK_SECRET.match(env):
                 raise ConfigError(
@@ -420,7 +420,7 @@ class Config(StrictModel):
         """
         if self.storage.backend == "sqlite":
             return self.bot.database
-        env = os.environ.get("JINLIN_DATABASE_URL", "").strip()
+        env = secret_from_env("JINLIN_DATABASE_URL")
         if env:
             return env
         if self.storage.url is not None:
@@ -436,12 +436,37 @@ class Config(StrictModel):
 
     def token(self) -> str | None:
         """The bot token: JINLIN_TOKEN wins over the file, so the file can be shared."""
-        env = os.environ.get("JINLIN_TOKEN", "").strip()
+        env = secret_from_env("JINLIN_TOKEN")
         if env:
             return env
         if self.telegram.token and self.telegram.token.get_secret_value().strip():
             return self.telegram.token.get_secret_value().strip()
         return None
+
+
+def secret_from_env(name: str) -> str:
+    """A secret given to the process, "" if none: the variable itself, a file it names
+    (`NAME_FILE`, as Docker secrets are mounted), or a systemd credential (LoadCredential=,
+    its id the name without JINLIN_, lower-case: token, database_url, webhook_secret, proxy)."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    named = os.environ.get(f"{name}_FILE", "").strip()
+    if named:
+        return _read_secret(f"{name}_FILE", Path(named))
+    directory = os.environ.get("CREDENTIALS_DIRECTORY", "").strip()
+    if directory:
+        path = Path(directory) / name.removeprefix("JINLIN_").lower()
+        if path.exists():  # a unit passes only the credentials it has
+            return _read_secret(name, path)
+    return ""
+
+
+def _read_secret(source: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError([Problem(source, f"cannot read {path}: {exc.strerror}")]) from None
 
 
 def _person(value: int | str) -> int | str:
