@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.config import Config
 from bot.leadership import Leadership
+from bot.monitoring import Metrics, MonitoringServer
 from bot.sharing import SharingService
 from bot.understanding import Catalogue
 from handlers.delivery import Delivery
@@ -25,6 +26,11 @@ class Services:
     config_path: str | None = None
     # Whether this worker runs the timed jobs (always, with one process on SQLite).
     leadership: Leadership = field(default_factory=Leadership)
+    # Groups not in the config already logged at WARNING: once per process, not per message.
+    unknown_chats_logged: set[int] = field(default_factory=set)
+    metrics: Metrics = field(default_factory=Metrics)
+    # `/healthz` and `/metrics` when the operator asked for them ([monitoring] port).
+    monitor: MonitoringServer | None = None
 
     def use_config(self, config: Config, catalogue: Catalogue) -> None:
         """Swap in a reloaded (or migrated) config; the next update reads the new one."""
