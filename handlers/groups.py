@@ -15,6 +15,22 @@ logger = logging.getLogger(__name__)
 _PRESENT = ("member", "administrator", "creator", "restricted")
 
 
+async def warn_unknown_group(update: Update, context: Context) -> None:
+    """A message from a group the config does not know: logged once, with its chat id."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+        return
+    svc = services(context)
+    if svc.config.group(chat.id) is not None or chat.id in svc.unknown_chats_logged:
+        return
+    svc.unknown_chats_logged.add(chat.id)
+    logger.warning(
+        "ignoring group %s (chat_id %s): not in the config; add it under [[groups]] to serve it",
+        chat.title or "",
+        chat.id,
+    )
+
+
 async def on_my_chat_member(update: Update, context: Context) -> None:
     """The bot's status in a chat changed: joining an unknown group is reported once."""
     change = update.my_chat_member

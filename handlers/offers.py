@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from telegram import Message, Update
@@ -39,7 +40,9 @@ async def on_group_text(update: Update, context: Context) -> None:
     svc = services(context)
     who = resident(message.from_user)
     line = group_message(message, text)
+    started = time.perf_counter()
     parsed = svc.sharing.read(line)
+    svc.metrics.parse_seconds.observe(time.perf_counter() - started)
     if svc.sharing.only_remembers(line, parsed) and svc.repo.user_unchanged(
         svc.sharing.profile(who, home_chat_id=line.chat_id), svc.clock.now()
     ):

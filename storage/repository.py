@@ -28,6 +28,7 @@ from storage.inbox_store import InboxQueries
 from storage.known_users import KnownUsers
 from storage.ledger_store import LedgerQueries
 from storage.migrations import apply_migrations
+from storage.monitoring_store import MonitoringQueries
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
 from storage.workers_store import WorkerQueries
@@ -49,6 +50,7 @@ class Tx(
     InboxQueries,
     WorkerQueries,
     AccessQueries,
+    MonitoringQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.app.monitoring import MonitoringServer
 from bot.app.reload import config_with_aliases
 from bot.app.services import BotData, Services
 from bot.app.upkeep import run_upkeep
@@ -41,6 +42,7 @@ from handlers import (
     digest,
     edits,
     events,
+    ids,
     matching,
     offers,
     privacy,
@@ -58,6 +60,8 @@ from storage.repository import Repository
 logger = logging.getLogger(__name__)
 
 UPKEEP_SECONDS = 60
+# After every handler group: PTB runs groups in ascending order.
+APPLIED_GROUP = 100
 RATE_LIMIT_RETRIES = 3
 
 PRIVACY_FIX = (
@@ -84,6 +88,7 @@ def build_application(
     reload_on_sighup: bool = False,
     worker: str | None = None,
     sender_process: bool = False,
+    serve_monitoring: bool = False,
 ) -> JinlinApp:
     """The real python-telegram-bot Application, for Telegram and the console alike.
 
@@ -92,6 +97,7 @@ def build_application(
     `sender_process`: the outbox's Bot API calls are made by a child process on another
     core (bot/sender_process.py); SQLite only — PostgreSQL deployments add workers instead,
     which share Telegram's flood limits through the database.
+    `serve_monitoring`: `/healthz` and `/metrics` on `[monitoring] port` when one is set.
     """
     clock = clock or SystemClock()
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -108,7 +114,9 @@ def build_application(
     if request is None and updates_request is None:
         # Real HTTP (`jinlin run`, the load benchmark): aiohttp costs a fraction of PTB's
         # default httpx per Bot API call. Pool sizes as ApplicationBuilder's defaults.
-        request, updates_request = AiohttpRequest(), AiohttpRequest(connection_pool_size=1)
+        proxy = config.telegram.proxy_url()
+        request = AiohttpRequest(proxy=proxy)
+        updates_request = AiohttpRequest(connection_pool_size=1, proxy=proxy)
     if request is not None:
         builder = builder.request(request)
     if updates_request is not None:
@@ -144,10 +152,18 @@ def build_application(
         app.bot_data.services.delivery.tell_undeliverable = lambda tx, outbox_id, effect, reason: (
             undeliverable_notices(tx, app.bot_data.require().config, outbox_id, effect, reason)
         )
+        services = app.bot_data.services
+        services.delivery.metrics = services.metrics
         if reload_on_sighup:
             install_sighup_reload(app)
         me = await app.bot.get_me()
         logger.info("connected as @%s (id %s)", me.username, me.id)
+        logger.info("serving %s", served_summary(live))
+        if serve_monitoring and live.monitoring.port is not None:
+            services.monitor = MonitoringServer(
+                services, app.bot, live.monitoring.listen, live.monitoring.port
+            )
+            await services.monitor.start()
         if not me.can_read_all_group_messages:
             logger.warning(PRIVACY_FIX)
         if sender_process and not is_postgres_url(database):
@@ -182,6 +198,8 @@ def build_application(
             job_queue.run_repeating(_upkeep_job, interval=UPKEEP_SECONDS, first=5)
 
     async def post_shutdown(app: JinlinApp) -> None:
+        if app.bot_data.services is not None and app.bot_data.services.monitor is not None:
+            await app.bot_data.services.monitor.close()
         if app.bot_data.services is not None:
             await app.bot_data.services.leadership.close()
             await app.bot_data.services.delivery.close()
@@ -199,6 +217,7 @@ async def _start_sender(token: str, config: Config, *, rate_limit: bool) -> Send
         token=token,
         base_url=config.telegram.base_url,
         base_file_url=config.telegram.base_file_url,
+        proxy=config.telegram.proxy_url(),
         rate_limit=rate_limit,
         max_retries=RATE_LIMIT_RETRIES,
     )
@@ -233,12 +252,39 @@ async def _follow_other_workers(services: Services) -> None:
         services.use_config(live, services.catalogue)
 
 
+def served_summary(config: Config) -> str:
+    """One log line's worth: how many groups, buildings and communities the config serves."""
+    return (
+        f"{len(config.groups)} groups, {len(config.buildings)} buildings, "
+        f"{len(config.communities)} communities"
+    )
+
+
+async def count_update(update: Update, context: Any) -> None:
+    """Every update Telegram delivers, for /metrics."""
+    services: Services | None = context.bot_data.services
+    if services is not None:
+        services.metrics.updates.inc()
+
+
+async def mark_applied(update: Update, context: Any) -> None:
+    """The update went through every handler (one waiting out a database fault did not)."""
+    services: Services | None = context.bot_data.services
+    if services is not None and update.update_id not in context.bot_data.unapplied:
+        services.metrics.update_applied(services.clock.now())
+
+
 def register_handlers(app: JinlinApp) -> None:
     """Every handler Jinlin has, in the order they are tried."""
     groups = filters.ChatType.GROUPS
     private = filters.ChatType.PRIVATE
     # Before every other handler: a captain or admin named by @username is bound on sight.
     app.add_handler(TypeHandler(Update, roles.bind_role_usernames), group=-1)
+    # Counted before anything can stop it, and marked applied after every handler ran.
+    app.add_handler(TypeHandler(Update, count_update), group=-3)
+    app.add_handler(TypeHandler(Update, mark_applied), group=APPLIED_GROUP)
+    # An operator learns the id of a group the config lacks from the log (once per group).
+    app.add_handler(TypeHandler(Update, membership.warn_unknown_group), group=-2)
     # Group lines first: they are most of the traffic, and no handler below takes a group
     # text or caption that is not a command (PTB tries each handler's filters in turn).
     # The edit handler goes before the new-message one: PTB's text filters match edits too.
@@ -274,6 +320,7 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("stats", captains.stats_command))
     app.add_handler(CommandHandler("thanks", captains.thanks_command))
     app.add_handler(CommandHandler("reload", admin.reload_command))
+    app.add_handler(CommandHandler("id", ids.id_command))
     app.add_handler(CommandHandler("privacy", privacy.privacy_command))
     app.add_handler(CommandHandler("forgetme", privacy.forgetme_command))
     app.add_handler(CallbackQueryHandler(captains.on_button, pattern=captains.CALLBACK_PATTERN))

@@ -117,7 +117,10 @@ async def reload_config(services: Services) -> ReloadOutcome:
         new = await asyncio.to_thread(load_config, Path(path))
         catalogue = Catalogue.load(new.catalogue.items)
     except ConfigError as error:
-        logger.warning("config reload refused: %s problem(s)", len(error.problems))
+        logger.warning(
+            "config reload refused, the running config stays: %s",
+            "; ".join(str(p) for p in error.problems),
+        )
         return ReloadOutcome(ok=False, problems=[str(p) for p in error.problems])
     except ValueError as error:
         return ReloadOutcome(ok=False, problems=[f"catalogue.items: {error}"])
@@ -127,7 +130,13 @@ async def reload_config(services: Services) -> ReloadOutcome:
     new = apply_username_bindings(apply_chat_aliases(new, aliases), bindings)
     changes, settings = compare(services.config, new)
     services.use_config(new, catalogue)
-    logger.info("config reloaded from %s", path)
+    logger.info(
+        "config reload applied from %s: now %s groups, %s buildings, %s communities",
+        path,
+        len(new.groups),
+        len(new.buildings),
+        len(new.communities),
+    )
     return ReloadOutcome(
         ok=True,
         changes=changes,

@@ -41,6 +41,7 @@ def run_bot(
     database: str,
     config_path: str | None = None,
     webhook: WebhookLaunch | None = None,
+    serve_monitoring: bool = False,
 ) -> int:
     """Run until interrupted; returns the exit code. SIGHUP reloads `config_path`.
 
@@ -54,9 +55,12 @@ def run_bot(
         reload_on_sighup=config_path is not None,
         worker=worker_name(webhook),
         sender_process=config.telegram.sender_process,
+        serve_monitoring=serve_monitoring,
     )
     logger.info(
-        "starting Jinlin with %s groups, database %s", len(config.groups), redact_log_line(database)
+        "starting Jinlin (%s), database %s",
+        "webhook" if webhook is not None else "long polling",
+        redact_log_line(database),
     )
     # Not app.run_polling(): PTB's Updater confirms updates before they are applied, so a
     # crash could lose them. bot.polling confirms each one only after its unit of work.
@@ -72,8 +76,8 @@ def run_bot(
     except BadRequest as exc:  # e.g. setWebhook refused the url
         logger.error("Telegram refused the request: %s", exc.message)
         return 1
-    except OSError as exc:  # the webhook port is taken or not ours to bind
-        logger.error("cannot listen for the webhook: %s", exc)
+    except OSError as exc:  # the webhook or monitoring port is taken or not ours to bind
+        logger.error("cannot listen: %s", exc)
         return 1
     except NetworkError as exc:
         where = config.telegram.base_url or "api.telegram.org"

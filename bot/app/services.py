@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.app.monitoring import Metrics, MonitoringServer
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.sharing.service import SharingService
@@ -25,6 +26,11 @@ class Services:
     config_path: str | None = None
     # Whether this worker runs the timed jobs (always, with one process on SQLite).
     leadership: Leadership = field(default_factory=Leadership)
+    # Groups not in the config already logged at WARNING: once per process, not per message.
+    unknown_chats_logged: set[int] = field(default_factory=set)
+    metrics: Metrics = field(default_factory=Metrics)
+    # `/healthz` and `/metrics` when the operator asked for them ([monitoring] port).
+    monitor: MonitoringServer | None = None
 
     def use_config(self, config: Config, catalogue: Catalogue) -> None:
         """Swap in a reloaded (or migrated) config; the next update reads the new one."""

@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import time
 from functools import cached_property
@@ -117,12 +118,36 @@ class BotSection(StrictModel):
         return [_person(v) for v in value]
 
 
+_PROXY_URL = re.compile(r"^(socks5h?|socks4|http)://[^\s/]+:\d{1,5}/?$")
+
+
 class TelegramSection(StrictModel):
     token: SecretStr | None = None
     # A self-hosted Bot API server, e.g. "http://127.0.0.1:8081/bot".
     base_url: str | None = None
     base_file_url: str | None = None
+    # Reach Telegram through a proxy: "socks5://user:pass@host:1080" (also socks5h, socks4)
+    # or "http://host:3128". Prefer JINLIN_PROXY when it holds a password (wins).
+    proxy: SecretStr | None = None
     poll_timeout: int = Field(30, ge=0, le=60)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _PROXY_URL.match(value.get_secret_value()):
+            raise ValueError(
+                'must be a proxy URL such as "socks5://127.0.0.1:1080" or "http://proxy:3128" '
+                "(socks5, socks5h, socks4 or http)"
+            )
+        return value
+
+    def proxy_url(self) -> str | None:
+        """The proxy to reach Telegram through: JINLIN_PROXY wins over the file."""
+        env = secret_from_env("JINLIN_PROXY")
+        if env:
+            return env
+        return self.proxy.get_secret_value() if self.proxy is not None else None
+
     # Bot API sends from a child process, on another core (SQLite deployments). Off by
     # default: one bot token sends ~30 messages a second, which one process keeps up with.
     sender_process: bool = False
@@ -204,7 +229,7 @@ class WebhookSection(StrictModel):
 
     def secret(self) -> str:
         """The secret token: JINLIN_WEBHOOK_SECRET wins over the file, as JINLIN_TOKEN does."""
-        env = os.environ.get("JINLIN_WEBHOOK_SECRET", "").strip()
+        env = secret_from_env("JINLIN_WEBHOOK_SECRET")
         if env:
             if not _WEBHOOK_SECRET.match(env):
                 raise ConfigError(
@@ -289,6 +314,22 @@ class LimitsSection(StrictModel):
     reports_per_resident_per_day: int = Field(5, ge=1, le=100)
 
 
+class LoggingSection(StrictModel):
+    """How `jinlin run` writes its log (to stderr: journald or `docker logs` keep it)."""
+
+    # "json": one object per line, for log collectors; "text": for people.
+    format: Literal["text", "json"] = "text"
+
+
+class MonitoringSection(StrictModel):
+    """`/healthz` and Prometheus `/metrics` over HTTP, in polling and webhook mode alike."""
+
+    # Off unless a port is set (0: any free port, said in the log).
+    port: int | None = Field(None, ge=0, le=65535)
+    # Loopback by default: the numbers are for the operator, not for the internet.
+    listen: str = "127.0.0.1"
+
+
 class CatalogueSection(StrictModel):
     items: list[CatalogueAddition] = []
 
@@ -306,6 +347,8 @@ class Config(StrictModel):
     festivals: FestivalList = []
     allocation: AllocationSection = AllocationSection()
     limits: LimitsSection = LimitsSection()
+    logging: LoggingSection = LoggingSection()
+    monitoring: MonitoringSection = MonitoringSection()
 
     # --- questions the app asks of its config -------------------------------------------
 
@@ -377,7 +420,7 @@ class Config(StrictModel):
         """
         if self.storage.backend == "sqlite":
             return self.bot.database
-        env = os.environ.get("JINLIN_DATABASE_URL", "").strip()
+        env = secret_from_env("JINLIN_DATABASE_URL")
         if env:
             return env
         if self.storage.url is not None:
@@ -393,7 +436,7 @@ class Config(StrictModel):
 
     def token(self) -> str | None:
         """The bot token: JINLIN_TOKEN wins over the file, so the file can be shared."""
-        env = os.environ.get("JINLIN_TOKEN", "").strip()
+        env = secret_from_env("JINLIN_TOKEN")
         if env:
             return env
         if self.telegram.token and self.telegram.token.get_secret_value().strip():
@@ -401,12 +444,43 @@ class Config(StrictModel):
         return None
 
 
+def secret_from_env(name: str) -> str:
+    """A secret given to the process, "" if none: the variable itself, a file it names
+    (`NAME_FILE`, as Docker secrets are mounted), or a systemd credential (LoadCredential=,
+    its id the name without JINLIN_, lower-case: token, database_url, webhook_secret, proxy)."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    named = os.environ.get(f"{name}_FILE", "").strip()
+    if named:
+        return _read_secret(f"{name}_FILE", Path(named))
+    directory = os.environ.get("CREDENTIALS_DIRECTORY", "").strip()
+    if directory:
+        path = Path(directory) / name.removeprefix("JINLIN_").lower()
+        if path.exists():  # a unit passes only the credentials it has
+            return _read_secret(name, path)
+    return ""
+
+
+def _read_secret(source: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError([Problem(source, f"cannot read {path}: {exc.strerror}")]) from None
+
+
 def _person(value: int | str) -> int | str:
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        value = int(value.strip())
     if isinstance(value, int):
+        if value <= 0:
+            # A negative number is a group's chat id, 0 nobody: both are a slip.
+            raise ValueError(
+                f"{value} is not a Telegram user id (user ids are positive; send /id to the "
+                "bot privately to learn yours)"
+            )
         return value
     text = value.strip()
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
     if not re.fullmatch(r"@?[A-Za-z][A-Za-z0-9_]{3,31}", text):
         raise ValueError(f"'{value}' is neither a Telegram user id nor a @username")
     return "@" + text.lstrip("@").lower()
@@ -453,8 +527,52 @@ def _friendly(error: dict[str, Any]) -> str:
         return "unknown key (check the spelling against config.example.toml)"
     if kind == "missing":
         return "this key is required"
+    value = error.get("input")
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        # TOML reads `emergency_number = 120` as a number; the key wants text.
+        key = next((p for p in reversed(error.get("loc", ())) if isinstance(p, str)), "key")
+        return f'must be text: put the value in quotes ({key} = "{value}")'
     message = str(error.get("msg", "invalid value"))
     return message.removeprefix("Value error, ")
+
+
+# Keys whose value may take several shapes, with the sentence that names them all, and how
+# many list positions sit between the key and the shape pydantic tried (its "union tag").
+# Pydantic reports one error per shape ("targets.all: Input should be 'all'", then one per
+# other shape); an admin needs one sentence saying what fits.
+_UNION_KEYS: dict[str, tuple[int, str]] = {
+    "targets": (0, 'must be "all", or {communities = ["key", …]}, or {buildings = ["key", …]}'),
+    "captains": (1, 'must be a Telegram user id (a positive number) or a "@username"'),
+    "admins": (1, 'must be a Telegram user id (a positive number) or a "@username"'),
+}
+
+
+def _schema_problems(errors: list[dict[str, Any]]) -> list[Problem]:
+    """Pydantic's errors as problems, each union's errors folded into one sentence."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        union = _union_path(loc)
+        if union is not None and error.get("type") != "value_error":
+            path = _loc_to_path(loc[: union[0]])
+            if path not in seen:
+                seen.add(path)
+                problems.append(Problem(path, union[1]))
+            continue
+        problems.append(Problem(_loc_to_path(loc), _friendly(error)))
+    return problems
+
+
+def _union_path(loc: tuple[Any, ...]) -> tuple[int, str] | None:
+    """(length of the union key's path, its sentence) when `loc` runs through a union tag."""
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and part in _UNION_KEYS:
+            skip, sentence = _UNION_KEYS[part]
+            end = i + 1 + skip
+            if len(loc) > end:  # a shape's tag follows: the error is about one alternative
+                return end, sentence
+    return None
 
 
 def parse_config(data: dict[str, Any]) -> Config:
@@ -462,32 +580,31 @@ def parse_config(data: dict[str, Any]) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = [Problem(_loc_to_path(e["loc"]), _friendly(dict(e))) for e in exc.errors()]
-        raise ConfigError(problems + _references_despite(data, exc)) from None
+        problems = _schema_problems([dict(e) for e in exc.errors()])
+        raise ConfigError(problems + _references_despite(data, problems)) from None
     problems = cross_check(config)
     if problems:
         raise ConfigError(problems)
     return config
 
 
-# Sections that reference each other; an error elsewhere does not stop checking them.
-_LINKED_SECTIONS = frozenset({"communities", "buildings", "groups", "festivals", "catalogue"})
+def _references_despite(data: dict[str, Any], schema: list[Problem]) -> list[Problem]:
+    """Cross-references and duplicates, read from the raw file next to its schema errors.
 
-
-def _references_despite(data: dict[str, Any], error: ValidationError) -> list[Problem]:
-    """Cross-references, when the schema errors lie outside the sections that link up.
-
-    So an admin with a mistyped time zone *and* a group naming an unknown building hears
-    of both at once, instead of fixing one to discover the other.
+    So an admin with a mistyped time zone, a duplicated chat id *and* a group naming an
+    unknown building hears of all of them at once, instead of fixing one to find the next.
+    A value with a schema error of its own is not checked again.
     """
-    broken = {e["loc"][0] for e in error.errors() if e["loc"]}
-    if broken & _LINKED_SECTIONS:
-        return []
-    rest = {k: v for k, v in data.items() if k not in broken}
-    try:
-        return cross_check(Config.model_validate(rest))
-    except ValidationError:
-        return []
+    broken = [p.path for p in schema]
+    found = _references(data)
+    catalogue_data = {k: data[k] for k in ("catalogue", "allocation") if k in data}
+    with suppress(ValidationError):  # its schema errors are reported already
+        found += _catalogue_problems(Config.model_validate(catalogue_data))
+    return [
+        p
+        for p in found
+        if not any(p.path == b or p.path.startswith((b + ".", b + "[")) for b in broken)
+    ]
 
 
 def load_config(path: str | Path) -> Config:
@@ -508,66 +625,85 @@ def load_config(path: str | Path) -> Config:
 
 def cross_check(config: Config) -> list[Problem]:
     """Problems no single key shows: references between sections, duplicates."""
+    return _references(config.model_dump()) + _catalogue_problems(config)
+
+
+def _tables(data: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(name)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _references(data: dict[str, Any]) -> list[Problem]:
+    """References and duplicates, on plain data: a valid config's dump or the raw file."""
     problems: list[Problem] = []
-    community_keys = [c.key for c in config.communities]
-    building_keys = [b.key for b in config.buildings]
-    for seen, name in ((community_keys, "communities"), (building_keys, "buildings")):
-        for i, key in enumerate(seen):
-            if key in seen[:i]:
+    community_keys = [c.get("key") for _, c in _tables(data, "communities")]
+    building_keys = [b.get("key") for _, b in _tables(data, "buildings")]
+    for name, keys in (("communities", community_keys), ("buildings", building_keys)):
+        for i, key in enumerate(keys):
+            if isinstance(key, str) and key in keys[:i]:
                 problems.append(Problem(f"{name}[{i}].key", f"'{key}' is used twice"))
-    known = ", ".join(community_keys) or "none"
-    for i, building in enumerate(config.buildings):
-        if building.community not in community_keys:
+    known = ", ".join(k for k in community_keys if isinstance(k, str)) or "none"
+    for i, building in _tables(data, "buildings"):
+        community = building.get("community")
+        if isinstance(community, str) and community not in community_keys:
             problems.append(
                 Problem(
-                    f"buildings[{i}].community",
-                    f"unknown community '{building.community}' (known: {known})",
+                    f"buildings[{i}].community", f"unknown community '{community}' (known: {known})"
                 )
             )
     chat_ids: list[int] = []
-    for i, group in enumerate(config.groups):
-        if group.chat_id in chat_ids:
-            problems.append(Problem(f"groups[{i}].chat_id", f"{group.chat_id} is listed twice"))
-        chat_ids.append(group.chat_id)
-        if group.chat_id > 0:
-            problems.append(
-                Problem(f"groups[{i}].chat_id", "group chat ids are negative (e.g. -1001234567890)")
-            )
-        if (group.building is None) == (group.community is None):
+    for i, group in _tables(data, "groups"):
+        chat_id = group.get("chat_id")
+        if isinstance(chat_id, int):
+            if chat_id in chat_ids:
+                problems.append(Problem(f"groups[{i}].chat_id", f"{chat_id} is listed twice"))
+            chat_ids.append(chat_id)
+            if chat_id > 0:
+                problems.append(
+                    Problem(
+                        f"groups[{i}].chat_id",
+                        "group chat ids are negative (e.g. -1001234567890; /id in the group "
+                        "tells it)",
+                    )
+                )
+        serves, whole = group.get("building"), group.get("community")
+        if (serves is None) == (whole is None):
             problems.append(Problem(f"groups[{i}]", "set exactly one of 'building' or 'community'"))
-        if group.building is not None and group.building not in building_keys:
-            problems.append(
-                Problem(f"groups[{i}].building", f"unknown building '{group.building}'")
-            )
-        if group.community is not None and group.community not in community_keys:
-            problems.append(
-                Problem(f"groups[{i}].community", f"unknown community '{group.community}'")
-            )
-    for i, festival in enumerate(config.festivals):
-        targets = festival.targets
-        if isinstance(targets, str):
+        if isinstance(serves, str) and serves not in building_keys:
+            problems.append(Problem(f"groups[{i}].building", f"unknown building '{serves}'"))
+        if isinstance(whole, str) and whole not in community_keys:
+            problems.append(Problem(f"groups[{i}].community", f"unknown community '{whole}'"))
+    for i, festival in _tables(data, "festivals"):
+        targets = festival.get("targets")
+        if not isinstance(targets, dict):
             continue
         for kind, known_keys in (("communities", community_keys), ("buildings", building_keys)):
-            for j, key in enumerate(getattr(targets, kind, None) or []):
-                if key not in known_keys:
+            listed = targets.get(kind)
+            for j, key in enumerate(listed if isinstance(listed, list) else []):
+                if isinstance(key, str) and key not in known_keys:
                     problems.append(
                         Problem(
                             f"festivals[{i}].targets.{kind}[{j}]", f"unknown {kind[:-1]} '{key}'"
                         )
                     )
-    try:
-        from bot.core.understanding import Catalogue
+    return problems
 
+
+def _catalogue_problems(config: Config) -> list[Problem]:
+    """The catalogue additions load, and allocation names only categories that exist."""
+    from bot.core.understanding import Catalogue
+
+    try:
         catalogue = Catalogue.load(config.catalogue.items)
     except ValueError as exc:
-        problems.append(Problem("catalogue.items", str(exc)))
-    else:
-        for key in config.allocation.categories:
-            if key not in catalogue:
-                problems.append(
-                    Problem(f"allocation.categories.{key}", f"unknown catalogue category '{key}'")
-                )
-    return problems
+        return [Problem("catalogue.items", str(exc))]
+    return [
+        Problem(f"allocation.categories.{key}", f"unknown catalogue category '{key}'")
+        for key in config.allocation.categories
+        if key not in catalogue
+    ]
 
 
 def warnings_for(config: Config) -> list[Problem]:

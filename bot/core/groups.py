@@ -30,7 +30,14 @@ async def bot_added_to_unknown_group(
         chat_id, title, adder.user_id if adder else None, clock.now()
     ):
         return effects
-    logger.info("added to unconfigured group %s", chat_id)
+    logger.warning(
+        "added to group %s (chat_id %s) which is not in the config: add it under [[groups]] "
+        "and reload to serve it",
+        title,
+        chat_id,
+    )
+    if not admin_ids(config):
+        logger.warning("no admin to tell: bot.admins has no numeric user id")
     if adder is not None:
         setting = person_language(adder.language_code, config.bot.language)
         mention = Markup(f'<a href="tg://user?id={adder.user_id}">{escape(adder.first_name)}</a>')

@@ -11,6 +11,7 @@ bytes, as `HTTPXRequest` does.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import re
 from types import MappingProxyType
@@ -53,8 +54,10 @@ class AiohttpRequest(BaseRequest):
     `read_timeout` -> `sock_read` (longest silence while reading the answer). aiohttp has no
     write timeout, so `write_timeout` (`media_write_timeout` for uploads) bounds the whole
     exchange together with the others: `total` = their sum, a stalled upload still ends.
-    `None` means no limit, as in PTB. `proxy` is an http(s) proxy URL (no SOCKS); without
-    one the HTTP(S)_PROXY / NO_PROXY environment variables apply, as they do for httpx.
+    `None` means no limit, as in PTB. `proxy` is an http:// proxy URL (aiohttp's own
+    support) or a socks5:// / socks5h:// / socks4:// one (through aiohttp-socks, which
+    replaces the connector), credentials in the URL either way; without one the
+    HTTP(S)_PROXY / NO_PROXY environment variables apply, as they do for httpx.
     """
 
     __slots__ = (
@@ -64,8 +67,10 @@ class AiohttpRequest(BaseRequest):
         "_pool_timeout",
         "_proxies",
         "_proxy",
+        "_proxy_headers",
         "_read_timeout",
         "_session",
+        "_socks",
         "_timeouts",
         "_write_timeout",
     )
@@ -86,7 +91,22 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
-        self._proxy = URL(proxy) if proxy else None
+        self._proxy: URL | None = None
+        self._proxy_headers: dict[str, str] | None = None
+        self._socks: str | None = None
+        if proxy:
+            url = URL(proxy)
+            if url.scheme.startswith("socks"):
+                self._socks = proxy
+            else:
+                # aiohttp wants the credentials apart from the proxy's address (as a header:
+                # its proxy_auth argument is deprecated).
+                if url.user is not None:
+                    pair = f"{url.user}:{url.password or ''}".encode()
+                    self._proxy_headers = {
+                        "Proxy-Authorization": "Basic " + base64.b64encode(pair).decode()
+                    }
+                self._proxy = url.with_user(None)
         # Per origin: the proxy HTTP(S)_PROXY / NO_PROXY name (looked up once, not per call).
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -100,8 +120,18 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (in the running event loop, which aiohttp binds it to)."""
         if self._session is None or self._session.closed:
+            connector: aiohttp.BaseConnector
+            if self._socks is not None:
+                from aiohttp_socks import ProxyConnector
+
+                # The proxy resolves api.telegram.org (socks5h's promise), where local DNS
+                # may be filtered; python-socks spells socks5h as socks5 with rdns.
+                url = self._socks.replace("socks5h://", "socks5://", 1)
+                connector = ProxyConnector.from_url(url, rdns=True, limit=self._pool_size)
+            else:
+                connector = aiohttp.TCPConnector(limit=self._pool_size)
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                connector=connector,
                 # No total default: each request brings its own ClientTimeout.
                 timeout=aiohttp.ClientTimeout(total=None),
                 # The Bot API sets no cookies; skip the jar's work on every call.
@@ -144,6 +174,10 @@ class AiohttpRequest(BaseRequest):
         elif params:
             data = urlencode(params).encode()
             headers = _FORM
+        if self._proxy_headers is not None and url.startswith("http://"):
+            # Plain HTTP goes to the proxy as it is: the credentials ride in its headers
+            # (aiohttp sends proxy_headers only with an https CONNECT).
+            headers = MappingProxyType({**headers, **self._proxy_headers})
         try:
             async with session.request(
                 method,
@@ -153,6 +187,7 @@ class AiohttpRequest(BaseRequest):
                 timeout=timeout,
                 proxy=proxy,
                 proxy_auth=proxy_auth,
+                proxy_headers=self._proxy_headers,
                 # Like httpx (PTB's default): a 3xx is an answer for PTB to judge, not followed.
                 allow_redirects=False,
             ) as response:
@@ -165,6 +200,8 @@ class AiohttpRequest(BaseRequest):
     async def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
         if self._proxy is not None:
             return self._proxy, None
+        if self._socks is not None:
+            return None, None  # the connector goes through the SOCKS proxy
         origin = url.split("/", 3)[:3]
         key = "/".join(origin)
         found = self._proxies.get(key)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from prometheus_client import Counter
 from telegram import Bot
 from telegram.error import (
     BadRequest,
@@ -92,6 +93,14 @@ def worker_name() -> str:
 def _utc_now() -> datetime:
     # Leases are between processes, maybe machines: real time, not the bot's injected clock.
     return datetime.now(UTC)
+
+
+class SendCounters(Protocol):
+    """What the outbox counts for /metrics (bot.app.monitoring.Metrics is one): delivery
+    sits below the wiring, so it names what it needs rather than importing it."""
+
+    sends: Counter
+    send_failures: Counter
 
 
 @dataclass(frozen=True)
@@ -192,6 +201,8 @@ class Delivery:
         self.backlog = True
         # Set by the application when a sender process makes the Bot API calls.
         self.sender: Sender | None = None
+        # Set by the application: sends and send failures counted for /metrics.
+        self.metrics: SendCounters | None = None
         # Set by the application: who hears of a row set aside (the building's captains).
         self.tell_undeliverable: TellUndeliverable | None = None
         # After the sender process died: one send at a time, so a row that kills it is
@@ -292,6 +303,7 @@ class Delivery:
                 # Telegram asked us to slow down: keep the row, try again later; sends
                 # already in flight to other chats finish, nothing new starts.
                 logger.warning("flood control: retry in %ss", exc.retry_after)
+                self._failed("flood")
                 batch.stop = _Stop(_seconds(exc.retry_after))
                 return
             except SenderCrashed as exc:
@@ -306,6 +318,7 @@ class Delivery:
                 await self._set_aside(item, redact(str(exc)))
             except (TimedOut, NetworkError) as exc:
                 logger.warning("network fault while sending, will retry: %s", exc)
+                self._failed("network")
                 batch.stop = batch.stop or _Stop(None)
                 return
             except TelegramError as exc:
@@ -313,6 +326,8 @@ class Delivery:
             else:
                 # Marked before the lane's next send: a crash repeats at most this message.
                 await self._mark_sent(item.id)
+                if self.metrics is not None:
+                    self.metrics.sends.inc()
             batch.handled += 1
 
     async def _send_row(self, bot: Bot, item: _Outgoing, effect: Effect) -> None:
@@ -335,6 +350,7 @@ class Delivery:
     async def _set_aside(self, item: _Outgoing, reason: str) -> None:
         """Give up on a row for good: kept with why, logged, the building's captains told."""
         logger.error("outbox row %s is undeliverable and set aside: %s", item.id, reason)
+        self._failed("undeliverable")
         now = self._clock.now()
         async with self._repo.transaction() as tx:
             await tx.set_aside(item.id, reason, now)
@@ -343,6 +359,10 @@ class Delivery:
                 if notices:
                     await tx.enqueue([encode(n) for n in notices], now)
         self.backlog = True
+
+    def _failed(self, reason: str) -> None:
+        if self.metrics is not None:
+            self.metrics.send_failures.labels(reason).inc()
 
     async def _mark_sent(self, outbox_id: int) -> None:
         """Note a row sent. Sends that finish together share one UPDATE: the first to take
@@ -471,6 +491,7 @@ class Delivery:
 
         Kept and marked sent in one transaction: a fault or crash after it must not keep the
         message a second time when the row is tried again."""
+        self._failed("refused")
         if isinstance(effect, SendMessage) and effect.fallback is not None:
             await self._fall_back(bot, effect, outbox_id)
             return

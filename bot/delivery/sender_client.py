@@ -52,6 +52,7 @@ class SenderSettings:
     token: str
     base_url: str | None = None
     base_file_url: str | None = None
+    proxy: str | None = None
     rate_limit: bool = True
     max_retries: int = 3
 
@@ -115,6 +116,7 @@ class SenderProcess:
                     "token": settings.token,
                     "base_url": settings.base_url,
                     "base_file_url": settings.base_file_url,
+                    "proxy": settings.proxy,
                     "rate_limit": settings.rate_limit,
                     "max_retries": settings.max_retries,
                     "log_level": logging.getLevelName(logging.getLogger().getEffectiveLevel()),

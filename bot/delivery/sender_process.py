@@ -79,7 +79,7 @@ def _bot(hello: dict[str, Any]) -> ExtBot[Any]:
         hello["token"],
         base_url=hello.get("base_url") or "https://api.telegram.org/bot",
         base_file_url=hello.get("base_file_url") or "https://api.telegram.org/file/bot",
-        request=AiohttpRequest(),
+        request=AiohttpRequest(proxy=hello.get("proxy")),
         rate_limiter=limiter,
     )
 

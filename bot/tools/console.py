@@ -9,6 +9,7 @@ see what the bot posts in the group and sends each resident privately.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from bot.core.events import reminder_moments
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SentMessage, SimChat, SimulationError, SimUser, TelegramWorld
 
+logger = logging.getLogger(__name__)
+
 CONSOLE_HELP = """\
 Console commands (everything else is said by the current resident in the current chat):
   /as NAME            act as resident NAME (new names join the group, not having opened the bot)
@@ -34,10 +37,18 @@ Console commands (everything else is said by the current resident in the current
   /private            talk in your private chat with the bot
   /reply ID TEXT      reply to message #ID in the current chat (quotes it, like Telegram's reply)
   /press N            press button [N] (a link button opens the private chat, like tapping it)
-  /clock +2d | +3h | 2026-12-05 09:00   move the simulated clock; timed work runs
+  /clock +2d | +3h | +30m | 2026-12-05 09:00   move the simulated clock (up to 400 days at
+                      a time); expiry, nudges and reminders run as they fall due
   /dump               show the ledger      /users  list residents      /? this help   /quit
 Bot commands such as /start, /help, /mine, /offer, /need go to the bot as usual.
+In the demo, Cathy is the floor captain of 3号楼 (/as cathy, then /event add …); there is no
+admin (admins are set in a config: --config).
+The prompt shows the simulated time; start at another with `jinlin console --at "2026-12-05 09:00"`.
 """
+
+# A year and a bit: a festival calendar's worth. Further would take minutes of upkeep
+# (every reminder and expiry on the way is run) for nothing a demo shows.
+MAX_CLOCK_STEP = timedelta(days=400)
 
 DEMO_RESIDENTS = (
     # (name, user id, language, has opened a private chat with the bot)
@@ -140,6 +151,11 @@ class Console:
                 self._say_as_resident(line)
         except SimulationError as exc:
             self.say(f"  (console) {exc}")
+        except (KeyError, ValueError, OverflowError) as exc:
+            # A console line must never end the session and lose what was typed so far.
+            logger.debug("console line %r failed", line, exc_info=True)
+            reason = f"{type(exc).__name__}: {exc}"
+            self.say(f"  (console) {command} could not do that ({reason}); /? for help")
         await self.pump()
         return True
 
@@ -163,11 +179,19 @@ class Console:
             payload = text.partition(" ")[2].strip() or None
             message = self.world.start_bot(user, payload)
         else:
-            quoted = self.world.message(chat, reply_to) if reply_to is not None else None
+            quoted = self._message(chat, reply_to) if reply_to is not None else None
             message = self.world.send(user, chat, text, reply_to=quoted)
         where = self._chat_name(chat)
         quote = f" ↩#{reply_to}" if reply_to is not None else ""
         self.say(f"[{where} #{message.message_id}] {user.first_name}{quote}: {text}")
+
+    def _message(self, chat: SimChat, message_id: int) -> Any:
+        try:
+            return self.world.message(chat, message_id)
+        except KeyError:
+            raise SimulationError(
+                f"there is no message #{message_id} in {self._chat_name(chat)}"
+            ) from None
 
     def _as(self, name: str) -> None:
         if not name:
@@ -175,7 +199,9 @@ class Console:
         key = name.lower()
         user = self.residents.get(key)
         if user is None:
-            user = self.world.add_user(self._next_user_id, name.capitalize(), language_code="zh")
+            # As typed ("Dave Smith", "王阿姨"): only a lower-case first letter is raised.
+            shown = name[0].upper() + name[1:]
+            user = self.world.add_user(self._next_user_id, shown, language_code="zh")
             self._next_user_id += 1
             self.residents[key] = user
             for group in self.groups:
@@ -191,9 +217,13 @@ class Console:
     def _group(self, which: str) -> None:
         if not self.groups:
             raise SimulationError("no group configured")
-        index = int(which) - 1 if which.isdigit() else 0
+        if which and not which.isdigit():
+            raise SimulationError(f"usage: /group [N], N from 1 to {len(self.groups)}")
+        index = int(which) - 1 if which else 0
         if not 0 <= index < len(self.groups):
-            raise SimulationError(f"there are {len(self.groups)} groups")
+            raise SimulationError(
+                f"there are {len(self.groups)} groups: /group 1 … {len(self.groups)}"
+            )
         self.chat = self.groups[index]
         self.say(f"  (console) now in {self._chat_name(self.chat)}")
 
@@ -230,7 +260,7 @@ class Console:
                 f"that button is in {chat.private_with.first_name}'s private chat: "
                 f"/as {chat.private_with.first_name.lower()} first"
             )
-        self.world.press(user, self.world.message(chat, ref.message_id), ref.data or "")
+        self.world.press(user, self._message(chat, ref.message_id), ref.data or "")
 
     async def _clock(self, rest: str) -> None:
         delta = _parse_clock(rest, self.clock.now(), self.config.bot.timezone)
@@ -329,21 +359,37 @@ class Console:
     def prompt(self) -> str:
         who = self.user.first_name if self.user else "?"
         where = self._chat_name(self.chat) if self.chat else "-"
-        return f"{who} @ {where}> "
+        local = self.clock.now().astimezone(ZoneInfo(self.config.bot.timezone))
+        return f"[{local:%Y-%m-%d %H:%M}] {who} @ {where}> "
 
 
 def _parse_clock(text: str, now: datetime, zone: str) -> timedelta:
-    relative = re.fullmatch(r"\+?(\d+)\s*([dhm])", text.strip())
+    relative = re.fullmatch(r"\+?(\d{1,9})\s*([dhm])", text.strip())
     if relative:
         unit = {"d": "days", "h": "hours", "m": "minutes"}[relative[2]]
-        return timedelta(**{unit: int(relative[1])})
-    try:
-        target = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(zone))
-    except ValueError:
-        raise SimulationError("usage: /clock +2d | +3h | +30m | 2026-12-05 09:00") from None
-    if target < now:
-        raise SimulationError("the clock only moves forward")
-    return target - now
+        step = timedelta(**{unit: int(relative[1])})
+    else:
+        try:
+            target = parse_local_time(text, zone)
+        except ValueError:
+            raise SimulationError("usage: /clock +2d | +3h | +30m | 2026-12-05 09:00") from None
+        if target < now:
+            local = now.astimezone(ZoneInfo(zone))
+            raise SimulationError(
+                f"the clock only moves forward: it is {local:%Y-%m-%d %H:%M} already "
+                '(start earlier with jinlin console --at "YYYY-MM-DD HH:MM")'
+            )
+        step = target - now
+    if step > MAX_CLOCK_STEP:
+        raise SimulationError(
+            f"the clock moves at most {MAX_CLOCK_STEP.days} days at a time (e.g. /clock +365d)"
+        )
+    return step
+
+
+def parse_local_time(text: str, zone: str) -> datetime:
+    """ "2026-12-05 09:00" in the config's time zone; ValueError if it is not one."""
+    return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(zone))
 
 
 async def run_console(
@@ -353,10 +399,13 @@ async def run_console(
     script: str | None = None,
     out: TextIO | None = None,
     lines: list[str] | None = None,
+    at: datetime | None = None,
 ) -> int:
-    """Run the console until /quit or end of input; returns the exit code."""
+    """Run the console until /quit or end of input; returns the exit code.
+
+    `at`: the simulated time to start at (default: now)."""
     out = out or sys.stdout
-    clock = ManualClock()
+    clock = ManualClock(at) if at is not None else ManualClock()
     world = TelegramWorld(
         bot_token="100000:CONSOLE-OFFLINE", bot_username="jinlin_bot", clock=lambda: 0.0
     )

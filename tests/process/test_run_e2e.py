@@ -252,8 +252,8 @@ async def test_sighup_reloads_the_config_of_a_running_bot(tmp_path):
         assert bot.proc.stderr is not None
         seen = ""
         deadline = time.monotonic() + 15
-        while "config reloaded" not in seen and time.monotonic() < deadline:
+        while "config reload applied" not in seen and time.monotonic() < deadline:
             line = await asyncio.wait_for(bot.proc.stderr.readline(), 15)
             seen += line.decode()
-        assert "config reloaded" in seen
+        assert "config reload applied" in seen
         assert bot.proc.returncode is None  # still running after the reload
