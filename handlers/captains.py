@@ -1,8 +1,8 @@
 """Floor captains' commands and buttons, and residents' /report, /myreports, /thanks.
 
-Thin adapters: the rules live in bot/captains.py, bot/reports.py, bot/stats_report.py and
-bot/thanks.py. Announcements and the /stats chart are sent from here because they need
-what Telegram returns (the message id to pin) or an upload.
+Thin adapters: the rules live in bot/core/captains.py, bot/core/reports.py,
+bot/core/stats_report.py and bot/core/thanks.py. Announcements and the /stats chart are sent
+from here because they need what Telegram returns (the message id to pin) or an upload.
 """
 
 from __future__ import annotations

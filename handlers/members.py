@@ -1,6 +1,6 @@
 """Asking Telegram whether a resident is in a group, when the database does not know lately.
 
-The core decides who may act for a building (bot/membership.py) from what the repository
+The core decides who may act for a building (bot/core/membership.py) from what the repository
 holds; this adapter refreshes that fact with getChatMember before the unit of work runs.
 """
 

@@ -18,8 +18,8 @@ ANONYMOUS = 0  # the user id left on records others still need after /forgetme
 
 # Jinlin's own tables that hold a resident, and what /forgetme does there. An explicit list:
 # a table the operator added to the same database is never touched, and a new table with
-# a person in it must be added here (tests/test_forgetme_others.py checks the schema).
-# entries and matches are handled one by one in bot/privacy.py.
+# a person in it must be added here (tests/e2e/test_forgetme_others.py checks the schema).
+# entries and matches are handled one by one in bot/core/privacy.py.
 _DELETE_ROWS_OF = (
     ("reports", "user_id"),
     ("opt_ins", "user_id"),

@@ -130,7 +130,7 @@ class LedgerQueries(TxBase):
         )
         if user.home_chat_id is not None:
             # A home group is where they were just seen writing: proof of membership, which
-            # private buttons and links ask for (bot/membership.py). Refreshed with the row
+            # private buttons and links ask for (bot/core/membership.py). Refreshed with the row
             # (at least hourly while they write), well within the day it is trusted.
             await self._db.execute(
                 """INSERT INTO group_members (chat_id, user_id, member, checked_at)
@@ -502,7 +502,7 @@ class LedgerQueries(TxBase):
 
 
 def _people(effect: str) -> tuple[int | None, tuple[int, ...]]:
-    """Whom a stored effect (bot/effects.py encode) is for, and whom it names: a private
+    """Whom a stored effect (bot/core/effects.py encode) is for, and whom it names: a private
     chat's id (None for a group post) and the ids of its `about` field."""
     data = json.loads(effect)
     chat_id = data.get("chat_id")

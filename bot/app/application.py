@@ -95,7 +95,7 @@ def build_application(
     `rate_limit=False` removes Telegram's flood limits (benchmarks measuring Jinlin itself).
     `config_path` is what /reload (and, with `reload_on_sighup`, SIGHUP) reads again.
     `sender_process`: the outbox's Bot API calls are made by a child process on another
-    core (bot/sender_process.py); SQLite only — PostgreSQL deployments add workers instead,
+    core (bot/delivery/sender_process.py); SQLite only — PostgreSQL deployments add workers instead,
     which share Telegram's flood limits through the database.
     `serve_monitoring`: `/healthz` and `/metrics` on `[monitoring] port` when one is set.
     """

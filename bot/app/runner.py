@@ -45,7 +45,7 @@ def run_bot(
 ) -> int:
     """Run until interrupted; returns the exit code. SIGHUP reloads `config_path`.
 
-    Long polling, or with `webhook` a webhook server and inbox worker (bot/webhook_mode.py).
+    Long polling, or with `webhook` a webhook server and inbox worker (bot/app/webhook_mode.py).
     """
     app = build_application(
         config,

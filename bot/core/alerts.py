@@ -32,7 +32,7 @@ MAX_ALERTS = 20
 MAX_QUERY = 40
 
 # Callback data: al:x:N remove alert N, al:n:N renew alert N, al:h:CHAT home group is CHAT,
-# ea:N ask for offer N (bot/entry_actions.py).
+# ea:N ask for offer N (bot/core/sharing/entry_actions.py).
 CALLBACK_PATTERN = r"^al:"
 
 

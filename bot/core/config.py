@@ -26,7 +26,7 @@ from bot.core.understanding import CatalogueAddition
 
 Language = Literal["zh", "en", "zh+en"]
 MatchScope = Literal["building", "community"]
-# How a giver's item is allocated when several neighbours ask (bot/allocation.py).
+# How a giver's item is allocated when several neighbours ask (bot/core/sharing/allocation.py).
 AllocationMode = Literal["first_come", "giver_chooses", "lottery"]
 KEY_PATTERN = r"^[A-Za-z0-9_\-]+$"
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")

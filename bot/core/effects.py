@@ -44,7 +44,7 @@ class SendMessage:
     fallback: Fallback | None = None
     photo: str | None = None  # a Telegram file_id shown above the text
     # Optional group posts (plain acknowledgements) become a reaction or are skipped when
-    # the group's posting budget is spent (bot/posting_budget.py).
+    # the group's posting budget is spent (bot/core/posting_budget.py).
     optional: bool = False
     # Pinned once posted (a captain's /announce pin); no pin rights leave the post standing.
     pin: bool = False

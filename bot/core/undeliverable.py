@@ -1,7 +1,7 @@
 """Who hears of a message that could not be delivered, and what they read.
 
 The outbox sets a message aside when Telegram keeps refusing it or it keeps killing the
-sender process (handlers/delivery.py), so the messages after it still go out. Someone must
+sender process (bot/delivery/outbox.py), so the messages after it still go out. Someone must
 still learn that a resident or a group missed something: the captains of the building it was
 for, and the admins, privately. They read where it was going and Telegram's reason, never
 the message itself (a private introduction is not theirs to read).

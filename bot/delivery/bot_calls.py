@@ -1,7 +1,7 @@
 """One effect as one Bot API call, through python-telegram-bot.
 
 Shared by the two places that make the calls: the bot's own process (console, tests, and
-`[telegram] sender_process = false`) and the sender process (bot/sender_process.py). Errors
+`[telegram] sender_process = false`) and the sender process (bot/delivery/sender_process.py). Errors
 are PTB's own (Forbidden, BadRequest, RetryAfter, ...): the outbox's delivery decides what
 they mean.
 """
@@ -35,7 +35,7 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
 
 async def perform(bot: Bot, effect: Effect) -> None:
     """Make the call `effect` stands for. Texts must fit Telegram's limits already
-    (bot/message_parts.py): cutting HTML here would break its tags."""
+    (bot/core/message_parts.py): cutting HTML here would break its tags."""
     try:
         await _perform(bot, effect, ParseMode.HTML)
     except BadRequest as exc:

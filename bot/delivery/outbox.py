@@ -75,12 +75,12 @@ SOLE_WORKER = "sole"
 # it is what kills them (one death may be bad luck: the machine, an upgrade).
 CRASH_LIMIT = 3
 
-# Who is told of a row set aside, and what: bot/undeliverable.py, wired by the application.
+# Who is told of a row set aside, and what: bot/core/undeliverable.py, wired by the application.
 TellUndeliverable = Callable[[Tx, int, Effect, str], Awaitable[list[Effect]]]
 
 
 class Sender(Protocol):
-    """Makes Bot API calls elsewhere (bot/sender_client.py), raising PTB's own errors."""
+    """Makes Bot API calls elsewhere (bot/delivery/sender_client.py), raising PTB's own errors."""
 
     async def perform(self, effect: Effect, raw: str | None = None) -> None: ...
 

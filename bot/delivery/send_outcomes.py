@@ -1,7 +1,7 @@
 """A Bot API call's outcome as plain JSON and back: how the sender process reports to the bot.
 
-The sender process (bot/sender_process.py) makes the call and catches PTB's error; the bot
-(bot/sender_client.py) raises the same PTB error again, so the outbox's delivery treats a
+The sender process (bot/delivery/sender_process.py) makes the call and catches PTB's error; the bot
+(bot/delivery/sender_client.py) raises the same PTB error again, so the outbox's delivery treats a
 403, a 400, a flood wait or a network fault exactly as when it makes the call itself.
 """
 
@@ -26,7 +26,7 @@ Outcome = dict[str, Any]
 # The longest line either end of the sender link reads (asyncio's default is 64 KiB). Both
 # ends must agree: a line the child cannot read kills it, and the row that made it killed
 # every child started after it. Effects reach the link already cut to Telegram's limits
-# (bot/message_parts.py), a few tens of kilobytes at most; a longer line is refused before
+# (bot/core/message_parts.py), a few tens of kilobytes at most; a longer line is refused before
 # it is written.
 LINE_LIMIT = 1 << 20
 

@@ -1,10 +1,10 @@
-"""The bot's end of the sender process (bot/sender_process.py).
+"""The bot's end of the sender process (bot/delivery/sender_process.py).
 
 `SenderProcess.perform(effect)` hands one Bot API call to the child and raises the PTB error
-it met, if any, so handlers/delivery.py cannot tell it from making the call itself. A child
+it met, if any, so bot/delivery/outbox.py cannot tell it from making the call itself. A child
 that dies is started again on the next call; the calls it had in flight fail as network
 faults, so their outbox rows stay unsent and go out on the next flush (at most those in
-flight repeat — the crash bound of handlers/delivery.py).
+flight repeat — the crash bound of bot/delivery/outbox.py).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 class SenderCrashed(NetworkError):
     """The child died with this call in flight. `alone`: it was the only call in flight, so
-    it may be what killed the child (handlers/delivery.py counts those, and sets aside a row
+    it may be what killed the child (bot/delivery/outbox.py counts those, and sets aside a row
     that keeps doing it)."""
 
     def __init__(self, alone: bool) -> None:

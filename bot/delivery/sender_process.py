@@ -3,17 +3,17 @@
 Building a request, the HTTP round trip and reading Telegram's answer back into PTB objects
 cost the bot's process more CPU than deciding what to send (measured in `jinlin bench
 load`). Here they run beside it, on another core. The bot keeps everything else — the
-outbox, what was sent, what a 403 or a flood wait means (handlers/delivery.py) — and this
+outbox, what was sent, what a 403 or a flood wait means (bot/delivery/outbox.py) — and this
 process only calls, through python-telegram-bot, and reports each call's outcome.
 
-The link is one Unix socket of newline-delimited JSON (bot/sender_client.py is the other end):
-first {"token", "base_url", ...} → {"ready": true, "username"}; then any number of calls in
-flight, {"id", "effect": {as in the outbox}} → {"id", "ok", ...} (bot/send_outcomes.py), and
-{"id", "permit": {"endpoint", "chat_id"}} → {"id", "ok": true} once this process's flood
-limiter has a slot for a call the bot makes itself (one budget for both). When
-the bot's end closes — a clean stop or the bot killed — the calls in flight finish and the
-process exits; signals meant for the bot (Ctrl-C, systemd's SIGTERM to the group) are left
-to it.
+The link is one Unix socket of newline-delimited JSON (bot/delivery/sender_client.py is the
+other end): first {"token", "base_url", ...} → {"ready": true, "username"}; then any number of
+calls in flight, {"id", "effect": {as in the outbox}} → {"id", "ok", ...}
+(bot/delivery/send_outcomes.py), and {"id", "permit": {"endpoint", "chat_id"}} → {"id", "ok":
+true} once this process's flood limiter has a slot for a call the bot makes itself (one budget
+for both). When the bot's end closes — a clean stop or the bot killed — the calls in flight
+finish and the process exits; signals meant for the bot (Ctrl-C, systemd's SIGTERM to the
+group) are left to it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 init → post_init → (a step before start) → start → the mode's work until SIGTERM/SIGINT →
 stop → post_stop → shutdown → post_shutdown. Not `Application.run_polling`/`run_webhook`:
-their updaters confirm updates to Telegram before they are applied (see bot/polling.py).
+their updaters confirm updates to Telegram before they are applied (see bot/intake/polling.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Long polling asks for the next batch early, yet never confirms an update not yet applied.
 
-Telegram forgets every update below a getUpdates offset. bot/polling.py asks for the next
+Telegram forgets every update below a getUpdates offset. bot/intake/polling.py asks for the next
 batch while the tail of the current one is still being applied, with the offset of the first
 update not yet applied; Telegram then sends that tail again, and it must be skipped rather
 than applied twice.

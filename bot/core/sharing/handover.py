@@ -178,7 +178,7 @@ class Handover(SharingBase):
         focus = await tx.relay_focus(who.user_id)
         chose_another = focus is not None and match is not None and focus != match.id
         # Never cut: Telegram already bounds a message (4,096 units), and a long relayed text
-        # goes out in parts (bot/message_parts.py) rather than losing its end unseen.
+        # goes out in parts (bot/core/message_parts.py) rather than losing its end unseen.
         if match is None or chose_another or (await tx.relay_state(match.id)).ended:
             return await self.relay.pass_on(tx, who.user_id, text.strip())
         note = text.strip()

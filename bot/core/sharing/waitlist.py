@@ -1,5 +1,5 @@
 """What the waitlist says: the giver's choice of candidates, the hand-over check, and the
-buttons under an agreed match. Pure: values in, messages out (the flow is in bot/sharing.py).
+buttons under an agreed match. Pure: values in, messages out (the flow is in bot/core/sharing/).
 """
 
 from __future__ import annotations
