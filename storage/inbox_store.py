@@ -48,9 +48,11 @@ class InboxQueries(TxBase):
         SKIP LOCKED lets two workers claiming at once each take different rows on
         PostgreSQL instead of queueing behind one another; SQLite has one writer anyway.
         """
+        # The pick is a MATERIALIZED CTE: PostgreSQL may otherwise run an `IN (… LIMIT n)`
+        # subquery more than once and claim more than `limit` rows (seen with a reused
+        # database's statistics).
         rows = await self._all(
-            """UPDATE inbox SET claimed_by = ?, claimed_until = ?
-               WHERE update_id IN (
+            """WITH picked AS MATERIALIZED (
                    SELECT i.update_id FROM inbox i
                    WHERE (i.claimed_until IS NULL OR i.claimed_until < ? OR i.claimed_by = ?)
                      AND NOT EXISTS (
@@ -58,8 +60,10 @@ class InboxQueries(TxBase):
                          WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
                    ORDER BY i.update_id LIMIT ?
                    FOR UPDATE SKIP LOCKED)
+               UPDATE inbox SET claimed_by = ?, claimed_until = ?
+               WHERE update_id IN (SELECT update_id FROM picked)
                RETURNING update_id, payload""",
-            (worker, _ts(until), _ts(now), worker, limit),
+            (_ts(now), worker, limit, worker, _ts(until)),
         )
         items = [InboxItem(r["update_id"], r["payload"]) for r in rows]
         return sorted(items, key=lambda item: item.update_id)
