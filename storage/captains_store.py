@@ -244,7 +244,8 @@ class CaptainQueries(TxBase):
     async def set_opt_in(self, user_id: int, kind: str, on: bool, now: datetime) -> None:
         if on:
             await self._db.execute(
-                "INSERT OR IGNORE INTO opt_ins (user_id, kind, created_at) VALUES (?, ?, ?)",
+                """INSERT INTO opt_ins (user_id, kind, created_at) VALUES (?, ?, ?)
+                   ON CONFLICT DO NOTHING""",
                 (user_id, kind, _ts(now)),
             )
         else:
@@ -330,7 +331,8 @@ class CaptainQueries(TxBase):
     async def mark_thanks(self, building: str, month: str, what: str, now: datetime) -> None:
         column = "posted_at" if what == "posted" else "prompted_at"
         await self._db.execute(
-            "INSERT OR IGNORE INTO thanks_lists (building, month) VALUES (?, ?)", (building, month)
+            "INSERT INTO thanks_lists (building, month) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (building, month),
         )
         await self._db.execute(
             f"UPDATE thanks_lists SET {column} = ? WHERE building = ? AND month = ?",
@@ -344,8 +346,9 @@ class CaptainQueries(TxBase):
     ) -> bool:
         """Remember an unconfigured group; True the first time it is seen."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO unknown_groups (chat_id, title, added_by, first_seen)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO unknown_groups (chat_id, title, added_by, first_seen)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (chat_id, title, added_by, _ts(now)),
         )
         return cur.rowcount == 1
@@ -353,8 +356,9 @@ class CaptainQueries(TxBase):
     async def add_chat_alias(self, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
         """Record a supergroup upgrade; False if it was recorded already."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO chat_aliases (old_chat_id, new_chat_id, migrated_at)
-               VALUES (?, ?, ?)""",
+            """INSERT INTO chat_aliases (old_chat_id, new_chat_id, migrated_at)
+               VALUES (?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (old_chat_id, new_chat_id, _ts(now)),
         )
         return cur.rowcount == 1

@@ -26,8 +26,9 @@ class InboxQueries(TxBase):
         `chat_id` is the conversation the update belongs to, whose order workers keep.
         """
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO inbox (update_id, payload, received_at, chat_id)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO inbox (update_id, payload, received_at, chat_id)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (update_id, payload, _ts(now), chat_id),
         )
         return cur.rowcount == 1
