@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.driver import Row
+from storage.driver import Dialect, Row
 from storage.ledger_store import OPEN_OFFER, OPEN_REQUEST, _entry, _match
 from storage.records import Entry, Match
 from storage.tx_base import TxBase
@@ -390,8 +390,12 @@ class CaptainQueries(TxBase):
     # --- forgetting a resident -----------------------------------------------------------
 
     async def use_secure_delete(self) -> None:
-        """Overwrite deleted content on disk too (SQLite otherwise leaves it in free pages)."""
-        await self._db.execute("PRAGMA secure_delete = ON")
+        """Overwrite deleted content on disk too (SQLite otherwise leaves it in free pages).
+
+        PostgreSQL has no such switch (deleted rows' space is reused once vacuumed).
+        """
+        if self.dialect is Dialect.SQLITE:
+            await self._db.execute("PRAGMA secure_delete = ON")
 
     async def all_matches_involving(self, user_id: int) -> list[Match]:
         rows = await self._all(

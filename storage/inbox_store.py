@@ -50,7 +50,7 @@ class InboxQueries(TxBase):
         PostgreSQL instead of queueing behind one another; SQLite has one writer anyway.
         """
         rows = await self._all(
-            """UPDATE inbox SET claimed_by = ?, claimed_until = ?
+            f"""UPDATE inbox SET claimed_by = ?, claimed_until = ?
                WHERE update_id IN (
                    SELECT i.update_id FROM inbox i
                    WHERE (i.claimed_until IS NULL OR i.claimed_until < ? OR i.claimed_by = ?)
@@ -58,7 +58,7 @@ class InboxQueries(TxBase):
                          SELECT 1 FROM inbox o
                          WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
                    ORDER BY i.update_id LIMIT ?
-                   FOR UPDATE SKIP LOCKED)
+                   {self.dialect.skip_locked})
                RETURNING update_id, payload""",
             (worker, _ts(until), _ts(now), worker, limit),
         )

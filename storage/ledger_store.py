@@ -303,8 +303,8 @@ class LedgerQueries(TxBase):
         moves on to the next offer instead of waiting to conflict) or it is taken.
         """
         row = await self._one(
-            """SELECT * FROM entries WHERE id = ? AND status = 'available'
-               AND remaining > held FOR UPDATE SKIP LOCKED""",
+            f"""SELECT * FROM entries WHERE id = ? AND status = 'available'
+                AND remaining > held {self.dialect.skip_locked}""",
             (offer_id,),
         )
         return _entry(row) if row else None

@@ -21,7 +21,7 @@ from storage.access_store import AccessQueries
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
-from storage.driver import Backend, Conflict, Synchronous, open_backend
+from storage.driver import Backend, Conflict, Dialect, Synchronous, open_backend
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
 from storage.inbox_store import InboxQueries
@@ -65,7 +65,7 @@ class Repository:
         self._known_users = KnownUsers(enabled=not backend.shares_database)
 
     @property
-    def dialect(self) -> str:
+    def dialect(self) -> Dialect:
         return self.backend.dialect
 
     @classmethod

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.driver import Connection, Row
+from storage.driver import Connection, Dialect, Row
 from storage.known_users import KnownUsers
 from storage.records import UserRecord
 
@@ -36,7 +36,7 @@ class TxBase:
         self.saved_users = [s for s in self.saved_users if s[0].user_id != user_id]
 
     @property
-    def dialect(self) -> str:
+    def dialect(self) -> Dialect:
         return self._db.dialect
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
