@@ -39,7 +39,8 @@ class Dialect(StrEnum):
 
     Statements are written once, in SQL both databases accept (`ON CONFLICT DO NOTHING`,
     `CASE` rather than SQLite's two-argument `MAX`); where they cannot agree, the difference
-    is spelled out here or beside the statement, never rewritten behind the caller's back.
+    is spelled out here or beside the statement. The driver changes one thing only: it
+    numbers the `?` marks for asyncpg (`numbered_placeholders`).
     """
 
     SQLITE = "sqlite"

@@ -65,7 +65,7 @@ _SCHEMA_VERSION_LOCK = 0x4A494E4C494E  # "JINLIN"
 
 
 async def applied_versions(backend: Backend) -> set[int]:
-    if backend.dialect == "postgresql":
+    if backend.dialect is Dialect.POSTGRESQL:
         async with backend.transaction() as db:
             await db.execute_fetchall("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_VERSION_LOCK,))
             return await _create_and_read_versions(db)
@@ -106,7 +106,7 @@ async def apply_migrations(
         await _before_migrating(backend, max(applied), pending[-1][0])
     for number, path in pending:
         async with backend.transaction(lengthy=True) as db:  # may rewrite whole tables
-            if backend.dialect == "postgresql":
+            if backend.dialect is Dialect.POSTGRESQL:
                 await db.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
                 rows = await db.execute_fetchall(
                     "SELECT 1 FROM schema_version WHERE version = ?", (number,)
@@ -135,7 +135,7 @@ async def _before_migrating(backend: Backend, before: int, after: int) -> None:
     a city's database can take minutes to dump while every starting worker waits on the
     migration lock, and such a database is backed up by its own routine (pg_dump, replicas).
     """
-    if backend.dialect == "postgresql":
+    if backend.dialect is Dialect.POSTGRESQL:
         logger.warning(
             "migrating PostgreSQL from schema %04d to %04d; no backup is taken here: take one "
             "before upgrading (pg_dump --format=custom --file=jinlin-schema-%04d.dump "
