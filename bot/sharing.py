@@ -18,15 +18,17 @@ from zoneinfo import ZoneInfo
 
 from bot.alerts import alerts_for_offer
 from bot.allocation import WINDOWED, allocation_for, draw, skips_window, window_end
+from bot.clarify import Clarifier, CorrectionSource
 from bot.clock import Clock
 from bot.config import Config, GroupSpec
 from bot.effects import Button, Effects, Fallback, React, SendMessage
-from bot.i18n import Markup, person_language, say
+from bot.i18n import Markup, language_of_text, person_language, say
 from bot.ledger_entries import entry_for
 from bot.ledger_rules import format_amount, is_open, offer_after, request_after, share_amount
 from bot.redaction import redact
 from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
+from bot.understanding.intent_model import UnderstandingModel
 from bot.waitlist import Candidate, choice_prompt, handover_check, match_buttons
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match, UserRecord
@@ -62,6 +64,7 @@ class GroupMessage:
     reply_to_message_id: int | None = None
     reply_to_text: str | None = None
     photo: str | None = None
+    reply_to_user_id: int | None = None
 
 
 RepairHook = Callable[[Tx, Resident, GroupMessage, GroupSpec], Awaitable[Effects]]
@@ -101,6 +104,9 @@ class SharingService:
         # Lotteries draw from this (injected: tests and audits replay a draw from a seed).
         self.rng = rng or random.Random()
         self.relay = RelayDesk(config, clock, self._fallback)
+        self.clarify = Clarifier(self)
+        # The learned understanding model (None: the shipped one); tests inject their own.
+        self.model: UnderstandingModel | None = None
         # Set by the application: files a repair complaint ("楼道灯坏了") as a captain report.
         self.on_repair: RepairHook | None = None
 
@@ -125,22 +131,36 @@ class SharingService:
         await self._remember(tx, who, home_chat_id=msg.chat_id)
         if parsed is None:
             parsed = self.read(msg)
+        if parsed.emergency:
+            return self.clarify.emergency(who, msg, group)
+        if parsed.closing:
+            return await self.clarify.closing(tx, who, msg, parsed)
         if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
             return await self.on_repair(tx, who, msg, group)
-        if parsed.intent == "none" or not parsed.items:
+        if parsed.intent == "none":
+            return Effects()
+        if parsed.unsure:
+            return await self.clarify.ask(tx, who, msg, parsed)
+        if not parsed.items:
             return Effects()
         return await self._record(tx, who, group, msg, parsed)
 
     def read(self, msg: GroupMessage) -> Parsed:
         """What a group line says (pure: no database, no clock)."""
-        reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
-        return understand(msg.text, self.catalogue, reply_to=reply_to)
+        reply_to = (
+            understand(msg.reply_to_text, self.catalogue, model=self.model)
+            if msg.reply_to_text
+            else None
+        )
+        return understand(msg.text, self.catalogue, reply_to=reply_to, model=self.model)
 
     def only_remembers(self, msg: GroupMessage, parsed: Parsed) -> bool:
         """True if `on_group_message` would do no more than remember the line's author."""
         group = self.config.group(msg.chat_id)
         if group is None or _outside_topic(group, msg):
             return True
+        if parsed.emergency or parsed.closing or parsed.unsure:
+            return False
         if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
             return False
         return parsed.intent == "none" or not parsed.items
@@ -167,7 +187,29 @@ class SharingService:
         explicit = Parsed(
             text=args, intent=kind, items=items, quantity=parsed.quantity, urgent=parsed.urgent
         )
+        if msg.reply_to_text and msg.reply_to_user_id == who.user_id:
+            # "/offer" answering one's own message the parser did not take as one: a lesson.
+            missed = self.read(
+                GroupMessage(chat_id=msg.chat_id, message_id=0, text=msg.reply_to_text)
+            )
+            if missed.intent != kind:
+                await self.clarify.learn(
+                    tx,
+                    who,
+                    msg.chat_id,
+                    msg.reply_to_text,
+                    kind,
+                    CorrectionSource.EXPLICIT,
+                    guess=missed.intent,
+                    message_id=msg.reply_to_message_id,
+                )
         return await self._record(tx, who, group, msg, explicit)
+
+    async def record_reading(
+        self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
+    ) -> Effects:
+        """Record a message whose reading is settled (the author said what it was)."""
+        return await self._record(tx, who, group, msg, parsed)
 
     async def _record(
         self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
@@ -176,17 +218,21 @@ class SharingService:
         lang = self.config.group_language(msg.chat_id)
         now = self.clock.now()
         kind: Literal["offer", "request"] = "offer" if parsed.intent == "offer" else "request"
+        restricted = [item for item in parsed.items if item.restricted]
+        if restricted:
+            # One note, in the language the author wrote in, naming the drugs as they wrote them.
+            effects.add(
+                self._private(
+                    who,
+                    msg.chat_id,
+                    "restricted_explain",
+                    language=language_of_text(msg.text),
+                    item=", ".join(dict.fromkeys(item.name for item in restricted)),
+                    emergency=self.config.bot.emergency_number,
+                )
+            )
         for item in parsed.items:
             if item.restricted:
-                effects.add(
-                    self._private(
-                        who,
-                        msg.chat_id,
-                        "restricted_explain",
-                        item=self._name(item),
-                        emergency=self.config.bot.emergency_number,
-                    )
-                )
                 continue
             entry = await tx.add_entry(
                 entry_for(
@@ -1078,8 +1124,18 @@ class SharingService:
             thread_id=self.config.group_topic(chat_id),
         )
 
-    def _private(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:
-        setting = person_language(who.language_code, self.config.group_language(chat_id))
+    def _private(
+        self,
+        who: Resident,
+        chat_id: int,
+        key: str,
+        *,
+        language: str | None = None,
+        **params: object,
+    ) -> SendMessage:
+        setting = language or person_language(
+            who.language_code, self.config.group_language(chat_id)
+        )
         user = UserRecord(who.user_id, who.first_name, who.username, who.language_code)
         return SendMessage(
             chat_id=who.user_id,

@@ -20,6 +20,7 @@ from typing import TypeVar
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
+from storage.corrections_store import CorrectionQueries
 from storage.driver import Backend, Conflict, open_backend
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
@@ -47,6 +48,7 @@ class Tx(
     RelayQueries,
     InboxQueries,
     WorkerQueries,
+    CorrectionQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

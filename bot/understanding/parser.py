@@ -6,13 +6,23 @@ import re
 
 from bot.understanding.alias_index import NOT_AN_ITEM, AliasHit
 from bot.understanding.catalogue import Catalogue, unknown_item
+from bot.understanding.features import features, mask
 from bot.understanding.intent import classify
+from bot.understanding.intent_model import UnderstandingModel, load_model
+from bot.understanding.item_tagger import item_spans
+from bot.understanding.medicine_safety import guard_medicines
 from bot.understanding.model import Parsed, ParsedItem
-from bot.understanding.normalise import fold
-from bot.understanding.quantity import choose_quantity, counts_before_items, find_quantities
+from bot.understanding.normalise import Folded, fold
+from bot.understanding.quantity import (
+    QuantityMention,
+    choose_quantity,
+    counts_before_items,
+    find_quantities,
+)
+from bot.understanding.quantity_choice import choose
 from bot.understanding.repair import is_repair_complaint
-from bot.understanding.unknown_items import unknown_item_name
-from bot.understanding.urgency import is_urgent
+from bot.understanding.unknown_items import clean_item_name, unknown_item_name
+from bot.understanding.urgency import is_emergency, is_urgent
 
 # In a swap the author's own goods are the payment, not the thing asked for.
 _SWAP = re.compile(r"换|(?<![a-z])(?:swap|trade|exchange)(?![a-z])")
@@ -80,10 +90,82 @@ def _is_place(text: str, hit: AliasHit) -> bool:
     return bool(_PLACE_BEFORE_EN.search(before))
 
 
-def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = None) -> Parsed:
+# Long pastes are not sharing messages; the cap keeps every pattern's work bounded.
+MAX_CHARS = 1000
+
+
+def _item_hits(catalogue: Catalogue, folded: Folded) -> list[AliasHit]:
+    return [h for h in catalogue.scan(folded.text) if h.key != NOT_AN_ITEM]
+
+
+def _features(folded: Folded, hits: list[AliasHit], reply_to: str | None) -> list[str]:
+    masked = mask(folded.text, [(h.start, h.end) for h in hits])
+    return features(masked, reply_to=None if reply_to is None else f"re={reply_to}")
+
+
+def model_features(text: str, catalogue: Catalogue, reply_to: str | None = None) -> list[str]:
+    """What the intent head reads of a message (`reply_to`: the quoted message's intent)."""
+    folded = fold(text[:MAX_CHARS])
+    return _features(folded, _item_hits(catalogue, folded), reply_to)
+
+
+def urgency_features(feats: list[str], folded_text: str, original: str) -> list[str]:
+    """The urgency head reads the intent features and whether urgent words occur."""
+    flags = []
+    if is_urgent(folded_text, original):
+        flags.append("lex=urgent")
+    if is_emergency(folded_text):
+        flags.append("lex=emergency")
+    return [*feats, *flags]
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _tagged_items(
+    catalogue: Catalogue, folded: Folded, hits: list[AliasHit], spans: list[tuple[int, int]]
+) -> list[ParsedItem]:
+    """Catalogue items, then the names the tagger found that the catalogue does not know."""
+    items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
+    for span in spans:
+        if any(_overlaps(span, (h.start, h.end)) for h in hits):
+            continue
+        name = clean_item_name(folded.source(*span))
+        cjk = any("\u4e00" <= ch <= "\u9fff" for ch in name)
+        if not name or (len(name) < 2 and not cjk):
+            continue
+        close = catalogue.fuzzy_key(name)
+        items.append(catalogue.item(close, name) if close else unknown_item(name))
+    return items
+
+
+def quantity_mentions(folded: Folded, item_places: list[tuple[int, int]]) -> list[QuantityMention]:
+    """Every stated amount that could be the item's, in reading order (not a swap's payment)."""
+    mentions = find_quantities(folded)
+    counted = counts_before_items(folded, item_places)
+    mentions += [c for c in counted if not any(m.start <= c.start < m.end for m in mentions)]
+    payment = _payment_spans(folded.text)
+    return sorted((q for q in mentions if _outside(payment, q.start)), key=lambda q: q.start)
+
+
+def understand(
+    text: str,
+    catalogue: Catalogue,
+    *,
+    reply_to: Parsed | None = None,
+    model: UnderstandingModel | None = None,
+) -> Parsed:
     """Parse one chat message; `reply_to` is the parsed message it replies to, if any."""
-    folded = fold(text)
-    hits = [h for h in catalogue.scan(folded.text) if h.key != NOT_AN_ITEM]
+    model = model or load_model()
+    folded = fold(text[:MAX_CHARS])
+    all_hits = _item_hits(catalogue, folded)
+    feats = _features(folded, all_hits, None if reply_to is None else reply_to.intent)
+    verdict = classify(folded.text, feats, model.intent)
+    intent = verdict.intent
+    tags = set(verdict.tags)
+
+    hits = all_hits
     payment = _payment_spans(folded.text)
     if payment:
         kept = [h for h in hits if _outside(payment, h.start)]
@@ -92,53 +174,62 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
         kept = [h for h in hits if not _BROKEN_AFTER.match(folded.text, h.end)]
         hits = kept or hits
     hits = [h for h in hits if not _is_place(folded.text, h)]
-    items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
+    tagger = model.head("items") if intent != "none" else None
+    spans = item_spans(tagger, folded.text, [(h.start, h.end) for h in hits]) if tagger else []
+    spans = [sp for sp in spans if _outside(payment, sp[0])]
+    if spans:
+        items = _tagged_items(catalogue, folded, hits, spans)
+    else:
+        items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
 
-    verdict = classify(folded.text, has_items=bool(items))
-    intent = verdict.intent
-    tags = set(verdict.tags)
-
-    # "+1" under an offer means "me too, please"; under a request the corpus reads it as "I have".
-    if reply_to is not None and reply_to.intent == "offer" and text.strip() in ("+1", "＋1"):
-        intent = "request"
-    # "我有" under a request offers what was asked; "me please" under an offer asks for it.
-    if (
-        reply_to is not None
-        and not items
-        and "reply" in tags
-        and (intent, reply_to.intent) in (("offer", "request"), ("request", "offer"))
-    ):
-        items = list(reply_to.items)
+    # "+1" / "我也要" / "我有" answering a message: the item is the one it answers about.
+    if reply_to is not None and intent != "none" and reply_to.items:
+        named = [i for i in items if i.known]
+        if not named:
+            items = list(reply_to.items)
+            tags.add("reply")
 
     if not items and intent != "none":
         typo = catalogue.fuzzy_item_in(folded.text)
         if typo is not None:
             key, start, end = typo
             items = [catalogue.item(key, folded.source(start, end))]
-    if not items and intent != "none":
+    if not items and intent != "none" and reply_to is None:
         name = unknown_item_name(folded)
         if name:
             close = catalogue.fuzzy_key(name)
             items = [catalogue.item(close, name) if close else unknown_item(name)]
+    items = guard_medicines(items, folded.text)
 
     quantity = None
     if intent != "none":
-        mentions = find_quantities(folded)
-        if not mentions:
-            spans = [(h.start, h.end) for h in hits if h.key in {i.canonical for i in items}]
-            mentions = counts_before_items(folded, spans)
-        mentions = [q for q in mentions if _outside(payment, q.start)]
-        quantity = choose_quantity(mentions, len(items))
+        item_places = spans or [(h.start, h.end) for h in hits]
+        mentions = quantity_mentions(folded, item_places)
+        chooser = model.head("quantity")
+        if chooser is not None:
+            quantity = choose(chooser, folded.text, mentions, item_places, intent)
+        else:
+            quantity = choose_quantity(mentions, len(items))
 
     if intent == "offer" and _LEND.search(folded.text):
         tags.add("lend")
-    repair = intent == "none" and is_repair_complaint(folded.text)
+    emergency = not items and is_emergency(folded.text)
+    urgency = model.head("urgency")
+    if urgency is not None:
+        urgent = urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
+    else:
+        urgent = is_urgent(folded.text, text)
+    repair = intent == "none" and not emergency and is_repair_complaint(folded.text)
     return Parsed(
         text=text,
         intent=intent,
         items=tuple(items),
         quantity=quantity,
-        urgent=is_urgent(folded.text, text),
+        urgent=urgent or emergency,
         repair=repair,
         tags=frozenset(tags),
+        confidence=verdict.confidence,
+        unsure=verdict.unsure,
+        closing="closed" in tags,
+        emergency=emergency,
     )
