@@ -45,17 +45,20 @@ def features(masked: str, *, reply_to: str | None = None) -> list[str]:
         padded = f"^{run}$"
         for n in (1, 2, 3):
             feats.extend("c" + padded[i : i + n] for i in range(len(padded) - n + 1))
-    words = _LATIN_WORD.findall(text)
-    previous = "^"
-    for word in words:
+    words = ["^", *_LATIN_WORD.findall(text), "$"]
+    for i in range(1, len(words) - 1):
+        word = words[i]
         feats.append("w" + word)
-        feats.append(f"b{previous} {word}")
+        feats.append(f"b{words[i - 1]} {word}")
+        feats.append(f"3{words[i - 1]} {word} {words[i + 1]}")
+        # A word and the one after next: "have … lend", "can … borrow".
+        if i + 2 < len(words):
+            feats.append(f"s{word} _ {words[i + 2]}")
         if len(word) > 3:
             padded = f"<{word}>"
-            feats.extend("t" + padded[i : i + 3] for i in range(len(padded) - 2))
-        previous = word
-    if words:
-        feats.append(f"b{previous} $")
+            feats.extend("t" + padded[j : j + 3] for j in range(len(padded) - 2))
+    if len(words) > 2:
+        feats.append(f"b{words[-2]} $")
     feats.append("len=" + _length_band(len(text)))
     if _QUESTION.search(text):
         feats.append("question")
@@ -104,6 +107,7 @@ class Token:
     end: int
     text: str
     kind: str  # "h" Chinese character, "l" Latin word, "d" number, "p" anything else
+    spaced: bool = False  # white space before it: in Chinese chat a space ends a phrase
 
 
 def tokenise(folded_text: str) -> list[Token]:
@@ -119,7 +123,8 @@ def tokenise(folded_text: str) -> list[Token]:
             kind, shown = "h", t
         else:
             kind, shown = "p", t
-        out.append(Token(m.start(), m.end(), shown, kind))
+        spaced = m.start() > 0 and folded_text[m.start() - 1].isspace()
+        out.append(Token(m.start(), m.end(), shown, kind, spaced))
     return out
 
 
@@ -157,6 +162,8 @@ def static_token_features(tokens: list[Token], cat: list[str]) -> list[list[str]
             "k=" + kinds[i] + kinds[i + 1] + kinds[i + 2],
             "c0=" + cats[i + 1],
             "c=" + cats[i] + cats[i + 1] + cats[i + 2],
+            "sp=" + ("1" if tokens[i].spaced else "0")
+            + ("1" if i + 1 < len(tokens) and tokens[i + 1].spaced else "0"),
         ]
         if kinds[i + 1] == "l" and len(w0) > 3:
             feats.append("s3=" + w0[-3:])

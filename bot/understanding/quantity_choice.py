@@ -16,7 +16,7 @@ from bot.understanding.quantity import QuantityMention
 _APPROX = re.compile(r"大概|大约|约|左右|来|多|几|差不多|about|around|roughly|approx|~|or so")
 IS_AMOUNT = "amount"
 # Below this no mention is taken as the amount: better none than a wrong one.
-TAKE_AT = 0.5
+TAKE_AT = 0.3
 
 
 def _band(n: float) -> str:

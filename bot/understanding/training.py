@@ -207,13 +207,16 @@ def tagger_data(
         folded = fold(e.text)
         tokens = tokenise(folded.text)
         hits = [(h.start, h.end) for h in _item_hits(catalogue, folded)]
-        cat = catalogue_tags(tokens, hits)
         gold = catalogue_tags(tokens, spans)
-        previous = OUTSIDE
-        for i, (static, t) in enumerate(zip(static_token_features(tokens, cat), gold, strict=True)):
-            feats.append([*static, *previous_tag_features(tokens[i], cat[i], previous)])
-            tags.append(t)
-            previous = t
+        # Each message twice: with the catalogue's findings, and as if the catalogue knew
+        # none of its items, so the tagger learns names from the words around them too.
+        for cat in (catalogue_tags(tokens, hits), [OUTSIDE] * len(tokens)):
+            previous = OUTSIDE
+            statics = static_token_features(tokens, cat)
+            for i, (static, t) in enumerate(zip(statics, gold, strict=True)):
+                feats.append([*static, *previous_tag_features(tokens[i], cat[i], previous)])
+                tags.append(t)
+                previous = t
     assert set(tags) <= {BEGIN, INSIDE, OUTSIDE}
     return feats, tags
 
