@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.effects import Button, Effects, Fallback, SendMessage
 from bot.i18n import Markup, person_language, say
 from bot.ledger_rules import format_amount
+from bot.membership import is_member
 from bot.redaction import redact
 from bot.understanding import Catalogue, ParsedItem
 from storage.alerts_store import AlertRecord, NewAlert
@@ -205,6 +206,10 @@ class AlertService:
         group = self.config.group(chat_id)
         if group is None:
             raise AlertError("alert_gone")
+        if not await is_member(tx, who.user_id, (group.chat_id,), self.clock.now()):
+            # A home group opens its alerts, captains (/report) and events: neighbours only.
+            logger.info("user %s is not known in group %s: home refused", who.user_id, chat_id)
+            raise AlertError("not_member")
         await self._remember(tx, who)
         await tx.set_home_chat(who.user_id, chat_id)
         setting = self._setting(await tx.user(who.user_id))

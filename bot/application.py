@@ -17,6 +17,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -32,6 +33,7 @@ from bot.reports import file_repair_report
 from bot.sender_client import SenderProcess, SenderSettings
 from bot.services import BotData, Services
 from bot.sharing import SharingService
+from bot.undeliverable import undeliverable_notices
 from bot.understanding import Catalogue
 from handlers import (
     admin,
@@ -46,6 +48,7 @@ from handlers import (
     privacy,
     relay,
     residents,
+    roles,
     waitlist,
 )
 from handlers import groups as membership
@@ -143,6 +146,9 @@ def build_application(
             config_path=config_path,
         )
         app.bot_data.services.sharing.on_repair = file_repair_report(app.bot_data.services)
+        app.bot_data.services.delivery.tell_undeliverable = lambda tx, outbox_id, effect, reason: (
+            undeliverable_notices(tx, app.bot_data.require().config, outbox_id, effect, reason)
+        )
         if reload_on_sighup:
             install_sighup_reload(app)
         me = await app.bot.get_me()
@@ -234,6 +240,8 @@ def register_handlers(app: JinlinApp) -> None:
     """Every handler Jinlin has, in the order they are tried."""
     groups = filters.ChatType.GROUPS
     private = filters.ChatType.PRIVATE
+    # Before every other handler: a captain or admin named by @username is bound on sight.
+    app.add_handler(TypeHandler(Update, roles.bind_role_usernames), group=-1)
     # Group lines first: they are most of the traffic, and no handler below takes a group
     # text or caption that is not a command (PTB tries each handler's filters in turn).
     # The edit handler goes before the new-message one: PTB's text filters match edits too.

@@ -20,6 +20,7 @@ from bot.i18n import Markup, person_language, say
 from bot.ledger_rules import format_amount
 from bot.redaction import redact
 from bot.sharing import Resident, SharingService, UserError
+from storage.records import Entry
 from storage.repository import Tx
 
 LEDGER_PAGE = 8
@@ -64,6 +65,20 @@ def captain_scope(config: Config, who: Resident, where: Where) -> list[str]:
     if not allowed:
         raise UserError("other_building")
     return allowed
+
+
+def communities_of(config: Config, buildings: list[str]) -> list[str]:
+    """The communities of these buildings: their captains also look after its
+    community-wide groups, whose entries have no building."""
+    found = {spec.community for key in buildings if (spec := config.building(key)) is not None}
+    return sorted(found)
+
+
+def in_scope(config: Config, entry: Entry, buildings: list[str]) -> bool:
+    """May the captains of `buildings` moderate `entry`?"""
+    if entry.building is not None:
+        return entry.building in buildings
+    return entry.community in communities_of(config, buildings)
 
 
 def reader_setting(config: Config, who: Resident, where: Where | None = None) -> str:
@@ -135,13 +150,14 @@ class CaptainDesk:
         """One page of the ledger view and its ◀ ▶ buttons (callback `cl:<page>`)."""
         setting = reader_setting(self.config, who)
         names = building_names(self.config, buildings)
-        _, total = await tx.captain_ledger(buildings, limit=1)
+        communities = communities_of(self.config, buildings)
+        _, total = await tx.captain_ledger(buildings, limit=1, communities=communities)
         if total == 0:
             return say(setting, "ledger_empty", buildings=names), ()
         pages = max(1, math.ceil(total / LEDGER_PAGE))
         page = min(max(page, 0), pages - 1)
         entries, total = await tx.captain_ledger(
-            buildings, limit=LEDGER_PAGE, offset=page * LEDGER_PAGE
+            buildings, limit=LEDGER_PAGE, offset=page * LEDGER_PAGE, communities=communities
         )
         lines = [
             say(setting, "ledger_header", buildings=names, page=page + 1, pages=pages, total=total)
@@ -179,7 +195,7 @@ class CaptainDesk:
         entry = await tx.entry(int(number.lstrip("#")))
         if entry is None:
             raise UserError("entry_not_found")
-        if entry.building not in buildings:
+        if not in_scope(self.config, entry, buildings):
             raise UserError("other_building")
         if entry.status not in ("available", "reserved", "open", "matched"):
             raise UserError("entry_closed")

@@ -120,8 +120,9 @@ class TelegramSection(StrictModel):
     base_url: str | None = None
     base_file_url: str | None = None
     poll_timeout: int = Field(30, ge=0, le=60)
-    # Bot API sends from a child process, on another core (SQLite deployments).
-    sender_process: bool = True
+    # Bot API sends from a child process, on another core (SQLite deployments). Off by
+    # default: one bot token sends ~30 messages a second, which one process keeps up with.
+    sender_process: bool = False
 
 
 class StorageSection(StrictModel):

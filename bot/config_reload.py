@@ -58,6 +58,33 @@ def apply_chat_aliases(config: Config, aliases: dict[int, int]) -> Config:
     return Config(**values)
 
 
+def role_usernames(config: Config) -> set[str]:
+    """The @usernames (lower case, without @) the config gives a captain's or admin's role."""
+    people = [*config.bot.admins, *(p for b in config.buildings for p in b.captains)]
+    return {p[1:].lower() for p in people if isinstance(p, str)}
+
+
+def apply_username_bindings(config: Config, bindings: dict[str, int]) -> Config:
+    """The config with each bound @username replaced by the account id it was bound to, so
+    whoever takes the name over later is nobody special."""
+    wanted = role_usernames(config) & set(bindings)
+    if not wanted:
+        return config
+
+    def bound(people: list[int | str]) -> list[int | str]:
+        return [
+            bindings[p[1:].lower()] if isinstance(p, str) and p[1:].lower() in wanted else p
+            for p in people
+        ]
+
+    values = {name: getattr(config, name) for name in Config.model_fields}
+    values["bot"] = config.bot.model_copy(update={"admins": bound(config.bot.admins)})
+    values["buildings"] = [
+        b.model_copy(update={"captains": bound(b.captains)}) for b in config.buildings
+    ]
+    return Config(**values)
+
+
 def _captains(config: Config) -> int:
     return sum(len(b.captains) for b in config.buildings)
 
@@ -96,7 +123,8 @@ async def reload_config(services: Services) -> ReloadOutcome:
         return ReloadOutcome(ok=False, problems=[f"catalogue.items: {error}"])
     async with services.repo.transaction() as tx:
         aliases = await tx.chat_aliases()
-    new = apply_chat_aliases(new, aliases)
+        bindings = await tx.username_bindings()
+    new = apply_username_bindings(apply_chat_aliases(new, aliases), bindings)
     changes, settings = compare(services.config, new)
     services.use_config(new, catalogue)
     logger.info("config reloaded from %s", path)
@@ -136,7 +164,9 @@ def admin_ids(config: Config) -> list[int]:
 
 
 async def config_with_aliases(repo: Repository, config: Config) -> Config:
-    """The config as the bot serves it: upgraded groups under their supergroup ids."""
+    """The config as the bot serves it: upgraded groups under their supergroup ids, and
+    captains and admins named by @username under the account id first seen with the name."""
     async with repo.transaction() as tx:
         aliases = await tx.chat_aliases()
-    return apply_chat_aliases(config, aliases)
+        bindings = await tx.username_bindings()
+    return apply_username_bindings(apply_chat_aliases(config, aliases), bindings)

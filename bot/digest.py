@@ -1,8 +1,9 @@
 """The digest: what is still open in a group, grouped by category, with private deep links.
 
 Lines show catalogue item names and amounts only (never the resident's message, so no
-rooms or phones), each linking to https://t.me/<bot>?start=e<id>; the bot's username is
-passed in by the handler layer, which knows it. Scheduled digests are recorded per group
+rooms or phones), each linking to https://t.me/<bot>?start=e<token>: a random token per
+entry, so entries cannot be listed by counting ids. The bot's username is passed in by the
+handler layer, which knows it. Scheduled digests are recorded per group
 and slot in the same transaction as the post, so a restart never posts one twice.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import timedelta
 
 from bot.clock import Clock
@@ -20,6 +22,7 @@ from bot.effects import Effects, SendMessage
 from bot.festivals.quiet_hours import QuietHours
 from bot.i18n import Lang, languages, person_language, text
 from bot.ledger_rules import format_amount
+from bot.membership import new_link_token
 from bot.redaction import redact
 from bot.sharing import Resident, UserError
 from bot.understanding import Catalogue
@@ -69,7 +72,9 @@ class DigestService:
             effects.add(
                 SendMessage(
                     chat_id=group.chat_id,
-                    text=self.render(setting, entries, bot_username),
+                    text=self.render(
+                        setting, entries, bot_username, await self._links(tx, entries)
+                    ),
                     thread_id=group.topic,
                 )
             )
@@ -88,7 +93,8 @@ class DigestService:
                 raise UserError("digest_captains_only")
             group_setting: str = self.config.group_language(group.chat_id)
             entries = await self.open_entries(tx, group)
-            body = self.render(group_setting, entries, bot_username) if entries else None
+            links = await self._links(tx, entries)
+            body = self.render(group_setting, entries, bot_username, links) if entries else None
             effects.add(
                 SendMessage(
                     chat_id=group.chat_id,
@@ -105,7 +111,7 @@ class DigestService:
             entries = await self.open_entries(tx, group)
             title = html.escape(group.title or str(group.chat_id))
             body = (
-                self.render(setting, entries, bot_username)
+                self.render(setting, entries, bot_username, await self._links(tx, entries))
                 if entries
                 else _say(setting, "digest_empty")
             )
@@ -130,13 +136,21 @@ class DigestService:
 
     # --- the text ----------------------------------------------------------------------
 
-    def render(self, setting: str, entries: list[Entry], bot_username: str) -> str:
-        """The digest in every language of the group, one block each."""
+    async def _links(self, tx: Tx, entries: list[Entry]) -> Mapping[int, str]:
+        return await tx.entry_tokens([e.id for e in entries], new_link_token)
+
+    def render(
+        self, setting: str, entries: list[Entry], bot_username: str, links: Mapping[int, str]
+    ) -> str:
+        """The digest in every language of the group, one block each; `links` are the
+        entries' deep-link tokens."""
         return "\n\n".join(
-            self._render_one(lang, entries, bot_username) for lang in languages(setting)
+            self._render_one(lang, entries, bot_username, links) for lang in languages(setting)
         )
 
-    def _render_one(self, lang: Lang, entries: list[Entry], bot_username: str) -> str:
+    def _render_one(
+        self, lang: Lang, entries: list[Entry], bot_username: str, links: Mapping[int, str]
+    ) -> str:
         by_category: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
             by_category[self._top_category(entry)].append(entry)
@@ -154,15 +168,15 @@ class DigestService:
             for entry in sorted(by_category[category], key=lambda e: (e.kind != "offer", e.id)):
                 if shown >= MAX_LINES:
                     break
-                lines.append(self._line(lang, entry, bot_username))
+                lines.append(self._line(lang, entry, bot_username, links[entry.id]))
                 shown += 1
         if shown < len(entries):
             lines.append(text(lang, "digest_more", n=len(entries) - shown))
         lines.append(text(lang, "digest_footer"))
         return "\n".join(lines)
 
-    def _line(self, lang: Lang, entry: Entry, bot_username: str) -> str:
-        link = f"https://t.me/{bot_username}?start=e{entry.id}"
+    def _line(self, lang: Lang, entry: Entry, bot_username: str, token: str) -> str:
+        link = f"https://t.me/{bot_username}?start=e{token}"
         name = html.escape(self._item_name(entry, lang))
         qty = ""
         if entry.kind == "offer" and entry.quantity:

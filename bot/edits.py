@@ -19,6 +19,7 @@ import re
 
 from bot.effects import Effects, React
 from bot.ledger_rules import is_open
+from bot.redaction import kept_text
 from bot.sharing import GroupMessage, Resident, SharingService
 from bot.understanding import understand
 from storage.records import Entry
@@ -102,7 +103,9 @@ class EditService:
             return effects  # a typo fixed elsewhere in the text
         settled = (entry.quantity or 1.0) - entry.remaining  # already handed over
         remaining = max((quantity or 1.0) - settled, entry.held, 0.0)
-        await tx.revise_amount(entry.id, quantity, unit or entry.unit, remaining, msg.text)
+        await tx.revise_amount(
+            entry.id, quantity, unit or entry.unit, remaining, kept_text(msg.text)
+        )
         logger.info("edit revised entry #%s: amount %s -> %s", entry.id, entry.quantity, quantity)
         effects.add(React(msg.chat_id, msg.message_id, REVISED))
         fresh = await tx.entry(entry.id)

@@ -46,6 +46,11 @@ class SendMessage:
     # Optional group posts (plain acknowledgements) become a reaction or are skipped when
     # the group's posting budget is spent (bot/posting_budget.py).
     optional: bool = False
+    # Pinned once posted (a captain's /announce pin); no pin rights leave the post standing.
+    pin: bool = False
+    # Residents the text names besides the reader (an introduction names the other side):
+    # /forgetme deletes a waiting message by these ids, never by searching for a name.
+    about: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,4 +120,10 @@ def from_data(data: dict[str, Any]) -> Effect:
     if kind == "EditMessage":
         return EditMessage(buttons=buttons, **data)
     fallback = data.pop("fallback")
-    return SendMessage(buttons=buttons, fallback=Fallback(**fallback) if fallback else None, **data)
+    about = tuple(data.pop("about", ()))
+    return SendMessage(
+        buttons=buttons,
+        fallback=Fallback(**fallback) if fallback else None,
+        about=about,
+        **data,
+    )

@@ -15,6 +15,7 @@ from typing import Literal
 from bot.effects import Button, Effects, SendMessage
 from bot.i18n import person_language, say
 from bot.ledger_rules import format_amount, is_open
+from bot.membership import groups_reaching, is_member
 from bot.redaction import redact
 from bot.sharing import GroupMessage, Resident, SharingService, UserError
 from storage.records import Entry
@@ -22,8 +23,9 @@ from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
 
-# /start e42 shows entry #42 (digest links); ea:N asks for offer N, eo:N offers for request N.
-START_ENTRY = re.compile(r"^e(\d{1,12})$")
+# /start e<token> shows the entry of that token (digest links: a token, never the sequential
+# id, so entries cannot be listed by counting); ea:N asks for offer N, eo:N offers for request N.
+START_ENTRY = re.compile(r"^e([A-Za-z0-9_-]{16,40})$")
 CALLBACK = re.compile(r"^e([ao]):(\d{1,12})$")
 CALLBACK_PATTERN = r"^e[ao]:"
 # Entries recorded from a private action carry no group message.
@@ -49,16 +51,27 @@ def _place(sharing: SharingService, entry: Entry) -> str:
     return community.name if community else ""
 
 
-async def show_entry(tx: Tx, sharing: SharingService, who: Resident, payload: str) -> Effects:
-    """/start e<id>: the entry privately, with a button to ask for it or to offer it."""
+async def entry_of_link(tx: Tx, payload: str) -> Entry | None:
+    """The entry a /start payload's token names, if any."""
     found = START_ENTRY.match(payload or "")
-    effects = Effects()
     if found is None:
+        return None
+    entry_id = await tx.entry_by_token(found[1])
+    return await tx.entry(entry_id) if entry_id is not None else None
+
+
+async def show_entry(tx: Tx, sharing: SharingService, who: Resident, payload: str) -> Effects:
+    """/start e<token>: the entry privately, with a button to ask for it or to offer it."""
+    effects = Effects()
+    if not payload.startswith("e"):
         return effects
-    entry = await tx.entry(int(found[1]))
+    entry = await entry_of_link(tx, payload)
     setting = await _setting(tx, sharing, who)
     if entry is None or not is_open(entry) or entry.status not in ("available", "open"):
         effects.add(SendMessage(chat_id=who.user_id, text=say(setting, "entry_gone")))
+        return effects
+    if entry.user_id != who.user_id and not await _may_act(tx, sharing, who, entry):
+        effects.add(SendMessage(chat_id=who.user_id, text=say(setting, "not_member")))
         return effects
     key = "entry_show_offer" if entry.kind == "offer" else "entry_show_request"
     text = say(
@@ -94,6 +107,9 @@ async def act_on_entry(
         raise UserError("entry_gone")
     if entry.user_id == who.user_id:
         raise UserError("entry_own")
+    if not await _may_act(tx, sharing, who, entry):
+        logger.info("user %s is not known in a group of entry #%s: refused", who.user_id, entry.id)
+        raise UserError("not_member")
     kind: Literal["offer", "request"] = "request" if action == "a" else "offer"
     for mine in await tx.open_entries_of(who.user_id):
         if mine.kind == kind and mine.canonical == entry.canonical:
@@ -111,6 +127,11 @@ async def act_on_entry(
         0, SendMessage(chat_id=who.user_id, text=say(setting, done, item=redact(entry.item_name)))
     )
     return effects
+
+
+async def _may_act(tx: Tx, sharing: SharingService, who: Resident, entry: Entry) -> bool:
+    chats = groups_reaching(sharing.config, entry)
+    return await is_member(tx, who.user_id, chats, sharing.clock.now())
 
 
 async def _chat_for(tx: Tx, sharing: SharingService, who: Resident, entry: Entry) -> int:

@@ -3,8 +3,9 @@ purging closed history after the configured retention period.
 
 Forgetting keeps only what another neighbour still needs: a completed hand-over stays in the
 ledger for the other side with the forgotten resident's id replaced by 0 and their words
-removed. Everything else about them is deleted, including stored message payloads that
-name them (pending notices, the outbox's delivery record).
+removed. Everything else about them is deleted from Jinlin's own tables, found by the ids
+stored with each row (messages keep whom they are for and whom they name), never by searching
+text for a name: a resident called "text" must not take everyone's messages with them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.config import Config
-from bot.effects import Effects
+from bot.effects import Effects, SendMessage
+from bot.i18n import person_language, say
 from bot.sharing import SharingService
+from storage.records import Match
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
@@ -33,29 +36,22 @@ class Forgotten:
     effects: Effects = field(default_factory=Effects)
 
 
-def traces_of(user_id: int, first_name: str, username: str | None) -> list[str]:
-    """Strings that identify a resident inside stored message payloads."""
-    traces = [f'"chat_id": {user_id},', f'"user_id": {user_id},', f"tg://user?id={user_id}"]
-    if len(first_name.strip()) >= 2:
-        traces.append(first_name.strip())
-    if username:
-        traces.append(f"@{username}")
-    return traces
-
-
 async def forget(tx: Tx, sharing: SharingService, user_id: int) -> Forgotten:
     """Delete a resident; anonymise what others still need; return what others must hear."""
-    user = await tx.user(user_id)
     await tx.use_secure_delete()
     effects = Effects()
     entries = await tx.all_entries_of(user_id)
+    matches = await tx.all_matches_involving(user_id)
+    # Neighbours with an agreed hand-over hear that it is off before anyone else is asked.
+    for match in matches:
+        if match.status == "accepted":
+            effects.add(await _hand_over_off(tx, sharing, match, user_id))
     # Close open entries first: holds are released and waiting neighbours re-matched.
     for entry in entries:
         fresh = await tx.entry(entry.id)
         if fresh is not None and fresh.status in OPEN:
             status = "withdrawn" if entry.kind == "offer" else "cancelled"
             effects.extend(await sharing.close_entry(tx, fresh, status))
-    matches = await tx.all_matches_involving(user_id)
     for match in matches:
         if match.status == "handed_over":
             await tx.anonymise_match(match.id, user_id)
@@ -67,11 +63,26 @@ async def forget(tx: Tx, sharing: SharingService, user_id: int) -> Forgotten:
         else:
             await tx.delete_entry(entry.id)
     reports = await tx.reports_of(user_id)
-    name = user.first_name if user else ""
-    await tx.erase_person(user_id, traces_of(user_id, name, user.username if user else None))
+    await tx.erase_person(user_id)
     logger.info("forgot a resident: %s entries, %s matches", len(entries), len(matches))
-    # Whatever re-matching decided for others must not carry this resident's traces either.
     return Forgotten(len(entries), len(matches), len(reports), effects)
+
+
+async def _hand_over_off(
+    tx: Tx, sharing: SharingService, match: Match, leaving: int
+) -> SendMessage:
+    """The other side of an agreed hand-over: it will not happen (without naming anyone)."""
+    giver_left = match.giver_id == leaving
+    other_id = match.requester_id if giver_left else match.giver_id
+    other = await tx.user(other_id)
+    own = await tx.entry(match.request_id if giver_left else match.offer_id)
+    offer = await tx.entry(match.offer_id)
+    chat_id = own.chat_id if own else 0
+    setting = person_language(
+        other.language_code if other else None, sharing.config.group_language(chat_id)
+    )
+    key = "forgotten_giver" if giver_left else "forgotten_requester"
+    return SendMessage(other_id, say(setting, key, item=offer.item_name if offer else ""))
 
 
 async def purge_old(tx: Tx, config: Config, now: datetime) -> dict[str, int]:

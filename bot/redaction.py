@@ -40,6 +40,11 @@ def hide_phone_numbers(text: str, placeholder: str) -> tuple[str, bool]:
     return hidden, count > 0
 
 
+def kept_text(text: str) -> str:
+    """A resident's words as stored: phone numbers out (nobody reads them back from here)."""
+    return hide_phone_numbers(text, "[phone]")[0]
+
+
 def has_contact_details(text: str) -> bool:
     """True if the text holds a phone number or a room/door number."""
     return bool(_PHONE.search(text) or _ROOM.search(text))

@@ -89,6 +89,7 @@ class RelayDesk:
                 text=body,
                 buttons=self._chat_buttons(setting, match.id, shared=state.contact_shared),
                 fallback=self._fallback(recipient, recipient_id, request.chat_id, offer.item_name),
+                about=(sender_id,),
             )
         )
         if had_phone:
@@ -119,13 +120,18 @@ class RelayDesk:
         if not state.contact_shared:
             other_name = other.first_name if other else ""
             effects.add(
-                SendMessage(user_id, say(my_setting, "relay_share_waiting", name=other_name))
+                SendMessage(
+                    user_id,
+                    say(my_setting, "relay_share_waiting", name=other_name),
+                    about=(other_id,),
+                )
             )
             effects.add(
                 SendMessage(
                     other_id,
                     say(other_setting, "relay_share_asked", name=me.first_name if me else ""),
                     buttons=((_button(other_setting, "btn_share_contact", f"sc:{match.id}"),),),
+                    about=(user_id,),
                 )
             )
             return effects
@@ -154,6 +160,7 @@ class RelayDesk:
                     name=other.first_name if other else "",
                     item=offer.item_name,
                 ),
+                about=(other_id,),
             )
         )
         effects.add(
@@ -165,6 +172,7 @@ class RelayDesk:
                     name=me.first_name if me else "",
                     item=offer.item_name,
                 ),
+                about=(user_id,),
             )
         )
         return effects
@@ -188,6 +196,7 @@ class RelayDesk:
                     name=other.first_name if other else "",
                     item=offer.item_name,
                 ),
+                about=(other_id,),
             )
         )
         return effects

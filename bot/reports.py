@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Config, GroupSpec
 from bot.effects import Button, Effects, React, SendMessage
 from bot.i18n import person_language, say
+from bot.redaction import kept_text
 from bot.sharing import GroupMessage, RepairHook, Resident, UserError
 from storage.captains_store import Report
 from storage.records import UserRecord
@@ -65,7 +66,7 @@ class ReportDesk:
             user_id=who.user_id,
             chat_id=chat_id,
             building=building,
-            text=text[:1000],
+            text=kept_text(text[:1000]),
             source="command",
             now=self.clock.now(),
         )
@@ -88,7 +89,7 @@ class ReportDesk:
             user_id=who.user_id,
             chat_id=msg.chat_id,
             building=group.building,
-            text=msg.text[:1000],
+            text=kept_text(msg.text[:1000]),
             source="parser",
             now=self.clock.now(),
         )
@@ -205,6 +206,7 @@ class ReportDesk:
                     chat_id=captain,
                     text=self._card(setting, report, author_name),
                     buttons=(tuple(self._buttons(setting, report)),),
+                    about=(report.user_id,),
                 )
             )
         return effects

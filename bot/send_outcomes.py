@@ -23,6 +23,13 @@ from telegram.error import (
 
 Outcome = dict[str, Any]
 
+# The longest line either end of the sender link reads (asyncio's default is 64 KiB). Both
+# ends must agree: a line the child cannot read kills it, and the row that made it killed
+# every child started after it. Effects reach the link already cut to Telegram's limits
+# (bot/message_parts.py), a few tens of kilobytes at most; a longer line is refused before
+# it is written.
+LINE_LIMIT = 1 << 20
+
 # Most specific first: BadRequest and TimedOut are NetworkErrors in PTB.
 _KINDS: tuple[tuple[str, type[TelegramError]], ...] = (
     ("forbidden", Forbidden),

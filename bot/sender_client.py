@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError
 
 from bot.effects import Effect, encode
-from bot.send_outcomes import Outcome, raise_outcome
+from bot.send_outcomes import LINE_LIMIT, Outcome, raise_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +34,17 @@ START_SECONDS = 60.0
 RESTART_PAUSE_SECONDS = 2.0
 # How long a stopping bot waits for the child's calls in flight (the child gives them 10 s).
 FINISH_SECONDS = 12.0
-# Lines on the socket: an effect is a few kilobytes at most.
-LINE_LIMIT = 1 << 20
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SenderCrashed(NetworkError):
+    """The child died with this call in flight. `alone`: it was the only call in flight, so
+    it may be what killed the child (handlers/delivery.py counts those, and sets aside a row
+    that keeps doing it)."""
+
+    def __init__(self, alone: bool) -> None:
+        super().__init__("the sender process stopped")
+        self.alone = alone
 
 
 @dataclass(frozen=True)
@@ -130,13 +138,20 @@ class SenderProcess:
     async def perform(self, effect: Effect, raw: str | None = None) -> None:
         """Make one call in the child; raise the PTB error it met. `raw` is `encode(effect)`
         if the caller has it (the outbox row): it goes into the line as it is."""
+        body = (raw or encode(effect)).encode()
+        if b"\n" in body:  # a row written pretty-printed would end the line early
+            body = encode(effect).encode()
+        if len(body) + 32 > LINE_LIMIT:
+            # The child could not read it (and would die trying): Telegram's own answer to
+            # a message it cannot take, so the outbox sets the row aside.
+            raise BadRequest(f"the message is too large for the sender process ({len(body)} bytes)")
         writer = await self._ready_writer()
         self._ids += 1
         call = self._ids
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending[call] = future
         try:
-            writer.write(b'{"id": %d, "effect": %s}\n' % (call, (raw or encode(effect)).encode()))
+            writer.write(b'{"id": %d, "effect": %s}\n' % (call, body))
             outcome = await future
         finally:
             self._pending.pop(call, None)
@@ -172,9 +187,9 @@ class SenderProcess:
         """The child is gone: its calls in flight failed as network faults."""
         if self._writer is not None:
             self._writer.close()
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(NetworkError("the sender process stopped"))
+        waiting = [future for future in self._pending.values() if not future.done()]
+        for future in waiting:
+            future.set_exception(SenderCrashed(alone=len(waiting) == 1))
         if not self._closed:
             code = self._process.returncode if self._process is not None else None
             logger.warning("the sender process stopped (exit code %s)", code)

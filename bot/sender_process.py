@@ -30,7 +30,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from bot.aiohttp_request import AiohttpRequest
 from bot.effects import from_data
 from bot.log_setup import setup_logging
-from bot.send_outcomes import outcome_of
+from bot.send_outcomes import LINE_LIMIT, outcome_of
 from handlers import bot_calls
 
 logger = logging.getLogger("bot.sender")
@@ -40,7 +40,7 @@ FINISH_SECONDS = 10.0
 
 
 async def serve(sock: socket.socket) -> int:
-    reader, writer = await asyncio.open_unix_connection(sock=sock)
+    reader, writer = await asyncio.open_unix_connection(sock=sock, limit=LINE_LIMIT)
     hello = json.loads(await reader.readline() or b"{}")
     if "token" not in hello:
         return 2

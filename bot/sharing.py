@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
 from typing import Literal
@@ -25,7 +25,7 @@ from bot.effects import Button, Effects, Fallback, React, SendMessage
 from bot.i18n import Markup, language_of_text, person_language, say
 from bot.ledger_entries import entry_for
 from bot.ledger_rules import format_amount, is_open, offer_after, request_after, share_amount
-from bot.redaction import redact
+from bot.redaction import kept_text, redact
 from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
 from bot.understanding.intent_model import UnderstandingModel
@@ -68,6 +68,11 @@ class GroupMessage:
 
 
 RepairHook = Callable[[Tx, Resident, GroupMessage, GroupSpec], Awaitable[Effects]]
+
+
+# Longer than any real item's name ("儿童自行车（16寸，带辅助轮）"), short enough that twenty
+# of them make a /mine or digest line-up that still reads as a list.
+ITEM_NAME_LIMIT = 64
 
 
 class UserError(Exception):
@@ -232,6 +237,12 @@ class SharingService:
                 )
             )
         for item in parsed.items:
+            if len(item.name) > ITEM_NAME_LIMIT:
+                # One 4,000-character "item" made every listing of it too long to send.
+                effects.add(
+                    self._private(who, msg.chat_id, "item_name_too_long", limit=ITEM_NAME_LIMIT)
+                )
+                continue
             if item.restricted:
                 continue
             entry = await tx.add_entry(
@@ -243,7 +254,7 @@ class SharingService:
                     item,
                     user_id=who.user_id,
                     message_id=msg.message_id,
-                    text=msg.text,
+                    text=kept_text(msg.text),
                     at=now,
                 )
             )
@@ -339,6 +350,7 @@ class SharingService:
                             requester=who.first_name,
                             item=self._entry_name(entry),
                         ),
+                        about=(who.user_id,),
                     )
                 )
         return effects
@@ -502,7 +514,7 @@ class SharingService:
             candidates.append(Candidate(request.id, name, self._building_name(request)))
         setting = self._reader_language(giver, offer.chat_id)
         text, buttons = choice_prompt(setting, offer.item_name, offer.id, candidates)
-        return self._to_giver(giver, offer, text, buttons)
+        return self._to_giver(giver, offer, text, buttons, about=[r.user_id for r in line])
 
     async def choose(self, tx: Tx, who: Resident, offer_id: int, request_id: int) -> Effects:
         """The giver picked a neighbour from the candidates: agreed at once."""
@@ -594,7 +606,7 @@ class SharingService:
             ),
         )
         logger.info("match #%s: request #%s -> offer #%s", match.id, request.id, offer.id)
-        return self._to_giver(giver, offer, text, buttons)
+        return self._to_giver(giver, offer, text, buttons, about=[request.user_id])
 
     def _to_giver(
         self,
@@ -602,6 +614,8 @@ class SharingService:
         offer: Entry,
         text: str,
         buttons: tuple[tuple[Button, ...], ...],
+        *,
+        about: list[int],
     ) -> Effects:
         """A question for the giver, reaching them through the group if they never opened us."""
         effects = Effects()
@@ -611,6 +625,7 @@ class SharingService:
                 text=text,
                 buttons=buttons,
                 fallback=self._fallback(giver, offer.user_id, offer.chat_id, offer.item_name),
+                about=tuple(about),
             )
         )
         return effects
@@ -662,6 +677,7 @@ class SharingService:
                 chat_id=match.giver_id,
                 text=text,
                 buttons=self._match_buttons(giver_setting, match.id),
+                about=(match.requester_id,),
             )
         )
         req_setting = self._reader_language(requester, request.chat_id)
@@ -692,6 +708,7 @@ class SharingService:
                     requester, match.requester_id, request.chat_id, offer.item_name
                 ),
                 photo=extras.photo,
+                about=(match.giver_id,),
             )
         )
         return effects
@@ -736,6 +753,7 @@ class SharingService:
                 "handover_other_side",
                 who=who.first_name,
                 item=offer.item_name,
+                about=(who.user_id,),
             )
         )
         if not closed:
@@ -767,6 +785,7 @@ class SharingService:
                 request.chat_id,
                 "pickup_note_saved",
                 requester=requester.first_name if requester else "",
+                about=(match.requester_id,),
             )
         )
         return effects
@@ -807,6 +826,7 @@ class SharingService:
                 who=who.first_name,
                 item=offer.item_name,
                 fallback=False,
+                about=(who.user_id,),
             )
         )
         effects.extend(await self._release(tx, match, "no_show"))
@@ -857,15 +877,14 @@ class SharingService:
             for user, other, entry in ((giver, requester, offer), (requester, giver, request)):
                 if user is None:
                     continue
-                effects.add(
-                    handover_check(
-                        self._reader_language(user, entry.chat_id),
-                        user.user_id,
-                        match.id,
-                        item=offer.item_name,
-                        other=other.first_name if other else "",
-                    )
+                check_text = handover_check(
+                    self._reader_language(user, entry.chat_id),
+                    user.user_id,
+                    match.id,
+                    item=offer.item_name,
+                    other=other.first_name if other else "",
                 )
+                effects.add(replace(check_text, about=(other.user_id,) if other else ()))
         release = timedelta(hours=self.config.bot.handover_release_hours)
         for match in await tx.matches_to_release(now - release):
             offer = await self._entry(tx, match.offer_id)
@@ -884,6 +903,7 @@ class SharingService:
                             item=offer.item_name,
                             other=other.first_name if other else "",
                             fallback=False,
+                            about=(other.user_id,) if other else (),
                         )
                     )
             effects.extend(await self._release(tx, match, "timed_out"))
@@ -1150,6 +1170,7 @@ class SharingService:
         key: str,
         *,
         fallback: bool = True,
+        about: tuple[int, ...] = (),
         **params: object,
     ) -> SendMessage:
         assert user is not None
@@ -1162,4 +1183,5 @@ class SharingService:
                 if fallback
                 else None
             ),
+            about=about,
         )

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+)
 
 from bot.app_life import live
 from bot.config import WebhookSection
@@ -70,6 +76,8 @@ def allowed_updates_for(app: AnyApp) -> list[str]:
                 wanted |= {Update.MESSAGE, Update.EDITED_MESSAGE}
             elif isinstance(handler, CallbackQueryHandler):
                 wanted.add(Update.CALLBACK_QUERY)
+            elif isinstance(handler, TypeHandler):
+                continue  # cross-cutting (handlers/roles.py): asks for no update type
             elif isinstance(handler, ChatMemberHandler):
                 kind = handler.chat_member_types
                 if kind in (ChatMemberHandler.MY_CHAT_MEMBER, ChatMemberHandler.ANY_CHAT_MEMBER):

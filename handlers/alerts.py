@@ -16,6 +16,7 @@ from bot.i18n import person_language, say
 from bot.sharing import UserError
 from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
+from handlers.members import confirm_for_entry, confirm_membership
 
 # al:x:N remove, al:n:N renew, al:h:CHAT pick the home group.
 CALLBACK = re.compile(r"^al:([xnh]):(-?\d{1,16})$")
@@ -92,6 +93,8 @@ async def on_alert_button(update: Update, context: Context) -> None:
     action, number = parsed[1], int(parsed[2])
     who = subscriber(query.from_user)
     alerts = _alerts(context)
+    if action == "h" and services(context).config.group(number) is not None:
+        await confirm_membership(context, who.user_id, (number,))
 
     async def work(tx):  # type: ignore[no-untyped-def]
         if action == "x":
@@ -124,6 +127,7 @@ async def on_entry_button(update: Update, context: Context) -> None:
     action: Literal["a", "o"] = "a" if parsed[1] == "a" else "o"
     entry_id = int(parsed[2])
     chat_id = query.message.chat.id if query.message else None
+    await confirm_for_entry(context, who.user_id, entry_id)
     try:
         result = await run_unit(
             update, context, lambda tx: act_on_entry(tx, svc.sharing, who, action, entry_id)

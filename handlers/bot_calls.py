@@ -8,14 +8,17 @@ they mean.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
 
 from bot.effects import Button, EditMessage, Effect, React, SendMessage
+from bot.message_parts import plain_text
 
-# Telegram's limits: 4096 characters of text, 1024 of a photo's caption.
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
+logger = logging.getLogger(__name__)
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -31,42 +34,65 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
 
 
 async def perform(bot: Bot, effect: Effect) -> None:
-    """Make the call `effect` stands for."""
+    """Make the call `effect` stands for. Texts must fit Telegram's limits already
+    (bot/message_parts.py): cutting HTML here would break its tags."""
+    try:
+        await _perform(bot, effect, ParseMode.HTML)
+    except BadRequest as exc:
+        if isinstance(effect, React) or "can't parse entities" not in str(exc).lower():
+            raise
+        # Markup Telegram will not parse must not cost the resident the message: the same
+        # words without formatting.
+        await _perform(bot, _without_markup(effect), None)
+
+
+def _without_markup(effect: SendMessage | EditMessage) -> SendMessage | EditMessage:
+    if effect.text is None:
+        return effect
+    return replace(effect, text=plain_text(effect.text))
+
+
+async def _perform(bot: Bot, effect: Effect, parse_mode: str | None) -> None:
     if isinstance(effect, React):
         await bot.set_message_reaction(
             effect.chat_id, effect.message_id, [ReactionTypeEmoji(effect.emoji)]
         )
     elif isinstance(effect, EditMessage):
-        await _edit_message(bot, effect)
+        await _edit_message(bot, effect, parse_mode)
     else:
-        await _send_message(bot, effect)
+        await _send_message(bot, effect, parse_mode)
 
 
-async def _send_message(bot: Bot, effect: SendMessage) -> None:
+async def _send_message(bot: Bot, effect: SendMessage, parse_mode: str | None) -> None:
     markup = keyboard(effect.buttons)
     if effect.photo:
         await bot.send_photo(
             effect.chat_id,
             effect.photo,
-            caption=effect.text[:CAPTION_LIMIT],
-            parse_mode=ParseMode.HTML,
+            caption=effect.text,
+            parse_mode=parse_mode,
             reply_markup=markup,
             message_thread_id=effect.thread_id,
         )
         return
-    await bot.send_message(
+    sent = await bot.send_message(
         effect.chat_id,
-        effect.text[:TEXT_LIMIT],
-        parse_mode=ParseMode.HTML,
+        effect.text,
+        parse_mode=parse_mode,
         reply_markup=markup,
         reply_to_message_id=effect.reply_to,
         message_thread_id=effect.thread_id,
         allow_sending_without_reply=True,
         disable_web_page_preview=True,
     )
+    if effect.pin:
+        try:
+            await bot.pin_chat_message(effect.chat_id, sent.message_id)
+        except TelegramError as exc:  # no pin rights in that group: the post stands
+            logger.warning("could not pin in %s: %s", effect.chat_id, exc)
 
 
-async def _edit_message(bot: Bot, effect: EditMessage) -> None:
+async def _edit_message(bot: Bot, effect: EditMessage, parse_mode: str | None) -> None:
     # An unchanged edit is a BadRequest ("message is not modified"): logged, harmless.
     if effect.text is None:
         await bot.edit_message_reply_markup(
@@ -74,10 +100,10 @@ async def _edit_message(bot: Bot, effect: EditMessage) -> None:
         )
         return
     await bot.edit_message_text(
-        effect.text[:TEXT_LIMIT],
+        effect.text,
         effect.chat_id,
         effect.message_id,
-        parse_mode=ParseMode.HTML,
+        parse_mode=parse_mode,
         reply_markup=keyboard(effect.buttons),
         disable_web_page_preview=True,
     )

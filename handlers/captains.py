@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden
 
-from bot.captains import CaptainDesk, Post, Where, reader_setting
-from bot.effects import Effects
+from bot.captains import CaptainDesk, Where, reader_setting
+from bot.effects import Effects, SendMessage
 from bot.i18n import say
 from bot.reports import ReportDesk, status_from_code
 from bot.services import Services
@@ -108,32 +108,20 @@ async def remove_command(update: Update, context: Context) -> None:
 
 async def announce_command(update: Update, context: Context) -> None:
     """/announce [pin] <text>: post to the captain's building group(s)."""
-    posts: list[Post] = []
 
     async def work(tx: Tx, svc: Services, who: Resident, where: Where, args: str) -> Effects:
         desk = CaptainDesk(svc.config, svc.clock, svc.sharing)
-        effects, planned = await desk.announce(tx, who, where, args)
-        posts.extend(planned)
+        receipt, posts = await desk.announce(tx, who, where, args)
+        # Through the outbox like every message: a crash or a flood wait delays a post but
+        # never loses it, and one Telegram refuses reaches the captains as undeliverable.
+        effects = Effects()
+        for post in posts:
+            topic = svc.config.group_topic(post.chat_id)
+            effects.add(SendMessage(post.chat_id, post.text, thread_id=topic, pin=post.pin))
+        effects.extend(receipt)
         return effects
 
-    if await _command(update, context, work, sends_follow=True) is None:
-        return
-    for post in posts:
-        try:
-            sent = await context.bot.send_message(
-                post.chat_id,
-                post.text,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=services(context).config.group_topic(post.chat_id),
-            )
-        except TelegramError as exc:
-            logger.error("announcement to %s failed: %s", post.chat_id, exc)
-            continue
-        if post.pin:
-            try:
-                await context.bot.pin_chat_message(post.chat_id, sent.message_id)
-            except TelegramError as exc:  # no pin rights in that group: the post stands
-                logger.warning("could not pin in %s: %s", post.chat_id, exc)
+    await _command(update, context, work)
 
 
 async def reports_command(update: Update, context: Context) -> None:

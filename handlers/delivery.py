@@ -17,7 +17,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -34,9 +34,11 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
-from bot.effects import Button, Effect, React, SendMessage, decode, encode
+from bot.effects import Button, EditMessage, Effect, React, SendMessage, decode, encode
+from bot.message_parts import fit
 from bot.posting_budget import GroupPostingBudget
 from bot.redaction import redact
+from bot.sender_client import SenderCrashed
 from handlers import bot_calls
 from storage.records import OutboxRow
 from storage.repository import Repository, Tx
@@ -68,6 +70,12 @@ SEND_CONCURRENCY = 64
 CLOSE_WAIT_SECONDS = 5.0
 # On SQLite one process owns the file: a restarted bot takes back what its predecessor held.
 SOLE_WORKER = "sole"
+# A row that was the only call in flight when this many sender processes died is set aside:
+# it is what kills them (one death may be bad luck: the machine, an upgrade).
+CRASH_LIMIT = 3
+
+# Who is told of a row set aside, and what: bot/undeliverable.py, wired by the application.
+TellUndeliverable = Callable[[Tx, int, Effect, str], Awaitable[list[Effect]]]
 
 
 class Sender(Protocol):
@@ -89,12 +97,21 @@ def _utc_now() -> datetime:
 @dataclass(frozen=True)
 class _Outgoing:
     id: int
-    effect: Effect
+    effect: Effect | None  # None: the row cannot be read as an effect
     raw: str  # the effect as the outbox holds it: the sender process reads it as it is
+
+    @classmethod
+    def of(cls, row: OutboxRow) -> _Outgoing:
+        try:
+            return cls(row.id, decode(row.effect), row.effect)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return cls(row.id, None, row.effect)
 
     @property
     def chats(self) -> tuple[int, ...]:
         """Where it may post: its chat, and the group a refused private message nudges."""
+        if self.effect is None:
+            return (0,)
         if isinstance(self.effect, SendMessage) and self.effect.fallback is not None:
             return (self.effect.chat_id, self.effect.fallback.chat_id)
         return (self.effect.chat_id,)
@@ -175,6 +192,11 @@ class Delivery:
         self.backlog = True
         # Set by the application when a sender process makes the Bot API calls.
         self.sender: Sender | None = None
+        # Set by the application: who hears of a row set aside (the building's captains).
+        self.tell_undeliverable: TellUndeliverable | None = None
+        # After the sender process died: one send at a time, so a row that kills it is
+        # known by being the only call in flight (until a flush goes through untroubled).
+        self._careful = False
         self._pump: asyncio.Task[None] | None = None
         self._kicked = False
 
@@ -207,6 +229,7 @@ class Delivery:
                     return handled
             self._drained = seen
             self._backoff = 0.0
+            self._careful = False
             self.backlog = False
             return handled
 
@@ -234,8 +257,7 @@ class Delivery:
 
     async def _send_batch(self, bot: Bot, rows: list[OutboxRow]) -> _Batch:
         """Claimed rows out: each lane (rows sharing a chat) in order, lanes at once."""
-        outgoing = (_Outgoing(row.id, decode(row.effect), row.effect) for row in rows)
-        lanes = deque(outbox_lanes(outgoing))
+        lanes = deque(outbox_lanes(_Outgoing.of(row) for row in rows))
         batch = _Batch()
 
         async def sender() -> None:
@@ -246,7 +268,8 @@ class Delivery:
                 batch.failed = True  # the others finish what is in flight, start nothing
                 raise
 
-        senders = [sender() for _ in range(min(SEND_CONCURRENCY, len(lanes)))]
+        concurrency = 1 if self._careful else SEND_CONCURRENCY
+        senders = [sender() for _ in range(min(concurrency, len(lanes)))]
         results = await asyncio.gather(*senders, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
@@ -259,24 +282,67 @@ class Delivery:
                 return  # the rest of the lane stays claimed for the next flush, in order
             if not await self._still_held(item.id):
                 continue  # our lease ran out and another worker took the row
+            if item.effect is None:
+                await self._set_aside(item, "the outbox row is not a message the bot can read")
+                batch.handled += 1
+                continue
             try:
-                await self._send(bot, item.effect, item.raw)
+                await self._send_row(bot, item, item.effect)
             except RetryAfter as exc:
                 # Telegram asked us to slow down: keep the row, try again later; sends
                 # already in flight to other chats finish, nothing new starts.
                 logger.warning("flood control: retry in %ss", exc.retry_after)
                 batch.stop = _Stop(_seconds(exc.retry_after))
                 return
+            except SenderCrashed as exc:
+                logger.warning("the sender process died while sending outbox row %s", item.id)
+                self._careful = True
+                if not (exc.alone and await self._crashed_alone(item)):
+                    batch.stop = batch.stop or _Stop(None)
+                    return
+            except BadRequest as exc:  # before NetworkError: PTB derives it from that
+                # Telegram will never take this message: waiting would block the rows
+                # after it forever.
+                await self._set_aside(item, redact(str(exc)))
             except (TimedOut, NetworkError) as exc:
                 logger.warning("network fault while sending, will retry: %s", exc)
                 batch.stop = batch.stop or _Stop(None)
                 return
             except TelegramError as exc:
-                # Anything else Telegram says no to would block the queue forever.
-                logger.error("dropping an undeliverable message: %s", redact(str(exc)))
-            # Marked before the lane's next send: a crash repeats at most this one message.
-            await self._mark_sent(item.id)
+                await self._set_aside(item, redact(str(exc)))
+            else:
+                # Marked before the lane's next send: a crash repeats at most this message.
+                await self._mark_sent(item.id)
             batch.handled += 1
+
+    async def _send_row(self, bot: Bot, item: _Outgoing, effect: Effect) -> None:
+        """One row's message, in as many calls as Telegram's size limits need."""
+        parts = fit(effect)
+        if len(parts) > 1:
+            logger.info("outbox row %s goes out in %s parts", item.id, len(parts))
+        for part in parts:
+            await self._send(bot, part, item.raw if part is effect else None, item.id)
+
+    async def _crashed_alone(self, item: _Outgoing) -> bool:
+        """Count a sender process death on a row; True once the row is set aside for it."""
+        async with self._repo.transaction() as tx:
+            crashes = await tx.count_crash(item.id)
+        if crashes < CRASH_LIMIT:
+            return False
+        await self._set_aside(item, f"the sender process died sending it, {crashes} times")
+        return True
+
+    async def _set_aside(self, item: _Outgoing, reason: str) -> None:
+        """Give up on a row for good: kept with why, logged, the building's captains told."""
+        logger.error("outbox row %s is undeliverable and set aside: %s", item.id, reason)
+        now = self._clock.now()
+        async with self._repo.transaction() as tx:
+            await tx.set_aside(item.id, reason, now)
+            if self.tell_undeliverable is not None and item.effect is not None:
+                notices = await self.tell_undeliverable(tx, item.id, item.effect, reason)
+                if notices:
+                    await tx.enqueue([encode(n) for n in notices], now)
+        self.backlog = True
 
     async def _mark_sent(self, outbox_id: int) -> None:
         """Note a row sent. Sends that finish together share one UPDATE: the first to take
@@ -352,19 +418,19 @@ class Delivery:
             async with self._lock, self._repo.statements() as tx:
                 await tx.release_outbox_claims(self.worker)
 
-    async def send_now(self, bot: Bot, effect: Effect) -> None:
-        """Send one effect that needs no outbox (e.g. re-delivering a pending notice)."""
-        await self._send(bot, effect)
-
-    async def _send(self, bot: Bot, effect: Effect, raw: str | None = None) -> None:
+    async def _send(
+        self, bot: Bot, effect: Effect, raw: str | None = None, outbox_id: int | None = None
+    ) -> None:
         try:
-            await self._send_once(bot, effect, raw)
+            await self._send_once(bot, effect, raw, outbox_id)
         except ChatMigrated as exc:
             # The group became a supergroup: same conversation, new id.
             logger.info("chat %s migrated to %s", effect.chat_id, exc.new_chat_id)
-            await self._send_once(bot, replace(effect, chat_id=exc.new_chat_id))
+            await self._send_once(bot, replace(effect, chat_id=exc.new_chat_id), None, outbox_id)
 
-    async def _send_once(self, bot: Bot, effect: Effect, raw: str | None = None) -> None:
+    async def _send_once(
+        self, bot: Bot, effect: Effect, raw: str | None = None, outbox_id: int | None = None
+    ) -> None:
         try:
             if isinstance(effect, SendMessage) and await self._over_budget(effect):
                 # The group heard enough from Jinlin this hour: acknowledge without words.
@@ -374,15 +440,21 @@ class Delivery:
             else:
                 await self._perform(bot, effect, raw)
         except Forbidden:
-            await self._refused(bot, effect)
+            if isinstance(effect, SendMessage) and effect.chat_id < 0 and effect.fallback is None:
+                raise  # a group that takes no post from the bot: its captains must hear
+            await self._refused(bot, effect, outbox_id)
         except BadRequest as exc:
             if effect.chat_id > 0 and "chat not found" in str(exc).lower():
                 # A person the bot has never met (e.g. a captain listed by id who never
                 # opened it): Telegram says "chat not found" rather than 403. Same remedy.
-                await self._refused(bot, effect)
+                await self._refused(bot, effect, outbox_id)
                 return
-            # A message Telegram will never accept (deleted chat, bad markup): log, move on.
-            logger.error("Telegram refused a message to %s: %s", effect.chat_id, redact(str(exc)))
+            if isinstance(effect, EditMessage | React):
+                # The message is gone or already says it (a resident deleted it, an edit
+                # that changes nothing): nothing anyone needs to hear about.
+                logger.info("Telegram refused a change in %s: %s", effect.chat_id, redact(str(exc)))
+                return
+            raise  # a message Telegram will never take: the outbox sets it aside
 
     async def _perform(self, bot: Bot, effect: Effect, raw: str | None = None) -> None:
         """The Bot API call, made by the sender process when there is one. `raw` is
@@ -392,14 +464,20 @@ class Delivery:
         else:
             await bot_calls.perform(bot, effect)
 
-    async def _refused(self, bot: Bot, effect: Effect) -> None:
-        """The person has not opened a chat with the bot: keep it for their /start."""
+    async def _refused(self, bot: Bot, effect: Effect, outbox_id: int | None) -> None:
+        """The person has not opened a chat with the bot: keep it for their /start.
+
+        Kept and marked sent in one transaction: a fault or crash after it must not keep the
+        message a second time when the row is tried again."""
         if isinstance(effect, SendMessage) and effect.fallback is not None:
-            await self._fall_back(bot, effect)
+            await self._fall_back(bot, effect, outbox_id)
             return
         if isinstance(effect, SendMessage) and effect.chat_id > 0:
+            now = self._clock.now()
             async with self._repo.transaction() as tx:
-                await tx.add_pending_notice(effect.chat_id, encode(effect), self._clock.now())
+                await tx.add_pending_notice(effect.chat_id, encode(effect), now)
+                if outbox_id is not None:
+                    await tx.mark_sent([outbox_id], now)
             logger.info("user %s has not opened the bot; message kept for /start", effect.chat_id)
             return
         logger.info("chat %s refused a message; dropped", effect.chat_id)
@@ -429,16 +507,9 @@ class Delivery:
         async with self._repo.statements() as tx:
             return await tx.group_posts_since(chat_id, now - self.budget.rule.window)
 
-    async def _fall_back(self, bot: Bot, effect: SendMessage) -> None:
+    async def _fall_back(self, bot: Bot, effect: SendMessage, outbox_id: int | None) -> None:
         fallback = effect.fallback
         assert fallback is not None
-        async with self._repo.transaction() as tx:
-            first = await tx.add_pending_notice(fallback.user_id, encode(effect), self._clock.now())
-        logger.info("user %s has not started the bot; message kept for /start", fallback.user_id)
-        if not first:
-            return  # one group nudge per resident is enough until they open the chat
-        # Stands in for a private introduction: essential, but it counts against the budget.
-        await self._budget_decision(fallback.chat_id, essential=True, now=self._clock.now())
         link = f"https://t.me/{bot.username}?start={START_PAYLOAD}"
         nudge = SendMessage(
             fallback.chat_id,
@@ -446,7 +517,21 @@ class Delivery:
             buttons=((Button(fallback.button, url=link),),),
             thread_id=fallback.thread_id,
         )
-        await self._perform(bot, nudge)
+        now = self._clock.now()
+        async with self._repo.transaction() as tx:
+            first = await tx.add_pending_notice(fallback.user_id, encode(effect), now)
+            # In the same transaction the row becomes the group nudge (in its place among
+            # the group's messages), or is done: a fault on the nudge, or a crash, retries
+            # the nudge and never keeps the private message twice.
+            if outbox_id is not None and first:
+                await tx.replace_outbox_effect(outbox_id, encode(nudge))
+            elif outbox_id is not None:
+                await tx.mark_sent([outbox_id], now)
+        logger.info("user %s has not started the bot; message kept for /start", fallback.user_id)
+        if not first:
+            return  # one group nudge per resident is enough until they open the chat
+        # Stands in for a private introduction: essential, but it counts against the budget.
+        await self._send_once(bot, nudge, None, outbox_id)
 
 
 def _seconds(value: float | timedelta) -> float:

@@ -1,4 +1,4 @@
-"""/digest for captains, the scheduled digests of upkeep, and /start e<id> deep links."""
+"""/digest for captains, the scheduled digests of upkeep, and /start e<token> deep links."""
 
 from __future__ import annotations
 
@@ -47,5 +47,5 @@ async def due_digests(tx: Tx, svc: Services, bot: Bot) -> Effects:
 
 
 async def start_payload(tx: Tx, svc: Services, who: Resident, payload: str) -> Effects:
-    """/start e<id>: show that entry privately (other payloads: nothing here)."""
+    """/start e<token>: show that entry privately (other payloads: nothing here)."""
     return await show_entry(tx, svc.sharing, who, payload)

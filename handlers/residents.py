@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.constants import ParseMode
 
@@ -9,6 +11,9 @@ from bot.effects import Effects, decode
 from bot.i18n import person_language, say
 from handlers.common import Context, resident, run_unit, services
 from handlers.digest import start_payload
+from handlers.members import confirm_for_link
+
+logger = logging.getLogger(__name__)
 
 
 async def start_command(update: Update, context: Context) -> None:
@@ -21,20 +26,23 @@ async def start_command(update: Update, context: Context) -> None:
         await help_command(update, context)
         return
     who = resident(message.from_user)
-    waiting: list[str] = []
     payload = context.args[0] if context.args else ""
+    if payload.startswith("e"):
+        await confirm_for_link(context, who.user_id, payload)  # digest links: e<token>
 
     async def work(tx):  # type: ignore[no-untyped-def]
         effects, pending = await svc.sharing.start(tx, who)
-        waiting.extend(pending)
-        effects.extend(await start_payload(tx, svc, who, payload))  # digest links: e<id>
+        effects.extend(await start_payload(tx, svc, who, payload))
+        # What waited goes out through the outbox, taken from the waiting list in the same
+        # transaction: a crash or a flood wait cannot lose it, nor send it twice.
+        for raw in pending:
+            try:
+                effects.add(decode(raw))
+            except (ValueError, TypeError, KeyError):
+                logger.error("a waiting message for %s could not be read; dropped", who.user_id)
         return effects
 
-    if await run_unit(update, context, work, sends_follow=True) is None:
-        return
-    for raw in waiting:
-        # Already kept in the database; the resident can now receive them.
-        await svc.delivery.send_now(context.bot, decode(raw))
+    await run_unit(update, context, work)
 
 
 async def help_command(update: Update, context: Context) -> None:

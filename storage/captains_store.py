@@ -3,7 +3,8 @@ statistics, chat migrations, forgetting a resident and purging old history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,10 +16,47 @@ from storage.tx_base import ts as _ts
 
 ANONYMOUS = 0  # the user id left on records others still need after /forgetme
 
-# Tables whose user ids /forgetme handles one by one; any other table with a user_id
-# column (a newer feature) is swept by user id so nothing is left behind.
-_HANDLED_USER_TABLES = frozenset(
-    {"users", "entries", "matches", "reports", "opt_ins", "pending_notices"}
+# Jinlin's own tables that hold a resident, and what /forgetme does there. An explicit list:
+# a table the operator added to the same database is never touched, and a new table with
+# a person in it must be added here (tests/test_forgetme_others.py checks the schema).
+# entries and matches are handled one by one in bot/privacy.py.
+_DELETE_ROWS_OF = (
+    ("reports", "user_id"),
+    ("opt_ins", "user_id"),
+    ("pending_notices", "user_id"),
+    ("outbox", "recipient_id"),
+    ("alerts", "user_id"),
+    ("alert_hits", "user_id"),
+    ("event_attendance", "user_id"),
+    ("reminder_optins", "user_id"),
+    ("no_shows", "user_id"),
+    ("relay_focus", "user_id"),
+    ("relay_held", "user_id"),
+    ("group_members", "user_id"),
+    # What a resident told the parser a message meant (its text is theirs).
+    ("corrections", "user_id"),
+    # A private reminder's chat is the resident's own (groups have negative ids).
+    ("sent_reminders", "chat_id"),
+)
+# Records others still need (the audit log, events, a no-show reported): kept anonymous.
+_ANONYMISE = (
+    ("audit_log", "actor_id"),
+    ("events", "created_by"),
+    ("events", "cancelled_by"),
+    ("no_shows", "reported_by"),
+)
+# Messages naming the resident (`subject_ids`, a JSON array of ids) are deleted too.
+_NAMING = ("outbox", "pending_notices")
+# Columns named like people's that are not a resident's data: a captain's binding to the
+# operator's config, and the worker (a host name) holding a row.
+NOT_PERSONAL = (
+    ("role_usernames", "user_id"),
+    ("outbox", "claimed_by"),
+    ("inbox", "claimed_by"),
+)
+PERSONAL_COLUMNS = frozenset(
+    {*_DELETE_ROWS_OF, *_ANONYMISE, ("users", "user_id"), ("unknown_groups", "added_by")}
+    | {("entries", "user_id"), ("matches", "requester_id"), ("matches", "giver_id")}
 )
 
 
@@ -117,19 +155,27 @@ class CaptainQueries(TxBase):
     # --- the ledger as captains see it ------------------------------------------------
 
     async def captain_ledger(
-        self, buildings: Sequence[str], *, limit: int, offset: int = 0
+        self,
+        buildings: Sequence[str],
+        *,
+        limit: int,
+        offset: int = 0,
+        communities: Sequence[str] = (),
     ) -> tuple[list[Entry], int]:
-        """Open offers and requests of these buildings, newest first, and how many in all."""
+        """Open offers and requests of these buildings, and of these communities' community-wide
+        groups (entries without a building), newest first, and how many in all."""
         if not buildings:
             return [], 0
         statuses = (*OPEN_OFFER, *OPEN_REQUEST)
-        where = f"building IN ({_marks(buildings)}) AND status IN ({_marks(statuses)})"
-        count = await self._one(
-            f"SELECT COUNT(*) AS n FROM entries WHERE {where}", (*buildings, *statuses)
-        )
+        places = f"building IN ({_marks(buildings)})"
+        if communities:
+            places = f"({places} OR (building IS NULL AND community IN ({_marks(communities)})))"
+        where = f"{places} AND status IN ({_marks(statuses)})"
+        params = (*buildings, *communities, *statuses)
+        count = await self._one(f"SELECT COUNT(*) AS n FROM entries WHERE {where}", params)
         rows = await self._all(
             f"SELECT * FROM entries WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
-            (*buildings, *statuses, limit, offset),
+            (*params, limit, offset),
         )
         return [_entry(r) for r in rows], int(count["n"]) if count else 0
 
@@ -380,42 +426,29 @@ class CaptainQueries(TxBase):
         )
         await self._db.execute("DELETE FROM entry_keys WHERE entry_id = ?", (entry_id,))
 
-    async def erase_person(self, user_id: int, traces: Iterable[str]) -> None:
-        """Delete the rest of a resident: reports, opt-ins, notices, user row, stored messages.
-
-        `traces` are strings that identify them inside stored message payloads (their name,
-        @username, id patterns): sent/pending messages containing one are deleted too.
-        """
-        await self._db.execute("DELETE FROM reports WHERE user_id = ?", (user_id,))
-        await self._db.execute("DELETE FROM opt_ins WHERE user_id = ?", (user_id,))
-        await self._db.execute("DELETE FROM pending_notices WHERE user_id = ?", (user_id,))
-        await self._db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-        self._user_row_changed(user_id)
-        await self._db.execute(
-            "UPDATE audit_log SET actor_id = ? WHERE actor_id = ?", (ANONYMOUS, user_id)
-        )
+    async def erase_person(self, user_id: int) -> None:
+        """Delete the rest of a resident from Jinlin's own tables: by their id, never by
+        searching stored text for a name (which would find other people's rows)."""
+        for table, column in _DELETE_ROWS_OF:
+            await self._db.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (user_id,))
+        for table, column in _ANONYMISE:
+            await self._db.execute(
+                f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (ANONYMOUS, user_id)
+            )
         await self._db.execute(
             "UPDATE unknown_groups SET added_by = NULL WHERE added_by = ?", (user_id,)
         )
-        for trace in traces:
-            await self._db.execute(
-                "DELETE FROM pending_notices WHERE instr(effect, ?) > 0", (trace,)
+        for table in _NAMING:
+            rows = await self._all(
+                f'SELECT id, subject_ids FROM "{table}" WHERE subject_ids IS NOT NULL'
             )
-            await self._db.execute("DELETE FROM outbox WHERE instr(effect, ?) > 0", (trace,))
-        for table in await self._tables():
-            if table in _HANDLED_USER_TABLES:
-                continue
-            columns = await self._columns(table)
-            if "user_id" in columns:
-                await self._db.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
-            for column in await self._integer_columns(table):
-                if column.endswith("_by") and column != "added_by":
-                    # e.g. events.created_by: the event stays, without who made it. A text
-                    # column (outbox.claimed_by names a worker) never holds a person.
-                    await self._db.execute(
-                        f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
-                        (ANONYMOUS, user_id),
-                    )
+            naming = [r["id"] for r in rows if user_id in json.loads(r["subject_ids"])]
+            if naming:
+                await self._db.execute(
+                    f'DELETE FROM "{table}" WHERE id IN ({_marks(naming)})', tuple(naming)
+                )
+        await self._db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        self._user_row_changed(user_id)
 
     # --- retention ------------------------------------------------------------------------
 
@@ -454,11 +487,48 @@ class CaptainQueries(TxBase):
         counts["pending_notices"] = cur.rowcount
         cur = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (old,))
         counts["audit_log"] = cur.rowcount
+        cur = await self._db.execute("DELETE FROM corrections WHERE created_at < ?", (old,))
+        counts["corrections"] = cur.rowcount
         cur = await self._db.execute(
             "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?",
             (_ts(delivery_cutoff),),
         )
         counts["outbox"] = cur.rowcount
+        counts.update(await self._purge_personal(old, _ts(delivery_cutoff)))
+        return counts
+
+    async def _purge_personal(self, old: str, done: str) -> dict[str, int]:
+        """What /privacy promises: pickup notes and held relay messages go once a hand-over
+        is over (`done`), and a resident with nothing left in Jinlin is forgotten after the
+        retention period (`old`); both are ISO timestamps."""
+        counts: dict[str, int] = {}
+        over = "SELECT id FROM matches WHERE status NOT IN ('asked', 'accepted') AND updated_at < ?"
+        cur = await self._db.execute(
+            f"""UPDATE matches SET pickup_note = NULL
+                WHERE pickup_note IS NOT NULL AND id IN ({over})""",
+            (done,),
+        )
+        counts["pickup_notes"] = cur.rowcount
+        cur = await self._db.execute(f"DELETE FROM relay_held WHERE match_id IN ({over})", (done,))
+        counts["relay_held"] = cur.rowcount
+        cur = await self._db.execute("DELETE FROM group_members WHERE checked_at < ?", (old,))
+        counts["group_members"] = cur.rowcount
+        rows = await self._all(
+            """SELECT user_id FROM users u WHERE updated_at < ?
+               AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM matches m
+                               WHERE m.requester_id = u.user_id OR m.giver_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM alerts a
+                               WHERE a.user_id = u.user_id AND a.status = 'active')
+               AND NOT EXISTS (SELECT 1 FROM opt_ins o WHERE o.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM pending_notices p
+                               WHERE p.user_id = u.user_id AND p.delivered_at IS NULL)""",
+            (old,),
+        )
+        for row in rows:
+            await self.erase_person(row["user_id"])
+        counts["users"] = len(rows)
         return counts
 
 

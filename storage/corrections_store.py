@@ -106,13 +106,3 @@ class CorrectionQueries(TxBase):
             "SELECT * FROM corrections WHERE label IS NOT NULL ORDER BY created_at, id"
         )
         return [_correction(r) for r in rows]
-
-    async def purge_corrections(self, before: datetime) -> int:
-        """Forget corrections older than the retention period."""
-        rows = await self._all(
-            "DELETE FROM corrections WHERE created_at < ? RETURNING id", (_ts(before),)
-        )
-        return len(rows)
-
-    async def erase_corrections_of(self, user_id: int) -> None:
-        await self._db.execute("DELETE FROM corrections WHERE user_id = ?", (user_id,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -98,6 +99,17 @@ class LedgerQueries(TxBase):
                 _ts(now),
             ),
         )
+        if user.home_chat_id is not None:
+            # A home group is where they were just seen writing: proof of membership, which
+            # private buttons and links ask for (bot/membership.py). Refreshed with the row
+            # (at least hourly while they write), well within the day it is trusted.
+            await self._db.execute(
+                """INSERT INTO group_members (chat_id, user_id, member, checked_at)
+                   VALUES (?, ?, 1, ?)
+                   ON CONFLICT (chat_id, user_id) DO UPDATE SET
+                       member = 1, checked_at = excluded.checked_at""",
+                (user.home_chat_id, user.user_id, _ts(now)),
+            )
         self.saved_users.append((user, now))
 
     async def user(self, user_id: int) -> UserRecord | None:
@@ -354,9 +366,14 @@ class LedgerQueries(TxBase):
     # --- outbox and refused private messages ------------------------------------------
 
     async def enqueue(self, effects: Iterable[str], now: datetime) -> None:
+        rows = []
+        for effect in effects:
+            recipient, about = _people(effect)
+            rows.append((effect, _ts(now), recipient, _subject_ids(about)))
         await self._db.executemany(
-            "INSERT INTO outbox (effect, created_at) VALUES (?, ?)",
-            [(e, _ts(now)) for e in effects],
+            """INSERT INTO outbox (effect, created_at, recipient_id, subject_ids)
+               VALUES (?, ?, ?, ?)""",
+            rows,
         )
 
     async def unsent(self, limit: int = 100) -> list[OutboxRow]:
@@ -374,6 +391,30 @@ class LedgerQueries(TxBase):
             f"UPDATE outbox SET sent_at = ? WHERE id IN ({marks})", (_ts(now), *outbox_ids)
         )
 
+    async def replace_outbox_effect(self, outbox_id: int, effect: str) -> None:
+        """What an unsent row will send instead (a refused private message's group nudge)."""
+        await self._db.execute("UPDATE outbox SET effect = ? WHERE id = ?", (effect, outbox_id))
+
+    async def set_aside(self, outbox_id: int, reason: str, now: datetime) -> None:
+        """A row that will never go out: kept with why, out of the way of the rows after it."""
+        await self._db.execute(
+            "UPDATE outbox SET sent_at = ?, undeliverable = ? WHERE id = ?",
+            (_ts(now), reason, outbox_id),
+        )
+
+    async def count_crash(self, outbox_id: int) -> int:
+        """One more sender process died sending this row alone; how many so far."""
+        await self._db.execute("UPDATE outbox SET crashes = crashes + 1 WHERE id = ?", (outbox_id,))
+        row = await self._one("SELECT crashes FROM outbox WHERE id = ?", (outbox_id,))
+        return int(row["crashes"]) if row else 0
+
+    async def undeliverable(self) -> list[tuple[int, str]]:
+        """Rows set aside, oldest first, with why (logs, tests)."""
+        rows = await self._all(
+            "SELECT id, undeliverable FROM outbox WHERE undeliverable IS NOT NULL ORDER BY id"
+        )
+        return [(r["id"], r["undeliverable"]) for r in rows]
+
     async def add_pending_notice(self, user_id: int, effect: str, now: datetime) -> bool:
         """Keep a refused private message; True if it is the user's first waiting one."""
         row = await self._one(
@@ -381,8 +422,9 @@ class LedgerQueries(TxBase):
             (user_id,),
         )
         await self._db.execute(
-            "INSERT INTO pending_notices (user_id, effect, created_at) VALUES (?, ?, ?)",
-            (user_id, effect, _ts(now)),
+            """INSERT INTO pending_notices (user_id, effect, created_at, subject_ids)
+               VALUES (?, ?, ?, ?)""",
+            (user_id, effect, _ts(now), _subject_ids(_people(effect)[1])),
         )
         return row is None or row["n"] == 0
 
@@ -411,6 +453,20 @@ class LedgerQueries(TxBase):
     async def all_matches(self) -> list[Match]:
         rows = await self._all("SELECT * FROM matches ORDER BY id")
         return [_match(r) for r in rows]
+
+
+def _people(effect: str) -> tuple[int | None, tuple[int, ...]]:
+    """Whom a stored effect (bot/effects.py encode) is for, and whom it names: a private
+    chat's id (None for a group post) and the ids of its `about` field."""
+    data = json.loads(effect)
+    chat_id = data.get("chat_id")
+    recipient = chat_id if isinstance(chat_id, int) and chat_id > 0 else None
+    about = tuple(i for i in data.get("about") or () if isinstance(i, int) and i > 0)
+    return recipient, about
+
+
+def _subject_ids(about: tuple[int, ...]) -> str | None:
+    return json.dumps(sorted(set(about))) if about else None
 
 
 def _scope(building: str | None, community: str | None) -> tuple[str, str | None]:

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from storage.access_store import AccessQueries
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
@@ -48,6 +49,7 @@ class Tx(
     RelayQueries,
     InboxQueries,
     WorkerQueries,
+    AccessQueries,
     CorrectionQueries,
 ):
     """All repository queries, bound to one open transaction."""

@@ -114,7 +114,7 @@ async def test_announce_posts_to_the_building_group_escaped_and_pinned():
         assert "Water off <b>Tue</b> 9-12 & lift check" in post.content  # shown literally
         assert b.g3.pinned == [post.message_id]
         assert b.group_posts(b.g5) == []
-        assert "Posted to 1 group" in b.last_private(b.captain).content
+        assert "Posting to 1 group" in b.last_private(b.captain).content
         [record] = await b.audit()
         assert record.action == "announce_pin" and record.building == "b3"
 

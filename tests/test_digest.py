@@ -16,6 +16,22 @@ def links(message) -> list[str]:
     return [e["url"] for e in message.entities if e.get("type") == "text_link"]
 
 
+async def linked_entries(b: Building, message) -> list[int]:
+    """The entries a digest's links open (each names its entry by a random token)."""
+    found = []
+    async with b.app.bot_data.require().repo.transaction() as tx:
+        for url in links(message):
+            entry_id = await tx.entry_by_token(url.split("?start=e", 1)[1])
+            assert entry_id is not None, url
+            found.append(entry_id)
+    return found
+
+
+def link_to(message, entry_id: int, linked: list[int]) -> str:
+    """The /start payload of entry `entry_id` in a digest."""
+    return links(message)[linked.index(entry_id)].split("?start=", 1)[1]
+
+
 async def open_some_entries(b: Building) -> None:
     b.opened_bot(b.alice, b.bob, b.carol)
     await b.say(b.alice, "I have a spare ladder to lend")
@@ -46,7 +62,8 @@ async def test_the_daily_digest_lists_exactly_the_open_entries_without_rooms_or_
             if e.building == "b3" and e.status in ("available", "open")
         }
         bot = b.world.bot.username
-        assert sorted(links(digest)) == sorted(f"https://t.me/{bot}?start=e{i}" for i in ids)
+        assert sorted(await linked_entries(b, digest)) == sorted(ids)
+        assert all(u.startswith(f"https://t.me/{bot}?start=e") for u in links(digest))
         # Building 5's group gets its own digest, in Chinese.
         (g5,) = digests(b, b.g5)
         assert "梯子" in g5.content and "ladder" not in g5.content
@@ -126,7 +143,9 @@ async def test_a_digest_link_opens_the_entry_privately_with_a_button_to_ask():
         await open_some_entries(b)
         await b.later(timedelta(hours=10))
         ladder = next(e for e in await b.ledger() if e.canonical == "ladder" and e.building == "b3")
-        await b.start(b.carol, f"e{ladder.id}")
+        (digest,) = digests(b)
+        linked = await linked_entries(b, digest)
+        await b.start(b.carol, link_to(digest, ladder.id, linked))
         shown = b.last_private(b.carol)
         assert "ladder" in shown.content and "Building 3" in shown.content
         await b.press(b.carol, shown, "ea:")
@@ -134,10 +153,10 @@ async def test_a_digest_link_opens_the_entry_privately_with_a_button_to_ask():
         assert "Carol" in ask.content and any(d.startswith("y:") for d in ask.button_data())
 
         drill = next(e for e in await b.ledger() if e.canonical == "drill")
-        await b.start(b.alice, f"e{drill.id}")
+        await b.start(b.alice, link_to(digest, drill.id, linked))
         await b.press(b.alice, b.last_private(b.alice), "eo:")
         ask = b.last_private(b.alice)  # Alice now offers a drill: she is asked about Bob
         assert "Bob" in ask.content and any(d.startswith("y:") for d in ask.button_data())
 
-        await b.start(b.bob, "e99999")
+        await b.start(b.bob, "e" + "x" * 16)  # no such token
         assert "given away" in b.last_private(b.bob).content

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 from storage.driver import is_postgres_url
@@ -43,7 +45,7 @@ building = "b3"
 """
 
 
-def _config(base_url: str, database: str) -> str:
+def _config(base_url: str, database: str, *, sender_process: bool = False) -> str:
     return f"""
 [bot]
 language = "en"
@@ -52,6 +54,7 @@ database = "{database}"
 [telegram]
 base_url = "{base_url}"
 poll_timeout = 1
+sender_process = {str(sender_process).lower()}
 
 {ONE_BUILDING}"""
 
@@ -80,11 +83,15 @@ class Running:
 
 
 @asynccontextmanager
-async def jinlin_run(tmp_path: Path, world: TelegramWorld) -> AsyncIterator[Running]:
+async def jinlin_run(
+    tmp_path: Path, world: TelegramWorld, *, sender_process: bool = False
+) -> AsyncIterator[Running]:
     async with BotApiStandIn(world) as server:
         db = backends.database_for(tmp_path / "jinlin.sqlite3")
         config = tmp_path / "config.toml"
-        config.write_text(_config(server.base_url, db), encoding="utf-8")
+        config.write_text(
+            _config(server.base_url, db, sender_process=sender_process), encoding="utf-8"
+        )
         env = {**os.environ, "JINLIN_TOKEN": world.bot_token, "PYTHONPATH": str(ROOT)}
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -142,14 +149,16 @@ def _asks(world: TelegramWorld, user) -> list:
     ]
 
 
-async def test_run_completes_the_medicine_and_never_started_stories(tmp_path):
+@pytest.mark.parametrize("sender_process", [False, True], ids=["one_process", "sender_child"])
+async def test_run_completes_the_medicine_and_never_started_stories(tmp_path, sender_process):
     world = TelegramWorld()
     alice, bob, carol, group = _residents(world)
     alice.started_bot = bob.started_bot = True
-    async with jinlin_run(tmp_path, world) as bot:
-        # On SQLite the outbox's calls come from the sender process (PostgreSQL adds workers).
+    async with jinlin_run(tmp_path, world, sender_process=sender_process) as bot:
+        # One process by default; with the option on SQLite, the outbox's calls come from
+        # the sender process (PostgreSQL adds workers instead).
         senders = _sender_children(bot.proc.pid)
-        assert len(senders) == (0 if is_postgres_url(bot.db) else 1)
+        assert len(senders) == (1 if sender_process and not is_postgres_url(bot.db) else 0)
         # Medicine, offer first.
         await medicine_offer_then_request(world, alice, bob, group)
         intro = next(m for m in world.bot_messages_in(bob) if "Alice" in m.content)

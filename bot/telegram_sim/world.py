@@ -2312,6 +2312,9 @@ _RESTRICTED_RIGHTS: JSON = {
     "can_invite_users": False,
     "can_pin_messages": False,
     "can_manage_topics": False,
+    # Newer Bot API fields: python-telegram-bot 22.8 cannot read a restricted member without.
+    "can_edit_tag": False,
+    "can_react_to_messages": False,
 }
 
 
