@@ -57,6 +57,19 @@ _CODES = {Reading.OFFER: "o", Reading.REQUEST: "r", Reading.NEITHER: "n"}
 _BUTTON = re.compile(r"^iq:(\d{1,12}):([orn])$")
 
 
+# A captain's /remove reason saying the line was never an offer or request.
+_NOT_SHARING = re.compile(
+    r"不是分享|不是求助|不是登记|误识别|识别错|看错|不是要|不是送|闲聊|不是.{0,4}(?:分享|需求)"
+    r"|not (?:a )?(?:sharing|an offer|a request|one)|misread|not sharing|chatter",
+    re.IGNORECASE,
+)
+
+
+def says_not_sharing(reason: str) -> bool:
+    """Whether a removal reason says the parser misread the line."""
+    return bool(_NOT_SHARING.search(reason))
+
+
 def question_button(question_id: int, reading: Reading) -> str:
     """The callback data of one answer button."""
     return f"iq:{question_id}:{_CODES[reading]}"

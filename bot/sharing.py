@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from bot.ledger_rules import format_amount, is_open, offer_after, request_after,
 from bot.redaction import kept_text, redact
 from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
-from bot.understanding.intent_model import UnderstandingModel
+from bot.understanding.intent_model import UnderstandingModel, load_model
 from bot.waitlist import Candidate, choice_prompt, handover_check, match_buttons
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match, UserRecord
@@ -75,6 +76,13 @@ RepairHook = Callable[[Tx, Resident, GroupMessage, GroupSpec], Awaitable[Effects
 ITEM_NAME_LIMIT = 64
 
 
+def model_for(config: Config) -> UnderstandingModel | None:
+    """The deployment's own model (bot.model_file), or None for the shipped one."""
+    if config.bot.model_file is None:
+        return None
+    return load_model(Path(config.bot.model_file))
+
+
 class UserError(Exception):
     """A resident's mistake, answered with the text key given (never a crash)."""
 
@@ -111,7 +119,7 @@ class SharingService:
         self.relay = RelayDesk(config, clock, self._fallback)
         self.clarify = Clarifier(self)
         # The learned understanding model (None: the shipped one); tests inject their own.
-        self.model: UnderstandingModel | None = None
+        self.model: UnderstandingModel | None = model_for(config)
         # Set by the application: files a repair complaint ("楼道灯坏了") as a captain report.
         self.on_repair: RepairHook | None = None
 
@@ -119,6 +127,7 @@ class SharingService:
         """Use a reloaded config (and its catalogue) from the next message on."""
         self.config = config
         self.catalogue = catalogue
+        self.model = model_for(config)
         self.relay = RelayDesk(config, self.clock, self._fallback)
 
     # --- inputs from groups ---------------------------------------------------------------
@@ -962,12 +971,15 @@ class SharingService:
             row = [_button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id)]
             if entry.kind == "offer":
                 row.append(_button(setting, "btn_given", f"g:{entry.id}", id=entry.id))
+            if entry.message_id is not None:  # read from a group line, so it can be misread
+                row.append(_button(setting, "btn_misread", f"x:{entry.id}", id=entry.id))
             rows.append(tuple(row))
         effects.add(SendMessage(chat_id=who.user_id, text="\n".join(lines), buttons=tuple(rows)))
         return effects
 
     async def close_own(self, tx: Tx, who: Resident, entry_id: int, how: str) -> Effects:
-        """Withdraw ('w'), mark given ('g') or keep ('k') one of the resident's entries."""
+        """Withdraw ('w'), mark given ('g') or keep ('k') one of the resident's entries, or
+        withdraw it as misread ('x': "that was not an offer"), which teaches the parser."""
         entry = await tx.entry(entry_id)
         if entry is None:
             raise UserError("match_gone")
@@ -989,6 +1001,17 @@ class SharingService:
             return effects
         if how == "g" and entry.kind != "offer":
             raise UserError("match_gone")
+        if how == "x":
+            await self.clarify.learn(
+                tx,
+                who,
+                entry.chat_id,
+                entry.text,
+                "none",
+                CorrectionSource.WITHDRAWN,
+                guess=entry.kind,
+                message_id=entry.message_id,
+            )
         status = "given" if how == "g" else ("withdrawn" if entry.kind == "offer" else "cancelled")
         effects.extend(await self.close_entry(tx, entry, status))
         key = "marked_given" if how == "g" else "withdrawn"

@@ -133,3 +133,49 @@ async def test_closing_words_close_the_authors_own_entry():
         await b.say(b.alice, "given away, thanks everyone", reply_to=post)
         (entry,) = await b.ledger()
         assert entry.status == "given"
+
+
+async def test_withdrawing_a_misread_entry_teaches_the_parser():
+    async with Building() as b:
+        b.opened_bot(b.alice)
+        await b.say(b.alice, "I have a spare baby stroller to give away")
+        (entry,) = await b.ledger()
+        await b.dm(b.alice, "/mine")
+        listing = b.last_private(b.alice)
+        await b.press(b.alice, listing, f"x:{entry.id}")
+        (entry,) = await b.ledger()
+        assert entry.status == "withdrawn"
+        (learnt,) = await corrections(b)
+        assert (learnt.label, learnt.guess, learnt.source) == ("none", "offer", "withdrawn")
+        assert "stroller" in learnt.text
+
+
+async def test_a_captains_removal_as_not_sharing_is_kept_as_a_correction():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.captain)
+        await b.say(b.alice, "I have a spare baby stroller to give away")
+        (entry,) = await b.ledger()
+        await b.dm(b.captain, f"/remove {entry.id} not sharing, just chatter")
+        (learnt,) = await corrections(b)
+        assert (learnt.label, learnt.source, learnt.user_id) == ("none", "removed", b.alice.id)
+
+
+async def test_a_removal_for_another_reason_teaches_nothing():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.captain)
+        await b.say(b.alice, "I have a spare baby stroller to give away")
+        (entry,) = await b.ledger()
+        await b.dm(b.captain, f"/remove {entry.id} duplicate post")
+        assert await corrections(b) == []
+
+
+async def test_forgetme_deletes_the_residents_corrections():
+    async with Building() as b:
+        b.opened_bot(b.alice)
+        b.app.bot_data.require().sharing.model = unsure_model()
+        await b.say(b.alice, "a folding ladder in my storage room")
+        await b.press(b.alice, b.last_private(b.alice), "iq:")
+        assert len(await corrections(b)) == 1
+        await b.dm(b.alice, "/forgetme")
+        await b.press(b.alice, b.last_private(b.alice), "fm:y")
+        assert await corrections(b) == []

@@ -162,7 +162,8 @@ def static_token_features(tokens: list[Token], cat: list[str]) -> list[list[str]
             "k=" + kinds[i] + kinds[i + 1] + kinds[i + 2],
             "c0=" + cats[i + 1],
             "c=" + cats[i] + cats[i + 1] + cats[i + 2],
-            "sp=" + ("1" if tokens[i].spaced else "0")
+            "sp="
+            + ("1" if tokens[i].spaced else "0")
             + ("1" if i + 1 < len(tokens) and tokens[i + 1].spaced else "0"),
         ]
         if kinds[i + 1] == "l" and len(w0) > 3:

@@ -1,4 +1,4 @@
-"""`jinlin train`: rebuild the shipped intent model, optionally with a deployment's corrections."""
+"""`jinlin train`: rebuild the shipped model, or a deployment's own with its corrections."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from bot.understanding.catalogue import Catalogue
-from bot.understanding.intent_model import MODEL_PATH
-from bot.understanding.training import Example, train
+from bot.understanding.intent_model import MODEL_PATH, UnderstandingModel
+from bot.understanding.training import Example, intent_score, load_examples, read_splits, train
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -19,6 +19,13 @@ def run_train(args: argparse.Namespace) -> int:
     except ImportError:
         print(
             "jinlin train needs scikit-learn: pip install 'jinlin[train]' (./run installs it)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.with_corrections and not args.output and not args.check:
+        print(
+            "✗ jinlin train --with-corrections writes this deployment's own model: "
+            "name it with --output FILE (then set bot.model_file to it and /reload)",
             file=sys.stderr,
         )
         return 2
@@ -36,6 +43,16 @@ def run_train(args: argparse.Namespace) -> int:
     model, report = train(catalogue, extra=extra, train_only=args.train_only)
     for line in report.lines():
         print(line)
+    if args.with_corrections:
+        # Before / after on the held-out test split, so the admin decides with figures.
+        test = load_examples(read_splits().test)
+        before = intent_score(UnderstandingModel.load(MODEL_PATH), test, catalogue)
+        after = intent_score(model, test, catalogue)
+        print(f"held-out test intent macro-F1: shipped model {before:.3f} -> new model {after:.3f}")
+        if extra:
+            on_them = intent_score(model, extra, catalogue)
+            shipped = intent_score(UnderstandingModel.load(MODEL_PATH), extra, catalogue)
+            print(f"on the corrections themselves: shipped {shipped:.3f} -> new {on_them:.3f}")
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             rebuilt = Path(tmp) / "model.json.gz"
@@ -46,4 +63,6 @@ def run_train(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else MODEL_PATH
     model.save(output)
     print(f"wrote {output} ({output.stat().st_size:,} bytes)")
+    if args.with_corrections:
+        print(f"to use it: set bot.model_file = \"{output}\" in the config and /reload")
     return 0
