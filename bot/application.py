@@ -133,7 +133,7 @@ def build_application(
 
     async def post_init(app: JinlinApp) -> None:
         nonlocal sender
-        repo = await Repository.open(database)
+        repo = await Repository.open(database, synchronous=config.storage.synchronous)
         live = await config_with_aliases(repo, config)  # groups upgraded to supergroups
         catalogue = Catalogue.load(live.catalogue.items)
         app.bot_data.services = Services(

@@ -14,6 +14,8 @@ their real authors. Rules, so an admin can predict the result:
   ("婴儿车已送出，谢谢大家").
 - Senders: only people (`from_id` "user123…"); channels and anonymous admins are counted as
   unknown senders; the bot's own messages (its id from the token, or `--bot-id`) are skipped.
+- Bad messages (an id, sender id or date no Telegram export has, a malformed entry) are
+  skipped and counted, as are messages dated more than a day after now; the rest imports.
 - Quiet: no message is sent. Imported entries are matched like any other open entry when the
   next offer or request arrives; they are not introduced to each other, since their authors
   already saw each other's messages in the group.
@@ -36,11 +38,13 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError, GroupSpec, load_config
 from bot.ledger_entries import entry_for
+from bot.redaction import redact_log_line
 from bot.understanding import Catalogue, Parsed, understand
 from storage.records import UserRecord
 from storage.repository import Repository, Tx
@@ -48,6 +52,12 @@ from storage.repository import Repository, Tx
 logger = logging.getLogger(__name__)
 
 _USER_ID = re.compile(r"^user(\d{1,20})$")
+# Telegram's ids have at most 52 significant bits; anything larger is not from Telegram and
+# would not fit the database's 64-bit integers either.
+MAX_ID = 2**52
+# A message dated later than this after now is not a real post (a clock or an edited file):
+# importing it would list an entry that never expires.
+FUTURE_SLACK = timedelta(days=1)
 
 
 class ImportFailure(Exception):
@@ -71,14 +81,14 @@ class TextPiece(BaseModel):
 class ExportMessage(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    id: int
+    id: int = Field(ge=1, le=MAX_ID)
     type: str = "message"
     date: str = ""
     date_unixtime: str | None = None
     sender: str | None = Field(None, alias="from")
     from_id: str | None = None
     text: str | list[str | TextPiece] = ""
-    reply_to_message_id: int | None = None
+    reply_to_message_id: int | None = Field(None, ge=1, le=MAX_ID)
     photo: str | None = None
 
 
@@ -90,7 +100,8 @@ class ChatExport(BaseModel):
     name: str = ""
     type: str = ""
     id: int | None = None
-    messages: list[ExportMessage]
+    # Each message is checked on its own: a bad one is skipped and counted, not fatal.
+    messages: list[object]
 
 
 @dataclass
@@ -106,6 +117,8 @@ class ImportSummary:
     already_imported: int = 0
     from_bot: int = 0
     prescription: int = 0
+    bad: int = 0
+    future: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -118,6 +131,8 @@ class ImportSummary:
             f"already imported:         {self.already_imported}",
             f"the bot's own messages:   {self.from_bot}",
             f"prescription-only items:  {self.prescription} (never listed)",
+            f"bad messages skipped:     {self.bad}",
+            f"dated in the future:      {self.future}",
         ]
 
 
@@ -143,6 +158,8 @@ def read_export(path: str | Path) -> ChatExport:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ImportFailure(f"{path} is not UTF-8 text (expected a JSON chat export)") from None
+    except RecursionError:
+        raise ImportFailure(f"{path} is nested too deeply to be a Telegram chat export") from None
     except json.JSONDecodeError as exc:
         raise ImportFailure(
             f"{path} is not JSON (line {exc.lineno}, column {exc.colno}): in Telegram Desktop "
@@ -182,19 +199,31 @@ class _Message:
     reply_to: int | None
 
 
+class _BadMessage(Exception):
+    """One message of the export cannot be read; it is skipped and counted."""
+
+
 def _when(message: ExportMessage, zone: str) -> datetime:
-    if message.date_unixtime and message.date_unixtime.isdigit():
-        return datetime.fromtimestamp(int(message.date_unixtime), UTC)
     try:
+        if message.date_unixtime and message.date_unixtime.isdigit():
+            return datetime.fromtimestamp(int(message.date_unixtime), UTC)
         local = datetime.fromisoformat(message.date)
-    except ValueError:
-        raise ImportFailure(
-            f"message {message.id} has an unreadable date {message.date!r}"
-        ) from None
-    if local.tzinfo is None:
-        # Telegram Desktop writes local wall-clock time without a zone.
-        local = local.replace(tzinfo=ZoneInfo(zone))
-    return local.astimezone(UTC)
+        if local.tzinfo is None:
+            # Telegram Desktop writes local wall-clock time without a zone.
+            local = local.replace(tzinfo=ZoneInfo(zone))
+        return local.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        raise _BadMessage(f"message {message.id}: unreadable date {message.date!r}") from None
+
+
+def _export_message(raw: object) -> ExportMessage:
+    try:
+        message = ExportMessage.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise _BadMessage(f"a message is unreadable: {where}: {first['msg']}") from None
+    return message
 
 
 class ChatImport:
@@ -224,7 +253,7 @@ class ChatImport:
         """Import in one transaction: all of it, or (on any error) nothing."""
         group = self.group_for(export, chat_id)
         summary = ImportSummary()
-        messages = self._messages(export, summary)
+        messages = self._messages(export, summary, now)
         parsed = self._parse(messages)
         closed = self._closed_messages(messages, parsed)
         oldest = now - timedelta(days=self.config.bot.expiry_days)
@@ -248,28 +277,54 @@ class ChatImport:
 
     # --- reading ----------------------------------------------------------------------
 
-    def _messages(self, export: ChatExport, summary: ImportSummary) -> dict[int, _Message]:
+    def _messages(
+        self, export: ChatExport, summary: ImportSummary, now: datetime
+    ) -> dict[int, _Message]:
         messages: dict[int, _Message] = {}
-        for raw in sorted(export.messages, key=lambda m: m.id):
-            if raw.type != "message":
+        readable: list[ExportMessage] = []
+        for raw in export.messages:
+            try:
+                readable.append(_export_message(raw))
+            except _BadMessage as bad:
+                summary.messages += 1
+                summary.bad += 1
+                logger.warning("import: %s; skipped", bad)
+        for message in sorted(readable, key=lambda m: m.id):
+            if message.type != "message":
                 continue  # joins, pins, title changes
             summary.messages += 1
-            found = _USER_ID.match(raw.from_id or "")
-            author = int(found[1]) if found else None
-            if author is None:
-                summary.unknown_senders += 1
-            elif author == self.bot_id:
-                summary.from_bot += 1
+            try:
+                read = self._read(message)
+            except _BadMessage as bad:
+                summary.bad += 1
+                logger.warning("import: %s; skipped", bad)
                 continue
-            messages[raw.id] = _Message(
-                id=raw.id,
-                author=author,
-                name=raw.sender or "",
-                text=plain_text(raw.text),
-                when=_when(raw, self.config.bot.timezone),
-                reply_to=raw.reply_to_message_id,
-            )
+            if read is None:
+                summary.from_bot += 1
+            elif read.when > now + FUTURE_SLACK:
+                summary.future += 1
+            else:
+                if read.author is None:
+                    summary.unknown_senders += 1
+                messages[read.id] = read
         return messages
+
+    def _read(self, raw: ExportMessage) -> _Message | None:
+        """One export message as the import uses it; None for the bot's own."""
+        found = _USER_ID.match(raw.from_id or "")
+        author = int(found[1]) if found else None
+        if author is not None and author > MAX_ID:
+            raise _BadMessage(f"message {raw.id}: sender id {author} is not a Telegram id")
+        if author is not None and author == self.bot_id:
+            return None
+        return _Message(
+            id=raw.id,
+            author=author,
+            name=raw.sender or "",
+            text=plain_text(raw.text),
+            when=_when(raw, self.config.bot.timezone),
+            reply_to=raw.reply_to_message_id,
+        )
 
     def _parse(self, messages: dict[int, _Message]) -> dict[int, Parsed]:
         """Every message as the live bot reads it (a reply is read with what it answers)."""
@@ -407,8 +462,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFailure as failure:
         print(f"✗ {failure.message}", file=sys.stderr)
         return failure.exit_code
-    except sqlite3.Error as error:
-        print(f"✗ cannot write the database {database}: {error}", file=sys.stderr)
+    except (sqlite3.Error, asyncpg.PostgresError, OSError) as error:
+        print(f"✗ cannot write the database {redact_log_line(database)}: {error}", file=sys.stderr)
         return 1
     print(f"✓ imported {args.file} into group {args.group} ({database})")
     for line in summary.lines():

@@ -93,6 +93,9 @@ class BotSection(StrictModel):
     # The understanding model: None for the one shipped with Jinlin, or a file written by
     # `jinlin train --with-corrections --output FILE` after its figures were checked.
     model_file: str | None = None
+    # A no-show can be reported this long after the hand-over was agreed, not at once: a
+    # neighbour needs time to come by (0: at once).
+    no_show_after_hours: int = Field(2, ge=0, le=24 * 60)
 
     @field_validator("digest")
     @classmethod
@@ -132,6 +135,9 @@ class StorageSection(StrictModel):
     """Where the ledger lives: an embedded SQLite file (default) or a shared PostgreSQL."""
 
     backend: Literal["sqlite", "postgresql"] = "sqlite"
+    # sqlite only. "normal": a crashed process loses no commit, a power cut may lose the last
+    # ones. "full": an fsync per commit, so a power cut loses nothing acknowledged either.
+    synchronous: Literal["normal", "full"] = "normal"
     # postgresql only. The URL may carry a password: prefer JINLIN_DATABASE_URL (wins).
     url: SecretStr | None = None
 
@@ -276,6 +282,16 @@ class AllocationSection(StrictModel):
     categories: dict[str, AllocationMode] = {}
 
 
+class LimitsSection(StrictModel):
+    """How much one resident can make the bot do; reaching a bound earns a polite word."""
+
+    items_per_message: int = Field(5, ge=1, le=50)
+    open_entries_per_resident: int = Field(30, ge=1, le=10_000)
+    # Urgent acknowledgements and captain alerts skip the group posting budget: bounded here.
+    urgent_per_resident_per_day: int = Field(3, ge=1, le=100)
+    reports_per_resident_per_day: int = Field(5, ge=1, le=100)
+
+
 class CatalogueSection(StrictModel):
     items: list[CatalogueAddition] = []
 
@@ -292,6 +308,7 @@ class Config(StrictModel):
     catalogue: CatalogueSection = CatalogueSection()
     festivals: FestivalList = []
     allocation: AllocationSection = AllocationSection()
+    limits: LimitsSection = LimitsSection()
 
     # --- questions the app asks of its config -------------------------------------------
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from bot.redaction import redact
+from bot.redaction import redact_log_line
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites every record's final message through `redact`."""
+    """Rewrites every record's final message through `redact_log_line`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
             return True
-        record.msg = redact(message)
+        record.msg = redact_log_line(message)
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = redact_log_line(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
 

@@ -117,16 +117,23 @@ async def apply_updates(
     lock, and asyncio hands locks out first come, first served, so transactions commit in
     update order and the outbox is sent in that order.
     """
-    in_flight: set[asyncio.Future[None]] = set()
-    started: dict[int, asyncio.Future[None]] = {}
+    in_flight: set[asyncio.Future[bool]] = set()
+    started: dict[int, asyncio.Future[bool]] = {}
     offset: int | None = None
     services = getattr(app.bot_data, "services", None)
     most = IN_FLIGHT_WITH_SENDER if services and services.delivery.sender else IN_FLIGHT
+    faults = _Faults()
     for update in updates:
+        if faults.active and in_flight:
+            # The database is away: one update at a time until it is back, so the ones
+            # after it do not all fail too, and the order of a chat's updates is kept.
+            await asyncio.wait(in_flight)
+            in_flight.clear()
         if len(in_flight) >= most:
             _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-        # Handler errors are caught and logged by PTB's error handler; the batch goes on.
-        task = asyncio.ensure_future(app.process_update(update))
+        if stop.is_set() and faults.active:
+            break
+        task = asyncio.ensure_future(_apply_one(app, update, stop, faults))
         in_flight.add(task)
         started[update.update_id] = task
         offset = update.update_id + 1
@@ -136,7 +143,51 @@ async def apply_updates(
         when_started(min((i for i, t in started.items() if not t.done()), default=offset))
     if in_flight:
         await asyncio.wait(in_flight)
-    return offset
+    # An update not applied when stopping is not confirmed, nor anything after it.
+    return min((i for i, t in started.items() if not t.result()), default=offset)
+
+
+class _Faults:
+    """How many updates of a batch are waiting out a database fault right now."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+
+    @property
+    def active(self) -> bool:
+        return self.waiting > 0
+
+
+async def _apply_one(app: AnyApp, update: Update, stop: asyncio.Event, faults: _Faults) -> bool:
+    """Process one update; after a passing database fault, again, with back-off.
+
+    PTB hands a failing handler's exception to the error handler and returns: a bug is
+    logged and the update is done with; a database fault (see handlers/errors.py) marks the
+    update unapplied. False: `stop` came before it could be applied.
+    """
+    unapplied: set[int] | None = getattr(app.bot_data, "unapplied", None)
+    backoff = 0.0
+    try:
+        while True:
+            await app.process_update(update)
+            if unapplied is None or update.update_id not in unapplied:
+                return True
+            unapplied.discard(update.update_id)
+            if not backoff:
+                faults.waiting += 1
+            backoff = min(max(backoff * 2, BACKOFF_FIRST_SECONDS), BACKOFF_MAX_SECONDS)
+            logger.warning(
+                "update %s not applied (database fault); retrying in %.1fs",
+                update.update_id,
+                backoff,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff)
+            if stop.is_set():
+                return False
+    finally:
+        if backoff:
+            faults.waiting -= 1
 
 
 async def run(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | None = None) -> None:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 
-# Mainland mobiles (1[3-9]x xxxx xxxx), landlines with area code, and long digit runs.
-_PHONE = re.compile(
-    r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)|(?<!\d)\d{7,}(?!\d)"
+# Phone numbers by their shape: mainland mobiles (1[3-9]x xxxx xxxx, with +86 / 0086),
+# landlines with an area code (021-6212 3456, (021) 62123456), international numbers
+# (+1 415 555 0100) and local numbers written in groups (6212 3456). Telegram ids are plain
+# digit runs of other lengths or with a minus sign, and stay readable in logs.
+_PHONE_SHAPES = (
+    r"(?<![\d+])(?:(?:\+|00)86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"
+    r"|(?<![\d-])\(?0\d{2,3}\)?[\s-]?\d{3,4}[\s-]?\d{4}(?!\d)"
+    r"|(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d\)?){6,14}(?!\d)"
+    r"|(?<![\d-])\d{3,4}[\s-]\d{4}(?![\d-])"
 )
+_PHONE_IN_LOGS = re.compile(_PHONE_SHAPES)
+# What residents see is stricter: a bare run of 7+ digits may be a local landline too.
+_PHONE = re.compile(_PHONE_SHAPES + r"|(?<!\d)\d{7,}(?!\d)")
 # 3号楼2单元1102, 11楼, 1102室, 5-2-301, Room 1102, Apt 5B, Unit 3.
 _ROOM = re.compile(
     r"\d+\s*(?:号楼|栋|幢|棟|座)\s*\d*\s*(?:单元|單元)?\s*\d*\s*(?:室|号|號)?"
@@ -31,6 +40,14 @@ def redact(text: str) -> str:
     text = _URL_PASSWORD.sub(r"\1:[password]@", text)
     text = _TOKEN.sub("[token]", text)
     text = _PHONE.sub("[phone]", text)
+    return _ROOM.sub("[room]", text)
+
+
+def redact_log_line(text: str) -> str:
+    """`redact` for operators: phones by shape only, so chat, user and update ids stay ids."""
+    text = _URL_PASSWORD.sub(r"\1:[password]@", text)
+    text = _TOKEN.sub("[token]", text)
+    text = _PHONE_IN_LOGS.sub("[phone]", text)
     return _ROOM.sub("[room]", text)
 
 

@@ -7,6 +7,7 @@ A report goes privately to its building's captains with status buttons
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.captains import (
@@ -62,6 +63,12 @@ class ReportDesk:
             raise UserError("report_usage")
         building, chat_id = await self._building_of(tx, who, where)
         await self._remember(tx, who, None if where.private else where.chat_id)
+        if await self._over_daily_bound(tx, who):
+            setting = reader_setting(self.config, who, where)
+            bound = self.config.limits.reports_per_resident_per_day
+            return Effects(
+                [private_reply(self.config, who, where, say(setting, "limit_reports", n=bound))]
+            )
         report = await tx.add_report(
             user_id=who.user_id,
             chat_id=chat_id,
@@ -83,8 +90,8 @@ class ReportDesk:
         self, tx: Tx, who: Resident, msg: GroupMessage, group: GroupSpec
     ) -> Effects:
         """A repair complaint the parser recognised in a group: filed, acknowledged quietly."""
-        if group.building is None:
-            return Effects()
+        if group.building is None or await self._over_daily_bound(tx, who):
+            return Effects()  # only mentioned in passing: no word about the bound either
         report = await tx.add_report(
             user_id=who.user_id,
             chat_id=msg.chat_id,
@@ -256,6 +263,11 @@ class ReportDesk:
     def _status(status: str) -> Callable[[str], str]:
         """The status in whichever language the text is rendered in."""
         return lambda lang: say(lang, f"report_status_{status}")
+
+    async def _over_daily_bound(self, tx: Tx, who: Resident) -> bool:
+        since = self.clock.now() - timedelta(days=1)
+        filed = await tx.count_reports_since(who.user_id, since)
+        return filed >= self.config.limits.reports_per_resident_per_day
 
     async def _building_of(self, tx: Tx, who: Resident, where: Where) -> tuple[str, int | None]:
         if not where.private:

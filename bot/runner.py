@@ -13,7 +13,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from bot.application import build_application
 from bot.config import Config
 from bot.polling import run_polling
-from bot.redaction import redact
+from bot.redaction import redact_log_line
 from bot.webhook_mode import WebhookLaunch, allowed_updates_for, run_webhook
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,9 @@ def run_bot(
         worker=worker_name(webhook),
         sender_process=config.telegram.sender_process,
     )
-    logger.info("starting Jinlin with %s groups, database %s", len(config.groups), redact(database))
+    logger.info(
+        "starting Jinlin with %s groups, database %s", len(config.groups), redact_log_line(database)
+    )
     # Not app.run_polling(): PTB's Updater confirms updates before they are applied, so a
     # crash could lose them. bot.polling confirms each one only after its unit of work.
     try:

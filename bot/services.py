@@ -38,6 +38,9 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        # Updates whose handler met a passing database fault (locked, full, disconnected):
+        # the intake applies them again instead of confirming them (see bot/polling.py).
+        self.unapplied: set[int] = set()
 
     def require(self) -> Services:
         if self.services is None:

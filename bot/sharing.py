@@ -232,6 +232,27 @@ class SharingService:
         lang = self.config.group_language(msg.chat_id)
         now = self.clock.now()
         kind: Literal["offer", "request"] = "offer" if parsed.intent == "offer" else "request"
+        limits = self.config.limits
+        items = parsed.items
+        if len(items) > limits.items_per_message:
+            effects.add(self._note(who, msg.chat_id, "limit_items", n=limits.items_per_message))
+            items = items[: limits.items_per_message]
+        open_now = await tx.count_open_entries(who.user_id)
+        # Urgent posts and captain alerts skip the posting budget: a few a day per resident.
+        urgent_heard = not parsed.urgent or (
+            await tx.count_urgent_since(who.user_id, now - timedelta(days=1))
+            < limits.urgent_per_resident_per_day
+        )
+        if not urgent_heard:
+            effects.add(
+                self._note(
+                    who,
+                    msg.chat_id,
+                    "limit_urgent",
+                    n=limits.urgent_per_resident_per_day,
+                    emergency=self.config.bot.emergency_number,
+                )
+            )
         restricted = [item for item in parsed.items if item.restricted]
         if restricted:
             # One note, in the language the author wrote in, naming the drugs as they wrote them.
@@ -245,7 +266,20 @@ class SharingService:
                     emergency=self.config.bot.emergency_number,
                 )
             )
-        for item in parsed.items:
+            if parsed.urgent and kind == "request" and urgent_heard:
+                # Never matched automatically, but an urgent need (nitroglycerin, an EpiPen)
+                # still reaches a person at once: the floor captains decide.
+                effects.extend(
+                    self._alert_captains_about(group, msg.chat_id, who, restricted[0].name)
+                )
+        for item in items:
+            if open_now >= limits.open_entries_per_resident:
+                effects.add(
+                    self._note(
+                        who, msg.chat_id, "limit_open_entries", n=limits.open_entries_per_resident
+                    )
+                )
+                break
             if len(item.name) > ITEM_NAME_LIMIT:
                 # One 4,000-character "item" made every listing of it too long to send.
                 effects.add(
@@ -267,14 +301,17 @@ class SharingService:
                     at=now,
                 )
             )
+            open_now += 1
             logger.info(
                 "ledger: %s #%s %s (chat %s)", kind, entry.id, redact(item.name), msg.chat_id
             )
             extras = EntryExtras()
             if kind == "offer":
                 extras = await self._allocate(tx, entry, msg)
-            effects.extend(self._acknowledge(entry, msg, lang, extras))
-            if entry.urgent and entry.medical:
+            effects.extend(
+                self._acknowledge(entry, msg, lang, extras, urgent=entry.urgent and urgent_heard)
+            )
+            if entry.urgent and entry.medical and urgent_heard:
                 effects.extend(self._alert_captains(entry, who))
             if kind == "request":
                 effects.extend(await self._match_request(tx, entry))
@@ -309,17 +346,18 @@ class SharingService:
         return extras
 
     def _acknowledge(
-        self, entry: Entry, msg: GroupMessage, lang: str, extras: EntryExtras
+        self, entry: Entry, msg: GroupMessage, lang: str, extras: EntryExtras, *, urgent: bool
     ) -> Effects:
+        """The group's acknowledgement; `urgent`: said as urgent (within the resident's bound)."""
         effects = Effects()
-        quiet = self.config.bot.ack == "reaction" and not entry.urgent
+        quiet = self.config.bot.ack == "reaction" and not urgent
         if quiet and extras.window_ends_at is None:  # a waiting window's rule must be said
             effects.add(React(msg.chat_id, msg.message_id, "👌"))
             return effects
         if entry.kind == "offer":
             key = "ack_offer"
         else:
-            key = "ack_request_urgent" if entry.urgent else "ack_request"
+            key = "ack_request_urgent" if urgent else "ack_request"
         text = say(
             lang,
             key,
@@ -340,24 +378,38 @@ class SharingService:
                 reply_to=msg.message_id,
                 thread_id=msg.thread_id,
                 # A stated allocation rule is never dropped for the posting budget.
-                optional=not entry.urgent and extras.window_ends_at is None,
+                optional=not urgent and extras.window_ends_at is None,
             )
         )
         return effects
 
     def _alert_captains(self, entry: Entry, who: Resident) -> Effects:
+        return self._captains_told(
+            entry.building, entry.chat_id, who, self._building_name(entry), self._entry_name(entry)
+        )
+
+    def _alert_captains_about(
+        self, group: GroupSpec, chat_id: int, who: Resident, item: str
+    ) -> Effects:
+        building = self.config.building(group.building)
+        name = building.name if building else group.title
+        return self._captains_told(group.building, chat_id, who, name, item)
+
+    def _captains_told(
+        self, building: str | None, chat_id: int, who: Resident, building_name: str, item: str
+    ) -> Effects:
         effects = Effects()
-        for captain in self.config.captains_of(entry.building):
+        for captain in self.config.captains_of(building):
             if isinstance(captain, int) and captain != who.user_id:
                 effects.add(
                     SendMessage(
                         chat_id=captain,
                         text=say(
-                            self.config.group_language(entry.chat_id),
+                            self.config.group_language(chat_id),
                             "captain_urgent",
-                            building=self._building_name(entry),
+                            building=building_name,
                             requester=who.first_name,
-                            item=self._entry_name(entry),
+                            item=item,
                         ),
                         about=(who.user_id,),
                     )
@@ -532,6 +584,11 @@ class SharingService:
             raise UserError("match_gone")
         if offer.user_id != who.user_id:
             raise UserError("not_yours")
+        extras = await tx.entry_extras(offer.id)
+        if extras.allocation != "giver_chooses":
+            raise UserError("choose_not_this_rule")
+        if extras.window_open(self.clock.now()):
+            raise UserError("choose_window_open")
         request = next((r for r in await tx.line_of(offer.id) if r.id == request_id), None)
         if request is None or not is_open(offer):
             raise UserError("choose_gone")
@@ -808,6 +865,8 @@ class SharingService:
         if match.status != "accepted":
             raise UserError("match_gone")
         now = self.clock.now()
+        if now < match.updated_at + timedelta(hours=self.config.bot.no_show_after_hours):
+            raise UserError("no_show_too_soon")
         by_giver = who.user_id == match.giver_id
         absent_id = match.requester_id if by_giver else match.giver_id
         offer = await self._entry(tx, match.offer_id)
@@ -1185,6 +1244,11 @@ class SharingService:
             text=say(setting, key, **params),
             fallback=self._fallback(user, who.user_id, chat_id, str(params.get("item", ""))),
         )
+
+    def _note(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:
+        """A private word about a bound; never a group fallback, which would add to the flood."""
+        setting = person_language(who.language_code, self.config.group_language(chat_id))
+        return SendMessage(chat_id=who.user_id, text=say(setting, key, **params))
 
     def _private_to(
         self,

@@ -37,7 +37,7 @@ from bot.clock import Clock
 from bot.effects import Button, EditMessage, Effect, React, SendMessage, decode, encode
 from bot.message_parts import fit
 from bot.posting_budget import GroupPostingBudget
-from bot.redaction import redact
+from bot.redaction import redact, redact_log_line
 from bot.sender_client import SenderCrashed
 from handlers import bot_calls
 from storage.records import OutboxRow
@@ -452,7 +452,9 @@ class Delivery:
             if isinstance(effect, EditMessage | React):
                 # The message is gone or already says it (a resident deleted it, an edit
                 # that changes nothing): nothing anyone needs to hear about.
-                logger.info("Telegram refused a change in %s: %s", effect.chat_id, redact(str(exc)))
+                logger.info(
+                    "Telegram refused a change in %s: %s", effect.chat_id, redact_log_line(str(exc))
+                )
                 return
             raise  # a message Telegram will never take: the outbox sets it aside
 

@@ -7,8 +7,9 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.redaction import redact
+from bot.redaction import redact_log_line
 from handlers.common import Context
+from storage.driver import is_passing_fault
 
 logger = logging.getLogger(__name__)
 
@@ -19,9 +20,16 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update):
         chat = update.effective_chat
         where = f" (update {update.update_id}, chat {chat.id if chat else '-'})"
+    if isinstance(update, Update) and is_passing_fault(context.error):
+        # Nothing was committed; the intake applies the update again once the database is back.
+        context.bot_data.unapplied.add(update.update_id)
+        logger.warning("database unavailable%s: %s", where, redact_log_line(repr(context.error)))
+        return
     if isinstance(context.error, BadRequest) and "query is too old" in str(context.error).lower():
         # A button pressed long ago (or before a restart): the press was still applied,
         # only Telegram's spinner could not be stopped. Nothing for an operator to do.
         logger.info("stale button press%s", where)
         return
-    logger.error("handler failed%s: %s", where, redact(repr(context.error)), exc_info=context.error)
+    logger.error(
+        "handler failed%s: %s", where, redact_log_line(repr(context.error)), exc_info=context.error
+    )

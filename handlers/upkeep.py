@@ -31,6 +31,7 @@ async def run_upkeep(services: Services, app: Application) -> None:
         effects.extend(await alerts.tick(tx))
         effects.extend(await due_digests(tx, services, app.bot))
         await purge_old(tx, services.config, services.clock.now())
+        await tx.forget_applied_updates(services.clock.now())
         await tx.prune_shared_counters(
             services.clock.now() - 2 * services.delivery.budget.rule.window,
             int(time.time()) - WINDOW_RETENTION_SECONDS,  # rate windows are in real time

@@ -201,6 +201,14 @@ class CaptainQueries(TxBase):
         assert report is not None
         return report
 
+    async def count_reports_since(self, user_id: int, since: datetime) -> int:
+        """How many reports a resident filed since `since`."""
+        row = await self._one(
+            "SELECT COUNT(*) AS n FROM reports WHERE user_id = ? AND created_at >= ?",
+            (user_id, _ts(since)),
+        )
+        return int(row["n"]) if row else 0
+
     async def report(self, report_id: int) -> Report | None:
         row = await self._one("SELECT * FROM reports WHERE id = ?", (report_id,))
         return _report(row) if row else None

@@ -17,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiosqlite
 import asyncpg
@@ -31,6 +31,7 @@ from storage.dialect import for_postgres, for_sqlite
 logger = logging.getLogger(__name__)
 
 Dialect = Literal["sqlite", "postgresql"]
+T = TypeVar("T")
 
 
 class Row(Protocol):
@@ -43,6 +44,36 @@ class Row(Protocol):
 
 class Conflict(Exception):
     """Another process changed what this transaction read; running it again will succeed."""
+
+
+# SQLite's primary result codes for a database that is busy or briefly unusable, not wrong:
+# BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN, PROTOCOL.
+_PASSING_SQLITE_CODES = frozenset({5, 6, 7, 10, 13, 14, 15})
+
+
+def is_passing_fault(error: BaseException | None) -> bool:
+    """Whether `error` says the database was unavailable (locked, full, disconnected).
+
+    Such a unit changed nothing and will succeed later: the update is applied again rather
+    than confirmed. Anything else (a bug, a constraint) would fail the same way every time.
+    """
+    if isinstance(error, sqlite3.OperationalError):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _PASSING_SQLITE_CODES
+    return isinstance(
+        error,
+        Conflict
+        | asyncpg.PostgresConnectionError
+        | asyncpg.InterfaceError
+        | asyncpg.exceptions.OperatorInterventionError
+        | asyncpg.exceptions.InsufficientResourcesError
+        | ConnectionError
+        | TimeoutError,
+    )
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +105,27 @@ CHECKPOINT_EVERY_COMMITS = 256
 # the ledger's hot index pages stay in it instead of being read from the OS on each lookup:
 # `jinlin bench load` ran ~8 % faster for ~14 MB more resident memory.
 INLINE_CACHE_KIB = 16_000
+# How long a unit waits for another writer of the file (`jinlin import`, a sqlite3 shell)
+# before it gives up and its update is applied again later. The wait is asyncio sleeps:
+# SQLite's own busy timeout would sleep on the event loop's thread and freeze the bot.
+BUSY_WAIT_SECONDS = 5.0
+_BUSY_PAUSE_MAX_SECONDS = 0.05
+
+
+async def _when_not_busy(db: sqlite3.Connection, run: Callable[[], T]) -> T:
+    """`run()`, tried again while another connection holds the write lock, up to a bound."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_WAIT_SECONDS
+    pause = 0.001
+    while True:
+        try:
+            return run()
+        except sqlite3.OperationalError as exc:
+            # Inside an open transaction a statement is not simply repeatable: let it go.
+            if not _is_busy(exc) or db.in_transaction or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _BUSY_PAUSE_MAX_SECONDS)
 
 
 class SqliteConnection:
@@ -90,10 +142,20 @@ class SqliteConnection:
         self._db = db
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
-        return Result(self._db.execute(for_sqlite(sql), tuple(params)).rowcount)
+        try:
+            return Result(self._db.execute(for_sqlite(sql), tuple(params)).rowcount)
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or self._db.in_transaction:
+                raise
+        # A standalone write (`statements()`) found another writer: wait off the thread.
+        cursor = await _when_not_busy(
+            self._db, lambda: self._db.execute(for_sqlite(sql), tuple(params))
+        )
+        return Result(cursor.rowcount)
 
     async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
-        self._db.executemany(for_sqlite(sql), [tuple(p) for p in params])
+        rows = [tuple(p) for p in params]
+        await _when_not_busy(self._db, lambda: self._db.executemany(for_sqlite(sql), rows))
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
         return self._db.execute(for_sqlite(sql), tuple(params)).fetchall()
@@ -120,7 +182,7 @@ class ThreadedSqliteConnection:
 
 
 _PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
-_FILE_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")
+Synchronous = Literal["normal", "full"]
 
 
 class SqliteBackend:
@@ -146,13 +208,15 @@ class SqliteBackend:
         self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteBackend:
+    async def open(cls, path: str | Path, synchronous: Synchronous = "normal") -> SqliteBackend:
+        """`synchronous="full"` fsyncs every commit, so a power cut loses none either."""
         in_memory = str(path) == ":memory:"
         threaded = None
+        sync_pragma = f"PRAGMA synchronous = {'FULL' if synchronous == 'full' else 'NORMAL'}"
         if not in_memory:
             threaded = await aiosqlite.connect(str(path), isolation_level=None)
             threaded.row_factory = aiosqlite.Row
-            for pragma in (*_PRAGMAS, *_FILE_PRAGMAS):
+            for pragma in (*_PRAGMAS, "PRAGMA journal_mode = WAL", sync_pragma):
                 await threaded.execute(pragma)
         try:
             inline = sqlite3.connect(str(path), isolation_level=None)
@@ -163,8 +227,9 @@ class SqliteBackend:
         inline.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
             inline.execute(pragma)
+        inline.execute("PRAGMA busy_timeout = 0")  # waits are asyncio's: see BUSY_WAIT_SECONDS
         if not in_memory:
-            inline.execute("PRAGMA synchronous = NORMAL")
+            inline.execute(sync_pragma)
             inline.execute("PRAGMA wal_autocheckpoint = 0")  # see CHECKPOINT_EVERY_COMMITS
             inline.execute(f"PRAGMA cache_size = -{INLINE_CACHE_KIB}")
         return cls(inline, threaded)
@@ -183,7 +248,7 @@ class SqliteBackend:
                 async with self._threaded_lock, _threaded_transaction(self._threaded) as conn:
                     yield conn
             else:
-                self._inline.execute("BEGIN IMMEDIATE")
+                await _when_not_busy(self._inline, lambda: self._inline.execute("BEGIN IMMEDIATE"))
                 try:
                     yield self._conn
                     self._inline.execute("COMMIT")
@@ -364,7 +429,7 @@ class PostgresBackend:
 Backend = SqliteBackend | PostgresBackend
 
 
-async def open_backend(target: str | Path) -> Backend:
+async def open_backend(target: str | Path, *, synchronous: Synchronous = "normal") -> Backend:
     if is_postgres_url(target):
         return await PostgresBackend.open(str(target))
-    return await SqliteBackend.open(target)
+    return await SqliteBackend.open(target, synchronous)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.driver import Row
@@ -12,6 +13,11 @@ from storage.records import Entry, Match, NewEntry, OutboxRow, PendingNotice, Us
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
 from storage.tx_base import ts as _ts
+
+logger = logging.getLogger(__name__)
+
+# Telegram keeps an undelivered update for 24 hours; an hour more for clocks that disagree.
+REDELIVERY_HORIZON = timedelta(hours=25)
 
 OPEN_OFFER = ("available", "reserved")
 OPEN_REQUEST = ("open", "matched")
@@ -65,12 +71,35 @@ class LedgerQueries(TxBase):
     # --- exactly-once -------------------------------------------------------------------
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:
-        """Record an update as applied; False if it was applied before (a redelivery)."""
+        """Record an update as applied; False if it was applied before (a redelivery).
+
+        An id applied longer ago than Telegram keeps an update cannot be a redelivery: its
+        ids started again (a week without updates, or a new token on this database).
+        """
         cur = await self._db.execute(
             "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
             (update_id, _ts(now)),
         )
+        if cur.rowcount == 1:
+            return True
+        cur = await self._db.execute(
+            """UPDATE processed_updates SET processed_at = ?
+               WHERE update_id = ? AND processed_at < ?""",
+            (_ts(now), update_id, _ts(now - REDELIVERY_HORIZON)),
+        )
+        if cur.rowcount == 1:
+            logger.warning(
+                "update id %s was applied long ago: Telegram restarted its ids", update_id
+            )
         return cur.rowcount == 1
+
+    async def forget_applied_updates(self, now: datetime) -> int:
+        """Drop the ids of updates Telegram can no longer redeliver; returns how many."""
+        cur = await self._db.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?",
+            (_ts(now - REDELIVERY_HORIZON),),
+        )
+        return cur.rowcount
 
     # --- residents ----------------------------------------------------------------------
 
@@ -189,6 +218,23 @@ class LedgerQueries(TxBase):
             (user_id, *OPEN_OFFER, *OPEN_REQUEST),
         )
         return [_entry(r) for r in rows]
+
+    async def count_open_entries(self, user_id: int) -> int:
+        """How many offers and requests of a resident are still in play."""
+        rows = await self._all(
+            "SELECT COUNT(*) AS n FROM entries WHERE user_id = ? AND status IN (?, ?, ?, ?)",
+            (user_id, *OPEN_OFFER, *OPEN_REQUEST),
+        )
+        return int(rows[0]["n"])
+
+    async def count_urgent_since(self, user_id: int, since: datetime) -> int:
+        """How many urgent messages (not items) of a resident were recorded since `since`."""
+        rows = await self._all(
+            """SELECT COUNT(DISTINCT message_id) AS n FROM entries
+               WHERE user_id = ? AND urgent = 1 AND created_at >= ?""",
+            (user_id, _ts(since)),
+        )
+        return int(rows[0]["n"])
 
     async def update_entry(
         self,

@@ -22,7 +22,7 @@ from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
 from storage.corrections_store import CorrectionQueries
-from storage.driver import Backend, Conflict, open_backend
+from storage.driver import Backend, Conflict, Synchronous, open_backend
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
 from storage.inbox_store import InboxQueries
@@ -69,9 +69,12 @@ class Repository:
         return self.backend.dialect
 
     @classmethod
-    async def open(cls, target: str | Path) -> Repository:
-        """Open (creating if needed) and migrate the database at a path or URL."""
-        backend = await open_backend(target)
+    async def open(cls, target: str | Path, *, synchronous: Synchronous = "normal") -> Repository:
+        """Open (creating if needed) and migrate the database at a path or URL.
+
+        `synchronous`: SQLite's durability, "normal" or "full" (see StorageSection).
+        """
+        backend = await open_backend(target, synchronous=synchronous)
         try:
             await apply_migrations(backend)
         except BaseException:

@@ -175,3 +175,39 @@ async def test_a_giver_with_two_to_give_chooses_twice_and_a_late_request_joins_t
         await b.press(b.alice, again, "pk:")
         assert sorted(m.requester_id for m in await b.matches()) == [b.bob.id, b.carol.id]
         assert all(m.status == "accepted" for m in await b.matches())
+
+
+async def _forge_pick(b: Building, offer_id: int, request_id: int) -> str:
+    """The giver's client sends a pick nobody offered them (an old or crafted button)."""
+    data = f"pk:{offer_id}:{request_id}"
+    await b.dm(b.alice, "/help")
+    carrier = b.last_private(b.alice)
+    carrier.reply_markup = {"inline_keyboard": [[{"text": "x", "callback_data": data}]]}
+    query = b.world.press(b.alice, carrier, data)
+    await b.pump()
+    [answer] = [s for s in b.world.outbox if s.callback_query_id == query]
+    assert answer.show_alert
+    return answer.text or ""
+
+
+async def test_a_giver_cannot_pick_while_requests_are_still_collecting():
+    config = make_config(with_allocation('mode = "giver_chooses"\nwindow_hours = 12\n'))
+    async with Building(config) as b:
+        b.opened_bot(b.alice, b.bob, b.carol)
+        await b.say(b.alice, "I have a spare ladder to lend")
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        await b.say(b.carol, "can I borrow a ladder please?")
+        offer, bob_request, _ = await b.ledger()
+        assert "still coming in" in await _forge_pick(b, offer.id, bob_request.id)
+        assert await b.matches() == []
+
+
+async def test_a_lottery_offer_cannot_be_given_by_pick():
+    config = make_config(with_allocation('mode = "lottery"\nwindow_hours = 12\n'))
+    async with Building(config) as b:
+        b.opened_bot(b.alice, b.bob, b.carol)
+        await b.say(b.alice, "I have a spare ladder to lend")
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        offer, bob_request = await b.ledger()
+        assert "drawn by lot" in await _forge_pick(b, offer.id, bob_request.id)
+        assert await b.matches() == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -111,6 +112,27 @@ def test_the_parser_never_crashes_and_answers_in_its_contract(text):
 
 
 CATALOGUE = Catalogue.load([])
+
+# Telegram's longest message: what one resident can make the parser chew on per update.
+LONGEST_MESSAGE = 4096
+# The parser runs on the event loop: a message that takes longer than this stalls every chat.
+PARSE_BUDGET_SECONDS = 0.1
+RUNS = st.sampled_from(["1", "a", "a-", "x1", "1 ", "1.", "有", "9rmb", "ab ", "'a", "$1"])
+
+
+@pytest.mark.no_storage
+@given(run=RUNS, prefix=st.sampled_from(["", "我有", "anyone have ", "¥"]))
+@settings(max_examples=25, deadline=None)
+def test_long_runs_of_digits_or_letters_parse_within_a_time_budget(run, prefix):
+    text = (prefix + run * LONGEST_MESSAGE)[:LONGEST_MESSAGE]
+    took = min(_parse_seconds(text) for _ in range(3))  # the best of three: the machine is shared
+    assert took < PARSE_BUDGET_SECONDS, f"{took:.3f}s for {text[:20]!r}…"
+
+
+def _parse_seconds(text: str) -> float:
+    start = time.perf_counter()
+    understand(text, CATALOGUE)
+    return time.perf_counter() - start
 
 
 class ErrorLog(logging.Handler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,7 +119,8 @@ def test_the_command_prints_a_summary(tmp_path, capsys):
         (None, "-1003", 1, "no such file"),
         ("this is not json {", "-1003", 1, "is not JSON"),
         ('{"chats": {"list": []}}', "-1003", 1, "whole-account export"),
-        ('{"name": "x", "messages": [{"id": "abc"}]}', "-1003", 1, "not a Telegram chat export"),
+        ('{"name": "x", "messages": {"id": 1}}', "-1003", 1, "not a Telegram chat export"),
+        ('{"messages": ' + "[" * 100_000 + "]" * 100_000 + "}", "-1003", 1, "nested too deeply"),
         ('{"name": "x"}', "-1003", 1, "no 'messages' list"),
         ("sample", "-1005", 2, "not of group -1005"),
         ("sample", "-1009", 2, "-1009 is not in the config"),
@@ -137,3 +139,41 @@ def test_bad_input_is_explained_without_a_traceback(tmp_path, capsys, content, g
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
     assert asyncio.run(backends.untouched(database))  # a refused import never touches it
+
+
+def _message(id_: object, text: str, **fields: object) -> dict[str, object]:
+    return {
+        "id": id_,
+        "type": "message",
+        "date": "2026-11-30T09:00:00",
+        "from": "Bob",
+        "from_id": "user1002",
+        "text": text,
+        **fields,
+    }
+
+
+def test_bad_and_future_messages_are_skipped_and_counted_the_rest_imported(tmp_path, capsys):
+    config = write_config(tmp_path)
+    export = tmp_path / "result.json"
+    messages = [
+        _message(1, "I have a spare ladder to lend"),
+        _message(10**30, "I have a spare drill to lend"),  # no message id is that big
+        _message(3, "I have a spare kettle to lend", from_id="user" + "9" * 20),
+        _message(4, "I have a spare hammer to lend", date_unixtime="9" * 30),
+        _message(5, "I have a spare saw to lend", date="99999-01-01T00:00:00"),
+        _message(6, "I have a spare tent to lend", reply_to_message_id=10**40),
+        _message(7, "I have a spare umbrella to lend", date="2099-01-01T09:00:00"),
+        _message("abc", "I have a spare rope to lend"),
+        "not a message at all",
+    ]
+    export.write_text(json.dumps({"name": "B3", "messages": messages}), encoding="utf-8")
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
+    args = ["import", str(export), "--group", "-1003", "--config", config, "--db", database]
+    assert main([*args, "--now", "2026-12-01T10:00"]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "offers imported:          1" in captured.out
+    assert "bad messages skipped:     7" in captured.out
+    assert "dated in the future:      1" in captured.out
+    assert [e.item_name for e in asyncio.run(ledger_of(database))] == ["ladder"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from tests import backends
@@ -23,6 +24,7 @@ async def test_forgetme_leaves_no_trace_in_relay_and_no_show_tables(tmp_path: Pa
         await b.say(b.alice, "I have a spare ladder to lend")
         await b.say(b.bob, "anyone have a ladder I can borrow?")
         await b.press(b.alice, b.last_private(b.alice), "y:")
+        b.clock.advance(timedelta(hours=2))  # a no-show is reported after bot.no_show_after_hours
         await b.press(b.alice, b.last_private(b.alice), "ns:")
         # ...and is now talking to Carol about her drill, phone number held back.
         await b.say(b.carol, "I have a spare drill to lend")

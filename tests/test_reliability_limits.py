@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
+from telegram import Update
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.application import build_application
+from bot.polling import apply_updates
 from bot.posting_budget import BudgetRule, GroupPostingBudget
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import TelegramWorld
+from storage import driver
+from tests import backends
 from tests.harness import Building
 
 
@@ -141,6 +148,7 @@ async def test_network_faults_are_retried_with_back_off_and_nothing_is_lost(faul
 
 
 async def test_a_failing_handler_is_logged_with_context_and_the_next_update_still_works(caplog):
+    # A bug (not a database fault) would fail again on every retry: it is logged and skipped.
     async with Building() as b:
         sharing = b.app.bot_data.require().sharing
         real = sharing.on_group_message
@@ -150,16 +158,98 @@ async def test_a_failing_handler_is_logged_with_context_and_the_next_update_stil
             nonlocal calls
             calls += 1
             if calls == 1:
-                raise RuntimeError("disk on fire")
+                raise RuntimeError("a bug in the handler")
             return await real(*args, **kwargs)
 
         sharing.on_group_message = broken_once  # type: ignore[method-assign]
         with caplog.at_level(logging.ERROR):
             await b.say(b.alice, "I have a spare ladder to lend")
         assert "handler failed (update" in caplog.text and "chat -1003" in caplog.text
-        assert "disk on fire" in caplog.text
+        assert "a bug in the handler" in caplog.text
         assert await b.ledger() == []  # the failed unit rolled back entirely
 
         await b.say(b.bob, "I have a spare drill to lend")
         assert [e.item_name for e in await b.ledger()] == ["drill"]
         assert "drill" in b.group_posts()[-1].content.lower()
+
+
+def _take_updates(b: Building) -> list[Update]:
+    """What the next getUpdates would bring, for the intake's own apply loop."""
+    raws = []
+    while (raw := b.world.next_update()) is not None:
+        raws.append(raw)
+    return [Update.de_json(raw, b.app.bot) for raw in raws]
+
+
+def _disk_fault() -> Exception:
+    if backends.current() == "sqlite":
+        fault = sqlite3.OperationalError("disk I/O error")
+        fault.sqlite_errorcode = sqlite3.SQLITE_IOERR  # type: ignore[attr-defined]
+        return fault
+    return asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed")
+
+
+async def test_a_database_fault_leaves_the_update_unconfirmed_and_it_is_applied_when_it_passes(
+    caplog,
+):
+    async with Building() as b:
+        sharing = b.app.bot_data.require().sharing
+        real = sharing.on_group_message
+        faults = 3
+
+        async def failing_disk(*args: Any, **kwargs: Any) -> Any:
+            nonlocal faults
+            if faults:
+                faults -= 1
+                raise _disk_fault()
+            return await real(*args, **kwargs)
+
+        sharing.on_group_message = failing_disk  # type: ignore[method-assign]
+        b.world.send(b.alice, b.g3, "I have a spare ladder to lend")
+        b.world.send(b.bob, b.g3, "I have a spare drill to lend")
+        updates = _take_updates(b)
+        offset = await asyncio.wait_for(apply_updates(b.app, updates, asyncio.Event()), 20)
+
+        assert offset == updates[-1].update_id + 1  # confirmed only now, both applied
+        assert sorted(e.item_name for e in await b.ledger()) == ["drill", "ladder"]
+        posts = [p.content.lower() for p in b.group_posts()]
+        assert sum("ladder" in p for p in posts) == 1 and sum("drill" in p for p in posts) == 1
+        assert "not applied (database fault" in caplog.text
+
+
+async def test_stopping_during_a_database_fault_confirms_nothing_from_the_failed_update_on():
+    async with Building() as b:
+        sharing = b.app.bot_data.require().sharing
+        stop = asyncio.Event()
+
+        async def disk_gone(*args: Any, **kwargs: Any) -> Any:
+            stop.set()  # SIGTERM arrives while the database is away
+            raise _disk_fault()
+
+        sharing.on_group_message = disk_gone  # type: ignore[method-assign]
+        b.world.send(b.alice, b.g3, "I have a spare ladder to lend")
+        updates = _take_updates(b)
+        offset = await asyncio.wait_for(apply_updates(b.app, updates, stop), 20)
+        assert offset == updates[0].update_id  # Telegram redelivers it after the restart
+
+
+@pytest.mark.sqlite_only(reason="another process holding the SQLite file's write lock")
+async def test_an_import_holding_the_database_delays_an_update_but_does_not_lose_it(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(driver, "BUSY_WAIT_SECONDS", 0.2)  # gives up quickly, then retries
+    path = tmp_path / "busy.sqlite3"
+    async with Building(database=str(path)) as b:
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # `jinlin import` writing
+        threading.Timer(1.0, lambda: other.execute("COMMIT")).start()
+        b.world.send(b.alice, b.g3, "I have a spare ladder to lend")
+        try:
+            offset = await asyncio.wait_for(
+                apply_updates(b.app, _take_updates(b), asyncio.Event()), 20
+            )
+        finally:
+            other.close()
+        assert offset is not None
+        assert [e.item_name for e in await b.ledger()] == ["ladder"]
+        assert "ladder" in b.group_posts()[-1].content.lower()

@@ -36,6 +36,7 @@ async def test_a_no_show_passes_the_item_on_and_captains_see_the_count():
         await b.press(b.alice, b.last_private(b.alice), "y:")
         accepted = b.last_private(b.alice)
         assert any(d.startswith("ns:") for d in accepted.button_data())
+        await b.later(timedelta(hours=2))  # bot.no_show_after_hours
         await b.press(b.alice, accepted, "ns:")
         assert "next neighbour in line" in b.private(b.alice)[-2].content
         assert "didn't happen" in b.last_private(b.bob).content
@@ -56,6 +57,7 @@ async def test_the_requester_can_report_a_no_show_from_the_introduction():
         await a_ladder_and_two_neighbours(b)
         await b.press(b.alice, b.last_private(b.alice), "y:")
         intro = b.last_private(b.bob)
+        await b.later(timedelta(hours=2))
         await b.press(b.bob, intro, "ns:")
         assert "another neighbour" in b.private(b.bob)[-1].content
         assert asked_about(b, b.alice, "Carol")
@@ -103,3 +105,18 @@ async def test_a_requester_who_withdraws_makes_way_for_the_next():
         await b.press(b.bob, b.last_private(b.bob), "w:")
         assert asked_about(b, b.alice, "Carol")
         assert [m.status for m in await b.matches()] == ["cancelled", "asked"]
+
+
+async def test_a_no_show_cannot_be_reported_the_moment_a_hand_over_is_agreed():
+    async with Building() as b:
+        await a_ladder_and_two_neighbours(b)
+        await b.press(b.alice, b.last_private(b.alice), "y:")
+        query = await b.press(b.alice, b.last_private(b.alice), "ns:")
+        [answer] = [s for s in b.world.outbox if s.callback_query_id == query]
+        assert answer.show_alert and "give your neighbour a little time" in (answer.text or "")
+        assert [m.status for m in await b.matches()] == ["accepted"]
+        assert not asked_about(b, b.alice, "Carol")
+
+        await b.later(timedelta(hours=2))  # bot.no_show_after_hours
+        await b.press(b.alice, b.last_private(b.alice), "ns:")
+        assert [m.status for m in await b.matches()] == ["no_show", "asked"]

@@ -64,5 +64,5 @@ def run_train(args: argparse.Namespace) -> int:
     model.save(output)
     print(f"wrote {output} ({output.stat().st_size:,} bytes)")
     if args.with_corrections:
-        print(f"to use it: set bot.model_file = \"{output}\" in the config and /reload")
+        print(f'to use it: set bot.model_file = "{output}" in the config and /reload')
     return 0
