@@ -35,7 +35,8 @@ Console commands (everything else is said by the current resident in the current
   /reply ID TEXT      reply to message #ID in the current chat (quotes it, like Telegram's reply)
   /press N            press button [N] (a link button opens the private chat, like tapping it)
   /clock +2d | +3h | 2026-12-05 09:00   move the simulated clock; timed work runs
-  /dump               show the ledger      /users  list residents      /? this help   /quit
+  /dump               show the ledger and what the parser learnt from corrections
+  /users              list residents       /? this help   /quit
 Bot commands such as /start, /help, /mine, /offer, /need go to the bot as usual.
 """
 
@@ -254,6 +255,7 @@ class Console:
         async with services.repo.transaction() as tx:
             entries = await tx.all_entries()
             matches = await tx.all_matches()
+            learnt = await tx.labelled_corrections()
         if not entries:
             self.say("  (ledger) empty")
         for e in entries:
@@ -266,6 +268,12 @@ class Console:
             self.say(
                 f"  (match)  #{m.id} request #{m.request_id} ← offer #{m.offer_id} "
                 f"×{m.quantity:g} {m.status}"
+            )
+        for c in learnt:
+            # What `jinlin train --with-corrections` would learn from this deployment.
+            self.say(
+                f"  (learnt) “{c.text}” read as {c.guess}, is {c.label} "
+                f"({c.source}, by {self._user_name(c.user_id)})"
             )
 
     def _users(self, _: str) -> None:

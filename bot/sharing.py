@@ -264,6 +264,8 @@ class SharingService:
                     language=language_of_text(msg.text),
                     item=", ".join(dict.fromkeys(item.name for item in restricted)),
                     emergency=self.config.bot.emergency_number,
+                    # The group nudge must not name the drug next to the resident's name.
+                    fallback_item="💊",
                 )
             )
             if parsed.urgent and kind == "request" and urgent_heard:
@@ -1233,6 +1235,7 @@ class SharingService:
         key: str,
         *,
         language: str | None = None,
+        fallback_item: str | None = None,
         **params: object,
     ) -> SendMessage:
         setting = language or person_language(
@@ -1242,7 +1245,9 @@ class SharingService:
         return SendMessage(
             chat_id=who.user_id,
             text=say(setting, key, **params),
-            fallback=self._fallback(user, who.user_id, chat_id, str(params.get("item", ""))),
+            fallback=self._fallback(
+                user, who.user_id, chat_id, fallback_item or str(params.get("item", ""))
+            ),
         )
 
     def _note(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 ITEM_MARK = "◆"
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 _LATIN_WORD = re.compile(r"[a-z][a-z']*|◆|0")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff◆0]+")
+# Chinese, and Korean (dorms and towers mix it in), read as character n-grams.
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uac00-\ud7af◆0]+")
 _QUESTION = re.compile(r"[?？]|[吗嘛么伐呢]\s*[~～!！。.]*\s*$")
 # Reply context: what the quoted message was, when the message is a quote-reply.
 REPLY_TO_OFFER = "re=offer"
@@ -42,6 +43,8 @@ def features(masked: str, *, reply_to: str | None = None) -> list[str]:
     feats: list[str] = []
     text = masked.strip()
     for run in _CJK_RUN.findall(text):
+        if not run.strip("◆0"):
+            continue  # a lone item mark or number between Latin words: the word features see it
         padded = f"^{run}$"
         for n in (1, 2, 3):
             feats.extend("c" + padded[i : i + n] for i in range(len(padded) - n + 1))
@@ -95,7 +98,7 @@ def _reply_cues(text: str) -> list[str]:
 # --- tokens, for the item tagger -----------------------------------------------------------
 # A Chinese character is a token of its own (no segmenter: the tagger learns where names
 # start and end); a run of Latin letters or digits is one token.
-_TOKEN = re.compile(r"[a-z][a-z0-9'&+\-]*|\d+(?:\.\d+)?|[\u3400-\u9fff]|[^\s]")
+_TOKEN = re.compile(r"[a-z][a-z0-9'&+\-]*|\d+(?:\.\d+)?|[\u3400-\u9fff\uac00-\ud7af]|[^\s]")
 OUTSIDE, BEGIN, INSIDE = "O", "B", "I"
 
 
@@ -119,7 +122,7 @@ def tokenise(folded_text: str) -> list[Token]:
             kind, shown = "d", "0"
         elif "a" <= t[0] <= "z":
             kind, shown = "l", t
-        elif "\u3400" <= t <= "\u9fff":
+        elif "\u3400" <= t <= "\u9fff" or "\uac00" <= t <= "\ud7af":
             kind, shown = "h", t
         else:
             kind, shown = "p", t

@@ -68,10 +68,12 @@ class LinearModel:
         }
 
     def scores(self, feats: list[str]) -> list[float]:
-        """The raw score of each label."""
-        found = [w for w in map(self.weights.get, feats) if w is not None]
+        """The raw score of each label: features count once however often they occur."""
+        weights = self.weights
+        # The set intersection runs in C: most features of a message have no weight at all.
+        found = [weights[k] for k in weights.keys() & feats]
         found.append(self.bias)
-        # Transposed and summed in C: several times faster than a Python loop per feature.
+        # Transposed and summed in C too.
         return [sum(column) for column in zip(*found, strict=True)]
 
     def predict(self, feats: list[str]) -> Prediction:

@@ -27,7 +27,7 @@ MAX_NAME_CHARS = 24
 # A name starts where B scores at least this share of the three tags' weight: names are rarer
 # than other words, and a missed name costs a neighbour more than an extra one (chosen on the
 # validation split).
-BEGIN_AT = 0.2
+BEGIN_AT = 0.15
 
 
 def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:

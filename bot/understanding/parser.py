@@ -213,12 +213,15 @@ def understand(
 
     if intent == "offer" and _LEND.search(folded.text):
         tags.add("lend")
-    emergency = not items and is_emergency(folded.text)
+    # Someone in danger is urgent whatever the model says: a missed emergency costs more than
+    # a needless hurry.
+    in_danger = is_emergency(folded.text)
+    emergency = not items and in_danger
     urgency = model.head("urgency")
     if urgency is not None:
-        urgent = urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
+        urgent = in_danger or urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
     else:
-        urgent = is_urgent(folded.text, text)
+        urgent = in_danger or is_urgent(folded.text, text)
     repair = intent == "none" and not emergency and is_repair_complaint(folded.text)
     return Parsed(
         text=text,

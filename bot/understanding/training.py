@@ -136,13 +136,8 @@ def fit_linear(
     for fs in feats:
         for f in set(fs):
             counts[f] = counts.get(f, 0) + 1
-    rows = []
-    for fs in feats:
-        row: dict[str, float] = {}
-        for f in fs:
-            if counts[f] >= _MIN_COUNT:
-                row[f] = row.get(f, 0.0) + 1.0
-        rows.append(row)
+    # Binary features (present or not), as LinearModel.scores reads them.
+    rows = [{f: 1.0 for f in fs if counts[f] >= _MIN_COUNT} for fs in feats]
     vectoriser = DictVectorizer(sort=True)
     x = vectoriser.fit_transform(rows)
     order = sorted(set(labels))
@@ -270,6 +265,39 @@ def fit_model(examples: Sequence[Example], catalogue: Catalogue, c: float) -> Un
     return UnderstandingModel(heads, {"intent_C": c, "examples": len(examples)})
 
 
+def calibrate(head: LinearModel, examples: Sequence[Example], catalogue: Catalogue) -> float:
+    """The temperature that makes the intent head's probabilities honest on held-out examples
+    (least negative log-likelihood): its confidence then decides when to ask the author."""
+    import math
+
+    from bot.understanding.parser import model_features
+
+    scored = [
+        (head.scores(model_features(e.text, catalogue, e.reply_to)), head.labels.index(e.label))
+        for e in examples
+    ]
+
+    def nll(t: float) -> float:
+        total = 0.0
+        for scores, gold in scored:
+            top = max(scores)
+            log_z = top / t + math.log(sum(math.exp((x - top) / t) for x in scores))
+            total += log_z - scores[gold] / t
+        return total
+
+    grid = [round(0.3 + 0.05 * i, 2) for i in range(55)]  # 0.3 … 3.0
+    return min(grid, key=nll)
+
+
+def scaled(head: LinearModel, temperature: float) -> LinearModel:
+    """A head whose scores are divided by `temperature` (same decisions, honest confidence)."""
+    return LinearModel(
+        head.labels,
+        [b / temperature for b in head.bias],
+        {k: [w / temperature for w in v] for k, v in head.weights.items()},
+    )
+
+
 def intent_score(
     model: UnderstandingModel, examples: Sequence[Example], catalogue: Catalogue
 ) -> float:
@@ -292,6 +320,7 @@ class TrainReport:
     c: float
     validation_by_c: dict[float, float]
     test_intent: float
+    temperature: float
     sizes: dict[str, int]
     features: dict[str, int]
 
@@ -302,6 +331,7 @@ class TrainReport:
             f"examples: {self.sizes}",
             f"features kept per head: {self.features}",
             f"validation intent macro-F1 by C (intent head fitted on train): {grid} -> C={self.c}",
+            f"confidence calibrated on validation: temperature {self.temperature}",
             f"test intent macro-F1 (final model): {self.test_intent:.3f}",
             "full scores: jinlin bench parse --split test",
         ]
@@ -327,16 +357,21 @@ def train(
     test = load_examples(splits.test)
     train_x = [model_features(e.text, catalogue, e.reply_to) for e in train_rows]
     by_c: dict[float, float] = {}
+    heads: dict[float, LinearModel] = {}
     for c in _C_GRID:
-        head = fit_linear(train_x, [e.label.value for e in train_rows], c)
-        by_c[c] = intent_score(UnderstandingModel({"intent": head}, {}), validation, catalogue)
+        heads[c] = fit_linear(train_x, [e.label.value for e in train_rows], c)
+        by_c[c] = intent_score(UnderstandingModel({"intent": heads[c]}, {}), validation, catalogue)
     best_c = max(_C_GRID, key=lambda c: (round(by_c[c], 3), -c))
+    temperature = calibrate(heads[best_c], validation, catalogue)
     final = train_rows if train_only else [*train_rows, *validation]
     model = fit_model(final, catalogue, best_c)
+    model.heads["intent"] = scaled(model.intent, temperature)
+    model.meta["intent_temperature"] = temperature
     report = TrainReport(
         c=best_c,
         validation_by_c=by_c,
         test_intent=intent_score(model, test, catalogue),
+        temperature=temperature,
         sizes={"train": len(train_rows), "validation": len(validation), "test": len(test)},
         features={k: len(v.weights) for k, v in model.heads.items()},
     )
