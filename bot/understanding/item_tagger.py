@@ -36,6 +36,11 @@ def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
     tags: list[str] = []
     previous = OUTSIDE
     for i, static in enumerate(static_token_features(tokens, cat)):
+        if tokens[i].kind == "p":
+            # Punctuation and emoji never start or continue a name: no need to ask the model.
+            tags.append(OUTSIDE)
+            previous = OUTSIDE
+            continue
         static.extend(previous_tag_features(tokens[i], cat[i], previous))
         total = model.scores(static)
         choice = labels[total.index(max(total))]

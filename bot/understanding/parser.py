@@ -22,7 +22,7 @@ from bot.understanding.quantity import (
 from bot.understanding.quantity_choice import choose
 from bot.understanding.repair import is_repair_complaint
 from bot.understanding.unknown_items import clean_item_name, unknown_item_name
-from bot.understanding.urgency import is_emergency, is_urgent
+from bot.understanding.urgency import is_emergency, is_shouted, is_urgent
 
 # In a swap the author's own goods are the payment, not the thing asked for.
 _SWAP = re.compile(r"换|(?<![a-z])(?:swap|trade|exchange)(?![a-z])")
@@ -213,13 +213,17 @@ def understand(
 
     if intent == "offer" and _LEND.search(folded.text):
         tags.add("lend")
-    # Someone in danger is urgent whatever the model says: a missed emergency costs more than
-    # a needless hurry.
+    # Someone in danger, or a shout for speed, is urgent whatever the model says: a missed
+    # emergency costs more than a needless hurry.
     in_danger = is_emergency(folded.text)
     emergency = not items and in_danger
     urgency = model.head("urgency")
     if urgency is not None:
-        urgent = in_danger or urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
+        urgent = (
+            in_danger
+            or is_shouted(text)
+            or urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
+        )
     else:
         urgent = in_danger or is_urgent(folded.text, text)
     repair = intent == "none" and not emergency and is_repair_complaint(folded.text)

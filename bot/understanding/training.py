@@ -209,6 +209,9 @@ def tagger_data(
             previous = OUTSIDE
             statics = static_token_features(tokens, cat)
             for i, (static, t) in enumerate(zip(statics, gold, strict=True)):
+                if tokens[i].kind == "p":  # the tagger never asks about these (item_tagger.tag)
+                    previous = OUTSIDE
+                    continue
                 feats.append([*static, *previous_tag_features(tokens[i], cat[i], previous)])
                 tags.append(t)
                 previous = t

@@ -41,7 +41,12 @@ _NOT_URGENT = re.compile(
 
 
 # Shouting is urgency, "now" in lower case is not ("I have one now").
-_SHOUTED = re.compile(r"(?<![A-Za-z])(?:NOW|HELP|QUICK|HURRY)(?![A-Za-z])")
+_SHOUTED = re.compile(r"(?<![A-Za-z])(?:NOW|HELP|QUICK|HURRY|URGENT|ASAP|SOS)(?![A-Za-z])")
+
+
+def is_shouted(original: str) -> bool:
+    """Whether the message shouts for speed in capitals ("NOW", "HELP", "ASAP")."""
+    return bool(_SHOUTED.search(original))
 
 
 def is_urgent(folded_text: str, original: str = "") -> bool:
