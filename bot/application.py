@@ -8,7 +8,6 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -28,7 +27,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.config_reload import config_with_aliases
 from bot.leadership import Leadership
-from bot.rate_limit import SharedRateLimiter
+from bot.rate_limit import SenderRateLimiter, SharedRateLimiter
 from bot.reports import file_repair_report
 from bot.sender_client import SenderProcess, SenderSettings
 from bot.services import BotData, Services
@@ -125,7 +124,7 @@ def build_application(
         limiter = (
             SharedRateLimiter(database, max_retries=RATE_LIMIT_RETRIES)
             if is_postgres_url(database)
-            else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+            else SenderRateLimiter(max_retries=RATE_LIMIT_RETRIES)
         )
         builder = builder.rate_limiter(limiter)
 
@@ -158,6 +157,8 @@ def build_application(
         if sender_process and not is_postgres_url(database):
             sender = await _start_sender(token, config, rate_limit=rate_limit)
             app.bot_data.services.delivery.sender = sender
+            if isinstance(app.bot.rate_limiter, SenderRateLimiter):
+                app.bot.rate_limiter.sender = sender  # the direct replies share its budget
         await app.bot.set_my_commands(
             [
                 BotCommand("mine", "我登记的物品 / my listings"),

@@ -111,9 +111,18 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 
 def private_reply(
-    config: Config, who: Resident, where: Where, text: str, buttons: Keyboard = ()
+    config: Config,
+    who: Resident,
+    where: Where,
+    text: str,
+    buttons: Keyboard = (),
+    *,
+    about: tuple[int, ...] = (),
 ) -> SendMessage:
-    """A private answer; asked from a group, a refused private chat becomes a group nudge."""
+    """A private answer; asked from a group, a refused private chat becomes a group nudge.
+
+    `about`: the residents the text names, so a waiting answer goes with their /forgetme.
+    """
     fallback = None
     if not where.private:
         mention = Markup(f'<a href="tg://user?id={who.user_id}">{escape(who.first_name)}</a>')
@@ -124,7 +133,9 @@ def private_reply(
             text=say(setting, "fallback_group", name=mention, item="近邻 Jinlin"),
             button=say(setting, "btn_open_private").replace("\n", " / "),
         )
-    return SendMessage(chat_id=who.user_id, text=text, buttons=buttons, fallback=fallback)
+    return SendMessage(
+        chat_id=who.user_id, text=text, buttons=buttons, fallback=fallback, about=about
+    )
 
 
 class CaptainDesk:

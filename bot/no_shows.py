@@ -20,12 +20,12 @@ async def no_shows_report(tx: Tx, config: Config, who: Resident, where: Where) -
         raise
     setting = reader_setting(config, who)
     names = building_names(config, buildings)
-    counts = await tx.no_show_counts(buildings)
+    counts = (await tx.no_show_counts(buildings))[:50]
     if not counts:
         text = say(setting, "noshows_empty", buildings=names)
     else:
         lines = [say(setting, "noshows_header", buildings=names)]
-        for row in counts[:50]:
+        for row in counts:
             lines.append(
                 say(
                     setting,
@@ -37,5 +37,6 @@ async def no_shows_report(tx: Tx, config: Config, who: Resident, where: Where) -
             )
         text = "\n".join(lines)
     effects = Effects()
-    effects.add(private_reply(config, who, where, text))
+    named = tuple(row.user_id for row in counts)
+    effects.add(private_reply(config, who, where, text, about=named))
     return effects

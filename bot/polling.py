@@ -50,6 +50,7 @@ async def poll(
     backoff = 0.0
     seen = -1  # the highest update id handed to the Application
     ahead: asyncio.Future[tuple[Update, ...]] | None = None
+    ahead_from: int | None = None
 
     def fetch_from(first: int | None) -> asyncio.Future[tuple[Update, ...]]:
         return asyncio.ensure_future(
@@ -57,12 +58,15 @@ async def poll(
         )
 
     def ask_ahead(first: int) -> None:
-        nonlocal ahead
+        nonlocal ahead, ahead_from
         if not stop.is_set():
-            ahead = fetch_from(first)
+            ahead, ahead_from = fetch_from(first), first
 
     while not stop.is_set():
-        fetch, ahead = ahead or fetch_from(offset), None
+        if ahead is not None:
+            fetch, asked_from, ahead = ahead, ahead_from, None
+        else:
+            fetch, asked_from = fetch_from(offset), offset
         stopping = asyncio.ensure_future(stop.wait())
         waiting: set[asyncio.Future[Any]] = {fetch, stopping}
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
@@ -71,7 +75,7 @@ async def poll(
             await _cancel(fetch)
             break
         try:
-            updates = [u for u in fetch.result() if u.update_id > seen]
+            batch = fetch.result()
         except InvalidToken:
             raise
         except TimedOut:
@@ -83,6 +87,18 @@ async def poll(
                 await asyncio.wait_for(stop.wait(), backoff)
             continue
         backoff = 0.0
+        if batch and asked_from is not None and batch[0].update_id < asked_from:
+            # Telegram never sends an id below the offset asked for, unless its ids started
+            # over (after a week without updates, at a random number): the old offset is then
+            # "in the future" and it answers from the head of its queue. Everything handed to
+            # the Application before is done by now, so the new ids are simply new.
+            logger.warning(
+                "Telegram restarted its update ids (%s after offset %s)",
+                batch[0].update_id,
+                asked_from,
+            )
+            seen = -1
+        updates = [u for u in batch if u.update_id > seen]
         if updates:
             seen = updates[-1].update_id
         offset = await apply_updates(app, updates, stop, when_started=ask_ahead) or offset

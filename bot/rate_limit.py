@@ -21,8 +21,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.constants import FloodLimit
+from telegram.error import NetworkError
 from telegram.ext import AIORateLimiter
 
+from bot.sender_client import SenderProcess
 from storage.workers_store import RateWindows, SharedStateUnavailable
 
 logger = logging.getLogger(__name__)
@@ -107,3 +109,46 @@ class SharedRateLimiter(AIORateLimiter):
                 return
             # Spread the waiters of a full window a little, so they do not all ask at once.
             await asyncio.sleep(max(start + period - now, 0.0) + random.uniform(0, 0.05))
+
+
+class SenderRateLimiter(AIORateLimiter):
+    """AIORateLimiter that also takes each call's slot from the sender process's limiter.
+
+    With `[telegram] sender_process = true` the child sends the outbox under its own
+    AIORateLimiter, while this process still makes some calls itself (a refusal, /help, a
+    captain's button edit). Telegram counts them together, so each of these first asks the
+    child for a slot in its budget: one budget, kept where the bulk of the sending happens,
+    at the cost of a local socket round trip on the rarer direct calls. While the child is
+    away (restarting) this process limits itself alone, as before.
+    """
+
+    def __init__(self, *, max_retries: int = 0) -> None:
+        super().__init__(max_retries=max_retries)
+        self.sender: SenderProcess | None = None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Result:
+        sender, chat_id = self.sender, data.get("chat_id")
+        if sender is None or chat_id is None or data.get("allow_paid_broadcast"):
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+
+        async def within_the_senders_budget(*call_args: Any, **call_kwargs: Any) -> Result:
+            try:
+                await sender.permit(endpoint, chat_id)
+            except NetworkError as exc:
+                logger.info("sender process away (%s): this call is limited here alone", exc)
+            return await callback(*call_args, **call_kwargs)
+
+        # A 429 still goes through AIORateLimiter's retry loop, asking for a new slot.
+        return await super().process_request(
+            within_the_senders_budget, args, kwargs, endpoint, data, rate_limit_args
+        )

@@ -214,13 +214,13 @@ class RelayDesk:
         used_offer, used_request = await self._entries(tx, used)
         setting = self._setting(me, used_offer if sender_id == used.giver_id else used_request)
         rows: list[tuple[Button, ...]] = []
+        named = [used.requester_id if sender_id == used.giver_id else used.giver_id]
         for match in chats:
             if match.id == used.id:
                 continue
             offer = await tx.entry(match.offer_id)
-            other = await tx.user(
-                match.requester_id if sender_id == match.giver_id else match.giver_id
-            )
+            named.append(match.requester_id if sender_id == match.giver_id else match.giver_id)
+            other = await tx.user(named[-1])
             rows.append(
                 (
                     _button(
@@ -243,6 +243,7 @@ class RelayDesk:
                 n=len(chats),
             ),
             buttons=tuple(rows[:8]),
+            about=tuple(named),
         )
 
     def _chat_buttons(

@@ -149,6 +149,7 @@ class ReportDesk:
             return effects
         lines = [say(setting, "reports_header", buildings=names)]
         rows: list[tuple[Button, ...]] = []
+        authors = tuple(report.user_id for report in reports[:MAX_LISTED])
         for report in reports[:MAX_LISTED]:
             author = await tx.user(report.user_id)
             lines.append(
@@ -163,7 +164,9 @@ class ReportDesk:
                 ).replace("\n", " / ")
             )
             rows.append(tuple(self._buttons(setting, report)))
-        effects.add(private_reply(self.config, who, where, "\n".join(lines), tuple(rows)))
+        effects.add(
+            private_reply(self.config, who, where, "\n".join(lines), tuple(rows), about=authors)
+        )
         return effects
 
     async def set_status(

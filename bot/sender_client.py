@@ -65,6 +65,7 @@ class SenderProcess:
         self._writer: asyncio.StreamWriter | None = None
         self._reading: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[Outcome]] = {}
+        self._permits: dict[int, asyncio.Future[Outcome]] = {}
         self._ids = 0
         self._starting = asyncio.Lock()
         self._started_at = float("-inf")
@@ -157,6 +158,24 @@ class SenderProcess:
             self._pending.pop(call, None)
         raise_outcome(outcome)
 
+    async def permit(self, endpoint: str, chat_id: int | str) -> None:
+        """Wait for a slot in the child's flood budget for a call this process makes itself.
+
+        Raises NetworkError while the child is away (the caller then limits itself alone).
+        """
+        writer = self._writer
+        if writer is None or writer.is_closing() or self._closed:
+            raise NetworkError("the sender process is not running")
+        self._ids += 1
+        call = self._ids
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._permits[call] = future
+        try:
+            writer.write(_line({"id": call, "permit": {"endpoint": endpoint, "chat_id": chat_id}}))
+            await future
+        finally:
+            self._permits.pop(call, None)
+
     async def _ready_writer(self) -> asyncio.StreamWriter:
         if self._writer is not None and not self._writer.is_closing():
             return self._writer
@@ -175,7 +194,8 @@ class SenderProcess:
         try:
             while line := await reader.readline():
                 outcome = json.loads(line)
-                future = self._pending.get(outcome.pop("id", None))
+                call = outcome.pop("id", None)
+                future = self._pending.get(call) or self._permits.get(call)
                 if future is not None and not future.done():
                     future.set_result(outcome)
         except (ConnectionError, ValueError) as exc:
@@ -190,6 +210,9 @@ class SenderProcess:
         waiting = [future for future in self._pending.values() if not future.done()]
         for future in waiting:
             future.set_exception(SenderCrashed(alone=len(waiting) == 1))
+        for future in self._permits.values():
+            if not future.done():
+                future.set_exception(NetworkError("the sender process stopped"))
         if not self._closed:
             code = self._process.returncode if self._process is not None else None
             logger.warning("the sender process stopped (exit code %s)", code)

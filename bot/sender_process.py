@@ -8,7 +8,9 @@ process only calls, through python-telegram-bot, and reports each call's outcome
 
 The link is one Unix socket of newline-delimited JSON (bot/sender_client.py is the other end):
 first {"token", "base_url", ...} → {"ready": true, "username"}; then any number of calls in
-flight, {"id", "effect": {as in the outbox}} → {"id", "ok", ...} (bot/send_outcomes.py). When
+flight, {"id", "effect": {as in the outbox}} → {"id", "ok", ...} (bot/send_outcomes.py), and
+{"id", "permit": {"endpoint", "chat_id"}} → {"id", "ok": true} once this process's flood
+limiter has a slot for a call the bot makes itself (one budget for both). When
 the bot's end closes — a clean stop or the bot killed — the calls in flight finish and the
 process exits; signals meant for the bot (Ctrl-C, systemd's SIGTERM to the group) are left
 to it.
@@ -56,7 +58,9 @@ async def serve(sock: socket.socket) -> int:
     calls: set[asyncio.Task[None]] = set()
     try:
         while line := await reader.readline():
-            task = asyncio.create_task(_call(bot, json.loads(line), writer))
+            request = json.loads(line)
+            answer = _permit if "permit" in request else _call
+            task = asyncio.create_task(answer(bot, request, writer))
             calls.add(task)
             task.add_done_callback(calls.discard)
         if calls:
@@ -90,6 +94,27 @@ async def _call(bot: ExtBot[Any], request: dict[str, Any], writer: asyncio.Strea
             logger.exception("sending failed inside the sender process")
     if not writer.is_closing():
         _write(writer, {"id": request["id"], **outcome_of(error)})
+
+
+async def _permit(bot: ExtBot[Any], request: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+    """Wait for a slot in this process's flood budget; the bot then makes its call itself."""
+    limiter = bot.rate_limiter
+    if limiter is not None:
+        slot = request["permit"]
+        await limiter.process_request(
+            callback=_nothing,
+            args=(),
+            kwargs={},
+            endpoint=str(slot["endpoint"]),
+            data={"chat_id": slot["chat_id"]},
+            rate_limit_args=None,
+        )
+    if not writer.is_closing():
+        _write(writer, {"id": request["id"], "ok": True})
+
+
+async def _nothing() -> bool:
+    return True
 
 
 def _write(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:

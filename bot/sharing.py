@@ -839,9 +839,11 @@ class SharingService:
         match = await tx.match_awaiting_note(who.user_id)
         focus = await tx.relay_focus(who.user_id)
         chose_another = focus is not None and match is not None and focus != match.id
+        # Never cut: Telegram already bounds a message (4,096 units), and a long relayed text
+        # goes out in parts (bot/message_parts.py) rather than losing its end unseen.
         if match is None or chose_another or (await tx.relay_state(match.id)).ended:
-            return await self.relay.pass_on(tx, who.user_id, text.strip()[:2000])
-        note = text.strip()[:500]
+            return await self.relay.pass_on(tx, who.user_id, text.strip())
+        note = text.strip()
         await tx.set_pickup_note(match.id, note)
         requester = await tx.user(match.requester_id)
         giver = await tx.user(match.giver_id)

@@ -4,13 +4,15 @@ Telegram forgets an update as soon as its POST gets a 2xx, and retries (and so d
 twice) on anything else or on a slow answer. So the update is written to the `inbox` table
 before the answer, and applied afterwards by an InboxWorker: an acknowledged update
 survives a crash, and the answer never waits for the bot's own work. A duplicate delivery
-is one row (INSERT OR IGNORE on the update id).
+is one row (INSERT OR IGNORE on the update id). An update the database could not take (a
+lost connection, a full disk) is answered 503, never 2xx, so Telegram sends it again.
 
 Behind a reverse proxy (nginx terminates HTTPS); listens on loopback by default.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -20,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from storage.driver import is_passing_fault
 from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -27,6 +30,9 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's updates are a few KB (a long message with entities); 1 MiB is far beyond any.
 MAX_BODY_BYTES = 1024 * 1024
+# How long storing one update may take before Telegram is told to send it again: a lost
+# PostgreSQL connection would otherwise hold the answer for asyncpg's 60 s connect timeout.
+STORE_SECONDS = 5.0
 # Let in-flight requests finish their insert on shutdown, but not hold the process for long.
 SHUTDOWN_SECONDS = 10.0
 
@@ -127,9 +133,25 @@ class WebhookServer:
         if type(update_id) is not int or update_id < 0:
             return web.Response(status=400, text="Bad Request: not a Telegram update")
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        async with self.repo.statements() as tx:
-            fresh = await tx.receive_update(
-                update_id, payload, self._now(), chat_id=conversation_of(data)
+        try:
+            async with asyncio.timeout(STORE_SECONDS):
+                async with self.repo.statements() as tx:
+                    fresh = await tx.receive_update(
+                        update_id, payload, self._now(), chat_id=conversation_of(data)
+                    )
+        except Exception as exc:
+            if not (isinstance(exc, TimeoutError) or is_passing_fault(exc)):
+                raise  # a bug: aiohttp logs it and answers 500, still not a 2xx
+            # Telegram forgets an update at the first 2xx: this answer makes it send it again.
+            logger.warning(
+                "webhook: could not store update %s (%s); Telegram will send it again",
+                update_id,
+                type(exc).__name__,
+            )
+            return web.Response(
+                status=503,
+                text="Service Unavailable: database unavailable",
+                headers={"Retry-After": "1"},
             )
         self.received += 1
         if fresh:

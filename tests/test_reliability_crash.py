@@ -220,3 +220,100 @@ async def test_kill_9_mid_burst_then_restart_loses_and_duplicates_nothing(tmp_pa
         s.message_id for s in world.outbox if s.kind == "reaction"
     }
     assert acknowledged == {m.message_id for m in sent}  # every message acknowledged
+
+
+async def test_kill_9_at_each_step_of_a_hand_over_loses_and_repeats_nothing_beyond_the_bound(
+    tmp_path,
+):
+    """A resident who never opened the bot, her group nudge, the giver's button, her /start
+    with waiting messages, the relayed chat and the hand-over: the bot is killed with SIGKILL
+    right after each step reaches Telegram (wherever it is then), and restarted."""
+    world = TelegramWorld()
+    alice = world.add_user(2001, "Alice", language_code="en")
+    carol = world.add_user(2003, "Carol", language_code="en")  # never opened the bot
+    alice.started_bot = True
+    group = world.add_group(GROUPS[0], "Sunny 0", members=[alice, carol])
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
+    async with BotApiStandIn(world) as server, backends.Peek(database) as db:
+        config = tmp_path / "config.toml"
+        config.write_text(_config(server.base_url, database), encoding="utf-8")
+        env = {**os.environ, "JINLIN_TOKEN": world.bot_token, "PYTHONPATH": str(ROOT)}
+        log = tmp_path / "jinlin.log"
+        proc = await _start(config, env, log)
+
+        async def restart_after(step: Callable[[], object], kill_after: float) -> None:
+            nonlocal proc
+            step()
+            await asyncio.sleep(kill_after)  # the kill lands wherever the bot is by then
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            proc = await _start(config, env, log)
+
+        async def settled() -> bool:
+            return (
+                _alive(proc, log) is None
+                and not world.pending_updates()
+                and not await db.rows("SELECT id FROM outbox WHERE sent_at IS NULL")
+            )
+
+        def button(user_id: int, prefix: str) -> tuple[SimMessage, str]:
+            for message in reversed(world.bot_messages_in(world.users[user_id])):
+                for data in message.button_data():
+                    if data.startswith(prefix):
+                        return message, data
+            raise AssertionError(f"no {prefix} button for {user_id}")
+
+        try:
+
+            async def started() -> object:
+                return _alive(proc, log) or world.commands()
+
+            await wait_for(started)
+            steps: list[Callable[[], object]] = [
+                lambda: world.send(alice, group, "I have a spare ladder to lend"),
+                lambda: world.send(carol, group, "can anyone lend me a ladder?"),  # refused DM
+                lambda: world.press(alice, *button(alice.id, "y:")),  # → the group nudge
+                lambda: world.start_bot(carol, "go"),  # what waited for her
+                lambda: world.send(carol, world.private_chat(carol), "Thanks! Tonight ok?"),
+                lambda: world.press(alice, *button(alice.id, "h:")),
+            ]
+            for n, step in enumerate(steps):
+                await wait_for(started)
+                await wait_for(settled)
+                await restart_after(step, kill_after=0.02 * (n % 3))
+            await wait_for(settled)
+            await world.wait_until_idle(quiet=0.3, timeout=10)
+        finally:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+    def received(chat_id: int, words: str) -> int:
+        return sum(
+            1
+            for s in world.outbox
+            if s.kind == "send" and s.chat_id == chat_id and words in (s.plain_text or "")
+        )
+
+    # Every effect arrived; a repeat only for the one message per chat in flight at a kill.
+    counts = {
+        "the giver's question": received(alice.id, "needs ladder. You offered"),
+        "the giver's thanks": received(alice.id, "I've asked Carol to contact you"),
+        "the group nudge for Carol": received(group.id, "is waiting for you"),
+        "what waited for Carol": received(carol.id, "what was waiting for you"),
+        "Carol's introduction": received(carol.id, "will share ladder"),
+        "the relayed message": received(alice.id, "Tonight ok?"),
+        "the hand-over news": received(carol.id, "confirmed the hand-over"),
+        "the giver's record": received(alice.id, "Hand-over recorded"),
+    }
+    assert all(1 <= n <= 2 for n in counts.values()), counts
+    assert sum(n - 1 for n in counts.values()) <= len(steps), counts  # one per kill at most
+    [(status,)] = await backends.fetch(database, "SELECT status FROM matches")
+    assert status not in ("asked", "accepted"), status
+    claimed = [
+        r[0] for r in await backends.fetch(database, "SELECT update_id FROM processed_updates")
+    ]
+    assert len(claimed) == len(set(claimed)) == len(steps)
