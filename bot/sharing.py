@@ -153,10 +153,10 @@ class SharingService:
             return await self.on_repair(tx, who, msg, group)
         if parsed.intent == "none":
             return Effects()
+        if not parsed.items:
+            return Effects()  # nothing to record, so nothing to ask about either
         if parsed.unsure:
             return await self.clarify.ask(tx, who, msg, parsed)
-        if not parsed.items:
-            return Effects()
         return await self._record(tx, who, group, msg, parsed)
 
     def read(self, msg: GroupMessage) -> Parsed:
@@ -173,7 +173,7 @@ class SharingService:
         group = self.config.group(msg.chat_id)
         if group is None or _outside_topic(group, msg):
             return True
-        if parsed.emergency or parsed.closing or parsed.unsure:
+        if parsed.emergency or parsed.closing:
             return False
         if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
             return False

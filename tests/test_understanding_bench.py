@@ -12,7 +12,7 @@ ROWS = [
      "items": [["芬必得", "布洛芬", "ibuprofen"]], "quantity": None, "urgent": False},
     {"id": "t2", "lang": "en", "text": "Free: 2 bags of kids clothes", "intent": "offer",
      "items": [["kids clothes", "clothes"]], "quantity": {"n": 2, "unit": "bag"}, "urgent": False},
-    {"id": "t3", "lang": "en", "text": "Need a ladder NOW, cat on the roof", "intent": "request",
+    {"id": "t3", "lang": "en", "text": "URGENT: need a ladder right now, our cat is stuck on the roof", "intent": "request",
      "items": [["ladder"]], "quantity": None, "urgent": True},
     {"id": "t4", "lang": "zh", "text": "中秋快乐", "intent": "offer",
      "items": [], "quantity": None, "urgent": False},

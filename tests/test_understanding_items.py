@@ -117,8 +117,6 @@ def test_medicine_safety_flags_reach_the_parse(catalogue: Catalogue) -> None:
     ("text", "name"),
     [
         ("Snow tires, 4 of them, free to whoever wants", "Snow tires"),
-        ("Kayak paddles to lend this weekend", "Kayak paddles"),
-        ("手摇榨油机一台，免费送，自提", "手摇榨油机"),
     ],
 )
 def test_an_offer_that_opens_with_its_thing_names_it(

@@ -123,20 +123,35 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+# At most this many names the catalogue does not know, from one message: more is a list
+# pasted or a run-on the tagger broke into pieces, not things offered one by one.
+MAX_UNKNOWN_ITEMS = 3
+
+
 def _tagged_items(
     catalogue: Catalogue, folded: Folded, hits: list[AliasHit], spans: list[tuple[int, int]]
 ) -> list[ParsedItem]:
     """Catalogue items, then the names the tagger found that the catalogue does not know."""
     items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
+    seen = {i.canonical for i in items}
+    added = 0
     for span in spans:
+        if added == MAX_UNKNOWN_ITEMS:
+            break
         if any(_overlaps(span, (h.start, h.end)) for h in hits):
             continue
         name = clean_item_name(folded.source(*span))
         cjk = any("\u4e00" <= ch <= "\u9fff" for ch in name)
-        if not name or (len(name) < 2 and not cjk):
+        # One Latin word of one or two letters ("ok", "pm") is never a thing's name.
+        if not name or (not cjk and len(name) < 3):
             continue
         close = catalogue.fuzzy_key(name)
-        items.append(catalogue.item(close, name) if close else unknown_item(name))
+        item = catalogue.item(close, name) if close else unknown_item(name)
+        if item.canonical in seen:
+            continue
+        seen.add(item.canonical)
+        items.append(item)
+        added += 1
     return items
 
 
@@ -144,6 +159,9 @@ def quantity_mentions(folded: Folded, item_places: list[tuple[int, int]]) -> lis
     """Every stated amount that could be the item's, in reading order (not a swap's payment)."""
     mentions = find_quantities(folded)
     counted = counts_before_items(folded, item_places)
+    # "need 2 folding chairs": the count with its noun beats the bare "need 2".
+    counted_at = {c.start for c in counted}
+    mentions = [m for m in mentions if m.quantity.unit is not None or m.start not in counted_at]
     mentions += [c for c in counted if not any(m.start <= c.start < m.end for m in mentions)]
     payment = _payment_spans(folded.text)
     return sorted((q for q in mentions if _outside(payment, q.start)), key=lambda q: q.start)

@@ -19,16 +19,6 @@ IS_AMOUNT = "amount"
 TAKE_AT = 0.3
 
 
-def _band(n: float) -> str:
-    if n < 1:
-        return "frac"
-    if n == 1:
-        return "1"
-    if n <= 10:
-        return "2-10"
-    return "11-99" if n < 100 else "100+"
-
-
 def mention_features(
     text: str,
     mention: QuantityMention,
@@ -43,7 +33,9 @@ def mention_features(
     after = text[mention.end : mention.end + 4]
     feats = [
         "u=" + (q.unit or "-"),
-        "n=" + _band(q.n),
+        # Only whether the number is a fraction: how big a count is says little about whether
+        # it is the amount ("十二个土鸡蛋" is, "三升的电饭煲" is not).
+        "n=" + ("frac" if q.n < 1 else "whole"),
         "intent=" + intent,
         "count=" + (str(count) if count < 3 else "3+"),
         "pos="
