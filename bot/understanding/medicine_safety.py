@@ -46,9 +46,12 @@ def rx_name_in(folded_text: str) -> str | None:
     return None
 
 
-def guard_medicines(items: list[ParsedItem], folded_text: str) -> list[ParsedItem]:
-    """The items, with every medicine restricted when the message names a restricted one."""
-    named_rx = any(i.restricted for i in items)
+def guard_medicines(
+    items: list[ParsedItem], folded_text: str, *, quoted_restricted: bool = False
+) -> list[ParsedItem]:
+    """The items, with every medicine restricted when the message names a restricted one,
+    or answers a message that did ("同求", "我也要止痛药" under a tramadol post)."""
+    named_rx = quoted_restricted or any(i.restricted for i in items)
     shaped = None if named_rx else rx_name_in(folded_text)
     if not named_rx and shaped is None:
         return items

@@ -94,6 +94,19 @@ def _is_place(text: str, hit: AliasHit) -> bool:
 MAX_CHARS = 1000
 
 
+# "安 眠 葯 仲 有 半 排": elderly residents' handwriting input puts a space after every
+# character. Such a message is read with the spaces between Chinese characters taken out.
+_SPACED_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000](?=[\u4e00-\u9fff])")
+
+
+def prepared(text: str) -> str:
+    """The part of a message the parser reads, spaced handwriting closed up."""
+    head = text[:MAX_CHARS]
+    if len(_SPACED_HAN.findall(head)) >= 4:
+        return _SPACED_HAN.sub("", head)
+    return head
+
+
 def _item_hits(catalogue: Catalogue, folded: Folded) -> list[AliasHit]:
     return [h for h in catalogue.scan(folded.text) if h.key != NOT_AN_ITEM]
 
@@ -105,7 +118,7 @@ def _features(folded: Folded, hits: list[AliasHit], reply_to: str | None) -> lis
 
 def model_features(text: str, catalogue: Catalogue, reply_to: str | None = None) -> list[str]:
     """What the intent head reads of a message (`reply_to`: the quoted message's intent)."""
-    folded = fold(text[:MAX_CHARS])
+    folded = fold(prepared(text))
     return _features(folded, _item_hits(catalogue, folded), reply_to)
 
 
@@ -176,7 +189,7 @@ def understand(
 ) -> Parsed:
     """Parse one chat message; `reply_to` is the parsed message it replies to, if any."""
     model = model or load_model()
-    folded = fold(text[:MAX_CHARS])
+    folded = fold(prepared(text))
     all_hits = _item_hits(catalogue, folded)
     feats = _features(folded, all_hits, None if reply_to is None else reply_to.intent)
     verdict = classify(folded.text, feats, model.intent)
@@ -217,7 +230,9 @@ def understand(
         if name:
             close = catalogue.fuzzy_key(name)
             items = [catalogue.item(close, name) if close else unknown_item(name)]
-    items = guard_medicines(items, folded.text)
+    items = guard_medicines(
+        items, folded.text, quoted_restricted=reply_to is not None and reply_to.restricted
+    )
 
     quantity = None
     if intent != "none":
