@@ -15,6 +15,9 @@ from bot.understanding.intent_model import Label
 from storage.corrections_store import NewCorrection
 from storage.repository import Repository
 
+# Training and reading a SQLite file of our own: nothing to vary by storage backend.
+pytestmark = pytest.mark.no_storage
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

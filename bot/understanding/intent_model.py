@@ -111,7 +111,11 @@ class UnderstandingModel:
         """Gzipped JSON with a fixed timestamp, so one corpus gives one identical file."""
         data = {"heads": {k: v.to_json() for k, v in sorted(self.heads.items())}, "meta": self.meta}
         raw = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        with path.open("wb") as f, gzip.GzipFile(fileobj=f, mode="wb", mtime=0) as gz:
+        # No name and no time in the gzip header: the bytes depend on the model alone.
+        with (
+            path.open("wb") as f,
+            gzip.GzipFile(filename="", fileobj=f, mode="wb", mtime=0) as gz,
+        ):
             gz.write(raw)
 
     @classmethod

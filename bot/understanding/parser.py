@@ -153,10 +153,12 @@ def _tagged_items(
             break
         if any(_overlaps(span, (h.start, h.end)) for h in hits):
             continue
-        name = clean_item_name(folded.source(*span))
+        # "测血压的(东西)": a name ending in 的 is a description; the catalogue may know its head.
+        name = clean_item_name(folded.source(*span)).removesuffix("的")
         cjk = any("\u4e00" <= ch <= "\u9fff" for ch in name)
-        # One Latin word of one or two letters ("ok", "pm") is never a thing's name.
-        if not name or (not cjk and len(name) < 3):
+        # One Latin word of one or two letters ("ok", "pm"), or one Chinese character (板, 个:
+        # measure words), is never a name the catalogue does not know.
+        if len(name) < (2 if cjk else 3):
             continue
         close = catalogue.fuzzy_key(name)
         item = catalogue.item(close, name) if close else unknown_item(name)

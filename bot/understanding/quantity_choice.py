@@ -55,6 +55,13 @@ def mention_features(
         "b1&u=" + before[-1:] + "&" + (q.unit or "-"),
         "a1&u=" + after[:1] + "&" + (q.unit or "-"),
     ]
+    # English reads by words: the word before the number and the one after the mention.
+    words_before = text[max(0, mention.start - 24) : mention.start].split()
+    words_after = text[mention.end : mention.end + 24].split()
+    feats.append("wb1=" + (words_before[-1] if words_before else "^"))
+    feats.append("wa1=" + (words_after[0] if words_after else "$"))
+    if any(s < mention.end and mention.start < e for s, e in item_spans):
+        feats.append("covers_item")  # "2 spare ladders": the count and its noun together
     if fractional := not float(q.n).is_integer():
         feats.append(f"fractional={fractional}")
     if _APPROX.search(text, max(0, mention.start - 3), min(len(text), mention.end + 3)):
