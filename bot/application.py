@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.aiohttp_request import AiohttpRequest
+from bot.clarify import CALLBACK_PATTERN as CLARIFY_PATTERN
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.config_reload import config_with_aliases
@@ -38,6 +39,7 @@ from handlers import (
     admin,
     alerts,
     captains,
+    clarify,
     digest,
     edits,
     events,
@@ -347,6 +349,7 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("noshows", waitlist.noshows_command))
     app.add_handler(CallbackQueryHandler(waitlist.on_button, pattern=waitlist.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(clarify.on_button, pattern=CLARIFY_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, matching.on_private_text)

@@ -13,20 +13,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.alerts import alerts_for_offer
 from bot.allocation import WINDOWED, allocation_for, draw, skips_window, window_end
+from bot.clarify import Clarifier, CorrectionSource
 from bot.clock import Clock
 from bot.config import Config, GroupSpec
 from bot.effects import Button, Effects, Fallback, React, SendMessage
-from bot.i18n import Markup, person_language, say
+from bot.i18n import Markup, language_of_text, person_language, say
 from bot.ledger_entries import entry_for
 from bot.ledger_rules import format_amount, is_open, offer_after, request_after, share_amount
 from bot.redaction import kept_text, redact
 from bot.relay import RelayDesk
 from bot.understanding import Catalogue, Parsed, ParsedItem, understand
+from bot.understanding.intent_model import UnderstandingModel, load_model
 from bot.waitlist import Candidate, choice_prompt, handover_check, match_buttons
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match, UserRecord
@@ -62,6 +65,7 @@ class GroupMessage:
     reply_to_message_id: int | None = None
     reply_to_text: str | None = None
     photo: str | None = None
+    reply_to_user_id: int | None = None
 
 
 RepairHook = Callable[[Tx, Resident, GroupMessage, GroupSpec], Awaitable[Effects]]
@@ -70,6 +74,13 @@ RepairHook = Callable[[Tx, Resident, GroupMessage, GroupSpec], Awaitable[Effects
 # Longer than any real item's name ("儿童自行车（16寸，带辅助轮）"), short enough that twenty
 # of them make a /mine or digest line-up that still reads as a list.
 ITEM_NAME_LIMIT = 64
+
+
+def model_for(config: Config) -> UnderstandingModel | None:
+    """The deployment's own model (bot.model_file), or None for the shipped one."""
+    if config.bot.model_file is None:
+        return None
+    return load_model(Path(config.bot.model_file))
 
 
 class UserError(Exception):
@@ -106,6 +117,9 @@ class SharingService:
         # Lotteries draw from this (injected: tests and audits replay a draw from a seed).
         self.rng = rng or random.Random()
         self.relay = RelayDesk(config, clock, self._fallback)
+        self.clarify = Clarifier(self)
+        # The learned understanding model (None: the shipped one); tests inject their own.
+        self.model: UnderstandingModel | None = model_for(config)
         # Set by the application: files a repair complaint ("楼道灯坏了") as a captain report.
         self.on_repair: RepairHook | None = None
 
@@ -113,6 +127,7 @@ class SharingService:
         """Use a reloaded config (and its catalogue) from the next message on."""
         self.config = config
         self.catalogue = catalogue
+        self.model = model_for(config)
         self.relay = RelayDesk(config, self.clock, self._fallback)
 
     # --- inputs from groups ---------------------------------------------------------------
@@ -130,22 +145,36 @@ class SharingService:
         await self._remember(tx, who, home_chat_id=msg.chat_id)
         if parsed is None:
             parsed = self.read(msg)
+        if parsed.emergency:
+            return self.clarify.emergency(who, msg, group)
+        if parsed.closing:
+            return await self.clarify.closing(tx, who, msg, parsed)
         if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
             return await self.on_repair(tx, who, msg, group)
-        if parsed.intent == "none" or not parsed.items:
+        if parsed.intent == "none":
             return Effects()
+        if not parsed.items:
+            return Effects()  # nothing to record, so nothing to ask about either
+        if parsed.unsure:
+            return await self.clarify.ask(tx, who, msg, parsed)
         return await self._record(tx, who, group, msg, parsed)
 
     def read(self, msg: GroupMessage) -> Parsed:
         """What a group line says (pure: no database, no clock)."""
-        reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
-        return understand(msg.text, self.catalogue, reply_to=reply_to)
+        reply_to = (
+            understand(msg.reply_to_text, self.catalogue, model=self.model)
+            if msg.reply_to_text
+            else None
+        )
+        return understand(msg.text, self.catalogue, reply_to=reply_to, model=self.model)
 
     def only_remembers(self, msg: GroupMessage, parsed: Parsed) -> bool:
         """True if `on_group_message` would do no more than remember the line's author."""
         group = self.config.group(msg.chat_id)
         if group is None or _outside_topic(group, msg):
             return True
+        if parsed.emergency or parsed.closing:
+            return False
         if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
             return False
         return parsed.intent == "none" or not parsed.items
@@ -172,7 +201,29 @@ class SharingService:
         explicit = Parsed(
             text=args, intent=kind, items=items, quantity=parsed.quantity, urgent=parsed.urgent
         )
+        if msg.reply_to_text and msg.reply_to_user_id == who.user_id:
+            # "/offer" answering one's own message the parser did not take as one: a lesson.
+            missed = self.read(
+                GroupMessage(chat_id=msg.chat_id, message_id=0, text=msg.reply_to_text)
+            )
+            if missed.intent != kind:
+                await self.clarify.learn(
+                    tx,
+                    who,
+                    msg.chat_id,
+                    msg.reply_to_text,
+                    kind,
+                    CorrectionSource.EXPLICIT,
+                    guess=missed.intent,
+                    message_id=msg.reply_to_message_id,
+                )
         return await self._record(tx, who, group, msg, explicit)
+
+    async def record_reading(
+        self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
+    ) -> Effects:
+        """Record a message whose reading is settled (the author said what it was)."""
+        return await self._record(tx, who, group, msg, parsed)
 
     async def _record(
         self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
@@ -202,6 +253,27 @@ class SharingService:
                     emergency=self.config.bot.emergency_number,
                 )
             )
+        restricted = [item for item in parsed.items if item.restricted]
+        if restricted:
+            # One note, in the language the author wrote in, naming the drugs as they wrote them.
+            effects.add(
+                self._private(
+                    who,
+                    msg.chat_id,
+                    "restricted_explain",
+                    language=language_of_text(msg.text),
+                    item=", ".join(dict.fromkeys(item.name for item in restricted)),
+                    emergency=self.config.bot.emergency_number,
+                    # The group nudge must not name the drug next to the resident's name.
+                    fallback_item="💊",
+                )
+            )
+            if parsed.urgent and kind == "request" and urgent_heard:
+                # Never matched automatically, but an urgent need (nitroglycerin, an EpiPen)
+                # still reaches a person at once: the floor captains decide.
+                effects.extend(
+                    self._alert_captains_about(group, msg.chat_id, who, restricted[0].name)
+                )
         for item in items:
             if open_now >= limits.open_entries_per_resident:
                 effects.add(
@@ -217,15 +289,6 @@ class SharingService:
                 )
                 continue
             if item.restricted:
-                effects.add(
-                    self._private(
-                        who,
-                        msg.chat_id,
-                        "restricted_explain",
-                        item=self._name(item),
-                        emergency=self.config.bot.emergency_number,
-                    )
-                )
                 continue
             entry = await tx.add_entry(
                 entry_for(
@@ -323,18 +386,32 @@ class SharingService:
         return effects
 
     def _alert_captains(self, entry: Entry, who: Resident) -> Effects:
+        return self._captains_told(
+            entry.building, entry.chat_id, who, self._building_name(entry), self._entry_name(entry)
+        )
+
+    def _alert_captains_about(
+        self, group: GroupSpec, chat_id: int, who: Resident, item: str
+    ) -> Effects:
+        building = self.config.building(group.building)
+        name = building.name if building else group.title
+        return self._captains_told(group.building, chat_id, who, name, item)
+
+    def _captains_told(
+        self, building: str | None, chat_id: int, who: Resident, building_name: str, item: str
+    ) -> Effects:
         effects = Effects()
-        for captain in self.config.captains_of(entry.building):
+        for captain in self.config.captains_of(building):
             if isinstance(captain, int) and captain != who.user_id:
                 effects.add(
                     SendMessage(
                         chat_id=captain,
                         text=say(
-                            self.config.group_language(entry.chat_id),
+                            self.config.group_language(chat_id),
                             "captain_urgent",
-                            building=self._building_name(entry),
+                            building=building_name,
                             requester=who.first_name,
-                            item=self._entry_name(entry),
+                            item=item,
                         ),
                         about=(who.user_id,),
                     )
@@ -957,12 +1034,15 @@ class SharingService:
             row = [_button(setting, "btn_withdraw", f"w:{entry.id}", id=entry.id)]
             if entry.kind == "offer":
                 row.append(_button(setting, "btn_given", f"g:{entry.id}", id=entry.id))
+            if entry.message_id is not None:  # read from a group line, so it can be misread
+                row.append(_button(setting, "btn_misread", f"x:{entry.id}", id=entry.id))
             rows.append(tuple(row))
         effects.add(SendMessage(chat_id=who.user_id, text="\n".join(lines), buttons=tuple(rows)))
         return effects
 
     async def close_own(self, tx: Tx, who: Resident, entry_id: int, how: str) -> Effects:
-        """Withdraw ('w'), mark given ('g') or keep ('k') one of the resident's entries."""
+        """Withdraw ('w'), mark given ('g') or keep ('k') one of the resident's entries, or
+        withdraw it as misread ('x': "that was not an offer"), which teaches the parser."""
         entry = await tx.entry(entry_id)
         if entry is None:
             raise UserError("match_gone")
@@ -984,6 +1064,17 @@ class SharingService:
             return effects
         if how == "g" and entry.kind != "offer":
             raise UserError("match_gone")
+        if how == "x":
+            await self.clarify.learn(
+                tx,
+                who,
+                entry.chat_id,
+                entry.text,
+                "none",
+                CorrectionSource.WITHDRAWN,
+                guess=entry.kind,
+                message_id=entry.message_id,
+            )
         status = "given" if how == "g" else ("withdrawn" if entry.kind == "offer" else "cancelled")
         effects.extend(await self.close_entry(tx, entry, status))
         key = "marked_given" if how == "g" else "withdrawn"
@@ -1139,13 +1230,26 @@ class SharingService:
             thread_id=self.config.group_topic(chat_id),
         )
 
-    def _private(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:
-        setting = person_language(who.language_code, self.config.group_language(chat_id))
+    def _private(
+        self,
+        who: Resident,
+        chat_id: int,
+        key: str,
+        *,
+        language: str | None = None,
+        fallback_item: str | None = None,
+        **params: object,
+    ) -> SendMessage:
+        setting = language or person_language(
+            who.language_code, self.config.group_language(chat_id)
+        )
         user = UserRecord(who.user_id, who.first_name, who.username, who.language_code)
         return SendMessage(
             chat_id=who.user_id,
             text=say(setting, key, **params),
-            fallback=self._fallback(user, who.user_id, chat_id, str(params.get("item", ""))),
+            fallback=self._fallback(
+                user, who.user_id, chat_id, fallback_item or str(params.get("item", ""))
+            ),
         )
 
     def _note(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:

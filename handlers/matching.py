@@ -11,8 +11,9 @@ from bot.sharing import UserError
 from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
 
-# y/n: giver answers; h: handed over; w/g/k: withdraw / mark given / keep an entry.
-CALLBACK = re.compile(r"^([ynhwgk]):(\d{1,12})$")
+# y/n: giver answers; h: handed over; w/g/k: withdraw / mark given / keep an entry;
+# x: withdraw an entry the parser misread ("that was not an offer").
+CALLBACK = re.compile(r"^([ynhwgkx]):(\d{1,12})$")
 
 
 async def on_button(update: Update, context: Context) -> None:

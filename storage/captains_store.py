@@ -33,6 +33,8 @@ _DELETE_ROWS_OF = (
     ("relay_focus", "user_id"),
     ("relay_held", "user_id"),
     ("group_members", "user_id"),
+    # What a resident told the parser a message meant (its text is theirs).
+    ("corrections", "user_id"),
     # A private reminder's chat is the resident's own (groups have negative ids).
     ("sent_reminders", "chat_id"),
 )
@@ -501,6 +503,8 @@ class CaptainQueries(TxBase):
         counts["pending_notices"] = cur.rowcount
         cur = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (old,))
         counts["audit_log"] = cur.rowcount
+        cur = await self._db.execute("DELETE FROM corrections WHERE created_at < ?", (old,))
+        counts["corrections"] = cur.rowcount
         cur = await self._db.execute(
             "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?",
             (_ts(delivery_cutoff),),

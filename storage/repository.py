@@ -21,6 +21,7 @@ from storage.access_store import AccessQueries
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
+from storage.corrections_store import CorrectionQueries
 from storage.driver import Backend, Conflict, Dialect, Synchronous, open_backend
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
@@ -51,6 +52,7 @@ class Tx(
     WorkerQueries,
     AccessQueries,
     MonitoringQueries,
+    CorrectionQueries,
 ):
     """All repository queries, bound to one open transaction."""
 
