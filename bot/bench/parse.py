@@ -17,7 +17,7 @@ from typing import Any
 from bot.understanding import Catalogue, Parsed, understand
 from bot.understanding.intent_model import UnderstandingModel, load_model
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpus/dev.jsonl"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared/corpus/dev.jsonl"
 INTENTS = ("offer", "request", "none")
 _PASSES = 7
 
