@@ -23,6 +23,7 @@ def group_message(message: Message, text: str) -> GroupMessage:
         reply_to_message_id=reply.message_id if reply else None,
         reply_to_text=(reply.text or reply.caption) if reply else None,
         photo=message.photo[-1].file_id if message.photo else None,
+        reply_to_user_id=reply.from_user.id if reply and reply.from_user else None,
     )
 
 

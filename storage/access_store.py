@@ -71,8 +71,9 @@ class AccessQueries(TxBase):
     async def bind_username(self, username: str, user_id: int, now: datetime) -> int:
         """The account a config @username belongs to: the first one seen with it, kept."""
         await self._db.execute(
-            """INSERT OR IGNORE INTO role_usernames (username, user_id, bound_at)
-               VALUES (?, ?, ?)""",
+            """INSERT INTO role_usernames (username, user_id, bound_at)
+               VALUES (?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (username.lower(), user_id, _ts(now)),
         )
         row = await self._one(

@@ -151,8 +151,9 @@ class AlertQueries(TxBase):
     ) -> bool:
         """Record that a resident is alerted about an offer; False if they already were."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO alert_hits (user_id, offer_id, alert_id, sent_at)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO alert_hits (user_id, offer_id, alert_id, sent_at)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (user_id, offer_id, alert_id, _ts(now)),
         )
         return cur.rowcount == 1
@@ -186,8 +187,9 @@ class AlertQueries(TxBase):
     async def claim_digest_slot(self, chat_id: int, slot: str, entries: int, now: datetime) -> bool:
         """Record a group's digest slot as decided; False if it was decided before."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO digest_slots (chat_id, slot, entries, decided_at)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO digest_slots (chat_id, slot, entries, decided_at)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (chat_id, slot, entries, _ts(now)),
         )
         return cur.rowcount == 1
@@ -211,7 +213,8 @@ class AlertQueries(TxBase):
 
     async def mark_imported(self, chat_id: int, message_id: int, now: datetime) -> None:
         await self._db.execute(
-            """INSERT OR IGNORE INTO imported_messages (chat_id, message_id, imported_at)
-               VALUES (?, ?, ?)""",
+            """INSERT INTO imported_messages (chat_id, message_id, imported_at)
+               VALUES (?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (chat_id, message_id, _ts(now)),
         )

@@ -92,7 +92,8 @@ class AllocationQueries(TxBase):
     async def join_line(self, offer_id: int, request_id: int, now: datetime) -> bool:
         """Put a request in an offer's line; False if it was there already."""
         cur = await self._db.execute(
-            "INSERT OR IGNORE INTO offer_line (offer_id, request_id, joined_at) VALUES (?, ?, ?)",
+            """INSERT INTO offer_line (offer_id, request_id, joined_at) VALUES (?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (offer_id, request_id, _ts(now)),
         )
         return cur.rowcount == 1

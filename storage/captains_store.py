@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.driver import Row
+from storage.driver import Dialect, Row
 from storage.ledger_store import OPEN_OFFER, OPEN_REQUEST, _entry, _match
 from storage.records import Entry, Match
 from storage.tx_base import TxBase
@@ -33,6 +33,8 @@ _DELETE_ROWS_OF = (
     ("relay_focus", "user_id"),
     ("relay_held", "user_id"),
     ("group_members", "user_id"),
+    # What a resident told the parser a message meant (its text is theirs).
+    ("corrections", "user_id"),
     # A private reminder's chat is the resident's own (groups have negative ids).
     ("sent_reminders", "chat_id"),
 )
@@ -244,7 +246,8 @@ class CaptainQueries(TxBase):
     async def set_opt_in(self, user_id: int, kind: str, on: bool, now: datetime) -> None:
         if on:
             await self._db.execute(
-                "INSERT OR IGNORE INTO opt_ins (user_id, kind, created_at) VALUES (?, ?, ?)",
+                """INSERT INTO opt_ins (user_id, kind, created_at) VALUES (?, ?, ?)
+                   ON CONFLICT DO NOTHING""",
                 (user_id, kind, _ts(now)),
             )
         else:
@@ -330,7 +333,8 @@ class CaptainQueries(TxBase):
     async def mark_thanks(self, building: str, month: str, what: str, now: datetime) -> None:
         column = "posted_at" if what == "posted" else "prompted_at"
         await self._db.execute(
-            "INSERT OR IGNORE INTO thanks_lists (building, month) VALUES (?, ?)", (building, month)
+            "INSERT INTO thanks_lists (building, month) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (building, month),
         )
         await self._db.execute(
             f"UPDATE thanks_lists SET {column} = ? WHERE building = ? AND month = ?",
@@ -344,8 +348,9 @@ class CaptainQueries(TxBase):
     ) -> bool:
         """Remember an unconfigured group; True the first time it is seen."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO unknown_groups (chat_id, title, added_by, first_seen)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO unknown_groups (chat_id, title, added_by, first_seen)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (chat_id, title, added_by, _ts(now)),
         )
         return cur.rowcount == 1
@@ -353,8 +358,9 @@ class CaptainQueries(TxBase):
     async def add_chat_alias(self, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
         """Record a supergroup upgrade; False if it was recorded already."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO chat_aliases (old_chat_id, new_chat_id, migrated_at)
-               VALUES (?, ?, ?)""",
+            """INSERT INTO chat_aliases (old_chat_id, new_chat_id, migrated_at)
+               VALUES (?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (old_chat_id, new_chat_id, _ts(now)),
         )
         return cur.rowcount == 1
@@ -386,8 +392,12 @@ class CaptainQueries(TxBase):
     # --- forgetting a resident -----------------------------------------------------------
 
     async def use_secure_delete(self) -> None:
-        """Overwrite deleted content on disk too (SQLite otherwise leaves it in free pages)."""
-        await self._db.execute("PRAGMA secure_delete = ON")
+        """Overwrite deleted content on disk too (SQLite otherwise leaves it in free pages).
+
+        PostgreSQL has no such switch (deleted rows' space is reused once vacuumed).
+        """
+        if self.dialect is Dialect.SQLITE:
+            await self._db.execute("PRAGMA secure_delete = ON")
 
     async def all_matches_involving(self, user_id: int) -> list[Match]:
         rows = await self._all(
@@ -493,6 +503,8 @@ class CaptainQueries(TxBase):
         counts["pending_notices"] = cur.rowcount
         cur = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (old,))
         counts["audit_log"] = cur.rowcount
+        cur = await self._db.execute("DELETE FROM corrections WHERE created_at < ?", (old,))
+        counts["corrections"] = cur.rowcount
         cur = await self._db.execute(
             "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?",
             (_ts(delivery_cutoff),),

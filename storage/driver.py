@@ -16,22 +16,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
 import aiosqlite
 import asyncpg
 
-from storage.dialect import for_postgres, for_sqlite
-
 logger = logging.getLogger(__name__)
 
-Dialect = Literal["sqlite", "postgresql"]
 T = TypeVar("T")
+
+
+class Dialect(StrEnum):
+    """Which database a connection speaks to, and the one query fragment that differs.
+
+    Statements are written once, in SQL both databases accept (`ON CONFLICT DO NOTHING`,
+    `CASE` rather than SQLite's two-argument `MAX`); where they cannot agree, the difference
+    is spelled out here or beside the statement. The driver changes one thing only: it
+    numbers the `?` marks for asyncpg (`numbered_placeholders`).
+    """
+
+    SQLITE = "sqlite"
+    POSTGRESQL = "postgresql"
+
+    @property
+    def skip_locked(self) -> str:
+        """The row lock a claim takes: PostgreSQL's workers each take different rows.
+
+        SQLite has no row locks and needs none: its one writer holds the whole file.
+        """
+        return "FOR UPDATE SKIP LOCKED" if self is Dialect.POSTGRESQL else ""
 
 
 class Row(Protocol):
@@ -136,49 +157,47 @@ class SqliteConnection:
     in `jinlin bench load`: ~50-120 µs of CPU per hop against ~10 µs per statement).
     """
 
-    dialect: Dialect = "sqlite"
+    dialect = Dialect.SQLITE
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         try:
-            return Result(self._db.execute(for_sqlite(sql), tuple(params)).rowcount)
+            return Result(self._db.execute(sql, tuple(params)).rowcount)
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc) or self._db.in_transaction:
                 raise
         # A standalone write (`statements()`) found another writer: wait off the thread.
-        cursor = await _when_not_busy(
-            self._db, lambda: self._db.execute(for_sqlite(sql), tuple(params))
-        )
+        cursor = await _when_not_busy(self._db, lambda: self._db.execute(sql, tuple(params)))
         return Result(cursor.rowcount)
 
     async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
         rows = [tuple(p) for p in params]
-        await _when_not_busy(self._db, lambda: self._db.executemany(for_sqlite(sql), rows))
+        await _when_not_busy(self._db, lambda: self._db.executemany(sql, rows))
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
-        return self._db.execute(for_sqlite(sql), tuple(params)).fetchall()
+        return self._db.execute(sql, tuple(params)).fetchall()
 
 
 class ThreadedSqliteConnection:
     """Statements on aiosqlite's thread: for work that may take long (see `lengthy`)."""
 
-    dialect: Dialect = "sqlite"
+    dialect = Dialect.SQLITE
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
-        cursor = await self._db.execute(for_sqlite(sql), tuple(params))
+        cursor = await self._db.execute(sql, tuple(params))
         return Result(cursor.rowcount)
 
     async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
-        await self._db.executemany(for_sqlite(sql), [tuple(p) for p in params])
+        await self._db.executemany(sql, [tuple(p) for p in params])
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
         # One hop to aiosqlite's thread where a cursor would take three.
-        return await self._db.execute_fetchall(for_sqlite(sql), tuple(params))  # type: ignore[return-value]
+        return await self._db.execute_fetchall(sql, tuple(params))  # type: ignore[return-value]
 
 
 _PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
@@ -195,7 +214,7 @@ class SqliteBackend:
     one would be another database): everything runs inline there.
     """
 
-    dialect: Dialect = "sqlite"
+    dialect = Dialect.SQLITE
     shares_database = False  # nothing else writes to the file while the bot runs
 
     def __init__(self, inline: sqlite3.Connection, threaded: aiosqlite.Connection | None) -> None:
@@ -336,16 +355,33 @@ def _storable(params: Sequence[Any]) -> Sequence[Any]:
     return params
 
 
+# A string literal or a `?`: literals are copied as they are, so a '?' inside one stays text.
+_LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\?")
+
+
+@lru_cache(maxsize=4096)
+def numbered_placeholders(sql: str) -> str:
+    """The statement with asyncpg's `$1, $2, …` for the `?` marks the stores write."""
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match[0] != "?":
+            return match[0]
+        count += 1
+        return f"${count}"
+
+    return _LITERAL_OR_MARK.sub(number, sql)
+
+
 class PostgresConnection:
-    dialect: Dialect = "postgresql"
+    dialect = Dialect.POSTGRESQL
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
-        text = for_postgres(sql)
-        if text is None:
-            return Result(0)
+        text = numbered_placeholders(sql)
         params = _storable(params)
         async with _conflicts():
             if " RETURNING " in text.upper():
@@ -353,18 +389,14 @@ class PostgresConnection:
             return Result(_rowcount(await self._conn.execute(text, *params)))
 
     async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
-        text = for_postgres(sql)
-        if text is None:
-            return
+        text = numbered_placeholders(sql)
         rows = [tuple(_storable(tuple(p))) for p in params]
         if rows:
             async with _conflicts():
                 await self._conn.executemany(text, rows)
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
-        text = for_postgres(sql)
-        if text is None:
-            return []
+        text = numbered_placeholders(sql)
         params = _storable(params)
         async with _conflicts():
             rows: Sequence[Row] = await self._conn.fetch(text, *params)
@@ -382,7 +414,7 @@ async def _conflicts() -> AsyncIterator[None]:
 class PostgresBackend:
     """A small asyncpg pool; SERIALIZABLE transactions, one at a time in this process."""
 
-    dialect: Dialect = "postgresql"
+    dialect = Dialect.POSTGRESQL
     shares_database = True  # other workers write too: no in-process caches of rows
 
     def __init__(self, pool: Any, url: str) -> None:

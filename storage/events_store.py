@@ -146,8 +146,9 @@ class EventQueries(TxBase):
     ) -> bool:
         """Record a reminder as sent (or skipped) to a chat; False if it already was."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO sent_reminders (reminder_key, chat_id, due_at, sent_at,
-                                                     skipped) VALUES (?, ?, ?, ?, ?)""",
+            """INSERT INTO sent_reminders (reminder_key, chat_id, due_at, sent_at, skipped)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (reminder_key, chat_id, _ts(due_at), _ts(now), skipped),
         )
         return cur.rowcount == 1
@@ -183,7 +184,8 @@ class EventQueries(TxBase):
     async def occurrence_id(self, event_key: str, occurrence: date) -> int:
         """The short id of one occurrence of an event (created on first use)."""
         await self._db.execute(
-            "INSERT OR IGNORE INTO event_occurrences (event_key, occurrence) VALUES (?, ?)",
+            """INSERT INTO event_occurrences (event_key, occurrence) VALUES (?, ?)
+               ON CONFLICT DO NOTHING""",
             (event_key, occurrence.isoformat()),
         )
         row = await self._one(
@@ -201,8 +203,9 @@ class EventQueries(TxBase):
     async def attend(self, occurrence_id: int, user_id: int, chat_id: int, now: datetime) -> bool:
         """Count a resident in; False when they already were."""
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO event_attendance (occurrence_id, user_id, chat_id,
-                                                       created_at) VALUES (?, ?, ?, ?)""",
+            """INSERT INTO event_attendance (occurrence_id, user_id, chat_id, created_at)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (occurrence_id, user_id, chat_id, _ts(now)),
         )
         return cur.rowcount == 1

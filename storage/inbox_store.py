@@ -26,8 +26,9 @@ class InboxQueries(TxBase):
         `chat_id` is the conversation the update belongs to, whose order workers keep.
         """
         cur = await self._db.execute(
-            """INSERT OR IGNORE INTO inbox (update_id, payload, received_at, chat_id)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO inbox (update_id, payload, received_at, chat_id)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             (update_id, payload, _ts(now), chat_id),
         )
         return cur.rowcount == 1
@@ -52,14 +53,14 @@ class InboxQueries(TxBase):
         # subquery more than once and claim more than `limit` rows (seen with a reused
         # database's statistics).
         rows = await self._all(
-            """WITH picked AS MATERIALIZED (
+            f"""WITH picked AS MATERIALIZED (
                    SELECT i.update_id FROM inbox i
                    WHERE (i.claimed_until IS NULL OR i.claimed_until < ? OR i.claimed_by = ?)
                      AND NOT EXISTS (
                          SELECT 1 FROM inbox o
                          WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
                    ORDER BY i.update_id LIMIT ?
-                   FOR UPDATE SKIP LOCKED)
+                   {self.dialect.skip_locked})
                UPDATE inbox SET claimed_by = ?, claimed_until = ?
                WHERE update_id IN (SELECT update_id FROM picked)
                RETURNING update_id, payload""",

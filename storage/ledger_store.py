@@ -77,7 +77,8 @@ class LedgerQueries(TxBase):
         ids started again (a week without updates, or a new token on this database).
         """
         cur = await self._db.execute(
-            "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+            """INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
+               ON CONFLICT DO NOTHING""",
             (update_id, _ts(now)),
         )
         if cur.rowcount == 1:
@@ -115,7 +116,8 @@ class LedgerQueries(TxBase):
                    first_name = excluded.first_name,
                    username = excluded.username,
                    language_code = COALESCE(excluded.language_code, users.language_code),
-                   started = MAX(users.started, excluded.started),
+                   started = CASE WHEN excluded.started > users.started
+                                  THEN excluded.started ELSE users.started END,
                    home_chat_id = COALESCE(excluded.home_chat_id, users.home_chat_id),
                    updated_at = excluded.updated_at""",
             (
@@ -190,8 +192,9 @@ class LedgerQueries(TxBase):
         assert row is not None
         entry = _entry(row)
         await self._db.executemany(
-            """INSERT OR IGNORE INTO entry_keys (entry_id, kind, key, building, community, urgent)
-               VALUES (?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO entry_keys (entry_id, kind, key, building, community, urgent)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
             [
                 (entry.id, new.kind, key, new.building, new.community, int(new.urgent))
                 for key in sorted(new.keys)
@@ -300,8 +303,8 @@ class LedgerQueries(TxBase):
         moves on to the next offer instead of waiting to conflict) or it is taken.
         """
         row = await self._one(
-            """SELECT * FROM entries WHERE id = ? AND status = 'available'
-               AND remaining > held FOR UPDATE SKIP LOCKED""",
+            f"""SELECT * FROM entries WHERE id = ? AND status = 'available'
+                AND remaining > held {self.dialect.skip_locked}""",
             (offer_id,),
         )
         return _entry(row) if row else None

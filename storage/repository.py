@@ -21,7 +21,8 @@ from storage.access_store import AccessQueries
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
-from storage.driver import Backend, Conflict, Synchronous, open_backend
+from storage.corrections_store import CorrectionQueries
+from storage.driver import Backend, Conflict, Dialect, Synchronous, open_backend
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
 from storage.inbox_store import InboxQueries
@@ -51,6 +52,7 @@ class Tx(
     WorkerQueries,
     AccessQueries,
     MonitoringQueries,
+    CorrectionQueries,
 ):
     """All repository queries, bound to one open transaction."""
 
@@ -65,7 +67,7 @@ class Repository:
         self._known_users = KnownUsers(enabled=not backend.shares_database)
 
     @property
-    def dialect(self) -> str:
+    def dialect(self) -> Dialect:
         return self.backend.dialect
 
     @classmethod

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.driver import Connection, Row
+from storage.driver import Connection, Dialect, Row
 from storage.known_users import KnownUsers
 from storage.records import UserRecord
 
@@ -36,7 +36,7 @@ class TxBase:
         self.saved_users = [s for s in self.saved_users if s[0].user_id != user_id]
 
     @property
-    def dialect(self) -> str:
+    def dialect(self) -> Dialect:
         return self._db.dialect
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
@@ -48,7 +48,7 @@ class TxBase:
 
     async def _tables(self) -> list[str]:
         """Every table of the schema, for work that must follow a column wherever it is."""
-        if self.dialect == "postgresql":
+        if self.dialect is Dialect.POSTGRESQL:
             rows = await self._all(
                 """SELECT table_name AS name FROM information_schema.tables
                    WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"""
@@ -60,7 +60,7 @@ class TxBase:
         return [r["name"] for r in rows]
 
     async def _columns(self, table: str) -> list[str]:
-        if self.dialect == "postgresql":
+        if self.dialect is Dialect.POSTGRESQL:
             rows = await self._all(
                 """SELECT column_name AS name FROM information_schema.columns
                    WHERE table_schema = current_schema() AND table_name = ?""",
@@ -72,7 +72,7 @@ class TxBase:
 
     async def _integer_columns(self, table: str) -> list[str]:
         """A table's integer columns: where ids of people and chats can be."""
-        if self.dialect == "postgresql":
+        if self.dialect is Dialect.POSTGRESQL:
             rows = await self._all(
                 """SELECT column_name AS name FROM information_schema.columns
                    WHERE table_schema = current_schema() AND table_name = ?

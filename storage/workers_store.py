@@ -49,11 +49,11 @@ class WorkerQueries(TxBase):
         second worker claiming at the same instant take the next rows instead of waiting.
         """
         rows = await self._all(
-            """UPDATE outbox SET claimed_by = ?, claimed_until = ?
+            f"""UPDATE outbox SET claimed_by = ?, claimed_until = ?
                WHERE id IN (SELECT id FROM outbox
                             WHERE sent_at IS NULL
                               AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
-                            ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                            ORDER BY id LIMIT ? {self.dialect.skip_locked})
                RETURNING id, effect""",
             (worker, _ts(until), _ts(now), worker, limit),
         )

@@ -28,8 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from storage import migrations
-from storage.dialect import for_postgres
-from storage.driver import is_postgres_url
+from storage.driver import is_postgres_url, numbered_placeholders
 from storage.repository import Repository
 
 ADMIN_URL = os.environ.get("JINLIN_TEST_POSTGRES", "")
@@ -90,16 +89,14 @@ def empty_database_for(path: str | Path) -> str:
 async def fetch(
     database: str | Path, sql: str, params: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
-    """One query (SQLite spelling) on a test's database, beside the bot's own connection.
+    """One query (SQL both databases take, `?` marks) on a test's database, beside the bot's.
 
     For tests that look at what is stored as an operator would, whichever the backend.
     """
     if is_postgres_url(database):
-        text = for_postgres(sql)
-        assert text is not None, sql
         conn = await asyncpg.connect(str(database))
         try:
-            return [tuple(row) for row in await conn.fetch(text, *params)]
+            return [tuple(row) for row in await conn.fetch(numbered_placeholders(sql), *params)]
         finally:
             await conn.close()
     with sqlite3.connect(database) as db:
@@ -149,7 +146,7 @@ class Peek:
             if self._conn is None:
                 self._conn = await asyncpg.connect(str(self.database))
             try:
-                return [tuple(row) for row in await self._conn.fetch(for_postgres(sql))]
+                return [tuple(row) for row in await self._conn.fetch(numbered_placeholders(sql))]
             except asyncpg.UndefinedTableError:
                 return []
         path = Path(self.database)

@@ -25,6 +25,7 @@ from bot.app.monitoring import MonitoringServer
 from bot.app.reload import config_with_aliases
 from bot.app.services import BotData, Services
 from bot.app.upkeep import run_upkeep
+from bot.core.clarify import CALLBACK_PATTERN as CLARIFY_PATTERN
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Config
 from bot.core.sharing.service import SharingService
@@ -39,6 +40,7 @@ from handlers import (
     admin,
     alerts,
     captains,
+    clarify,
     digest,
     edits,
     events,
@@ -345,6 +347,7 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("noshows", waitlist.noshows_command))
     app.add_handler(CallbackQueryHandler(waitlist.on_button, pattern=waitlist.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(clarify.on_button, pattern=CLARIFY_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, matching.on_private_text)

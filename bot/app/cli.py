@@ -219,6 +219,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.core.understanding.train_command import run_train
+
+    return run_train(args)
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     from bot.core.events.schedule import cmd_schedule as run_schedule
 
@@ -372,6 +378,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="make PostgreSQL an exact copy (only before the bot has run on it)",
     )
     migrate_db.set_defaults(func=cmd_migrate_db)
+
+    train = sub.add_parser(
+        "train",
+        help="rebuild the intent model from corpus/ (deterministic: same corpus, same file)",
+    )
+    train.add_argument(
+        "--with-corrections",
+        action="store_true",
+        help="also learn from the residents' corrections stored in the database (--config/--db)",
+    )
+    train.add_argument("--config", help="admin config whose database holds the corrections")
+    train.add_argument("--db", help="SQLite file or postgresql:// URL holding the corrections")
+    train.add_argument("--output", help="where to write the model (default: the shipped one)")
+    train.add_argument(
+        "--train-only",
+        action="store_true",
+        help="development: fit on the train split only, so validation scores stay honest",
+    )
+    train.add_argument(
+        "--check",
+        action="store_true",
+        help="rebuild into a temporary file and say whether it equals the shipped model",
+    )
+    train.set_defaults(func=cmd_train)
 
     bench = sub.add_parser(
         "bench",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.core.config import Config, ConfigError, GroupSpec, load_config, warnings_for
 from bot.core.i18n import say
 from bot.core.understanding import Catalogue
+from bot.core.understanding.intent_model import load_model
 
 if TYPE_CHECKING:
     from bot.app.services import Services
@@ -124,6 +125,12 @@ async def reload_config(services: Services) -> ReloadOutcome:
         return ReloadOutcome(ok=False, problems=[str(p) for p in error.problems])
     except ValueError as error:
         return ReloadOutcome(ok=False, problems=[f"catalogue.items: {error}"])
+    if new.bot.model_file is not None:
+        try:
+            await asyncio.to_thread(load_model, Path(new.bot.model_file))
+        except (OSError, ValueError, KeyError) as error:
+            problem = f"bot.model_file: cannot read {new.bot.model_file} ({error})"
+            return ReloadOutcome(ok=False, problems=[problem])
     async with services.repo.transaction() as tx:
         aliases = await tx.chat_aliases()
         bindings = await tx.username_bindings()

@@ -14,6 +14,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.core.clarify import CorrectionSource, says_not_sharing
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
@@ -216,6 +217,19 @@ class CaptainDesk:
             raise UserError("entry_closed")
         reason = reason.strip()[:300]
         effects = await self.sharing.close_entry(tx, entry, "removed")
+        if entry.message_id is not None and says_not_sharing(reason):
+            # The captain says the parser misread the line: a lesson for `jinlin train`.
+            author_as_resident = Resident(entry.user_id, "")
+            await self.sharing.clarify.learn(
+                tx,
+                author_as_resident,
+                entry.chat_id,
+                entry.text,
+                "none",
+                CorrectionSource.REMOVED,
+                guess=entry.kind,
+                message_id=entry.message_id,
+            )
         await tx.add_audit(
             self.clock.now(),
             who.user_id,

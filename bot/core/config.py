@@ -91,6 +91,9 @@ class BotSection(StrictModel):
     # neighbour in line.
     handover_check_hours: int = Field(48, ge=1, le=24 * 60)
     handover_release_hours: int = Field(24, ge=1, le=24 * 60)
+    # The understanding model: None for the one shipped with Jinlin, or a file written by
+    # `jinlin train --with-corrections --output FILE` after its figures were checked.
+    model_file: str | None = None
     # A no-show can be reported this long after the hand-over was agreed, not at once: a
     # neighbour needs time to come by (0: at once).
     no_show_after_hours: int = Field(2, ge=0, le=24 * 60)

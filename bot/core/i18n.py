@@ -75,3 +75,13 @@ def person_language(language_code: str | None, fallback: str) -> str:
     if code.startswith("en"):
         return "en"
     return fallback
+
+
+def language_of_text(text: str) -> str | None:
+    """The language a resident wrote in: 'zh' for Chinese characters, 'en' for Latin letters
+    only, None when the text says neither (emoji, numbers)."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh"
+    if any(ch.isascii() and ch.isalpha() for ch in text):
+        return "en"
+    return None

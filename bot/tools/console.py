@@ -39,7 +39,8 @@ Console commands (everything else is said by the current resident in the current
   /press N            press button [N] (a link button opens the private chat, like tapping it)
   /clock +2d | +3h | +30m | 2026-12-05 09:00   move the simulated clock (up to 400 days at
                       a time); expiry, nudges and reminders run as they fall due
-  /dump               show the ledger      /users  list residents      /? this help   /quit
+  /dump               show the ledger and what the parser learnt from corrections
+  /users              list residents       /? this help   /quit
 Bot commands such as /start, /help, /mine, /offer, /need go to the bot as usual.
 In the demo, Cathy is the floor captain of 3号楼 (/as cathy, then /event add …); there is no
 admin (admins are set in a config: --config).
@@ -284,6 +285,7 @@ class Console:
         async with services.repo.transaction() as tx:
             entries = await tx.all_entries()
             matches = await tx.all_matches()
+            learnt = await tx.labelled_corrections()
         if not entries:
             self.say("  (ledger) empty")
         for e in entries:
@@ -296,6 +298,12 @@ class Console:
             self.say(
                 f"  (match)  #{m.id} request #{m.request_id} ← offer #{m.offer_id} "
                 f"×{m.quantity:g} {m.status}"
+            )
+        for c in learnt:
+            # What `jinlin train --with-corrections` would learn from this deployment.
+            self.say(
+                f"  (learnt) “{c.text}” read as {c.guess}, is {c.label} "
+                f"({c.source}, by {self._user_name(c.user_id)})"
             )
 
     def _users(self, _: str) -> None:

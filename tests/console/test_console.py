@@ -47,7 +47,7 @@ async def test_medicine_offer_first_then_request_through_to_hand_over():
 
 async def test_request_first_then_offer():
     transcript = await console(
-        "/as bob", "anyone have a drill I can borrow?", "/as alice", "我家有电钻，可以借"
+        "/as bob", "anyone have a drill I can borrow?", "/as alice", "我家有电钻，谁要用可以借给你"
     )
     assert "[private: Alice" in transcript and "Bob" in transcript
     yes = button(transcript, "愿意分享")
@@ -55,7 +55,7 @@ async def test_request_first_then_offer():
         "/as bob",
         "anyone have a drill I can borrow?",
         "/as alice",
-        "我家有电钻，可以借",
+        "我家有电钻，谁要用可以借给你",
         "/private",
         f"/press {yes}",
         "/dump",

@@ -6,7 +6,12 @@ from tests.console.test_console import button, console
 
 
 async def test_neighbours_talk_through_the_bot_in_the_console():
-    lines = ["/as bob", "anyone have a drill I can borrow?", "/as alice", "我家有电钻，可以借"]
+    lines = [
+        "/as bob",
+        "anyone have a drill I can borrow?",
+        "/as alice",
+        "我家有电钻，谁要用可以借给你",
+    ]
     transcript = await console(*lines)
     yes = button(transcript, "愿意分享")
     lines += [
@@ -26,7 +31,12 @@ async def test_neighbours_talk_through_the_bot_in_the_console():
 
 
 async def test_an_unconfirmed_hand_over_is_followed_up_in_the_console():
-    lines = ["/as bob", "anyone have a drill I can borrow?", "/as alice", "我家有电钻，可以借"]
+    lines = [
+        "/as bob",
+        "anyone have a drill I can borrow?",
+        "/as alice",
+        "我家有电钻，谁要用可以借给你",
+    ]
     transcript = await console(*lines)
     yes = button(transcript, "愿意分享")
     transcript = await console(*lines, "/private", f"/press {yes}", "/clock +49h", "/clock +25h")

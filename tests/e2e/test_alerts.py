@@ -82,7 +82,7 @@ async def test_an_alert_without_a_known_building_asks_where_the_resident_lives()
         await b.say(b.alice, "I have a spare ladder to lend")
         assert alerts_of(b, b.carol) == []  # no building yet: nothing fires
         await b.press(b.carol, reply, "al:h:-1003")
-        await b.say(b.alice, "I have another ladder too")
+        await b.say(b.alice, "I have another ladder to lend")
         assert len(alerts_of(b, b.carol)) == 1
 
 
@@ -135,7 +135,7 @@ async def test_alerts_expire_and_can_be_renewed():
 
         await b.press(b.bob, notice, "al:n:")
         assert "renewed" in b.last_private(b.bob).content
-        await b.say(b.carol, "I have a ladder to lend as well")
+        await b.say(b.carol, "I have a ladder to lend as well, message me")
         assert len(alerts_of(b, b.bob)) == 1
 
         await b.later(timedelta(days=9))
@@ -160,7 +160,7 @@ async def test_community_scope_alerts_reach_across_buildings():
         b.opened_bot(b.bob)
         await b.say(b.bob, "hi")  # Bob lives in building 3
         await b.dm(b.bob, "/alert ladder")
-        await b.say(b.dave, "闲置梯子一把，免费借用", chat=b.g5)
+        await b.say(b.dave, "闲置梯子一把，谁家要用来拿", chat=b.g5)
         fired = alerts_of(b, b.bob)
         assert len(fired) == 1 and "Building 5" in fired[0].content
 

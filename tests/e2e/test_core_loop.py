@@ -66,7 +66,7 @@ async def test_declining_passes_the_request_to_the_next_giver():
     async with Building() as b:
         b.opened_bot(b.alice, b.bob, b.carol)
         await b.say(b.alice, "I have a spare ladder to lend")
-        await b.say(b.carol, "I also have a ladder I can lend")
+        await b.say(b.carol, "I also have a ladder, happy to lend it")
         await b.say(b.bob, "who has a ladder I can borrow")
         first = b.last_private(b.alice)
         assert not any(d.startswith("y:") for m in b.private(b.carol) for d in m.button_data())
@@ -100,7 +100,7 @@ async def test_a_second_refusal_does_not_post_a_second_group_nudge():
         b.opened_bot(b.bob, b.alice)
         await b.say(b.carol, "I have a spare ladder to lend")
         await b.say(b.bob, "anyone have a ladder I can borrow?")
-        await b.say(b.carol, "I have a spare drill too")
+        await b.say(b.carol, "I have a spare drill too, happy to lend it")
         await b.say(b.alice, "can I borrow a drill?")
         nudges = [m for m in b.group_posts() if m.reply_markup and "url" in str(m.reply_markup)]
         assert len(nudges) == 1
@@ -235,7 +235,7 @@ async def test_a_short_reply_offers_the_item_of_the_request_it_answers():
         b.opened_bot(b.alice, b.bob, b.carol)
         await b.say(b.carol, "anyone have a ladder I can borrow?")
         request = await b.say(b.bob, "Could someone lend me a ladder this weekend?")
-        await b.say(b.alice, "I do!", reply_to=request)
+        await b.say(b.alice, "I have one, you can borrow it", reply_to=request)
         ask = b.last_private(b.alice)
         assert "Bob" in ask.content and "ladder" in ask.content.lower()
 

@@ -157,7 +157,7 @@ def test_every_sharing_button_reads_back_as_itself(action):
     assert read_sharing_press(data) == SharingPress(action, 123456789012)
 
 
-@pytest.mark.parametrize("data", ["", "w", "w:", "x:1", "w:1:2", "w:-1", "w:1234567890123", "ea:1"])
+@pytest.mark.parametrize("data", ["", "w", "w:", "z:1", "w:1:2", "w:-1", "w:1234567890123", "ea:1"])
 def test_anything_else_is_not_a_sharing_press(data):
     assert read_sharing_press(data) is None
 
@@ -165,4 +165,4 @@ def test_anything_else_is_not_a_sharing_press(data):
 def test_the_codec_keeps_the_letters_buttons_already_carry():
     # Buttons sent before an upgrade stay pressable: the letters are the stored contract.
     assert [sharing_data(a, 5) for a in MatchAction] == ["y:5", "n:5", "h:5"]
-    assert [sharing_data(a, 5) for a in CloseAction] == ["w:5", "g:5", "k:5"]
+    assert [sharing_data(a, 5) for a in CloseAction] == ["w:5", "g:5", "k:5", "x:5"]

@@ -35,11 +35,6 @@ def keys(catalogue: Catalogue, text: str) -> list[str]:
         # two items, in order, and a category dropped for its member
         ("我有蒙脱石散和口服补液盐，需要的来拿", ["smecta", "oral_rehydration"]),
         ("退烧药我这有，对乙酰氨基酚一整板，需要的找我", ["acetaminophen"]),
-        # voice-to-text run-on
-        (
-            "你们谁家有那个测血压的东西啊我妈头晕想量一下血压有的话麻烦借一下",
-            ["bp_monitor"],
-        ),
         # typos
         ("anyone have ibuprofin? bad cramps", ["ibuprofen"]),
         ("我有一盒ibuprofin，有需要的拿走", ["ibuprofen"]),
@@ -117,8 +112,6 @@ def test_medicine_safety_flags_reach_the_parse(catalogue: Catalogue) -> None:
     ("text", "name"),
     [
         ("Snow tires, 4 of them, free to whoever wants", "Snow tires"),
-        ("Kayak paddles to lend this weekend", "Kayak paddles"),
-        ("手摇榨油机一台，免费送，自提", "手摇榨油机"),
     ],
 )
 def test_an_offer_that_opens_with_its_thing_names_it(

@@ -8,6 +8,8 @@ import logging
 import random
 from datetime import datetime
 from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
@@ -19,11 +21,22 @@ from bot.core.relay import RelayDesk
 from bot.core.reports import ReportDesk
 from bot.core.sharing.model import GroupMessage, Resident, UserError
 from bot.core.understanding import Catalogue, ParsedItem
+from bot.core.understanding.intent_model import UnderstandingModel, load_model
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match, UserRecord
 from storage.repository import Tx
 
+if TYPE_CHECKING:
+    from bot.core.clarify import Clarifier
+
 logger = logging.getLogger(__name__)
+
+
+def model_for(config: Config) -> UnderstandingModel | None:
+    """The deployment's own model (bot.model_file), or None for the shipped one."""
+    if config.bot.model_file is None:
+        return None
+    return load_model(Path(config.bot.model_file))
 
 
 def _outside_topic(group: GroupSpec, msg: GroupMessage) -> bool:
@@ -54,6 +67,10 @@ class SharingBase:
         # Lotteries draw from this (injected: tests and audits replay a draw from a seed).
         self.rng = rng or random.Random()
         self.relay = RelayDesk(config, clock, self._fallback)
+        # The learned understanding model (None: the shipped one); tests inject their own.
+        self.model: UnderstandingModel | None = model_for(config)
+        # Unsure readings asked privately, corrections learnt (built by SharingService).
+        self.clarify: Clarifier
         # The running bot files a repair complaint ("楼道灯坏了") as a captain report; an
         # import or a benchmark replaying chat does not.
         self.files_repairs = files_repairs
@@ -63,6 +80,7 @@ class SharingBase:
         """Use a reloaded config (and its catalogue) from the next message on."""
         self.config = config
         self.catalogue = catalogue
+        self.model = model_for(config)
         self.relay = RelayDesk(config, self.clock, self._fallback)
         self.reports = ReportDesk(config, self.clock) if self.files_repairs else None
 
@@ -199,13 +217,26 @@ class SharingBase:
             thread_id=self.config.group_topic(chat_id),
         )
 
-    def _private(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:
-        setting = person_language(who.language_code, self.config.group_language(chat_id))
+    def _private(
+        self,
+        who: Resident,
+        chat_id: int,
+        key: str,
+        *,
+        language: str | None = None,
+        fallback_item: str | None = None,
+        **params: object,
+    ) -> SendMessage:
+        setting = language or person_language(
+            who.language_code, self.config.group_language(chat_id)
+        )
         user = UserRecord(who.user_id, who.first_name, who.username, who.language_code)
         return SendMessage(
             chat_id=who.user_id,
             text=say(setting, key, **params),
-            fallback=self._fallback(user, who.user_id, chat_id, str(params.get("item", ""))),
+            fallback=self._fallback(
+                user, who.user_id, chat_id, fallback_item or str(params.get("item", ""))
+            ),
         )
 
     def _note(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.core.clarify import CorrectionSource
 from bot.core.effects import Button, Effects, SendMessage
 from bot.core.i18n import say
 from bot.core.sharing.base import SharingBase, _button
@@ -83,12 +84,22 @@ class Listings(SharingBase):
                         setting, "btn_given", sharing_data(CloseAction.GIVEN, entry.id), id=entry.id
                     )
                 )
+            if entry.message_id is not None:  # read from a group line, so it can be misread
+                row.append(
+                    _button(
+                        setting,
+                        "btn_misread",
+                        sharing_data(CloseAction.MISREAD, entry.id),
+                        id=entry.id,
+                    )
+                )
             rows.append(tuple(row))
         effects.add(SendMessage(chat_id=who.user_id, text="\n".join(lines), buttons=tuple(rows)))
         return effects
 
     async def close_own(self, tx: Tx, who: Resident, entry_id: int, how: CloseAction) -> Effects:
-        """Withdraw, mark given or keep one of the resident's entries."""
+        """Withdraw, mark given or keep one of the resident's entries, or withdraw it as
+        misread ("that was not an offer"), which teaches the parser."""
         entry = await tx.entry(entry_id)
         if entry is None:
             raise UserError("match_gone")
@@ -110,6 +121,17 @@ class Listings(SharingBase):
             return effects
         if how is CloseAction.GIVEN and entry.kind != "offer":
             raise UserError("match_gone")
+        if how is CloseAction.MISREAD:
+            await self.clarify.learn(
+                tx,
+                who,
+                entry.chat_id,
+                entry.text,
+                "none",
+                CorrectionSource.WITHDRAWN,
+                guess=entry.kind,
+                message_id=entry.message_id,
+            )
         status = (
             OfferStatus.GIVEN
             if how is CloseAction.GIVEN

@@ -26,6 +26,7 @@ class GroupMessage:
     reply_to_message_id: int | None = None
     reply_to_text: str | None = None
     photo: str | None = None
+    reply_to_user_id: int | None = None
 
 
 class UserError(Exception):

@@ -8,9 +8,10 @@ from enum import StrEnum
 from typing import Literal
 
 from bot.core.alerts import alerts_for_offer
+from bot.core.clarify import CorrectionSource
 from bot.core.config import GroupSpec
 from bot.core.effects import Effects, React, SendMessage
-from bot.core.i18n import say
+from bot.core.i18n import language_of_text, say
 from bot.core.redaction import kept_text, redact
 from bot.core.sharing.allocation import allocation_for, window_end
 from bot.core.sharing.base import SharingBase, _outside_topic
@@ -31,8 +32,11 @@ class LineAction(StrEnum):
     """What a group line calls for."""
 
     IGNORE = "ignore"  # not a configured group, or another forum topic
-    REMEMBER = "remember"  # chatter: only its author is remembered
+    EMERGENCY = "emergency"  # "快叫救护车": the emergency number at once, nothing recorded
+    CLOSING = "closing"  # "已送出", "thanks, got one": the author's open entries close
     FILE_REPAIR = "file_repair"  # "楼道灯坏了": a report for the captains
+    REMEMBER = "remember"  # chatter: only its author is remembered
+    ASK = "ask"  # an unsure reading: the author is asked privately what it was
     RECORD = "record"  # offers or requests for the ledger
 
 
@@ -50,10 +54,16 @@ class Recording(SharingBase):
         group = self.config.group(msg.chat_id)
         if group is None or _outside_topic(group, msg):
             return LineAction.IGNORE
+        if parsed.emergency:
+            return LineAction.EMERGENCY
+        if parsed.closing:
+            return LineAction.CLOSING
         if parsed.intent == "none" and parsed.repair and self.reports is not None:
             return LineAction.FILE_REPAIR
         if parsed.intent == "none" or not parsed.items:
-            return LineAction.REMEMBER
+            return LineAction.REMEMBER  # no items: nothing to record, nothing to ask about
+        if parsed.unsure:
+            return LineAction.ASK
         return LineAction.RECORD
 
     async def on_group_message(
@@ -70,16 +80,26 @@ class Recording(SharingBase):
         if action is LineAction.IGNORE or group is None:
             return Effects()
         await self._remember(tx, who, home_chat_id=msg.chat_id)
+        if action is LineAction.EMERGENCY:
+            return self.clarify.emergency(who, msg, group)
+        if action is LineAction.CLOSING:
+            return await self.clarify.closing(tx, who, msg, parsed)
         if action is LineAction.FILE_REPAIR and self.reports is not None:
             return await self.reports.from_group(tx, who, msg, group)
         if action is LineAction.REMEMBER:
             return Effects()
+        if action is LineAction.ASK:
+            return await self.clarify.ask(tx, who, msg, parsed)
         return await self._record(tx, who, group, msg, parsed)
 
     def read(self, msg: GroupMessage) -> Parsed:
         """What a group line says (pure: no database, no clock)."""
-        reply_to = understand(msg.reply_to_text, self.catalogue) if msg.reply_to_text else None
-        return understand(msg.text, self.catalogue, reply_to=reply_to)
+        reply_to = (
+            understand(msg.reply_to_text, self.catalogue, model=self.model)
+            if msg.reply_to_text
+            else None
+        )
+        return understand(msg.text, self.catalogue, reply_to=reply_to, model=self.model)
 
     def only_remembers(self, msg: GroupMessage, parsed: Parsed) -> bool:
         """True if `on_group_message` would do no more than remember the line's author."""
@@ -107,7 +127,29 @@ class Recording(SharingBase):
         explicit = Parsed(
             text=args, intent=kind, items=items, quantity=parsed.quantity, urgent=parsed.urgent
         )
+        if msg.reply_to_text and msg.reply_to_user_id == who.user_id:
+            # "/offer" answering one's own message the parser did not take as one: a lesson.
+            missed = self.read(
+                GroupMessage(chat_id=msg.chat_id, message_id=0, text=msg.reply_to_text)
+            )
+            if missed.intent != kind:
+                await self.clarify.learn(
+                    tx,
+                    who,
+                    msg.chat_id,
+                    msg.reply_to_text,
+                    kind,
+                    CorrectionSource.EXPLICIT,
+                    guess=missed.intent,
+                    message_id=msg.reply_to_message_id,
+                )
         return await self._record(tx, who, group, msg, explicit)
+
+    async def record_reading(
+        self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
+    ) -> Effects:
+        """Record a message whose reading is settled (the author said what it was)."""
+        return await self._record(tx, who, group, msg, parsed)
 
     async def _record(
         self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
@@ -137,6 +179,27 @@ class Recording(SharingBase):
                     emergency=self.config.bot.emergency_number,
                 )
             )
+        restricted = [item for item in parsed.items if item.restricted]
+        if restricted:
+            # One note, in the language the author wrote in, naming the drugs as they wrote them.
+            effects.add(
+                self._private(
+                    who,
+                    msg.chat_id,
+                    "restricted_explain",
+                    language=language_of_text(msg.text),
+                    item=", ".join(dict.fromkeys(item.name for item in restricted)),
+                    emergency=self.config.bot.emergency_number,
+                    # The group nudge must not name the drug next to the resident's name.
+                    fallback_item="💊",
+                )
+            )
+            if parsed.urgent and kind == "request" and urgent_heard:
+                # Never matched automatically, but an urgent need (nitroglycerin, an EpiPen)
+                # still reaches a person at once: the floor captains decide.
+                effects.extend(
+                    self._alert_captains_about(group, msg.chat_id, who, restricted[0].name)
+                )
         for item in items:
             if open_now >= limits.open_entries_per_resident:
                 effects.add(
@@ -152,15 +215,6 @@ class Recording(SharingBase):
                 )
                 continue
             if item.restricted:
-                effects.add(
-                    self._private(
-                        who,
-                        msg.chat_id,
-                        "restricted_explain",
-                        item=self._name(item),
-                        emergency=self.config.bot.emergency_number,
-                    )
-                )
                 continue
             entry = await tx.add_entry(
                 entry_for(
@@ -258,18 +312,32 @@ class Recording(SharingBase):
         return effects
 
     def _alert_captains(self, entry: Entry, who: Resident) -> Effects:
+        return self._captains_told(
+            entry.building, entry.chat_id, who, self._building_name(entry), self._entry_name(entry)
+        )
+
+    def _alert_captains_about(
+        self, group: GroupSpec, chat_id: int, who: Resident, item: str
+    ) -> Effects:
+        building = self.config.building(group.building)
+        name = building.name if building else group.title
+        return self._captains_told(group.building, chat_id, who, name, item)
+
+    def _captains_told(
+        self, building: str | None, chat_id: int, who: Resident, building_name: str, item: str
+    ) -> Effects:
         effects = Effects()
-        for captain in self.config.captains_of(entry.building):
+        for captain in self.config.captains_of(building):
             if isinstance(captain, int) and captain != who.user_id:
                 effects.add(
                     SendMessage(
                         chat_id=captain,
                         text=say(
-                            self.config.group_language(entry.chat_id),
+                            self.config.group_language(chat_id),
                             "captain_urgent",
-                            building=self._building_name(entry),
+                            building=building_name,
                             requester=who.first_name,
-                            item=self._entry_name(entry),
+                            item=item,
                         ),
                         about=(who.user_id,),
                     )

@@ -59,12 +59,13 @@ class CloseAction(StrEnum):
     WITHDRAW = "w"
     GIVEN = "g"
     KEEP = "k"
+    MISREAD = "x"  # withdraw an entry the parser misread ("that was not an offer"): a lesson
 
 
 SharingAction = MatchAction | CloseAction
 
 # The one codec of this button family: "<letter>:<match or entry id>" (Telegram allows 64 bytes).
-SHARING_BUTTON = re.compile(r"^([ynhwgk]):(\d{1,12})$")
+SHARING_BUTTON = re.compile(r"^([ynhwgkx]):(\d{1,12})$")
 
 
 @dataclass(frozen=True)

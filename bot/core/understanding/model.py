@@ -45,6 +45,14 @@ class Parsed:
     repair: bool = False
     # Free-form hints the parser found (e.g. "lend" for borrow/lend, "reply" for "我有" replies).
     tags: frozenset[str] = field(default_factory=frozenset)
+    # How sure the intent is (1.0 for a categorical rule); `unsure` when it is a guess, in which
+    # case nothing is posted in the group and the author is asked privately.
+    confidence: float = 1.0
+    unsure: bool = False
+    # The author says their own offer or request is done ("已送出", "found one, thanks").
+    closing: bool = False
+    # Someone is in danger and no item is named (fell, collapsed, fire, gas, trapped in a lift).
+    emergency: bool = False
 
     @property
     def medical(self) -> bool:

@@ -15,8 +15,11 @@ import opencc
 # OpenCC builds its dictionaries on construction: do it once per process.
 _T2S = opencc.OpenCC("t2s")
 
-# Curly quotes and look-alike dashes typed by phones; folded so "kids’" matches "kids'".
-_PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "～": "~"})
+# Curly quotes and look-alike dashes typed by phones; folded so "kids’" matches "kids'". 葯 is
+# how Hong Kong handwriting input often writes 藥, and OpenCC leaves it alone.
+_PUNCT = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "～": "~", "葯": "药"}
+)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,23 @@ import re
 
 from bot.core.understanding.alias_index import NOT_AN_ITEM, AliasHit
 from bot.core.understanding.catalogue import Catalogue, unknown_item
+from bot.core.understanding.features import features, mask
 from bot.core.understanding.intent import classify
+from bot.core.understanding.intent_model import UnderstandingModel, load_model
+from bot.core.understanding.item_tagger import item_spans
+from bot.core.understanding.medicine_safety import guard_medicines
 from bot.core.understanding.model import Parsed, ParsedItem
-from bot.core.understanding.normalise import fold
-from bot.core.understanding.quantity import choose_quantity, counts_before_items, find_quantities
+from bot.core.understanding.normalise import Folded, fold
+from bot.core.understanding.quantity import (
+    QuantityMention,
+    choose_quantity,
+    counts_before_items,
+    find_quantities,
+)
+from bot.core.understanding.quantity_choice import choose
 from bot.core.understanding.repair import is_repair_complaint
-from bot.core.understanding.unknown_items import unknown_item_name
-from bot.core.understanding.urgency import is_urgent
+from bot.core.understanding.unknown_items import clean_item_name, unknown_item_name
+from bot.core.understanding.urgency import is_emergency, is_shouted, is_urgent
 
 # In a swap the author's own goods are the payment, not the thing asked for.
 _SWAP = re.compile(r"换|(?<![a-z])(?:swap|trade|exchange)(?![a-z])")
@@ -37,10 +47,6 @@ _PLACE_BEFORE_EN = re.compile(
     r"(?<![a-z])(?:on|by|next to|under|beside|outside|behind)\s+(?:the|my|our)\s+$"
 )
 _LEND = re.compile(r"借|(?<![a-z])(?:lend|lending|borrow|loan)")
-# An offer or a request says what it is in its first lines (the corpus's longest is ~100
-# characters). Parsing runs on the event loop, so a 4,096-character message must not cost
-# more than this many characters' worth of work, whatever shape it has.
-MAX_PARSED_CHARS = 1000
 
 
 def _payment_spans(text: str) -> list[tuple[int, int]]:
@@ -84,11 +90,115 @@ def _is_place(text: str, hit: AliasHit) -> bool:
     return bool(_PLACE_BEFORE_EN.search(before))
 
 
-def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = None) -> Parsed:
+# Long pastes are not sharing messages; the cap keeps every pattern's work bounded.
+MAX_CHARS = 1000
+
+
+# "安 眠 葯 仲 有 半 排": elderly residents' handwriting input puts a space after every
+# character. Such a message is read with the spaces between Chinese characters taken out.
+_SPACED_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000](?=[\u4e00-\u9fff])")
+
+
+def prepared(text: str) -> str:
+    """The part of a message the parser reads, spaced handwriting closed up."""
+    head = text[:MAX_CHARS]
+    if len(_SPACED_HAN.findall(head)) >= 4:
+        return _SPACED_HAN.sub("", head)
+    return head
+
+
+def _item_hits(catalogue: Catalogue, folded: Folded) -> list[AliasHit]:
+    return [h for h in catalogue.scan(folded.text) if h.key != NOT_AN_ITEM]
+
+
+def _features(folded: Folded, hits: list[AliasHit], reply_to: str | None) -> list[str]:
+    masked = mask(folded.text, [(h.start, h.end) for h in hits])
+    return features(masked, reply_to=None if reply_to is None else f"re={reply_to}")
+
+
+def model_features(text: str, catalogue: Catalogue, reply_to: str | None = None) -> list[str]:
+    """What the intent head reads of a message (`reply_to`: the quoted message's intent)."""
+    folded = fold(prepared(text))
+    return _features(folded, _item_hits(catalogue, folded), reply_to)
+
+
+def urgency_features(feats: list[str], folded_text: str, original: str) -> list[str]:
+    """The urgency head reads the intent features and whether urgent words occur."""
+    flags = []
+    if is_urgent(folded_text, original):
+        flags.append("lex=urgent")
+    if is_emergency(folded_text):
+        flags.append("lex=emergency")
+    return [*feats, *flags]
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+# At most this many names the catalogue does not know, from one message: more is a list
+# pasted or a run-on the tagger broke into pieces, not things offered one by one.
+MAX_UNKNOWN_ITEMS = 3
+
+
+def _tagged_items(
+    catalogue: Catalogue, folded: Folded, hits: list[AliasHit], spans: list[tuple[int, int]]
+) -> list[ParsedItem]:
+    """Catalogue items, then the names the tagger found that the catalogue does not know."""
+    items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
+    seen = {i.canonical for i in items}
+    added = 0
+    for span in spans:
+        if added == MAX_UNKNOWN_ITEMS:
+            break
+        if any(_overlaps(span, (h.start, h.end)) for h in hits):
+            continue
+        # "测血压的(东西)": a name ending in 的 is a description; the catalogue may know its head.
+        name = clean_item_name(folded.source(*span)).removesuffix("的")
+        cjk = any("\u4e00" <= ch <= "\u9fff" for ch in name)
+        # One Latin word of one or two letters ("ok", "pm"), or one Chinese character (板, 个:
+        # measure words), is never a name the catalogue does not know.
+        if len(name) < (2 if cjk else 3):
+            continue
+        close = catalogue.fuzzy_key(name)
+        item = catalogue.item(close, name) if close else unknown_item(name)
+        if item.canonical in seen:
+            continue
+        seen.add(item.canonical)
+        items.append(item)
+        added += 1
+    return items
+
+
+def quantity_mentions(folded: Folded, item_places: list[tuple[int, int]]) -> list[QuantityMention]:
+    """Every stated amount that could be the item's, in reading order (not a swap's payment)."""
+    mentions = find_quantities(folded)
+    counted = counts_before_items(folded, item_places)
+    # "need 2 folding chairs": the count with its noun beats the bare "need 2".
+    counted_at = {c.start for c in counted}
+    mentions = [m for m in mentions if m.quantity.unit is not None or m.start not in counted_at]
+    mentions += [c for c in counted if not any(m.start <= c.start < m.end for m in mentions)]
+    payment = _payment_spans(folded.text)
+    return sorted((q for q in mentions if _outside(payment, q.start)), key=lambda q: q.start)
+
+
+def understand(
+    text: str,
+    catalogue: Catalogue,
+    *,
+    reply_to: Parsed | None = None,
+    model: UnderstandingModel | None = None,
+) -> Parsed:
     """Parse one chat message; `reply_to` is the parsed message it replies to, if any."""
-    head = text[:MAX_PARSED_CHARS]
-    folded = fold(head)
-    hits = [h for h in catalogue.scan(folded.text) if h.key != NOT_AN_ITEM]
+    model = model or load_model()
+    folded = fold(prepared(text))
+    all_hits = _item_hits(catalogue, folded)
+    feats = _features(folded, all_hits, None if reply_to is None else reply_to.intent)
+    verdict = classify(folded.text, feats, model.intent)
+    intent = verdict.intent
+    tags = set(verdict.tags)
+
+    hits = all_hits
     payment = _payment_spans(folded.text)
     if payment:
         kept = [h for h in hits if _outside(payment, h.start)]
@@ -97,53 +207,71 @@ def understand(text: str, catalogue: Catalogue, *, reply_to: Parsed | None = Non
         kept = [h for h in hits if not _BROKEN_AFTER.match(folded.text, h.end)]
         hits = kept or hits
     hits = [h for h in hits if not _is_place(folded.text, h)]
-    items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
+    tagger = model.head("items") if intent != "none" else None
+    spans = item_spans(tagger, folded.text, [(h.start, h.end) for h in hits]) if tagger else []
+    spans = [sp for sp in spans if _outside(payment, sp[0])]
+    if spans:
+        items = _tagged_items(catalogue, folded, hits, spans)
+    else:
+        items = _items(catalogue, hits, [folded.source(h.start, h.end) for h in hits])
 
-    verdict = classify(folded.text, has_items=bool(items))
-    intent = verdict.intent
-    tags = set(verdict.tags)
-
-    # "+1" under an offer means "me too, please"; under a request the corpus reads it as "I have".
-    if reply_to is not None and reply_to.intent == "offer" and text.strip() in ("+1", "＋1"):
-        intent = "request"
-    # "我有" under a request offers what was asked; "me please" under an offer asks for it.
-    if (
-        reply_to is not None
-        and not items
-        and "reply" in tags
-        and (intent, reply_to.intent) in (("offer", "request"), ("request", "offer"))
-    ):
-        items = list(reply_to.items)
+    # "+1" / "我也要" / "我有" answering a message: the item is the one it answers about.
+    if reply_to is not None and intent != "none" and reply_to.items:
+        named = [i for i in items if i.known]
+        if not named:
+            items = list(reply_to.items)
+            tags.add("reply")
 
     if not items and intent != "none":
         typo = catalogue.fuzzy_item_in(folded.text)
         if typo is not None:
             key, start, end = typo
             items = [catalogue.item(key, folded.source(start, end))]
-    if not items and intent != "none":
+    if not items and intent != "none" and reply_to is None:
         name = unknown_item_name(folded)
         if name:
             close = catalogue.fuzzy_key(name)
             items = [catalogue.item(close, name) if close else unknown_item(name)]
+    items = guard_medicines(
+        items, folded.text, quoted_restricted=reply_to is not None and reply_to.restricted
+    )
 
     quantity = None
     if intent != "none":
-        mentions = find_quantities(folded)
-        if not mentions:
-            spans = [(h.start, h.end) for h in hits if h.key in {i.canonical for i in items}]
-            mentions = counts_before_items(folded, spans)
-        mentions = [q for q in mentions if _outside(payment, q.start)]
-        quantity = choose_quantity(mentions, len(items))
+        item_places = spans or [(h.start, h.end) for h in hits]
+        mentions = quantity_mentions(folded, item_places)
+        chooser = model.head("quantity")
+        if chooser is not None:
+            quantity = choose(chooser, folded.text, mentions, item_places, intent)
+        else:
+            quantity = choose_quantity(mentions, len(items))
 
     if intent == "offer" and _LEND.search(folded.text):
         tags.add("lend")
-    repair = intent == "none" and is_repair_complaint(folded.text)
+    # Someone in danger, or a shout for speed, is urgent whatever the model says: a missed
+    # emergency costs more than a needless hurry.
+    in_danger = is_emergency(folded.text)
+    emergency = not items and in_danger
+    urgency = model.head("urgency")
+    if urgency is not None:
+        urgent = (
+            in_danger
+            or is_shouted(text)
+            or urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
+        )
+    else:
+        urgent = in_danger or is_urgent(folded.text, text)
+    repair = intent == "none" and not emergency and is_repair_complaint(folded.text)
     return Parsed(
         text=text,
         intent=intent,
         items=tuple(items),
         quantity=quantity,
-        urgent=is_urgent(folded.text, head),
+        urgent=urgent or emergency,
         repair=repair,
         tags=frozenset(tags),
+        confidence=verdict.confidence,
+        unsure=verdict.unsure,
+        closing="closed" in tags,
+        emergency=emergency,
     )

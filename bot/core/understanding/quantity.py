@@ -33,7 +33,8 @@ _EN_UNITS = (
     "tablet", "pill", "capsule", "piece", "roll", "tube", "dose", "sachet", "pair", "set",
     "loaf", "carton", "tin", "bowl", "plate", "slice", "bar", "strip", "sheet", "diaper", "egg",
     "item", "book", "toy", "bunch", "jug", "gallon", "pound", "lb", "spoon", "teaspoon",
-    "tablespoon", "container", "tray", "pot", "case", "battery", "loaves",
+    "tablespoon", "container", "tray", "pot", "case", "battery", "loaves", "pcs", "pc",
+    "ticket", "tix", "cake",
 )  # fmt: skip
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -52,6 +53,11 @@ _EN_QTY = re.compile(
 )
 _EN_BARE_OF = re.compile(
     rf"(?:^|\b(?:extra|spare|leftover|another|free)\s+)(?P<unit>{_EN_UNIT})\s+of\b"
+)
+# "can I take 2?", "need 3": a bare count right after a verb of taking or having.
+_EN_BARE_COUNT = re.compile(
+    r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got)\s+"
+    r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)(?![\w.%:/-])"
 )
 _TIMES = re.compile(
     r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
@@ -111,6 +117,11 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
     for m in _EN_BARE_OF.finditer(text) if latin else ():
         if not any(q.start <= m.start("unit") < q.end for q in found):
             found.append(QuantityMention(m.start(), m.end(), Quantity(1, m.group("unit"))))
+    for m in _EN_BARE_COUNT.finditer(text) if latin else ():
+        if not any(q.start <= m.start("num") < q.end for q in found):
+            num = m.group("num")
+            n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
+            found.append(QuantityMention(m.start("num"), m.end(), Quantity(n, None)))
     for m in _TIMES.finditer(text):
         n = int(m.group("n") or m.group("m"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, None)))

@@ -41,7 +41,12 @@ _NOT_URGENT = re.compile(
 
 
 # Shouting is urgency, "now" in lower case is not ("I have one now").
-_SHOUTED = re.compile(r"(?<![A-Za-z])(?:NOW|HELP|QUICK|HURRY)(?![A-Za-z])")
+_SHOUTED = re.compile(r"(?<![A-Za-z])(?:NOW|HELP|QUICK|HURRY|URGENT|ASAP|SOS)(?![A-Za-z])")
+
+
+def is_shouted(original: str) -> bool:
+    """Whether the message shouts for speed in capitals ("NOW", "HELP", "ASAP")."""
+    return bool(_SHOUTED.search(original))
 
 
 def is_urgent(folded_text: str, original: str = "") -> bool:
@@ -54,3 +59,34 @@ def is_urgent(folded_text: str, original: str = "") -> bool:
         or _EN.search(folded_text)
         or _SHOUTED.search(original)
     )
+
+
+# Someone in danger now: fell, collapsed, not breathing, seizure, fire, gas, trapped in a lift.
+# Text arrives folded (traditional -> simplified), so 跌親 / 暈低 / 火燭 / 困𨋢 appear as folded.
+_EMERGENCY_ZH = re.compile(
+    r"摔倒|跌倒|摔了一跤|摔地上|跌亲|跌低|晕倒|晕过去|晕低|昏倒|昏迷|不省人事|叫不醒|没反应了|"
+    r"没(?:有)?呼吸|不呼吸|呼吸停|心跳停|心脏骤停|没了心跳|休克|抽搐|抽风|癫痫发作|羊癫疯|"
+    r"着火|失火|起火|火灾|火烛|烧起来|浓烟|冒黑烟|煤气泄漏|燃气泄漏|煤气味|燃气味|天然气味|"
+    r"(?:电梯|𨋢).{0,6}困|困.{0,4}(?:电梯|𨋢)|电梯.{0,6}关.{0,3}人|关在电梯|被困|"
+    r"溺水|中风|大出血|血止不住|噎住|卡住喉咙|喘不上气|喘不过气|喘唔到气|呼吸困难|透不过气|"
+    r"胸口(?:疼|痛|闷)|心口(?:疼|痛)|胸痛|心梗|心脏病(?:犯|发作)|嘴唇(?:有点)?发紫|"
+    r"过敏性休克|严重过敏|哮喘发作|破水了|羊水破了|要生了|"
+    r"叫救护车|打120|叫120|打119|打110|快叫救护|救命"
+)
+_EMERGENCY_EN = re.compile(
+    r"(?<![a-z])(?:collapsed|has fallen|fell down|fell over|had a fall|fallen and|"
+    r"unconscious|passed out|unresponsive|not breathing|stopped breathing|can'?t breathe|"
+    r"cannot breathe|seizure|convulsing|heart attack|cardiac arrest|stroke|choking|"
+    r"overdose|bleeding badly|won'?t stop bleeding|chest pains?|anaphyla\w*|allergic reaction|"
+    r"asthma attack|lips? (?:turning |are |is )?(?:blue|purple)|water broke|in labou?r|"
+    r"with (?:people|someone|a kid|kids|a child) inside|"
+    r"fire(?! drill| alarm test| extinguisher| blanket| pit| works|works|place|wood)|on fire|"
+    r"smoke coming|smell(?:s|ing)? (?:of )?gas|gas leak|"
+    r"trapped|stuck in (?:the )?(?:lift|elevator)|"
+    r"call (?:an )?ambulance|call 911|call 999|call 112|call 120|cpr|help!+)(?![a-z])"
+)
+
+
+def is_emergency(folded_text: str) -> bool:
+    """Whether a folded message describes someone in danger now."""
+    return bool(_EMERGENCY_ZH.search(folded_text) or _EMERGENCY_EN.search(folded_text))

@@ -1,0 +1,90 @@
+"""Item names the catalogue does not know, found by a learned tagger (B / I / O per token).
+
+The tagger reads each token with its neighbours and whether the catalogue found a name there,
+so it learns where item names begin and end in every script ("十八街麻花", "Switch
+controller", "毛线针") instead of relying on a cue word just before them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from bot.core.understanding.features import (
+    BEGIN,
+    INSIDE,
+    OUTSIDE,
+    Token,
+    catalogue_tags,
+    previous_tag_features,
+    static_token_features,
+    tokenise,
+)
+from bot.core.understanding.intent_model import LinearModel
+
+# A name longer than this is a sentence the tagger ran on into, not a name.
+MAX_NAME_CHARS = 24
+# A name starts where B scores at least this share of the three tags' weight: names are rarer
+# than other words, and a missed name costs a neighbour more than an extra one (chosen on the
+# validation split).
+BEGIN_AT = 0.15
+
+
+def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
+    """The tag of each token, left to right (each decision sees the one before)."""
+    labels = model.labels
+    tags: list[str] = []
+    previous = OUTSIDE
+    for i, static in enumerate(static_token_features(tokens, cat)):
+        if tokens[i].kind == "p":
+            # Punctuation and emoji never start or continue a name: no need to ask the model.
+            tags.append(OUTSIDE)
+            previous = OUTSIDE
+            continue
+        static.extend(previous_tag_features(tokens[i], cat[i], previous))
+        total = model.scores(static)
+        choice = labels[total.index(max(total))]
+        if choice == OUTSIDE and _share(total, labels.index(BEGIN)) >= BEGIN_AT:
+            choice = BEGIN
+        if choice == INSIDE and previous == OUTSIDE:
+            choice = BEGIN
+        tags.append(choice)
+        previous = choice
+    return tags
+
+
+def _share(scores: list[float], index: int) -> float:
+    top = max(scores)
+    exps = [math.exp(x - top) for x in scores]
+    return exps[index] / sum(exps)
+
+
+def spans_of(tokens: list[Token], tags: list[str]) -> list[tuple[int, int]]:
+    """Character spans (in the folded text) of the tagged names."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for tok, t in zip(tokens, tags, strict=True):
+        if t == BEGIN:
+            if start is not None:
+                spans.append((start, end))
+            start, end = tok.start, tok.end
+        elif t == INSIDE and start is not None:
+            end = tok.end
+        else:
+            if start is not None:
+                spans.append((start, end))
+            start = None
+    if start is not None:
+        spans.append((start, end))
+    return [(s, e) for s, e in spans if e - s <= MAX_NAME_CHARS]
+
+
+def item_spans(
+    model: LinearModel, folded_text: str, catalogue_spans: Iterable[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Where a message names its items, by the tagger."""
+    tokens = tokenise(folded_text)
+    if not tokens:
+        return []
+    return spans_of(tokens, tag(model, tokens, catalogue_tags(tokens, catalogue_spans)))

@@ -1,0 +1,62 @@
+"""Safe by construction: no message that names a prescription drug yields an OTC entry.
+
+A restricted medicine anywhere in a message makes every medicine it names restricted, so a
+generic word beside it ("painkillers", "止痛药") cannot carry it into automatic matching. Drug
+names the catalogue does not know are recognised by the stems pharmacology gives them
+(international non-proprietary name stems and their Chinese transliterations) and treated
+as restricted too: an unknown medicine is never assumed to be over the counter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.core.understanding.catalogue import unknown_item
+from bot.core.understanding.model import ParsedItem
+
+# INN stems of prescription-only groups: antibiotics (-cillin, -mycin, cef-, -floxacin,
+# -cycline), benzodiazepines (-azepam, -azolam), opioids (-codone, -morphone, -fentanil),
+# cardiovascular (-pril, -sartan, -olol, -dipine, -statin), diabetes (-gliptin, -gliflozin,
+# -glutide), antivirals (-vir), and their usual Chinese endings.
+_RX_LATIN = re.compile(
+    r"(?<![a-z])[a-z]{2,}(?:cillin|mycin|micin|floxacin|cycline|azepam|azolam|zolam|codone"
+    r"|morphone|fentanil|fentanyl|pril|sartan|olol|dipine|statin|gliptin|gliflozin|glutide"
+    r"|tidine|prazole|barbital|amfetamine|amphetamine|vir)s?(?![a-z])"
+    r"|(?<![a-z])cef[a-z]{3,}(?![a-z])"
+)
+_RX_HAN = re.compile(
+    r"[\u4e00-\u9fff]{1,4}(?:西林|霉素|沙星|环素|西泮|唑仑|可酮|吗啡|芬太尼|普利|沙坦|洛尔|地平(?!线)"
+    r"|他汀|格列[\u4e00-\u9fff]|列汀|列净|鲁肽|他韦|洛韦|昔韦|拉韦|瑞韦|巴比妥|曲马多)"
+    r"|头孢[\u4e00-\u9fff]{0,3}"
+)
+# OTC names that happen to end like a prescription stem.
+_OTC_LOOKALIKES = frozenset(
+    {"famotidine", "cimetidine", "ranitidine", "omeprazole", "esomeprazole", "lansoprazole"}
+)
+
+
+def rx_name_in(folded_text: str) -> str | None:
+    """A drug name shaped like a prescription medicine, if the (folded) text has one."""
+    for pattern in (_RX_LATIN, _RX_HAN):
+        for m in pattern.finditer(folded_text):
+            word = m.group(0)
+            if word not in _OTC_LOOKALIKES and not any(w in word for w in _OTC_LOOKALIKES):
+                return word
+    return None
+
+
+def guard_medicines(
+    items: list[ParsedItem], folded_text: str, *, quoted_restricted: bool = False
+) -> list[ParsedItem]:
+    """The items, with every medicine restricted when the message names a restricted one,
+    or answers a message that did ("同求", "我也要止痛药" under a tramadol post)."""
+    named_rx = quoted_restricted or any(i.restricted for i in items)
+    shaped = None if named_rx else rx_name_in(folded_text)
+    if not named_rx and shaped is None:
+        return items
+    guarded = [replace(i, restricted=True) if i.medicine else i for i in items]
+    if shaped is not None and not any(shaped in i.name.lower() for i in guarded):
+        # The drug itself was not recognised as an item: it is one, and a restricted one.
+        guarded.append(replace(unknown_item(shaped), medicine=True, restricted=True))
+    return guarded
