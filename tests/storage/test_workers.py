@@ -313,7 +313,7 @@ async def test_two_workers_matching_one_offer_at_once_reserve_it_once(tmp_path):
             ladders = 1 + round_ % 2  # odd rounds have a second ladder to give
             await say(0, giver, "I have a spare ladder to lend")
             if ladders == 2:
-                await say(1, giver2, "I also have a ladder I can lend")
+                await say(1, giver2, "I also have a ladder, happy to lend it")
             asking = [Resident(1000 + 2 * round_, "Bob"), Resident(1001 + 2 * round_, "Carol")]
             await asyncio.gather(
                 say(0, asking[0], "anyone have a ladder I can borrow?"),
