@@ -7,6 +7,7 @@ deliver the effects.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -146,7 +147,12 @@ class SharingService:
         if parsed is None:
             parsed = self.read(msg)
         if parsed.emergency:
-            return self.clarify.emergency(who, msg, group)
+            effects = self.clarify.emergency(who, msg, group)
+            if parsed.intent == "request" and parsed.items:
+                # Someone in danger who also asks for a thing: find it too, urgently.
+                urgent = dataclasses.replace(parsed, urgent=True, unsure=False)
+                effects.extend(await self._record(tx, who, group, msg, urgent, captains_told=True))
+            return effects
         if parsed.closing:
             return await self.clarify.closing(tx, who, msg, parsed)
         if parsed.intent == "none" and parsed.repair and self.on_repair is not None:
@@ -191,7 +197,7 @@ class SharingService:
         if not args.strip():
             raise UserError("offer_usage" if kind == "offer" else "need_usage")
         await self._remember(tx, who, home_chat_id=msg.chat_id)
-        parsed = understand(args, self.catalogue)
+        parsed = understand(args, self.catalogue, model=self.model)
         items = parsed.items
         if not items:
             item = self.catalogue.lookup(args)
@@ -226,7 +232,14 @@ class SharingService:
         return await self._record(tx, who, group, msg, parsed)
 
     async def _record(
-        self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
+        self,
+        tx: Tx,
+        who: Resident,
+        group: GroupSpec,
+        msg: GroupMessage,
+        parsed: Parsed,
+        *,
+        captains_told: bool = False,
     ) -> Effects:
         effects = Effects()
         lang = self.config.group_language(msg.chat_id)
@@ -255,25 +268,27 @@ class SharingService:
             )
         restricted = [item for item in parsed.items if item.restricted]
         if restricted:
-            # One note, in the language the author wrote in, naming the drugs as they wrote them.
+            # One note, in the language the author wrote in, naming the prescription drugs as
+            # they wrote them (not the ordinary medicines held back beside them).
+            named = list(dict.fromkeys(i.name for i in restricted if not i.caution)) or list(
+                dict.fromkeys(i.name for i in restricted)
+            )
             effects.add(
                 self._private(
                     who,
                     msg.chat_id,
                     "restricted_explain",
                     language=language_of_text(msg.text),
-                    item=", ".join(dict.fromkeys(item.name for item in restricted)),
+                    item=lambda lang: ("、" if lang == "zh" else ", ").join(named),
                     emergency=self.config.bot.emergency_number,
                     # The group nudge must not name the drug next to the resident's name.
                     fallback_item="💊",
                 )
             )
-            if parsed.urgent and kind == "request" and urgent_heard:
+            if parsed.urgent and kind == "request" and urgent_heard and not captains_told:
                 # Never matched automatically, but an urgent need (nitroglycerin, an EpiPen)
                 # still reaches a person at once: the floor captains decide.
-                effects.extend(
-                    self._alert_captains_about(group, msg.chat_id, who, restricted[0].name)
-                )
+                effects.extend(self._alert_captains_about(group, msg.chat_id, who, named[0]))
         for item in items:
             if open_now >= limits.open_entries_per_resident:
                 effects.add(
@@ -395,10 +410,17 @@ class SharingService:
     ) -> Effects:
         building = self.config.building(group.building)
         name = building.name if building else group.title
-        return self._captains_told(group.building, chat_id, who, name, item)
+        return self._captains_told(group.building, chat_id, who, name, item, restricted=True)
 
     def _captains_told(
-        self, building: str | None, chat_id: int, who: Resident, building_name: str, item: str
+        self,
+        building: str | None,
+        chat_id: int,
+        who: Resident,
+        building_name: str,
+        item: str,
+        *,
+        restricted: bool = False,
     ) -> Effects:
         effects = Effects()
         for captain in self.config.captains_of(building):
@@ -1229,6 +1251,12 @@ class SharingService:
             button=say(setting, "btn_open_private").replace("\n", " / "),
             thread_id=self.config.group_topic(chat_id),
         )
+
+    def waiting_nudge(self, who: Resident, chat_id: int, parsed: Parsed) -> Fallback:
+        """The group line for a resident the bot cannot write to yet, about their own item."""
+        user = UserRecord(who.user_id, who.first_name, who.username, who.language_code)
+        item = parsed.items[0].name if parsed.items else ""
+        return self._fallback(user, who.user_id, chat_id, item)
 
     def _private(
         self,
