@@ -127,13 +127,15 @@ class Clarifier:
         logger.info(
             "unsure reading (%.2f): asked the author (question #%s)", parsed.confidence, question
         )
-        # No group fallback: an unsure reading must not put anything in the group.
+        # Nothing about the reading goes to the group; a resident who never opened the bot only
+        # gets the usual one-line "a private message is waiting" with its button.
         return Effects(
             [
                 SendMessage(
                     chat_id=who.user_id,
                     text=say(setting, "ask_what_it_was", text=_quote(msg.text)),
                     buttons=buttons,
+                    fallback=self.sharing.waiting_nudge(who, msg.chat_id, parsed),
                 )
             ]
         )
@@ -245,8 +247,8 @@ class Clarifier:
     async def closing(self, tx: Tx, who: Resident, msg: GroupMessage, parsed: Parsed) -> Effects:
         """ "已送出" / "found one, thanks": close the author's own entry it speaks of.
 
-        A reply to one's own post closes that post's entries; otherwise an item named, or the
-        author's only open entry in this group. Anything less clear is asked privately.
+        A reply to one's own post closes that post's entries; otherwise the one open entry of
+        the item it names. Anything less clear is asked privately.
         """
         entries: list[Entry] = []
         if msg.reply_to_message_id is not None:
@@ -257,9 +259,10 @@ class Clarifier:
         else:
             mine = [e for e in await tx.open_entries_of(who.user_id) if e.chat_id == msg.chat_id]
             named = {i.canonical for i in parsed.items}
-            entries = [e for e in mine if e.canonical in named] if named else mine
+            entries = [e for e in mine if e.canonical in named]
             if len(entries) != 1:
-                # Unclear which: the author's listings come privately, one tap each.
+                # No item named ("found my keys, thanks!") or several: which entry, if any, is
+                # the author's to say — their listings come privately, one tap each.
                 return await self.sharing.mine(tx, who) if mine else Effects()
         effects = Effects()
         for entry in entries:

@@ -179,3 +179,49 @@ async def test_forgetme_deletes_the_residents_corrections():
         await b.dm(b.alice, "/forgetme")
         await b.press(b.alice, b.last_private(b.alice), "fm:y")
         assert await corrections(b) == []
+
+
+async def test_an_emergency_naming_an_item_still_gets_the_number_and_the_captains():
+    async with Building() as b:
+        b.opened_bot(b.bob, b.captain)
+        await b.say(b.bob, "My husband is having a heart attack, where is the AED")
+        assert "120" in b.group_posts()[-1].content
+        assert "Bob" in b.last_private(b.captain).content
+
+
+async def test_an_urgent_prescription_request_reaches_captains_without_a_false_promise():
+    async with Building() as b:
+        b.opened_bot(b.bob, b.captain)
+        await b.say(b.bob, "I need some nitroglycerin for my dad, his chest hurts")
+        assert await b.ledger() == []
+        assert "120" in b.group_posts()[-1].content
+        told = "\n".join(m.content for m in b.private(b.captain))
+        assert "Bob" in told and "already asking" not in told
+
+
+async def test_the_prescription_note_names_only_the_prescription_drug():
+    async with Building() as b:
+        b.opened_bot(b.dave)
+        await b.say(b.dave, "谁有多余的硝苯地平片？还有两盒布洛芬也要", chat=b.g5)
+        assert await b.ledger() == []
+        note = b.last_private(b.dave).content
+        assert "硝苯地平" in note and "布洛芬" not in note
+
+
+async def test_words_about_something_else_close_nothing():
+    async with Building() as b:
+        b.opened_bot(b.alice)
+        await b.say(b.alice, "I have a spare baby stroller to give away")
+        await b.say(b.alice, "Found my keys, thanks everyone!")
+        (entry,) = await b.ledger()
+        assert entry.status == "available"
+
+
+async def test_an_unsure_author_who_never_opened_the_bot_gets_only_a_nudge():
+    async with Building() as b:
+        b.app.bot_data.require().sharing.model = unsure_model()
+        await b.say(b.carol, "a folding ladder in my storage room")  # Carol never opened it
+        nudge = b.group_posts()[-1]
+        assert "Carol" in nudge.content and "url" in str(nudge.reply_markup)
+        assert "offer" not in nudge.content.lower()
+        assert await b.ledger() == []

@@ -141,7 +141,7 @@ def test_admin_additions_add_items_and_merge_aliases() -> None:
             ),
             CatalogueAddition(key="ibuprofen", aliases=["布洛芬片剂小包装"]),
             CatalogueAddition(
-                key="gabapentin", zh="加巴喷丁", category="medicine", restricted=True
+                key="vigabatrin", zh="氨己烯酸", category="medicine", restricted=True
             ),
         ]
     )
@@ -150,8 +150,8 @@ def test_admin_additions_add_items_and_merge_aliases() -> None:
     assert catalogue.categories_of("pickleball") == ["toys"]
     assert _key(catalogue, "布洛芬片剂小包装") == "ibuprofen"
     assert _key(catalogue, "芬必得") == "ibuprofen"  # shipped aliases kept
-    gabapentin = catalogue.lookup("加巴喷丁")
-    assert gabapentin is not None and gabapentin.restricted and gabapentin.medicine
+    vigabatrin = catalogue.lookup("氨己烯酸")
+    assert vigabatrin is not None and vigabatrin.restricted and vigabatrin.medicine
 
 
 def test_an_addition_may_add_its_own_category() -> None:

@@ -111,6 +111,13 @@ def _otc_medicine(parsed) -> list[str]:
         "有硝酸甘油片，需要的邻居找我",
         "我这有多余的奥美沙坦，有高血压的邻居要吗",
         "spare insulin pens in my fridge if anyone's diabetic",
+        # names the catalogue does not know: by their stem, or beside words of medicine
+        "Anyone have cefalexin?",
+        "谁有氯唑西林",
+        "Anyone have oxymorphone?",
+        "anyone have quetiapine 25mg tablets",
+        "有人有加巴喷丁吗 医生开的吃完了",
+        "Got some leftover Seroquel pills, anyone?",
     ],
 )
 def test_a_prescription_drug_never_becomes_an_over_the_counter_entry(catalogue, text):
@@ -156,3 +163,13 @@ def test_a_fire_drill_notice_is_not_an_emergency(catalogue):
 def test_english_words_are_not_units(catalogue):
     parsed = understand("I have a drill you can borrow, just ask", catalogue)
     assert parsed.quantity is None or parsed.quantity.unit != "can"
+
+
+def test_danger_is_flagged_even_when_an_item_is_named(catalogue):
+    for text in (
+        "My husband is having a heart attack, where is the AED",
+        "Grandma fell over her walking stick on floor 3, she is unconscious",
+        "I need some nitroglycerin for my dad, his chest hurts",
+    ):
+        parsed = understand(text, catalogue)
+        assert parsed.emergency and parsed.urgent, text

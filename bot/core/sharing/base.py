@@ -20,7 +20,7 @@ from bot.core.redaction import redact
 from bot.core.relay import RelayDesk
 from bot.core.reports import ReportDesk
 from bot.core.sharing.model import GroupMessage, Resident, UserError
-from bot.core.understanding import Catalogue, ParsedItem
+from bot.core.understanding import Catalogue, Parsed, ParsedItem
 from bot.core.understanding.intent_model import UnderstandingModel, load_model
 from storage.allocation_store import EntryExtras
 from storage.records import Entry, Match, UserRecord
@@ -216,6 +216,12 @@ class SharingBase:
             button=say(setting, "btn_open_private").replace("\n", " / "),
             thread_id=self.config.group_topic(chat_id),
         )
+
+    def waiting_nudge(self, who: Resident, chat_id: int, parsed: Parsed) -> Fallback:
+        """The group line for a resident the bot cannot write to yet, about their own item."""
+        user = UserRecord(who.user_id, who.first_name, who.username, who.language_code)
+        item = parsed.items[0].name if parsed.items else ""
+        return self._fallback(user, who.user_id, chat_id, item)
 
     def _private(
         self,

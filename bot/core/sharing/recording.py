@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 from enum import StrEnum
@@ -81,7 +82,12 @@ class Recording(SharingBase):
             return Effects()
         await self._remember(tx, who, home_chat_id=msg.chat_id)
         if action is LineAction.EMERGENCY:
-            return self.clarify.emergency(who, msg, group)
+            effects = self.clarify.emergency(who, msg, group)
+            if parsed.intent == "request" and parsed.items:
+                # Someone in danger who also asks for a thing: find it too, urgently.
+                urgent = dataclasses.replace(parsed, urgent=True, unsure=False)
+                effects.extend(await self._record(tx, who, group, msg, urgent, captains_told=True))
+            return effects
         if action is LineAction.CLOSING:
             return await self.clarify.closing(tx, who, msg, parsed)
         if action is LineAction.FILE_REPAIR and self.reports is not None:
@@ -117,7 +123,7 @@ class Recording(SharingBase):
         if not args.strip():
             raise UserError("offer_usage" if kind == "offer" else "need_usage")
         await self._remember(tx, who, home_chat_id=msg.chat_id)
-        parsed = understand(args, self.catalogue)
+        parsed = understand(args, self.catalogue, model=self.model)
         items = parsed.items
         if not items:
             item = self.catalogue.lookup(args)
@@ -152,7 +158,14 @@ class Recording(SharingBase):
         return await self._record(tx, who, group, msg, parsed)
 
     async def _record(
-        self, tx: Tx, who: Resident, group: GroupSpec, msg: GroupMessage, parsed: Parsed
+        self,
+        tx: Tx,
+        who: Resident,
+        group: GroupSpec,
+        msg: GroupMessage,
+        parsed: Parsed,
+        *,
+        captains_told: bool = False,
     ) -> Effects:
         effects = Effects()
         lang = self.config.group_language(msg.chat_id)
@@ -181,25 +194,27 @@ class Recording(SharingBase):
             )
         restricted = [item for item in parsed.items if item.restricted]
         if restricted:
-            # One note, in the language the author wrote in, naming the drugs as they wrote them.
+            # One note, in the language the author wrote in, naming the prescription drugs as
+            # they wrote them (not the ordinary medicines held back beside them).
+            named = list(dict.fromkeys(i.name for i in restricted if not i.caution)) or list(
+                dict.fromkeys(i.name for i in restricted)
+            )
             effects.add(
                 self._private(
                     who,
                     msg.chat_id,
                     "restricted_explain",
                     language=language_of_text(msg.text),
-                    item=", ".join(dict.fromkeys(item.name for item in restricted)),
+                    item=lambda lang: ("、" if lang == "zh" else ", ").join(named),
                     emergency=self.config.bot.emergency_number,
                     # The group nudge must not name the drug next to the resident's name.
                     fallback_item="💊",
                 )
             )
-            if parsed.urgent and kind == "request" and urgent_heard:
+            if parsed.urgent and kind == "request" and urgent_heard and not captains_told:
                 # Never matched automatically, but an urgent need (nitroglycerin, an EpiPen)
                 # still reaches a person at once: the floor captains decide.
-                effects.extend(
-                    self._alert_captains_about(group, msg.chat_id, who, restricted[0].name)
-                )
+                effects.extend(self._alert_captains_about(group, msg.chat_id, who, named[0]))
         for item in items:
             if open_now >= limits.open_entries_per_resident:
                 effects.add(
@@ -321,10 +336,17 @@ class Recording(SharingBase):
     ) -> Effects:
         building = self.config.building(group.building)
         name = building.name if building else group.title
-        return self._captains_told(group.building, chat_id, who, name, item)
+        return self._captains_told(group.building, chat_id, who, name, item, restricted=True)
 
     def _captains_told(
-        self, building: str | None, chat_id: int, who: Resident, building_name: str, item: str
+        self,
+        building: str | None,
+        chat_id: int,
+        who: Resident,
+        building_name: str,
+        item: str,
+        *,
+        restricted: bool = False,
     ) -> Effects:
         effects = Effects()
         for captain in self.config.captains_of(building):
@@ -334,7 +356,7 @@ class Recording(SharingBase):
                         chat_id=captain,
                         text=say(
                             self.config.group_language(chat_id),
-                            "captain_urgent",
+                            "captain_urgent_restricted" if restricted else "captain_urgent",
                             building=building_name,
                             requester=who.first_name,
                             item=item,

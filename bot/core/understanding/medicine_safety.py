@@ -46,17 +46,39 @@ def rx_name_in(folded_text: str) -> str | None:
     return None
 
 
+# Words that say a thing is a medicine: an unknown name beside one is an unknown medicine.
+_MEDICINE_CONTEXT = re.compile(
+    r"药|片|胶囊|颗粒|口服液|注射|针剂|滴剂|处方|医生开|"
+    r"(?<![a-z])(?:pills?|tablets?|tabs|capsules?|meds|medicine|medication|prescription|"
+    r"prescribed|\d+\s?mg|dose|doses)(?![a-z])"
+)
+
+
 def guard_medicines(
     items: list[ParsedItem], folded_text: str, *, quoted_restricted: bool = False
 ) -> list[ParsedItem]:
     """The items, with every medicine restricted when the message names a restricted one,
-    or answers a message that did ("同求", "我也要止痛药" under a tramadol post)."""
+    or answers a message that did ("同求", "我也要止痛药" under a tramadol post).
+
+    An unknown name shaped like a prescription drug, or any unknown name in a message that
+    talks of medicine, is an unknown medicine — never assumed to be over the counter.
+    """
+    context = _MEDICINE_CONTEXT.search(folded_text) is not None
+    items = [
+        replace(i, medicine=True, restricted=True)
+        if not i.known and (context or rx_name_in(i.name.lower()) is not None)
+        else i
+        for i in items
+    ]
     named_rx = quoted_restricted or any(i.restricted for i in items)
     shaped = None if named_rx else rx_name_in(folded_text)
     if not named_rx and shaped is None:
         return items
-    guarded = [replace(i, restricted=True) if i.medicine else i for i in items]
-    if shaped is not None and not any(shaped in i.name.lower() for i in guarded):
+    guarded = [
+        replace(i, restricted=True, caution=True) if i.medicine and not i.restricted else i
+        for i in items
+    ]
+    if shaped is not None and not any(i.restricted for i in guarded):
         # The drug itself was not recognised as an item: it is one, and a restricted one.
         guarded.append(replace(unknown_item(shaped), medicine=True, restricted=True))
     return guarded

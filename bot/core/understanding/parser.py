@@ -251,7 +251,8 @@ def understand(
     # Someone in danger, or a shout for speed, is urgent whatever the model says: a missed
     # emergency costs more than a needless hurry.
     in_danger = is_emergency(folded.text)
-    emergency = not items and in_danger
+    # Danger first, whatever else the message names ("heart attack, where is the AED").
+    emergency = in_danger
     urgency = model.head("urgency")
     if urgency is not None:
         urgent = (

@@ -69,7 +69,7 @@ _EMERGENCY_ZH = re.compile(
     r"着火|失火|起火|火灾|火烛|烧起来|浓烟|冒黑烟|煤气泄漏|燃气泄漏|煤气味|燃气味|天然气味|"
     r"(?:电梯|𨋢).{0,6}困|困.{0,4}(?:电梯|𨋢)|电梯.{0,6}关.{0,3}人|关在电梯|被困|"
     r"溺水|中风|大出血|血止不住|噎住|卡住喉咙|喘不上气|喘不过气|喘唔到气|呼吸困难|透不过气|"
-    r"胸口(?:疼|痛|闷)|心口(?:疼|痛)|胸痛|心梗|心脏病(?:犯|发作)|嘴唇(?:有点)?发紫|"
+    r"胸口(?:疼|痛|闷|不舒服)|心口(?:疼|痛)|胸痛|心脏不舒服|心梗|心脏病(?:犯|发作)|嘴唇(?:有点)?发紫|"
     r"过敏性休克|严重过敏|哮喘发作|破水了|羊水破了|要生了|"
     r"叫救护车|打120|叫120|打119|打110|快叫救护|救命"
 )
@@ -77,7 +77,8 @@ _EMERGENCY_EN = re.compile(
     r"(?<![a-z])(?:collapsed|has fallen|fell down|fell over|had a fall|fallen and|"
     r"unconscious|passed out|unresponsive|not breathing|stopped breathing|can'?t breathe|"
     r"cannot breathe|seizure|convulsing|heart attack|cardiac arrest|stroke|choking|"
-    r"overdose|bleeding badly|won'?t stop bleeding|chest pains?|anaphyla\w*|allergic reaction|"
+    r"overdose|bleeding badly|won'?t stop bleeding|anaphyla\w*|allergic reaction|"
+    r"chest (?:pains?|hurts?|is hurting|hurting|tight(?:ness)?)|"
     r"asthma attack|lips? (?:turning |are |is )?(?:blue|purple)|water broke|in labou?r|"
     r"with (?:people|someone|a kid|kids|a child) inside|"
     r"fire(?! drill| alarm test| extinguisher| blanket| pit| works|works|place|wood)|on fire|"
