@@ -19,9 +19,6 @@ _LATIN_WORD = re.compile(r"[a-z][a-z']*|◆|0")
 # Chinese, and Korean (dorms and towers mix it in), read as character n-grams.
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uac00-\ud7af◆0]+")
 _QUESTION = re.compile(r"[?？]|[吗嘛么伐呢]\s*[~～!！。.]*\s*$")
-# Reply context: what the quoted message was, when the message is a quote-reply.
-REPLY_TO_OFFER = "re=offer"
-REPLY_TO_REQUEST = "re=request"
 
 
 def mask(folded_text: str, item_spans: Iterable[tuple[int, int]]) -> str:
@@ -180,11 +177,3 @@ def previous_tag_features(token: Token, cat: str, previous: str) -> list[str]:
     """A token's features that pair it with the tag chosen for the token before."""
     return ["p=" + previous, "p&w0=" + previous + token.text, "p&c0=" + previous + cat,
             "p&k=" + previous + token.kind]  # fmt: skip
-
-
-def token_features(tokens: list[Token], cat: list[str], i: int, previous: str) -> list[str]:
-    """All features of token i given the tag chosen for token i-1 (training's view)."""
-    return [
-        *static_token_features(tokens, cat)[i],
-        *previous_tag_features(tokens[i], cat[i], previous),
-    ]
