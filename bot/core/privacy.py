@@ -51,7 +51,8 @@ async def forget(tx: Tx, sharing: SharingService, user_id: int) -> Forgotten:
         fresh = await tx.entry(entry.id)
         if fresh is not None and fresh.status in OPEN:
             status = "withdrawn" if entry.kind == "offer" else "cancelled"
-            effects.extend(await sharing.close_entry(tx, fresh, status))
+            # The other side was told above, without the name this notice would carry.
+            effects.extend(await sharing.close_entry(tx, fresh, status, tell_requesters=False))
     for match in matches:
         if match.status == "handed_over":
             await tx.anonymise_match(match.id, user_id)

@@ -259,3 +259,34 @@ async def test_a_captain_who_never_met_the_bot_gets_the_urgent_alert_on_start():
         wang = b.world.add_user(9002, "Wang", language_code="zh")
         await b.start(wang)
         assert any("Dave" in m.content and "速效救心丸" in m.content for m in b.private(wang))
+
+
+async def test_marking_an_offer_given_after_agreeing_confirms_that_hand_over():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.say(b.alice, "I have a spare ladder to lend")
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        await b.press(b.alice, b.last_private(b.alice), "y:")
+        await b.dm(b.alice, "/mine")
+        await b.press(b.alice, b.last_private(b.alice), "g:")
+        offer = next(e for e in await b.ledger() if e.kind == "offer")
+        request = next(e for e in await b.ledger() if e.kind == "request")
+        assert (offer.status, request.status) == ("given", "fulfilled")
+        assert [m.status for m in await b.matches()] == ["handed_over"]
+        assert "Alice" in b.last_private(b.bob).content  # Bob hears it went to him
+
+
+async def test_withdrawing_an_offer_after_agreeing_tells_the_requester():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.say(b.alice, "I have a spare ladder to lend")
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        await b.press(b.alice, b.last_private(b.alice), "y:")
+        before = len(b.private(b.bob))
+        await b.dm(b.alice, "/mine")
+        await b.press(b.alice, b.last_private(b.alice), "w:")
+        request = next(e for e in await b.ledger() if e.kind == "request")
+        assert request.status == "open"
+        told = b.private(b.bob)[before:]
+        assert told and "ladder" in told[-1].content.lower()
+        assert "Alice" in told[-1].content

@@ -124,13 +124,18 @@ class SharingBase:
     async def _accept(self, tx: Tx, match: Match) -> Effects:
         raise NotImplementedError  # handover.py
 
+    async def handed_over(self, tx: Tx, who: Resident, match_id: int) -> Effects:
+        raise NotImplementedError  # handover.py
+
     async def _close_windows(self, tx: Tx, now: datetime) -> Effects:
         raise NotImplementedError  # line.py
 
     async def _check_handovers(self, tx: Tx, now: datetime) -> Effects:
         raise NotImplementedError  # handover.py
 
-    async def close_entry(self, tx: Tx, entry: Entry, status: str) -> Effects:
+    async def close_entry(
+        self, tx: Tx, entry: Entry, status: str, *, tell_requesters: bool = True
+    ) -> Effects:
         raise NotImplementedError  # listings.py
 
     # --- small pieces -----------------------------------------------------------------

@@ -132,6 +132,21 @@ class Listings(SharingBase):
                 guess=entry.kind,
                 message_id=entry.message_id,
             )
+        if how is CloseAction.GIVEN:
+            # "Given" after agreeing with a neighbour means it went to them: confirm those
+            # hand-overs (the requester hears it) rather than cancel them and reopen requests.
+            for match in await tx.active_matches_of_entry(entry.id):
+                if match.status == MatchStatus.ACCEPTED:
+                    effects.extend(await self.handed_over(tx, who, match.id))
+            entry = await self._entry(tx, entry.id)
+            if not is_open(entry):
+                effects.add(
+                    SendMessage(
+                        chat_id=who.user_id,
+                        text=say(setting, "marked_given", id=entry.id, item=entry.item_name),
+                    )
+                )
+                return effects
         status = (
             OfferStatus.GIVEN
             if how is CloseAction.GIVEN
@@ -146,7 +161,9 @@ class Listings(SharingBase):
         )
         return effects
 
-    async def close_entry(self, tx: Tx, entry: Entry, status: str) -> Effects:
+    async def close_entry(
+        self, tx: Tx, entry: Entry, status: str, *, tell_requesters: bool = True
+    ) -> Effects:
         """Close an entry (withdrawn, given, expired, removed…) and undo its pending matches.
 
         A closed request frees what offers held for it; a closed offer sends its waiting
@@ -157,6 +174,7 @@ class Listings(SharingBase):
         effects = Effects()
         for match in await tx.active_matches_of_entry(entry.id):
             await tx.set_match(match.id, MatchStatus.CANCELLED, now)
+            await tx.end_relay(match.id, now)
             if entry.kind == "request":
                 offer = await self._entry(tx, match.offer_id)
                 state = offer_after(offer, released=match.quantity)
@@ -167,6 +185,20 @@ class Listings(SharingBase):
             request = await self._entry(tx, match.request_id)
             if request.status == RequestStatus.MATCHED:
                 await tx.update_entry(request.id, status=RequestStatus.OPEN)
+            agreed = match.status == MatchStatus.ACCEPTED
+            if agreed and tell_requesters and is_open(await self._entry(tx, request.id)):
+                # They were told a neighbour agreed: a silent reopening would leave them waiting.
+                giver = await tx.user(match.giver_id)
+                effects.add(
+                    self._private_to(
+                        await tx.user(match.requester_id),
+                        request.chat_id,
+                        "offer_gone_for_you",
+                        who=giver.first_name if giver else "",
+                        item=entry.item_name,
+                        about=(match.giver_id,),
+                    )
+                )
             fresh = await self._entry(tx, request.id)
             if fresh.status == RequestStatus.OPEN:
                 effects.extend(await self._match_request(tx, fresh))
