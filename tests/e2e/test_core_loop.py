@@ -290,3 +290,13 @@ async def test_withdrawing_an_offer_after_agreeing_tells_the_requester():
         told = b.private(b.bob)[before:]
         assert told and "ladder" in told[-1].content.lower()
         assert "Alice" in told[-1].content
+
+
+async def test_offer_command_keeps_the_amount_written_after_the_item():
+    async with Building() as b:
+        await b.say(b.alice, "/offer ibuprofen 2")
+        await b.say(b.alice, "/offer 口罩 3包")
+        await b.say(b.alice, "/offer ladder")
+        amounts = [(e.item_name, e.quantity) for e in await b.ledger()]
+        assert amounts[0][1] == 2 and amounts[1][1] == 3 and amounts[2][1] is None
+        assert "×2" in b.group_posts()[0].content

@@ -21,7 +21,7 @@ from bot.core.sharing.ledger_rules import (
     format_amount,
 )
 from bot.core.sharing.model import GroupMessage, Resident, UserError
-from bot.core.understanding import Parsed, understand
+from bot.core.understanding import Parsed, command_amount, understand
 from storage.allocation_store import EntryExtras
 from storage.records import Entry
 from storage.repository import Tx
@@ -130,8 +130,9 @@ class Recording(SharingBase):
             if item is None:
                 raise UserError("unknown_item")
             items = (item,)
+        quantity = parsed.quantity or command_amount(args)
         explicit = Parsed(
-            text=args, intent=kind, items=items, quantity=parsed.quantity, urgent=parsed.urgent
+            text=args, intent=kind, items=items, quantity=quantity, urgent=parsed.urgent
         )
         if msg.reply_to_text and msg.reply_to_user_id == who.user_id:
             # "/offer" answering one's own message the parser did not take as one: a lesson.

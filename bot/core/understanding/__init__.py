@@ -3,6 +3,7 @@
 from bot.core.understanding.catalogue import Catalogue, CatalogueAddition
 from bot.core.understanding.model import Intent, Parsed, ParsedItem, Quantity
 from bot.core.understanding.parser import understand
+from bot.core.understanding.quantity import command_amount
 
 __all__ = [
     "Catalogue",
@@ -11,5 +12,6 @@ __all__ = [
     "Parsed",
     "ParsedItem",
     "Quantity",
+    "command_amount",
     "understand",
 ]

@@ -9,7 +9,7 @@ from functools import lru_cache
 import cn2an
 
 from bot.core.understanding.model import Quantity
-from bot.core.understanding.normalise import Folded
+from bot.core.understanding.normalise import Folded, fold
 
 _ZH_UNITS = (
     "人份", "毫升", "盒", "个", "瓶", "包", "片", "粒", "颗", "袋", "支", "根", "板", "罐", "台",
@@ -165,3 +165,20 @@ def choose_quantity(mentions: list[QuantityMention], item_count: int) -> Quantit
         return None
     # The last amount is what is given or wanted ("有两根，可以借一根").
     return mentions[-1].quantity
+
+
+_TRAILING_NUMBER = re.compile(r"\s(?P<n>\d{1,4}(?:\.\d{1,2})?)\s*$")
+
+
+def command_amount(text: str) -> Quantity | None:
+    """The amount after the item in "/offer item [amount]": "布洛芬 2盒", "ibuprofen 2".
+
+    The command's shape is fixed, so a bare trailing number is an amount here, which it
+    would not be in free text ("building 2").
+    """
+    folded = fold(text)
+    chosen = choose_quantity(find_quantities(folded), 1)
+    if chosen is not None:
+        return chosen
+    m = _TRAILING_NUMBER.search(folded.text)
+    return Quantity(float(m.group("n")), None) if m and float(m.group("n")) > 0 else None
