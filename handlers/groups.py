@@ -8,6 +8,7 @@ from telegram import Chat, Update, User
 
 from bot.app.reload import apply_chat_aliases
 from bot.core.groups import bot_added_to_unknown_group, follow_migration
+from bot.core.membership import note_joined
 from handlers.common import Context, resident, run_unit, services
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,16 @@ async def on_new_members(update: Update, context: Context) -> None:
         return
     if any(member.id == context.bot.id for member in message.new_chat_members):
         await _unknown_group(update, context, message.chat, message.from_user)
+        return
+    svc = services(context)
+    if svc.config.group(message.chat_id) is None:
+        return
+    # Telegram sends this service message whatever the privacy mode: someone who (re)joins
+    # is a neighbour from now, even if a "not a member" answer was remembered minutes ago.
+    joined = tuple(m.id for m in message.new_chat_members if not m.is_bot)
+    chat_id, now = message.chat_id, svc.clock.now()
+    if joined:
+        await run_unit(update, context, lambda tx: note_joined(tx, chat_id, joined, now))
 
 
 async def _unknown_group(update: Update, context: Context, chat: Chat, by: User | None) -> None:

@@ -11,7 +11,7 @@ import logging
 from telegram import ChatMember, ChatMemberRestricted
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.core.membership import FRESH, MEMBER_STATUSES, groups_reaching
+from bot.core.membership import FRESH, MEMBER_STATUSES, REFUSAL_FRESH, groups_reaching
 from bot.core.sharing.entry_actions import entry_of_link
 from handlers.common import Context, services
 from storage.repository import Tx
@@ -36,7 +36,8 @@ async def confirm_membership(context: Context, user_id: int, chat_ids: tuple[int
     async with svc.repo.statements() as tx:
         if await tx.member_since(user_id, chat_ids, now - FRESH):
             return
-    for chat_id in chat_ids[:MAX_ASKED]:
+        refused = await tx.refused_since(user_id, chat_ids, now - REFUSAL_FRESH)
+    for chat_id in [c for c in chat_ids if c not in refused][:MAX_ASKED]:
         try:
             member = await context.bot.get_chat_member(chat_id, user_id)
         except (BadRequest, Forbidden) as exc:

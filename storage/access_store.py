@@ -40,6 +40,19 @@ class AccessQueries(TxBase):
         )
         return row is not None
 
+    async def refused_since(
+        self, user_id: int, chat_ids: Sequence[int], since: datetime
+    ) -> set[int]:
+        """The groups that said, after `since`, that the resident is not in them."""
+        if not chat_ids:
+            return set()
+        rows = await self._all(
+            f"""SELECT chat_id FROM group_members WHERE user_id = ? AND member = 0
+                AND checked_at >= ? AND chat_id IN ({_marks(chat_ids)})""",
+            (user_id, _ts(since), *chat_ids),
+        )
+        return {int(r["chat_id"]) for r in rows}
+
     # --- digest links -----------------------------------------------------------------
 
     async def entry_tokens(

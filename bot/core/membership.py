@@ -13,10 +13,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from bot.core.config import Config
+from bot.core.effects import Effects
 from storage.records import Entry
 from storage.repository import Tx
 
 FRESH = timedelta(days=1)
+# A "not a member" answer is trusted briefly: long enough that forged presses in a row cost
+# one getChatMember, short enough that someone who just joined is not refused for long.
+REFUSAL_FRESH = timedelta(minutes=10)
 # Statuses Telegram gives a member; "restricted" counts only with is_member (checked apart).
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member"})
 # A digest link's token: 16 URL-safe characters (96 random bits), within /start's 64.
@@ -45,6 +49,13 @@ def groups_reaching(config: Config, entry: Entry) -> tuple[int, ...]:
 async def is_member(tx: Tx, user_id: int, chat_ids: tuple[int, ...], now: datetime) -> bool:
     """True if the resident was seen in one of `chat_ids` within FRESH."""
     return await tx.member_since(user_id, chat_ids, now - FRESH)
+
+
+async def note_joined(tx: Tx, chat_id: int, user_ids: tuple[int, ...], now: datetime) -> Effects:
+    """Residents who joined a building's group are its members from now."""
+    for user_id in user_ids:
+        await tx.note_member(chat_id, user_id, True, now)
+    return Effects()
 
 
 def new_link_token() -> str:

@@ -11,7 +11,7 @@ import logging
 import math
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -857,6 +857,7 @@ class TelegramWorld:
         self._sent_at: dict[int, deque[float]] = {}
         self._sent_at_overall: deque[float] = deque()
         self.calls_handled = 0
+        self.method_calls: Counter[str] = Counter()  # per Bot API method, as the bot spelt it
 
     # ----------------------------------------------------------------- clock
 
@@ -1244,6 +1245,7 @@ class TelegramWorld:
     def handle(self, method: str, params: Mapping[str, Any]) -> tuple[int, JSON]:
         """Run one Bot API method; getUpdates answers at once. Returns (HTTP status, body)."""
         self.calls_handled += 1
+        self.method_calls[method] += 1
         try:
             result = self._dispatch(method, _Params(params))
         except ApiError as error:

@@ -137,7 +137,8 @@ async def test_a_neighbour_who_left_the_group_loses_access_after_a_day():
         await b.later(timedelta(days=1, minutes=1))
         await forge(b, b.carol, f"ea:{ladder.id}")
         assert await b.matches() == [] and len(refusals(b)) == 1
-        b.world.set_status(b.g3, b.carol, "member")  # she came back
+        b.world.join(b.g3, b.carol)  # she came back: Telegram tells the group
+        await b.pump()
         await forge(b, b.carol, f"ea:{drill.id}")
         assert [m.status for m in await b.matches()] == ["asked"]
 
@@ -154,3 +155,18 @@ async def test_the_stand_in_answers_get_chat_member_as_telegram_does():
         assert (await bot.get_chat_member(b.g3.id, erin.id)).is_member is True
         with pytest.raises(BadRequest, match=r"[Uu]ser not found"):
             await bot.get_chat_member(b.g3.id, 424242)
+
+
+async def test_an_outsider_pressing_again_and_again_costs_one_question_to_telegram():
+    async with Building() as b:
+        mallory = outsider(b)
+        await b.say(b.alice, "I have a spare ladder to lend")
+        (ladder,) = await b.ledger()
+        for _ in range(3):
+            await forge(b, mallory, f"ea:{ladder.id}")
+        assert len(refusals(b)) == 3
+        assert b.world.method_calls["getChatMember"] == 1
+        # Someone who joins later is asked about again once the short memory of "no" fades.
+        await b.later(timedelta(minutes=11))
+        await forge(b, mallory, f"ea:{ladder.id}")
+        assert b.world.method_calls["getChatMember"] == 2
