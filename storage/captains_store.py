@@ -138,6 +138,26 @@ class CaptainQueries(TxBase):
             (_ts(now), actor_id, action, building, target, detail),
         )
 
+    async def count_audit_since(
+        self,
+        action: str,
+        since: datetime,
+        *,
+        actor_id: int | None = None,
+        target: str | None = None,
+    ) -> int:
+        """How many `action` rows since `since`, by one actor or about one target."""
+        sql = "SELECT COUNT(*) AS n FROM audit_log WHERE at >= ? AND action = ?"
+        params: list[object] = [_ts(since), action]
+        if actor_id is not None:
+            sql += " AND actor_id = ?"
+            params.append(actor_id)
+        if target is not None:
+            sql += " AND target = ?"
+            params.append(target)
+        row = await self._one(sql, tuple(params))
+        return int(row["n"]) if row else 0
+
     async def audit_log(self, limit: int = 100) -> list[AuditRecord]:
         rows = await self._all("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
         return [

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,11 @@ class CorrectionSource(StrEnum):
 
 # Callback data of the one-tap question: iq:<question id>:<o|r|n> (64 bytes at most).
 CALLBACK_PATTERN = r"^iq:"
+# The audit log's action for an emergency answered (it also bounds how often, see emergency()).
+EMERGENCY = "emergency"
+# The number stays on screen this long after the same resident's last emergency, or anyone's.
+_SAME_RESIDENT = timedelta(minutes=10)
+_SAME_GROUP = timedelta(minutes=2)
 _CODES = {Reading.OFFER: "o", Reading.REQUEST: "r", Reading.NEITHER: "n"}
 _BUTTON = re.compile(r"^iq:(\d{1,12}):([orn])$")
 
@@ -206,20 +212,47 @@ class Clarifier:
 
     # --- emergencies ----------------------------------------------------------------------
 
-    def emergency(self, who: Resident, msg: GroupMessage, group: GroupSpec) -> Effects:
-        """The emergency number in the group now, and the building's captains told."""
+    async def emergency(
+        self, tx: Tx, who: Resident, msg: GroupMessage, group: GroupSpec
+    ) -> Effects:
+        """The emergency number in the group now, and the building's captains told.
+
+        Within bounds: the number is not posted again while it is still on screen (the same
+        resident within `_SAME_RESIDENT`, anyone within `_SAME_GROUP`), and past the daily
+        bound a resident's emergencies are only logged.
+        """
         config = self.sharing.config
         number = config.bot.emergency_number
+        now = self.sharing.clock.now()
+        chat = str(msg.chat_id)
+        today = await tx.count_audit_since(EMERGENCY, now - timedelta(days=1), actor_id=who.user_id)
+        await tx.add_audit(now, who.user_id, EMERGENCY, building=group.building, target=chat)
         effects = Effects()
-        effects.add(
-            SendMessage(
-                chat_id=msg.chat_id,
-                text=say(config.group_language(msg.chat_id), "emergency_group", emergency=number),
-                reply_to=msg.message_id,
-                thread_id=msg.thread_id,
-                optional=False,  # never a reaction, never dropped for the posting budget
+        if today >= config.limits.emergencies_per_resident_per_day:
+            logger.warning(
+                "emergency message in chat %s past the resident's daily bound: logged only",
+                msg.chat_id,
             )
+            return effects
+        shown = (
+            await tx.count_audit_since(
+                EMERGENCY, now - _SAME_RESIDENT, actor_id=who.user_id, target=chat
+            )
+            > 1
+            or await tx.count_audit_since(EMERGENCY, now - _SAME_GROUP, target=chat) > 1
         )
+        if not shown:
+            effects.add(
+                SendMessage(
+                    chat_id=msg.chat_id,
+                    text=say(
+                        config.group_language(msg.chat_id), "emergency_group", emergency=number
+                    ),
+                    reply_to=msg.message_id,
+                    thread_id=msg.thread_id,
+                    optional=False,  # never a reaction, never dropped for the posting budget
+                )
+            )
         building = config.building(group.building)
         place = building.name if building else group.title
         for captain in _captains_for(self.sharing, group):

@@ -315,6 +315,9 @@ class LimitsSection(StrictModel):
     # Urgent acknowledgements and captain alerts skip the group posting budget: bounded here.
     urgent_per_resident_per_day: int = Field(3, ge=1, le=100)
     reports_per_resident_per_day: int = Field(5, ge=1, le=100)
+    # Emergencies are answered at once, but one resident cannot turn the group and the
+    # captains' phones into a siren: past this many a day they are only logged.
+    emergencies_per_resident_per_day: int = Field(5, ge=1, le=100)
 
 
 class LoggingSection(StrictModel):

@@ -3,6 +3,8 @@ replies, a refused prescription drug, emergencies with no item, closing words.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.core.clarify import read_question_button
@@ -225,3 +227,26 @@ async def test_an_unsure_author_who_never_opened_the_bot_gets_only_a_nudge():
         assert "Carol" in nudge.content and "url" in str(nudge.reply_markup)
         assert "offer" not in nudge.content.lower()
         assert await b.ledger() == []
+
+
+async def test_emergencies_repeated_by_one_resident_are_answered_within_bounds():
+    async with Building() as b:
+        b.opened_bot(b.bob, b.alice, b.captain)
+        lines = [
+            "my dad collapsed in the lift lobby, help!",
+            "he is not breathing, please someone help",
+            "someone collapsed on floor 5, help!!",
+        ]
+        for line in lines:
+            await b.say(b.bob, line)
+        numbers = [m for m in b.group_posts() if "120" in m.content]
+        assert len(numbers) == 1  # the number is on screen already; the captains hear each
+        assert sum("Bob" in m.content for m in b.private(b.captain)) == 3
+        await b.say(b.alice, "fire on the 8th floor, smoke everywhere!")
+        assert len([m for m in b.group_posts() if "120" in m.content]) == 1
+
+        for n in range(10):  # one resident flooding: captains' phones are not a free siren
+            await b.later(timedelta(minutes=11))
+            await b.say(b.bob, f"someone collapsed on floor {n}, help!!")
+        assert sum("Bob" in m.content for m in b.private(b.captain)) == 5
+        assert len([m for m in b.group_posts() if "120" in m.content]) <= 6

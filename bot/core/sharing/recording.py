@@ -82,7 +82,7 @@ class Recording(SharingBase):
             return Effects()
         await self._remember(tx, who, home_chat_id=msg.chat_id)
         if action is LineAction.EMERGENCY:
-            effects = self.clarify.emergency(who, msg, group)
+            effects = await self.clarify.emergency(tx, who, msg, group)
             if parsed.intent == "request" and parsed.items:
                 # Someone in danger who also asks for a thing: find it too, urgently.
                 urgent = dataclasses.replace(parsed, urgent=True, unsure=False)
