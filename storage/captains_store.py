@@ -475,8 +475,11 @@ class CaptainQueries(TxBase):
             "UPDATE unknown_groups SET added_by = NULL WHERE added_by = ?", (user_id,)
         )
         for table in _NAMING:
+            # LIKE narrows the rows in the database; the JSON check below is the exact one
+            # (1066 must not match 10660).
             rows = await self._all(
-                f'SELECT id, subject_ids FROM "{table}" WHERE subject_ids IS NOT NULL'
+                f'SELECT id, subject_ids FROM "{table}" WHERE subject_ids LIKE ?',
+                (f"%{user_id}%",),
             )
             naming = [r["id"] for r in rows if user_id in json.loads(r["subject_ids"])]
             if naming:
