@@ -173,10 +173,16 @@ async def _act(
     if action in (BookingAction.RESOURCE, BookingAction.DAY):
         screen = await desk.day_screen(tx, who, press.resource, press.day, now)
         return _shown(chat_id, message_id, screen)
-    if action is BookingAction.BOOK:
-        return await desk.book(tx, who, press.resource, press.at, now)
-    if action is BookingAction.WAIT:
-        return await desk.wait_for(tx, who, press.resource, press.at, now)
+    if action in (BookingAction.BOOK, BookingAction.WAIT):
+        assert press.at is not None
+        decide = desk.book if action is BookingAction.BOOK else desk.wait_for
+        effects = await decide(tx, who, press.resource, press.at, now)
+        # The day's buttons refreshed in place: the slot now shows as theirs, or taken.
+        day = press.at.astimezone(desk.tz).date()
+        effects.extend(
+            _shown(chat_id, message_id, await desk.day_screen(tx, who, press.resource, day, now))
+        )
+        return effects
     assert press.id is not None
     by_id = {
         BookingAction.CANCEL: desk.cancel,

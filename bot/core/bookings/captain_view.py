@@ -90,7 +90,7 @@ async def overview(tx: Tx, desk: BookingDesk, who: Resident, now: datetime) -> E
                 who_text = say(setting, "bk_overview_booked")
             status = (
                 ""
-                if booking.status == BookingStatus.CONFIRMED
+                if booking.status in (BookingStatus.CONFIRMED, BookingStatus.BLOCKED)
                 else f" ({_status(setting, booking.status)})"
             )
             lines.append(f"• {when} {who_text}{status}")
