@@ -15,8 +15,9 @@ from bot.core.bookings.rules import Usage, slots_of_day, usage
 from bot.core.bookings.spec import ResourceSpec
 from bot.core.bookings.vocabulary import BookingAction, BookingStatus, booking_data
 from bot.core.effects import Button, Effects, SendMessage
-from bot.core.i18n import languages, say, text
+from bot.core.i18n import Lang, languages, say, text
 from bot.core.sharing.model import Resident
+from bot.core.stats_chart import can_draw_chinese
 from storage.repository import Tx
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -263,8 +264,14 @@ async def month_report(
         )
     effects = Effects()
     effects.add(SendMessage(who.user_id, "\n".join(lines)))
-    title = text(lang, "bk_report_chart_title", month=f"{year}-{month:02d}")
-    return UsageAnswer(effects, usages, names, title, title)
+    caption = text(lang, "bk_report_chart_title", month=f"{year}-{month:02d}")
+    chart_lang: Lang = lang
+    if not can_draw_chinese():
+        # Without a CJK font Chinese would render as boxes: English labels on the chart.
+        chart_lang = "en"
+    chart_names = {r.key: r.display_name(chart_lang) for r in resources}
+    title = text(chart_lang, "bk_report_chart_title", month=f"{year}-{month:02d}")
+    return UsageAnswer(effects, usages, chart_names, title, caption)
 
 
 def _weekday(setting: str, weekday: int) -> str:

@@ -197,7 +197,8 @@ class BookingDesk:
         setting = self.reader(who)
         days = bookable_days(spec, now.astimezone(self.tz).date())
         day = day if day in days else days[0]
-        slots = [s for s in slots_of_day(spec, day, self.tz) if s.start > now]
+        opening = slots_of_day(spec, day, self.tz)
+        slots = [s for s in opening if s.start > now]
         held = {
             b.starts_at: b
             for b in await tx.held_between(
@@ -230,8 +231,10 @@ class BookingDesk:
                 slot=spec.slot_minutes,
             )
         ]
-        if not slots:
+        if not opening:
             lines.append(say(setting, "bk_day_closed"))
+        elif not slots:
+            lines.append(say(setting, "bk_day_over"))
         elif buttons:
             lines.append(say(setting, "bk_day_legend"))
         else:
