@@ -37,6 +37,14 @@ buildings = ["b3"]
 hours = { all = "08:00-20:00" }
 slot_minutes = 720
 keeper = 1003
+
+[[resources]]
+key = "parking_night"
+name = { zh = "共享车位", en = "Shared parking" }
+buildings = ["b3"]
+hours = { all = "19:00-07:00" }
+slot_minutes = 720
+approval = true
 """
 # The harness starts on Tue 1 Dec 2026, 10:00 in Shanghai.
 
@@ -182,7 +190,7 @@ async def test_someone_outside_the_building_cannot_book_the_wheelchair():
     async with booking_town() as b:
         await b.dm(b.dave, "/book")  # Dave lives in building 5; the wheelchair is building 3's
         await b.press(b.dave, b.last_private(b.dave), "bk:r:wheelchair")
-        assert "「轮椅」只供本楼（本小区）居民预约" in alerts(b)[-1]  # Dave reads Chinese
+        assert "「轮椅」只供本楼（本小区）的居民预约" in alerts(b)[-1]  # Dave reads Chinese
         assert await bookings(b) == []
 
 
@@ -349,3 +357,36 @@ async def test_the_monthly_report_has_hours_the_busiest_times_and_a_chart():
             if s.kind == "send" and s.chat_id == b.captain.id and getattr(s, "photo", None)
         ]
         assert photos, "the chart was not sent"
+
+
+async def test_a_captain_approves_or_refuses_the_night_parking_space():
+    async with booking_town() as b:
+        await book(b, b.alice, "parking_night", 1, 19)
+        assert "waiting for the captain's yes" in b.last_private(b.alice).content
+        question = b.last_private(b.captain)
+        assert "📨 Alice would like “Shared parking” Tue 1 Dec 19:00–07:00. Approve?" in (
+            question.content
+        )
+        await b.press(b.captain, question, "bk:a:")
+        assert "✅ The captain approved “Shared parking” Tue 1 Dec 19:00–07:00" in (
+            b.last_private(b.alice).content
+        )
+        await book(b, b.bob, "parking_night", 2, 19)
+        await b.press(b.captain, b.last_private(b.captain), "bk:f:")
+        assert "the captain did not approve “Shared parking” Wed 2 Dec 19:00" in (
+            b.last_private(b.bob).content
+        )
+        statuses = sorted((r.user_id, r.status) for r in await bookings(b))
+        assert statuses == [(b.alice.id, "confirmed"), (b.bob.id, "refused")]
+
+
+async def test_an_admin_who_is_no_captain_sees_that_slots_are_booked_not_by_whom():
+    config = make_config(BUILDING_CONFIG + RESOURCES, admins=[1004])
+    b = Building(config)
+    b.opened_bot(b.alice, b.dave)
+    async with b:
+        await book(b, b.alice, "activity_room", 2, 10)
+        await b.dm(b.dave, "/bookings")
+        view = b.last_private(b.dave).content
+        assert "12/2 周三 10:00–11:00 已被预约" in view
+        assert "Alice" not in view

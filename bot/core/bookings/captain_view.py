@@ -206,6 +206,9 @@ async def block(tx: Tx, desk: BookingDesk, who: Resident, args: str, now: dateti
             blocked += 1
     if blocked == 0:
         raise BookingRefusal("bk_block_nothing")
+    await tx.add_audit(
+        now, who.user_id, "bookings_block", target=spec.key, detail=f"{match['day']} {reason}"
+    )
     effects.add(
         SendMessage(
             who.user_id,

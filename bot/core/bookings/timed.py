@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
 from bot.core.i18n import say
+from storage.bookings_store import BookingRecord
 from storage.captains_store import ANONYMOUS
 from storage.events_store import EventRecord
 from storage.repository import Tx
@@ -165,7 +166,7 @@ async def _tell_overdue(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
         name = await desk.name_of(tx, booking.user_id)
         words = desk.slot_words(spec, booking.starts_at, booking.ends_at)
         told = [spec.keeper] if spec.keeper else []
-        told += [c for c in desk.captains_of(spec) if c not in told]
+        told += [c for c in await _borrowers_captains(tx, desk, spec, booking) if c not in told]
         about = (booking.user_id,) if booking.user_id else ()
         for person in told:
             lang = await desk.lang_of(tx, person)
@@ -176,6 +177,18 @@ async def _tell_overdue(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
             setting = await desk.lang_of(tx, booking.user_id)
             effects.add(SendMessage(booking.user_id, say(setting, "bk_overdue_borrower", **words)))
     return effects
+
+
+async def _borrowers_captains(
+    tx: Tx, desk: BookingDesk, spec: ResourceSpec, booking: BookingRecord
+) -> list[int]:
+    """The captains of the borrower's building (all the resource's when it is not known)."""
+    if booking.user_id:
+        building = await desk._building_of(tx, booking.user_id, spec)
+        found = [c for c in desk.config.captains_of(building) if isinstance(c, int)]
+        if found:
+            return found
+    return desk.captains_of(spec)
 
 
 def resource_named(desk: BookingDesk, place: str | None) -> ResourceSpec | None:
