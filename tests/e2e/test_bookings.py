@@ -13,6 +13,7 @@ from telegram import Update
 
 from bot.telegram_sim.world import SimMessage, SimUser
 from tests import backends
+from tests.e2e.test_security_roles import forge
 from tests.harness import BUILDING_CONFIG, Building, make_config
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -390,3 +391,32 @@ async def test_an_admin_who_is_no_captain_sees_that_slots_are_booked_not_by_whom
         view = b.last_private(b.dave).content
         assert "12/2 周三 10:00–11:00 已被预约" in view
         assert "Alice" not in view
+
+
+async def test_forged_booking_buttons_change_nothing():
+    """Anyone can put any callback data on a bot message in their own chat."""
+    async with booking_town() as b:
+        await book(b, b.alice, "wheelchair", 2, 8)
+        await book(b, b.alice, "parking_night", 1, 19)
+        before = await bookings(b)
+        loan, parking = before
+        for data in (
+            f"bk:c:{loan.id}",  # cancel Alice's booking
+            f"bk:h:{loan.id}",  # the keeper's "handed out"
+            f"bk:n:{loan.id}",  # a no-show
+            f"bk:a:{parking.id}",  # a captain's approval
+            f"bk:t:{loan.id}",  # take an offer that is not theirs
+            "bk:s:wheelchair:1",  # a time that is no slot
+            "bk:d:nosuch:20261202",
+        ):
+            await forge(b, b.bob, data)
+        assert await bookings(b) == before
+        assert len(alerts(b)) >= 7
+
+
+async def test_the_privacy_notice_tells_about_bookings():
+    async with booking_town() as b:
+        await b.dm(b.alice, "/privacy")
+        notice = b.last_private(b.alice).content
+        assert "the places you booked and the things you borrowed" in notice
+        assert "Bookings and loans: 180 days after they end" in notice
