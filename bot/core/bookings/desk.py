@@ -158,7 +158,7 @@ class BookingDesk:
             "where": lambda lang: spec.display_where(lang) or "—",
         }
 
-    def _button(self, setting: str, key: str, data: str, **params: Any) -> Button:
+    def button(self, setting: str, key: str, data: str, **params: Any) -> Button:
         label = " / ".join(text(lang, key, **params) for lang in languages(setting))
         return Button(label, data=data)
 
@@ -267,7 +267,7 @@ class BookingDesk:
         if paging:
             rows.append(tuple(paging))
         rows.append(
-            (self._button(setting, "bk_btn_resources", booking_data(BookingAction.RESOURCES)),)
+            (self.button(setting, "bk_btn_resources", booking_data(BookingAction.RESOURCES)),)
         )
         return Screen("\n".join(lines), tuple(rows))
 
@@ -298,7 +298,7 @@ class BookingDesk:
             logger.info(
                 "slot %s %s taken before %s could book it", spec.key, slot.start, who.user_id
             )
-            wait = self._button(
+            wait = self.button(
                 setting,
                 "bk_btn_wait",
                 booking_data(BookingAction.WAIT, resource=spec.key, at=slot.start),
@@ -318,7 +318,7 @@ class BookingDesk:
         effects = Effects()
         setting = await self.lang_of(tx, user_id)
         words = self.slot_words(spec, slot.start, slot.end)
-        cancel = self._button(
+        cancel = self.button(
             setting, "bk_btn_cancel", booking_data(BookingAction.CANCEL, id=booking_id)
         )
         if status == BookingStatus.CONFIRMED:
@@ -337,12 +337,12 @@ class BookingDesk:
                     say(lang, "bk_approve_question", name=name, **words),
                     buttons=(
                         (
-                            self._button(
+                            self.button(
                                 lang,
                                 "bk_btn_approve",
                                 booking_data(BookingAction.APPROVE, id=booking_id),
                             ),
-                            self._button(
+                            self.button(
                                 lang,
                                 "bk_btn_refuse",
                                 booking_data(BookingAction.REFUSE, id=booking_id),
@@ -429,10 +429,10 @@ class BookingDesk:
                 say(setting, "bk_offer", until=clock_text(expires, self.tz), **words),
                 buttons=(
                     (
-                        self._button(
+                        self.button(
                             setting, "bk_btn_take", booking_data(BookingAction.TAKE, id=booking_id)
                         ),
-                        self._button(
+                        self.button(
                             setting,
                             "bk_btn_decline",
                             booking_data(BookingAction.DECLINE, id=booking_id),
@@ -504,7 +504,7 @@ class BookingDesk:
         lines = [say(setting, "bk_mine_header")]
         rows: list[tuple[Button, ...]] = []
         for n, booking in enumerate(bookings, 1):
-            spec = self._known(booking.resource)
+            spec = self.known(booking.resource)
             if spec is None:
                 continue
             words = self.slot_words(spec, booking.starts_at, booking.ends_at)
@@ -512,7 +512,7 @@ class BookingDesk:
             if booking.status in WAITING:
                 rows.append(
                     (
-                        self._button(
+                        self.button(
                             setting,
                             "bk_btn_cancel_n",
                             booking_data(BookingAction.CANCEL, id=booking.id),
@@ -521,7 +521,7 @@ class BookingDesk:
                     )
                 )
         for wait in waits:
-            spec = self._known(wait.resource)
+            spec = self.known(wait.resource)
             if spec is None:
                 continue
             end = wait.starts_at + timedelta(minutes=spec.slot_minutes)
@@ -530,7 +530,7 @@ class BookingDesk:
             )
             rows.append(
                 (
-                    self._button(
+                    self.button(
                         setting,
                         "bk_btn_leave",
                         booking_data(BookingAction.LEAVE, id=wait.id),
@@ -541,7 +541,7 @@ class BookingDesk:
         effects.add(SendMessage(who.user_id, "\n".join(lines), buttons=tuple(rows)))
         return effects
 
-    def _known(self, key: str) -> ResourceSpec | None:
+    def known(self, key: str) -> ResourceSpec | None:
         return next((r for r in self.config.resources if r.key == key), None)
 
     async def cancel(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
@@ -551,7 +551,7 @@ class BookingDesk:
             raise BookingRefusal("bk_cancel_gone")
         if not await tx.change_booking(booking_id, BookingStatus.CANCELLED, now, only_from=WAITING):
             raise BookingRefusal("bk_cancel_gone")
-        spec = self._known(booking.resource)
+        spec = self.known(booking.resource)
         effects = Effects()
         if spec is None:
             return effects
@@ -582,7 +582,7 @@ class BookingDesk:
         self, tx: Tx, who: Resident, booking_id: int, approve: bool, now: datetime
     ) -> Effects:
         booking = await tx.booking(booking_id)
-        spec = self._known(booking.resource) if booking else None
+        spec = self.known(booking.resource) if booking else None
         if booking is None or spec is None or booking.user_id is None:
             raise BookingRefusal("bk_decided_already")
         if not self.may_decide(who, spec):
@@ -629,7 +629,7 @@ class BookingDesk:
                 say(lang, "bk_keeper_out", name=name, **words),
                 buttons=(
                     (
-                        self._button(
+                        self.button(
                             lang,
                             "bk_btn_returned",
                             booking_data(BookingAction.RETURNED, id=booking_id),
@@ -671,7 +671,7 @@ class BookingDesk:
         self, tx: Tx, who: Resident, booking_id: int
     ) -> tuple[BookingRecord, ResourceSpec]:
         booking = await tx.booking(booking_id)
-        spec = self._known(booking.resource) if booking else None
+        spec = self.known(booking.resource) if booking else None
         if booking is None or spec is None:
             raise BookingRefusal("bk_decided_already")
         if spec.keeper != who.user_id and not self.may_decide(who, spec):
@@ -695,7 +695,7 @@ class BookingDesk:
         await tx.add_booking_no_show(
             booking_id,
             booking.user_id,
-            await self._building_of(tx, booking.user_id, spec),
+            await self.building_of(tx, booking.user_id, spec),
             who.user_id,
             now,
         )
@@ -707,7 +707,7 @@ class BookingDesk:
         effects.extend(await self.freed(tx, spec, booking.starts_at, booking.ends_at, now))
         return effects
 
-    async def _building_of(self, tx: Tx, user_id: int, spec: ResourceSpec) -> str | None:
+    async def building_of(self, tx: Tx, user_id: int, spec: ResourceSpec) -> str | None:
         """The resident's home building (their group's), else the resource's first."""
         user = await tx.user(user_id)
         group = self.config.group(user.home_chat_id) if user and user.home_chat_id else None

@@ -52,7 +52,7 @@ async def booking_tick(tx: Tx, config: Config, clock: Clock) -> Effects:
 async def _expire_offers(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
     effects = Effects()
     for booking in await tx.offers_expired(now):
-        spec = desk._known(booking.resource)
+        spec = desk.known(booking.resource)
         if spec is None or booking.user_id is None:
             continue
         if not await tx.change_booking(
@@ -69,7 +69,7 @@ async def _expire_offers(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
 async def _remind_bookings(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
     effects = Effects()
     for booking in await tx.not_reminded("confirmed", "reminded_at", now, now + LOOKAHEAD):
-        spec = desk._known(booking.resource)
+        spec = desk.known(booking.resource)
         if spec is None or booking.user_id is None or spec.remind_minutes == 0:
             continue
         if not reminder_due(booking.starts_at, spec.remind_minutes, now, desk.quiet, desk.tz):
@@ -84,7 +84,7 @@ async def _remind_bookings(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
                 say(setting, key, **desk.slot_words(spec, booking.starts_at, booking.ends_at)),
                 buttons=(
                     (
-                        desk._button(
+                        desk.button(
                             setting,
                             "bk_btn_cancel",
                             booking_data(BookingAction.CANCEL, id=booking.id),
@@ -102,7 +102,7 @@ async def _ask_keepers(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
     if is_quiet(now, desk.quiet, desk.tz):
         return effects
     for booking in await tx.not_reminded("confirmed", "handout_asked_at", now - LOOKAHEAD, now):
-        spec = desk._known(booking.resource)
+        spec = desk.known(booking.resource)
         if spec is None or spec.kind != "thing" or spec.keeper is None or not booking.user_id:
             continue
         if booking.ends_at <= now or not await tx.stamp_once(booking.id, "handout_asked_at", now):
@@ -120,12 +120,12 @@ async def _ask_keepers(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
                 ),
                 buttons=(
                     (
-                        desk._button(
+                        desk.button(
                             lang,
                             "bk_btn_handed_out",
                             booking_data(BookingAction.HANDED_OUT, id=booking.id),
                         ),
-                        desk._button(
+                        desk.button(
                             lang,
                             "bk_btn_no_show",
                             booking_data(BookingAction.NO_SHOW, id=booking.id),
@@ -141,7 +141,7 @@ async def _ask_keepers(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
 async def _remind_returns(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
     effects = Effects()
     for booking in await tx.not_reminded("out", "due_reminded_at", now, now + LOOKAHEAD):
-        spec = desk._known(booking.resource)
+        spec = desk.known(booking.resource)
         if spec is None or not booking.user_id or spec.remind_minutes == 0:
             continue
         if not reminder_due(booking.ends_at, spec.remind_minutes, now, desk.quiet, desk.tz):
@@ -160,7 +160,7 @@ async def _tell_overdue(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
     if is_quiet(now, desk.quiet, desk.tz):
         return effects
     for booking in await tx.not_reminded("out", "overdue_told_at", None, now):
-        spec = desk._known(booking.resource)
+        spec = desk.known(booking.resource)
         if spec is None or not await tx.stamp_once(booking.id, "overdue_told_at", now):
             continue
         name = await desk.name_of(tx, booking.user_id)
@@ -184,7 +184,7 @@ async def _borrowers_captains(
 ) -> list[int]:
     """The captains of the borrower's building (all the resource's when it is not known)."""
     if booking.user_id:
-        building = await desk._building_of(tx, booking.user_id, spec)
+        building = await desk.building_of(tx, booking.user_id, spec)
         found = [c for c in desk.config.captains_of(building) if isinstance(c, int)]
         if found:
             return found
@@ -243,7 +243,7 @@ async def reserve_for_events(tx: Tx, desk: BookingDesk, now: datetime) -> Effect
             await tx.change_booking(
                 block.id, BookingStatus.CANCELLED, now, only_from=[BookingStatus.BLOCKED]
             )
-            spec = desk._known(block.resource)
+            spec = desk.known(block.resource)
             if spec is not None:
                 effects.extend(await desk.freed(tx, spec, block.starts_at, block.ends_at, now))
     return effects
@@ -260,7 +260,7 @@ async def booking_moments(
     moments: set[datetime] = set()
     horizon = until + LOOKAHEAD
     for booking in await tx.not_reminded("confirmed", "reminded_at", after, horizon):
-        spec = desk._known(booking.resource)
+        spec = desk.known(booking.resource)
         if spec is not None and spec.remind_minutes:
             moments.add(
                 reminder_moment(booking.starts_at, spec.remind_minutes, desk.quiet, desk.tz)
@@ -268,7 +268,7 @@ async def booking_moments(
     for booking in await tx.not_reminded("confirmed", "handout_asked_at", after, until):
         moments.add(booking.starts_at)
     for booking in await tx.not_reminded("out", "due_reminded_at", after, horizon):
-        spec = desk._known(booking.resource)
+        spec = desk.known(booking.resource)
         if spec is not None and spec.remind_minutes:
             moments.add(reminder_moment(booking.ends_at, spec.remind_minutes, desk.quiet, desk.tz))
     for booking in await tx.not_reminded("out", "overdue_told_at", after, until):
@@ -304,7 +304,7 @@ async def forget_bookings(tx: Tx, config: Config, clock: Clock, user_id: int) ->
             now,
             only_from=[BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.OFFERED],
         ):
-            spec = desk._known(booking.resource)
+            spec = desk.known(booking.resource)
             if spec is not None:
                 effects.extend(await desk.freed(tx, spec, booking.starts_at, booking.ends_at, now))
     await tx.keep_loans_anonymous(user_id, ANONYMOUS)
