@@ -50,7 +50,7 @@ KEY_ARGUMENT = {
     "_note": 2,
     "UserError": 0,
     "BookingRefusal": 0,
-    "_button": 1,
+    "button": 1,
 }
 
 
