@@ -37,6 +37,9 @@ _DELETE_ROWS_OF = (
     ("corrections", "user_id"),
     # A private reminder's chat is the resident's own (groups have negative ids).
     ("sent_reminders", "chat_id"),
+    # Bookings and waits (a thing still out is kept anonymous first: bot/core/bookings).
+    ("bookings", "user_id"),
+    ("booking_waits", "user_id"),
 )
 # Records others still need (the audit log, events, a no-show reported): kept anonymous.
 _ANONYMISE = (
@@ -44,6 +47,8 @@ _ANONYMISE = (
     ("events", "created_by"),
     ("events", "cancelled_by"),
     ("no_shows", "reported_by"),
+    ("bookings", "blocked_by"),
+    ("bookings", "decided_by"),
 )
 # Messages naming the resident (`subject_ids`, a JSON array of ids) are deleted too.
 _NAMING = ("outbox", "pending_notices")

@@ -20,6 +20,7 @@ from typing import TypeVar
 from storage.access_store import AccessQueries
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
+from storage.bookings_store import BookingQueries
 from storage.captains_store import CaptainQueries
 from storage.corrections_store import CorrectionQueries
 from storage.driver import Backend, Conflict, Dialect, Synchronous, open_backend
@@ -53,6 +54,7 @@ class Tx(
     AccessQueries,
     MonitoringQueries,
     CorrectionQueries,
+    BookingQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

@@ -39,6 +39,7 @@ from bot.intake.leadership import Leadership
 from handlers import (
     admin,
     alerts,
+    bookings,
     captains,
     clarify,
     digest,
@@ -183,6 +184,8 @@ def build_application(
                 BotCommand("myreports", "我的诉求 / my reports"),
                 BotCommand("privacy", "隐私说明 / what is stored"),
                 BotCommand("alerts", "物品提醒 / item alerts"),
+                BotCommand("book", "预约场地、借用物品 / book a room or a thing"),
+                BotCommand("mybookings", "我的预约 / my bookings"),
                 BotCommand("help", "使用说明 / how it works"),
             ]
         )
@@ -348,6 +351,11 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CallbackQueryHandler(waitlist.on_button, pattern=waitlist.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(clarify.on_button, pattern=CLARIFY_PATTERN))
+    # Shared spaces and community-owned things (issue 19).
+    app.add_handler(CommandHandler("book", bookings.book_command))
+    app.add_handler(CommandHandler("mybookings", bookings.mybookings_command))
+    app.add_handler(CommandHandler("bookings", bookings.bookings_command))
+    app.add_handler(CallbackQueryHandler(bookings.on_button, pattern=bookings.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, matching.on_private_text)

@@ -9,6 +9,7 @@ from telegram.ext import Application
 
 from bot.app.services import Services
 from bot.core.alerts import AlertService
+from bot.core.bookings.timed import booking_tick
 from bot.core.digest import DigestService
 from bot.core.effects import encode
 from bot.core.events import post_due_reminders
@@ -26,6 +27,7 @@ async def run_upkeep(services: Services, app: Application) -> None:
     async def tick(tx: Tx) -> None:
         effects = await services.sharing.tick(tx)
         effects.extend(await post_due_reminders(tx, services.config, services.clock.now()))
+        effects.extend(await booking_tick(tx, services.config, services.clock))
         effects.extend(await ThanksDesk(services.config, services.clock).month_end_prompts(tx))
         alerts = AlertService(services.config, services.catalogue, services.clock)
         effects.extend(await alerts.tick(tx))

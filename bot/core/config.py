@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.core.bookings.spec import ResourceList, resource_references
 from bot.core.digest_schedule import parse_digest_schedule
 from bot.core.festivals import FestivalList
 from bot.core.understanding import CatalogueAddition
@@ -355,6 +356,8 @@ class Config(StrictModel):
     limits: LimitsSection = LimitsSection()
     logging: LoggingSection = LoggingSection()
     monitoring: MonitoringSection = MonitoringSection()
+    # Shared spaces and things residents book or borrow (bot/core/bookings/spec.py).
+    resources: ResourceList = []
 
     # --- questions the app asks of its config -------------------------------------------
 
@@ -694,6 +697,9 @@ def _references(data: dict[str, Any]) -> list[Problem]:
                             f"festivals[{i}].targets.{kind}[{j}]", f"unknown {kind[:-1]} '{key}'"
                         )
                     )
+    resources = [r for _, r in _tables(data, "resources")]
+    for path, message in resource_references(resources, community_keys, building_keys):
+        problems.append(Problem(path, message))
     return problems
 
 

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.core.bookings.timed import forget_bookings
 from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
 from bot.core.i18n import person_language, say
@@ -63,6 +64,8 @@ async def forget(tx: Tx, sharing: SharingService, user_id: int) -> Forgotten:
             await tx.anonymise_entry(entry.id)
         else:
             await tx.delete_entry(entry.id)
+    # Their booked slots go to neighbours waiting; a borrowed thing stays on the keeper's list.
+    effects.extend(await forget_bookings(tx, sharing.config, sharing.clock, user_id))
     reports = await tx.reports_of(user_id)
     await tx.erase_person(user_id)
     logger.info("forgot a resident: %s entries, %s matches", len(entries), len(matches))

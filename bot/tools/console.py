@@ -22,6 +22,7 @@ from telegram import Update
 
 from bot.app.application import build_application
 from bot.app.upkeep import run_upkeep
+from bot.core.bookings.timed import booking_moments
 from bot.core.clock import ManualClock
 from bot.core.config import Config
 from bot.core.events import reminder_moments
@@ -270,6 +271,11 @@ class Console:
         # The real bot's upkeep runs every minute: stop wherever a reminder falls due.
         async with services.repo.transaction() as tx:
             stops = await reminder_moments(tx, services.config, self.clock.now(), target)
+            # Booking reminders, keepers' prompts and overdue things, too (bot/core/bookings).
+            stops += await booking_moments(
+                tx, services.config, self.clock, self.clock.now(), target
+            )
+        stops = sorted(set(stops))
         for stop in [*stops, target]:
             step = stop - self.clock.now()
             self.clock.advance(step)

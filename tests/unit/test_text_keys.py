@@ -36,11 +36,22 @@ FAMILIES: dict[str, list[str]] = {
     "rule_intro_": ["first_come", *sorted(WINDOWED)],
     "rule_ack_": sorted(WINDOWED),
     "line_joined_": sorted(WINDOWED),
+    "bk_mine_": ["pending", "confirmed", "offered", "out"],
+    "bk_status_": ["pending", "offered", "out"],
 }
 pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 
 # Where a call's text key is: the function's name and the argument's position.
-KEY_ARGUMENT = {"say": 1, "text": 1, "_private": 2, "_private_to": 2, "_note": 2, "UserError": 0}
+KEY_ARGUMENT = {
+    "say": 1,
+    "text": 1,
+    "_private": 2,
+    "_private_to": 2,
+    "_note": 2,
+    "UserError": 0,
+    "BookingRefusal": 0,
+    "button": 1,
+}
 
 
 def _name(func: ast.expr) -> str | None:
