@@ -382,7 +382,9 @@ class Delivery:
     async def _claim(self) -> list[OutboxRow]:
         now = _utc_now()
         async with self._repo.statements() as tx:
-            rows = await tx.claim_outbox(self.worker, now, now + self._lease, OUTBOX_BATCH)
+            rows = await tx.claim_outbox(
+                self.worker, now, now + self._lease, OUTBOX_BATCH, due_by=self._clock.now()
+            )
         self._renewed_at = time.monotonic()
         self._held = {row.id for row in rows}
         return rows

@@ -1,6 +1,7 @@
 """Quiet hours hold private nudges: one decided at night waits for the morning; replies to
 someone who just acted, group posts and urgent matters go at once."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -77,7 +78,8 @@ def test_group_posts_follow_their_own_rules():
 
 def test_a_nudge_with_a_group_fallback_waits_whole():
     fallback = Fallback(GROUP, ALICE, "Alice, a message is waiting for you", "Open")
-    nudge = SendMessage(ALICE, "⏰ Do you still need a drill?", fallback=fallback, timing=Timing.NUDGE)
+    nudge = SendMessage(ALICE, "⏰ Do you still need a drill?", fallback=fallback)
+    nudge = replace(nudge, timing=Timing.NUDGE)
     assert held_until(nudge, local(7, 23, 16)) == local(8, 7, 30)
 
 
