@@ -46,6 +46,9 @@ class Fallback:
     text: str  # the group line, already rendered in the group's language(s), HTML-safe
     button: str  # the deep-link button label
     thread_id: int | None = None  # forum groups: the sharing topic (None: general topic)
+    # Skipped when the group's posting budget is spent (the message still waits for /start):
+    # a question nobody else is waiting on is not worth a group post over the budget.
+    optional: bool = False
 
 
 @dataclass(frozen=True)

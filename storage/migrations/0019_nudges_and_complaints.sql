@@ -21,11 +21,12 @@ CREATE TABLE report_voices (
 CREATE INDEX report_voices_by_user ON report_voices (user_id);
 
 -- A complaint written in the group, waiting for its author's one tap: send it to the floor
--- captains? `answer` is 'yes' or 'no' once pressed; unanswered ones are purged after a week.
+-- captains? `answer` is 'yes' or 'no' once pressed; answered and stale ones are purged.
 CREATE TABLE complaint_asks (
     id          INTEGER PRIMARY KEY,
     user_id     INTEGER NOT NULL,
     chat_id     INTEGER NOT NULL,
+    message_id  INTEGER,
     building    TEXT NOT NULL,
     text        TEXT NOT NULL,
     topic       TEXT,
