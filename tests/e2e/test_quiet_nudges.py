@@ -92,3 +92,18 @@ async def test_an_answer_to_what_a_resident_just_did_is_not_held():
         await at(b, local(7, 23, 16))
         await b.press(b.alice, nudge, "k:")  # she is awake and pressed "keep"
         assert "stays listed" in b.last_private(b.alice).content
+
+
+async def test_a_keyword_alert_firing_at_night_waits_for_the_morning():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.say(b.bob, "hello neighbours")
+        await b.dm(b.bob, "/alert stroller")
+        await at(b, local(1, 23, 16))
+        await b.say(b.alice, "闲置婴儿车一辆，免费送")
+        assert not any(d.startswith("ea:") for m in b.private(b.bob) for d in m.button_data())
+        await at(b, local(2, 7, 31))
+        fired = b.last_private(b.bob)
+        assert "stroller" in fired.content.lower() and any(
+            d.startswith("ea:") for d in fired.button_data()
+        )
