@@ -19,7 +19,8 @@ class Timing(StrEnum):
     NOW: an answer to what the reader just did (they are awake), or nothing waits on it.
     NUDGE: nobody is waiting on it this minute (an expiry reminder, a question to a giver,
     a waitlist turn): decided in quiet hours, it is sent when they end.
-    URGENT: never held (an urgent request's giver, a life in danger), even from a timed job.
+    URGENT: never held (the giver of an urgent or medicine request, a life in danger), even
+    from a timed job.
     A timed job's private messages are nudges unless marked URGENT (bot/core/quiet_nudges.py).
     """
 

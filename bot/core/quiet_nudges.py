@@ -7,9 +7,9 @@ end of the quiet period (`SendMessage.not_before`) and stays in the outbox until
 restart neither loses nor repeats it.
 
 Not held: answers to what the reader just did (they are awake and waiting), group posts
-(their own quiet rules decide those), and urgent matters (`Timing.URGENT`: an urgent or
-emergency request's giver, captains' urgent alerts), where an hour's wait could cost more
-than a night's sleep.
+(their own quiet rules decide those), and urgent matters (`Timing.URGENT`: the giver of an
+urgent or medicine request, emergencies, captains' urgent alerts), where an hour's wait could
+cost more than a night's sleep.
 """
 
 from __future__ import annotations

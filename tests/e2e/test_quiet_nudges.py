@@ -107,3 +107,12 @@ async def test_a_keyword_alert_firing_at_night_waits_for_the_morning():
         assert "stroller" in fired.content.lower() and any(
             d.startswith("ea:") for d in fired.button_data()
         )
+
+
+async def test_a_medicine_request_reaches_the_giver_at_once_even_at_night():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.say(b.alice, "I have 2 spare boxes of ibuprofen, anyone who needs it let me know")
+        await at(b, local(1, 23, 16))
+        await b.say(b.bob, "Does anyone have ibuprofen? My son has a fever")
+        assert any(d.startswith("y:") for d in b.last_private(b.alice).button_data())

@@ -174,7 +174,8 @@ class Matching(SharingBase):
             ),
         )
         logger.info("match #%s: request #%s -> offer #%s", match.id, request.id, offer.id)
-        timing = Timing.URGENT if request.urgent else Timing.NUDGE
+        # A medicine may be for a feverish child tonight: like an urgent need, never held.
+        timing = Timing.URGENT if request.urgent or request.medical else Timing.NUDGE
         return self._to_giver(giver, offer, text, buttons, about=[request.user_id], timing=timing)
 
     def _to_giver(
