@@ -12,6 +12,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.app.services import BotData, Services
 from bot.core.effects import Effects, encode
 from bot.core.i18n import person_language, say
+from bot.core.quiet_nudges import hold_nudges_for
 from bot.core.sharing.service import Resident, UserError
 from storage.repository import Tx
 
@@ -55,7 +56,9 @@ async def run_unit(
             return None
         effects = await work(tx)
         if effects.items:
-            await tx.enqueue([encode(e) for e in effects.items], svc.clock.now())
+            now = svc.clock.now()
+            held = hold_nudges_for(svc.config, effects, now, unprompted=False)
+            await tx.enqueue([encode(e) for e in held.items], now)
         return effects
 
     # Run again from scratch if another worker's transaction conflicted (PostgreSQL only).

@@ -22,6 +22,9 @@ ANONYMOUS = 0  # the user id left on records others still need after /forgetme
 # entries and matches are handled one by one in bot/core/privacy.py.
 _DELETE_ROWS_OF = (
     ("reports", "user_id"),
+    # Complaints of the same thing joined to a report, and complaints waiting for an answer.
+    ("report_voices", "user_id"),
+    ("complaint_asks", "user_id"),
     ("opt_ins", "user_id"),
     ("pending_notices", "user_id"),
     ("outbox", "recipient_id"),
@@ -76,6 +79,23 @@ class Report:
     status: str
     created_at: datetime
     updated_at: datetime
+    topic: str | None = None  # what it is about (RepairTopic), None when not known
+    residents: int = 1  # its author and the neighbours who complained of the same thing
+
+
+@dataclass(frozen=True)
+class ComplaintAsk:
+    """A complaint in the group waiting for its author's answer: send it to the captains?"""
+
+    id: int
+    user_id: int
+    chat_id: int
+    message_id: int | None
+    building: str
+    text: str
+    topic: str | None
+    created_at: datetime
+    answer: str | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +135,27 @@ def _report(row: Row) -> Report:
         status=row["status"],
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        topic=row["topic"],
+        residents=int(row["residents"]),
+    )
+
+
+# A report with how many residents it speaks for (its author and those who joined it).
+_REPORTS = """SELECT r.*, 1 + (SELECT COUNT(*) FROM report_voices v WHERE v.report_id = r.id)
+                  AS residents FROM reports r"""
+
+
+def _ask(row: Row) -> ComplaintAsk:
+    return ComplaintAsk(
+        id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        building=row["building"],
+        text=row["text"],
+        topic=row["topic"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        answer=row["answer"],
     )
 
 
@@ -215,11 +256,13 @@ class CaptainQueries(TxBase):
         text: str,
         source: str,
         now: datetime,
+        topic: str | None = None,
     ) -> Report:
         row = await self._one(
             """INSERT INTO reports (user_id, chat_id, building, text, source, status,
-                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id""",
-            (user_id, chat_id, building, text, source, _ts(now), _ts(now)),
+                   created_at, updated_at, topic)
+               VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?) RETURNING id""",
+            (user_id, chat_id, building, text, source, _ts(now), _ts(now), topic),
         )
         assert row is not None
         report = await self.report(row["id"])
@@ -235,7 +278,7 @@ class CaptainQueries(TxBase):
         return int(row["n"]) if row else 0
 
     async def report(self, report_id: int) -> Report | None:
-        row = await self._one("SELECT * FROM reports WHERE id = ?", (report_id,))
+        row = await self._one(f"{_REPORTS} WHERE r.id = ?", (report_id,))
         return _report(row) if row else None
 
     async def set_report_status(self, report_id: int, status: str, now: datetime) -> bool:
@@ -254,17 +297,96 @@ class CaptainQueries(TxBase):
         if not buildings:
             return []
         rows = await self._all(
-            f"""SELECT * FROM reports WHERE building IN ({_marks(buildings)})
-                AND status IN ({_marks(statuses)}) ORDER BY id""",
+            f"""{_REPORTS} WHERE r.building IN ({_marks(buildings)})
+                AND r.status IN ({_marks(statuses)}) ORDER BY r.id""",
             (*buildings, *statuses),
         )
         return [_report(r) for r in rows]
 
     async def reports_of(self, user_id: int) -> list[Report]:
         rows = await self._all(
-            "SELECT * FROM reports WHERE user_id = ? ORDER BY id DESC LIMIT 20", (user_id,)
+            f"{_REPORTS} WHERE r.user_id = ? ORDER BY r.id DESC LIMIT 20", (user_id,)
         )
         return [_report(r) for r in rows]
+
+    async def open_reports_about(self, building: str, topic: str) -> list[Report]:
+        """Unresolved reports of a building about one topic, the most recently active first."""
+        rows = await self._all(
+            f"""{_REPORTS} WHERE r.building = ? AND r.topic = ? AND r.status != 'resolved'
+                ORDER BY r.updated_at DESC, r.id DESC""",
+            (building, topic),
+        )
+        return [_report(r) for r in rows]
+
+    async def add_report_voice(
+        self, report_id: int, user_id: int, text: str, now: datetime
+    ) -> bool:
+        """A neighbour complains of the same thing; False if they already had."""
+        rows = await self._all(
+            """INSERT INTO report_voices (report_id, user_id, text, created_at)
+               VALUES (?, ?, ?, ?) ON CONFLICT (report_id, user_id) DO NOTHING
+               RETURNING report_id""",
+            (report_id, user_id, text, _ts(now)),
+        )
+        if rows:
+            # A fresh complaint keeps the report "the same thing" for later ones.
+            await self._db.execute(
+                "UPDATE reports SET updated_at = ? WHERE id = ?", (_ts(now), report_id)
+            )
+        return bool(rows)
+
+    async def report_voices(self, report_id: int) -> list[int]:
+        """Who joined a report, in order (its author not included)."""
+        rows = await self._all(
+            "SELECT user_id FROM report_voices WHERE report_id = ? ORDER BY created_at, user_id",
+            (report_id,),
+        )
+        return [int(r["user_id"]) for r in rows]
+
+    # --- complaints waiting for their author's answer -------------------------------------
+
+    async def add_complaint_ask(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        message_id: int | None,
+        building: str,
+        text: str,
+        topic: str | None,
+        now: datetime,
+    ) -> int:
+        row = await self._one(
+            """INSERT INTO complaint_asks (user_id, chat_id, message_id, building, text, topic,
+                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            (user_id, chat_id, message_id, building, text, topic, _ts(now)),
+        )
+        assert row is not None
+        return int(row["id"])
+
+    async def complaint_ask(self, ask_id: int) -> ComplaintAsk | None:
+        row = await self._one("SELECT * FROM complaint_asks WHERE id = ?", (ask_id,))
+        return _ask(row) if row else None
+
+    async def answer_complaint_ask(self, ask_id: int, answer: str) -> bool:
+        """Record the author's answer; False if it was answered already (a double press)."""
+        cur = await self._db.execute(
+            "UPDATE complaint_asks SET answer = ? WHERE id = ? AND answer IS NULL",
+            (answer, ask_id),
+        )
+        return cur.rowcount == 1
+
+    async def unanswered_ask_about(
+        self, user_id: int, building: str, topic: str | None, since: datetime
+    ) -> bool:
+        """Whether the resident was asked about this already and has not answered yet."""
+        same = "topic IS NULL" if topic is None else "topic = ?"
+        row = await self._one(
+            f"""SELECT 1 AS found FROM complaint_asks WHERE user_id = ? AND building = ?
+               AND {same} AND answer IS NULL AND created_at >= ?""",
+            (user_id, building, *(() if topic is None else (topic,)), _ts(since)),
+        )
+        return row is not None
 
     # --- opt-ins ------------------------------------------------------------------------
 
@@ -525,6 +647,17 @@ class CaptainQueries(TxBase):
         )
         counts["reports"] = cur.rowcount
         cur = await self._db.execute(
+            "DELETE FROM report_voices WHERE report_id NOT IN (SELECT id FROM reports)"
+        )
+        counts["report_voices"] = cur.rowcount
+        # An answered question about a complaint has done its work (the report, if any,
+        # keeps the text); an unanswered one goes with the record of sent messages.
+        cur = await self._db.execute(
+            "DELETE FROM complaint_asks WHERE answer IS NOT NULL OR created_at < ?",
+            (_ts(delivery_cutoff),),
+        )
+        counts["complaint_asks"] = cur.rowcount
+        cur = await self._db.execute(
             "DELETE FROM pending_notices WHERE delivered_at IS NOT NULL AND delivered_at < ?",
             (old,),
         )
@@ -576,4 +709,12 @@ class CaptainQueries(TxBase):
         return counts
 
 
-__all__ = ["ANONYMOUS", "AuditRecord", "CaptainQueries", "GiverCount", "HandOver", "Report"]
+__all__ = [
+    "ANONYMOUS",
+    "AuditRecord",
+    "CaptainQueries",
+    "ComplaintAsk",
+    "GiverCount",
+    "HandOver",
+    "Report",
+]

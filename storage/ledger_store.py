@@ -417,11 +417,14 @@ class LedgerQueries(TxBase):
     async def enqueue(self, effects: Iterable[str], now: datetime) -> None:
         rows = []
         for effect in effects:
-            recipient, about = _people(effect)
-            rows.append((effect, _ts(now), recipient, _subject_ids(about)))
+            data = json.loads(effect)
+            recipient, about = _people_of(data)
+            held = data.get("not_before")  # a nudge decided in quiet hours
+            not_before = _ts(datetime.fromisoformat(held)) if isinstance(held, str) else None
+            rows.append((effect, _ts(now), recipient, _subject_ids(about), not_before))
         await self._db.executemany(
-            """INSERT INTO outbox (effect, created_at, recipient_id, subject_ids)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO outbox (effect, created_at, recipient_id, subject_ids, not_before)
+               VALUES (?, ?, ?, ?, ?)""",
             rows,
         )
 
@@ -507,10 +510,16 @@ class LedgerQueries(TxBase):
 def _people(effect: str) -> tuple[int | None, tuple[int, ...]]:
     """Whom a stored effect (bot/core/effects.py encode) is for, and whom it names: a private
     chat's id (None for a group post) and the ids of its `about` field."""
-    data = json.loads(effect)
+    return _people_of(json.loads(effect))
+
+
+def _people_of(data: dict[str, object]) -> tuple[int | None, tuple[int, ...]]:
     chat_id = data.get("chat_id")
     recipient = chat_id if isinstance(chat_id, int) and chat_id > 0 else None
-    about = tuple(i for i in data.get("about") or () if isinstance(i, int) and i > 0)
+    named = data.get("about")
+    if not isinstance(named, list):
+        named = []
+    about = tuple(i for i in named if isinstance(i, int) and i > 0)
     return recipient, about
 
 

@@ -40,9 +40,17 @@ class WorkerQueries(TxBase):
     # --- outbox leases ------------------------------------------------------------------
 
     async def claim_outbox(
-        self, worker: str, now: datetime, until: datetime, limit: int
+        self,
+        worker: str,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        due_by: datetime | None = None,
     ) -> list[OutboxRow]:
         """Take up to `limit` unsent rows, oldest first, until `until`.
+
+        `due_by` (the bot's clock): rows held until later (a nudge waiting out quiet hours)
+        are left where they are, so they never stand in the way of the rows after them.
 
         A row is free when nobody holds it, its holder's lease has passed, or this worker
         already holds it (a flush that stopped on a flood-control wait). SKIP LOCKED lets a
@@ -53,9 +61,10 @@ class WorkerQueries(TxBase):
                WHERE id IN (SELECT id FROM outbox
                             WHERE sent_at IS NULL
                               AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
+                              AND (not_before IS NULL OR not_before <= ?)
                             ORDER BY id LIMIT ? {self.dialect.skip_locked})
                RETURNING id, effect""",
-            (worker, _ts(until), _ts(now), worker, limit),
+            (worker, _ts(until), _ts(now), worker, _ts(due_by or now), limit),
         )
         return sorted((OutboxRow(r["id"], r["effect"]) for r in rows), key=lambda r: r.id)
 

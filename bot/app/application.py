@@ -27,6 +27,7 @@ from bot.app.services import BotData, Services
 from bot.app.upkeep import run_upkeep
 from bot.core.clarify import CALLBACK_PATTERN as CLARIFY_PATTERN
 from bot.core.clock import Clock, SystemClock
+from bot.core.complaints import CALLBACK_PATTERN as COMPLAINT_PATTERN
 from bot.core.config import Config
 from bot.core.sharing.service import SharingService
 from bot.core.undeliverable import undeliverable_notices
@@ -42,6 +43,7 @@ from handlers import (
     bookings,
     captains,
     clarify,
+    complaints,
     digest,
     edits,
     events,
@@ -329,6 +331,7 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("privacy", privacy.privacy_command))
     app.add_handler(CommandHandler("forgetme", privacy.forgetme_command))
     app.add_handler(CallbackQueryHandler(captains.on_button, pattern=captains.CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(complaints.on_button, pattern=COMPLAINT_PATTERN))
     app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=privacy.CALLBACK_PATTERN))
     app.add_handler(
         ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)

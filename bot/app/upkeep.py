@@ -14,6 +14,7 @@ from bot.core.digest import DigestService
 from bot.core.effects import encode
 from bot.core.events import post_due_reminders
 from bot.core.privacy import purge_old
+from bot.core.quiet_nudges import hold_nudges_for
 from bot.core.thanks import ThanksDesk
 from bot.delivery.rate_limit import WINDOW_RETENTION_SECONDS
 from storage.repository import Tx
@@ -39,6 +40,8 @@ async def run_upkeep(services: Services, app: Application) -> None:
             services.clock.now() - 2 * services.delivery.budget.rule.window,
             int(time.time()) - WINDOW_RETENTION_SECONDS,  # rate windows are in real time
         )
+        # Nobody just acted: every private message here is a nudge, held in quiet hours.
+        effects = hold_nudges_for(services.config, effects, services.clock.now(), unprompted=True)
         await tx.enqueue([encode(e) for e in effects.items], services.clock.now())
 
     # A worker's unit may touch the same rows at the same time (PostgreSQL): run it again.

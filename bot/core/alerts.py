@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.config import Config
-from bot.core.effects import Button, Effects, Fallback, SendMessage
+from bot.core.effects import Button, Effects, Fallback, SendMessage, Timing
 from bot.core.i18n import Markup, person_language, say
 from bot.core.membership import is_member
 from bot.core.redaction import redact
@@ -254,6 +254,7 @@ class AlertService:
                     chat_id=sub.alert.user_id,
                     text=text,
                     buttons=((Button(label(setting, "btn_alert_ask"), data=f"ea:{offer.id}"),),),
+                    timing=Timing.NUDGE,  # someone else's offer: it can wait for the morning
                 )
             )
         return effects

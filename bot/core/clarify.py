@@ -19,7 +19,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.core.effects import Button, Effects, React, SendMessage
+from bot.core.effects import Button, Effects, React, SendMessage, Timing
 from bot.core.i18n import language_of_text, person_language, say
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import is_open
@@ -270,6 +270,7 @@ class Clarifier:
                         text=_quote(msg.text),
                         emergency=number,
                     ),
+                    timing=Timing.URGENT,
                 )
             )
         logger.warning("emergency message in chat %s: number posted, captains told", msg.chat_id)

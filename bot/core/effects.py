@@ -9,7 +9,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class Timing(StrEnum):
+    """Whether a private message may wait out the building's quiet hours (bot.quiet_hours).
+
+    NOW: an answer to what the reader just did (they are awake), or nothing waits on it.
+    NUDGE: nobody is waiting on it this minute (an expiry reminder, a question to a giver,
+    a waitlist turn): decided in quiet hours, it is sent when they end.
+    URGENT: never held (the giver of an urgent or medicine request, a life in danger), even
+    from a timed job.
+    A timed job's private messages are nudges unless marked URGENT (bot/core/quiet_nudges.py).
+    """
+
+    NOW = "now"
+    NUDGE = "nudge"
+    URGENT = "urgent"
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,9 @@ class Fallback:
     text: str  # the group line, already rendered in the group's language(s), HTML-safe
     button: str  # the deep-link button label
     thread_id: int | None = None  # forum groups: the sharing topic (None: general topic)
+    # Skipped when the group's posting budget is spent (the message still waits for /start):
+    # a question nobody else is waiting on is not worth a group post over the budget.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,10 @@ class SendMessage:
     # Residents the text names besides the reader (an introduction names the other side):
     # /forgetme deletes a waiting message by these ids, never by searching for a name.
     about: tuple[int, ...] = ()
+    timing: Timing = Timing.NOW
+    # Not sent before this instant (ISO 8601, UTC): a nudge decided in quiet hours. The
+    # outbox keeps the row until then, so a restart neither loses nor repeats it.
+    not_before: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,9 +145,11 @@ def from_data(data: dict[str, Any]) -> Effect:
         return EditMessage(buttons=buttons, **data)
     fallback = data.pop("fallback")
     about = tuple(data.pop("about", ()))
+    timing = Timing(data.pop("timing", Timing.NOW))  # rows written before timing existed
     return SendMessage(
         buttons=buttons,
         fallback=Fallback(**fallback) if fallback else None,
         about=about,
+        timing=timing,
         **data,
     )

@@ -2,12 +2,15 @@
 
 A report goes privately to its building's captains with status buttons
 (open → in progress → resolved); the resident is told privately when the status changes.
+/report files one at once; a complaint written in the group is only a report once its author
+says so (bot/core/complaints.py), and later complaints about the same thing join it: the
+captains see how many residents it speaks for, and every one of them hears of its status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.captains import (
     Where,
@@ -19,6 +22,7 @@ from bot.core.captains import (
     reader_setting,
 )
 from bot.core.clock import Clock
+from bot.core.complaints import ComplaintDesk
 from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, React, SendMessage
 from bot.core.i18n import person_language, say
@@ -85,23 +89,10 @@ class ReportDesk:
     async def from_group(
         self, tx: Tx, who: Resident, msg: GroupMessage, group: GroupSpec
     ) -> Effects:
-        """A repair complaint the parser recognised in a group: filed, acknowledged quietly."""
+        """A repair complaint the parser recognised in a group: its author is asked first."""
         if group.building is None or await self._over_daily_bound(tx, who):
             return Effects()  # only mentioned in passing: no word about the bound either
-        report = await tx.add_report(
-            user_id=who.user_id,
-            chat_id=msg.chat_id,
-            building=group.building,
-            text=kept_text(msg.text[:1000]),
-            source="parser",
-            now=self.clock.now(),
-        )
-        effects = await self._to_captains(tx, report, who.first_name)
-        effects.add(React(msg.chat_id, msg.message_id, "👌"))
-        setting = person_language(who.language_code, self.config.group_language(msg.chat_id))
-        # No group fallback: a complaint someone only mentioned should not earn a group nudge.
-        effects.add(SendMessage(who.user_id, say(setting, "report_filed", id=report.id)))
-        return effects
+        return await ComplaintDesk(self.config, self.clock, self).ask(tx, who, msg, group)
 
     async def mine(self, tx: Tx, who: Resident, where: Where) -> Effects:
         """/myreports: the resident's own reports and their status."""
@@ -158,6 +149,7 @@ class ReportDesk:
                     who=author.first_name if author else "?",
                     date=local_date(self.config, report.created_at),
                 ).replace("\n", " / ")
+                + self._residents(setting, report, " · ")
             )
             rows.append(tuple(self._buttons(setting, report)))
         effects.add(
@@ -191,6 +183,11 @@ class ReportDesk:
         resident = await tx.user(report.user_id)
         if resident is not None:
             effects.add(self._tell_resident(resident, updated))
+        for neighbour_id in await tx.report_voices(report.id):
+            # Those who complained of the same thing hear of it as its author does.
+            neighbour = await tx.user(neighbour_id)
+            if neighbour is not None:
+                effects.add(self._tell_resident(neighbour, updated))
         setting = reader_setting(self.config, who)
         author_name = resident.first_name if resident else "?"
         card = self._card(setting, updated, author_name)
@@ -217,6 +214,39 @@ class ReportDesk:
             )
         return effects
 
+    async def tell_captains_joined(
+        self, tx: Tx, report: Report, who: Resident, text: str, at: datetime
+    ) -> Effects:
+        """A neighbour's complaint joined `report`: the captains see it, and the count."""
+        effects = Effects()
+        spec = self.config.building(report.building)
+        for captain in self.config.captains_of(report.building):
+            if not isinstance(captain, int) or captain == who.user_id:
+                continue
+            known = await tx.user(captain)
+            setting = person_language(
+                known.language_code if known else None, self.config.bot.language
+            )
+            effects.add(
+                SendMessage(
+                    chat_id=captain,
+                    text=say(
+                        setting,
+                        "complaint_joined_captain",
+                        building=spec.name if spec else report.building,
+                        id=report.id,
+                        who=who.first_name,
+                        date=local_date(self.config, at),
+                        text=text,
+                        n=report.residents,
+                        status=self._status(report.status),
+                    ),
+                    buttons=(tuple(self._buttons(setting, report)),),
+                    about=(who.user_id,),
+                )
+            )
+        return effects
+
     def _card(self, setting: str, report: Report, author_name: str) -> str:
         spec = self.config.building(report.building)
         return say(
@@ -228,7 +258,14 @@ class ReportDesk:
             date=local_date(self.config, report.created_at),
             text=report.text,
             status=self._status(report.status),
-        )
+        ) + self._residents(setting, report, "\n")
+
+    @staticmethod
+    def _residents(setting: str, report: Report, before: str) -> str:
+        """How many residents a joined report speaks for; nothing for one."""
+        if report.residents <= 1:
+            return ""
+        return before + say(setting, "report_residents", n=report.residents).replace("\n", " / ")
 
     def _buttons(self, setting: str, report: Report) -> list[Button]:
         if report.status == "open":

@@ -382,7 +382,9 @@ class Delivery:
     async def _claim(self) -> list[OutboxRow]:
         now = _utc_now()
         async with self._repo.statements() as tx:
-            rows = await tx.claim_outbox(self.worker, now, now + self._lease, OUTBOX_BATCH)
+            rows = await tx.claim_outbox(
+                self.worker, now, now + self._lease, OUTBOX_BATCH, due_by=self._clock.now()
+            )
         self._renewed_at = time.monotonic()
         self._held = {row.id for row in rows}
         return rows
@@ -539,6 +541,7 @@ class Delivery:
             fallback.text,
             buttons=((Button(fallback.button, url=link),),),
             thread_id=fallback.thread_id,
+            optional=fallback.optional,
         )
         now = self._clock.now()
         async with self._repo.transaction() as tx:
@@ -553,7 +556,8 @@ class Delivery:
         logger.info("user %s has not started the bot; message kept for /start", fallback.user_id)
         if not first:
             return  # one group nudge per resident is enough until they open the chat
-        # Stands in for a private introduction: essential, but it counts against the budget.
+        # Stands in for a private introduction: essential (unless the fallback says it is
+        # optional), and it counts against the budget.
         await self._send_once(bot, nudge, None, outbox_id)
 
 

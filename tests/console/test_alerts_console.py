@@ -7,12 +7,13 @@ import io
 from bot.app.cli import DEMO_CONFIG
 from bot.core.config import load_config
 from bot.tools.console import run_console
-from tests.console.test_console import button
+from tests.console.test_console import MORNING, button
 
 
 async def console(*lines: str) -> str:
     out = io.StringIO()
-    assert await run_console(load_config(DEMO_CONFIG), lines=list(lines), out=out) == 0
+    config = load_config(DEMO_CONFIG)
+    assert await run_console(config, lines=list(lines), out=out, at=MORNING) == 0
     return out.getvalue()
 
 

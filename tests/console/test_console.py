@@ -6,7 +6,9 @@ import io
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app.cli import DEMO_CONFIG
 from bot.core.config import load_config
@@ -15,9 +17,15 @@ from bot.tools.console import run_console
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A fixed morning: what a transcript shows never depends on the hour the tests run (quiet
+# hours hold private nudges, such as a giver's question, at night).
+MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
 async def console(*lines: str) -> str:
     out = io.StringIO()
-    assert await run_console(load_config(DEMO_CONFIG), lines=list(lines), out=out) == 0
+    config = load_config(DEMO_CONFIG)
+    assert await run_console(config, lines=list(lines), out=out, at=MORNING) == 0
     return out.getvalue()
 
 

@@ -31,7 +31,7 @@ async def test_first_come_is_the_default_and_the_giver_hears_the_rule():
 
 
 async def test_giver_chooses_after_the_window_among_first_names_and_buildings():
-    config = make_config(with_allocation('mode = "giver_chooses"\nwindow_hours = 12\n'))
+    config = make_config(with_allocation('mode = "giver_chooses"\nwindow_hours = 8\n'))
     async with Building(config) as b:
         b.opened_bot(b.alice, b.bob, b.carol)
         await b.say(b.alice, "I have a spare ladder to lend")
@@ -44,7 +44,7 @@ async def test_giver_chooses_after_the_window_among_first_names_and_buildings():
             told = b.last_private(who).content
             assert "You're in line" in told and "the giver picks one" in told
 
-        await b.later(timedelta(hours=11))
+        await b.later(timedelta(hours=7))
         assert not b.private(b.alice)
         await b.later(timedelta(hours=1, minutes=1))
         prompt = b.last_private(b.alice)
@@ -63,7 +63,7 @@ async def test_giver_chooses_after_the_window_among_first_names_and_buildings():
 
 
 async def test_lottery_draws_reproducibly_from_the_seeded_source():
-    config = make_config(with_allocation('mode = "lottery"\nwindow_hours = 12\n'))
+    config = make_config(with_allocation('mode = "lottery"\nwindow_hours = 8\n'))
     async with Building(config) as b:
         b.opened_bot(b.alice, b.bob, b.carol, b.captain)
         b.seed_lottery(7)
@@ -73,7 +73,7 @@ async def test_lottery_draws_reproducibly_from_the_seeded_source():
         await b.say(b.carol, "can I borrow a ladder please?")
         await b.say(b.captain, "does anyone have a ladder I could borrow?")
         assert await b.matches() == []
-        await b.later(timedelta(hours=12, minutes=1))
+        await b.later(timedelta(hours=8, minutes=1))
 
         requests = [e for e in await b.ledger() if e.kind == "request"]
         expected = draw(requests, random.Random(7))  # same seed, same line: same winner
@@ -92,14 +92,14 @@ async def test_lottery_draws_reproducibly_from_the_seeded_source():
 
 
 async def test_a_declined_lottery_winner_makes_way_for_a_new_draw_among_the_rest():
-    config = make_config(with_allocation('mode = "lottery"\n'))
+    config = make_config(with_allocation('mode = "lottery"\nwindow_hours = 8\n'))
     async with Building(config) as b:
         b.opened_bot(b.alice, b.bob, b.carol)
         b.seed_lottery(3)
         await b.say(b.alice, "I have a spare ladder to lend")
         await b.say(b.bob, "anyone have a ladder I can borrow?")
         await b.say(b.carol, "can I borrow a ladder please?")
-        await b.later(timedelta(hours=13))
+        await b.later(timedelta(hours=9))
         first = (await b.matches())[0]
         await b.press(b.alice, b.last_private(b.alice), "n:")
         statuses = [(m.request_id, m.status) for m in await b.matches()]
@@ -158,12 +158,12 @@ def test_an_unknown_allocation_category_is_reported_with_its_path():
 
 
 async def test_a_giver_with_two_to_give_chooses_twice_and_a_late_request_joins_the_line():
-    config = make_config(with_allocation('mode = "giver_chooses"\n'))
+    config = make_config(with_allocation('mode = "giver_chooses"\nwindow_hours = 8\n'))
     async with Building(config) as b:
         b.opened_bot(b.alice, b.bob, b.carol, b.captain)
         await b.say(b.alice, "I have 2 spare ladders to lend")
         await b.say(b.bob, "anyone have a ladder I can borrow?")
-        await b.later(timedelta(hours=13))
+        await b.later(timedelta(hours=9))
         await b.say(b.carol, "can I borrow a ladder please?")  # after the window: joins late
         prompt = b.last_private(b.alice)
         assert "Bob" in prompt.content and "Carol" in prompt.content

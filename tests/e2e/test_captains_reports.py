@@ -65,10 +65,11 @@ async def test_reports_lists_open_ones_for_captains_only():
         assert "Only a floor captain" in b.last_private(b.bob).content
 
 
-async def test_a_repair_complaint_in_the_group_files_a_report_quietly():
+async def test_a_repair_complaint_in_the_group_is_filed_quietly_once_its_author_agrees():
     async with Town() as b:
         b.opened_bot(b.alice)
         message = await b.say(b.alice, "楼道灯坏了，好几天了")
+        await b.press(b.alice, b.last_private(b.alice), "cp:")  # "send to the captains?" yes
         assert message.user_reactions or message.reactions
         assert b.group_posts() == []  # no chatter in the group
         assert "楼道灯坏了" in b.last_private(b.captain).content

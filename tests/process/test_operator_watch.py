@@ -18,6 +18,7 @@ from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
 from tests import backends
 from tests.harness import Building
+from tests.process.daytime import daytime_zone
 from tests.process.test_run_e2e import ONE_BUILDING, ROOT, wait_for
 
 
@@ -57,7 +58,7 @@ async def watched_run(
         db = backends.database_for(tmp_path / "jinlin.sqlite3")
         config = tmp_path / "config.toml"
         config.write_text(
-            f'[bot]\nlanguage = "en"\ndatabase = "{db}"\n\n'
+            f'[bot]\nlanguage = "en"\ndatabase = "{db}"\ntimezone = "{daytime_zone()}"\n\n'
             f'[telegram]\nbase_url = "{server.base_url}"\npoll_timeout = 1\n\n'
             f"{extra}\n{ONE_BUILDING}",
             encoding="utf-8",

@@ -29,6 +29,7 @@ from bot.delivery.outbox import SEND_CONCURRENCY
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimMessage, TelegramWorld
 from tests import backends
+from tests.process.daytime import daytime_zone
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPS = [-1001 - i for i in range(8)]
@@ -46,6 +47,7 @@ def _config(base_url: str, database: str) -> str:
 [bot]
 language = "en"
 database = "{database}"
+timezone = "{daytime_zone()}"
 
 [telegram]
 base_url = "{base_url}"

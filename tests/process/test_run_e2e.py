@@ -22,6 +22,7 @@ from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 from storage.driver import is_postgres_url
 from tests import backends
+from tests.process.daytime import daytime_zone
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,6 +51,7 @@ def _config(base_url: str, database: str, *, sender_process: bool = False) -> st
 [bot]
 language = "en"
 database = "{database}"
+timezone = "{daytime_zone()}"
 
 [telegram]
 base_url = "{base_url}"

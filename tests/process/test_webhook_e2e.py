@@ -24,6 +24,7 @@ import aiohttp
 from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import TelegramWorld
 from tests import backends
+from tests.process.daytime import daytime_zone
 from tests.process.test_run_e2e import ONE_BUILDING, ROOT, medicine_offer_then_request, wait_for
 
 SECRET = "s3cret-Webhook_token-0123456789"
@@ -59,6 +60,7 @@ def _config(base_url: str, port: int, webhook: str | None = None) -> str:
     return f"""
 [bot]
 language = "en"
+timezone = "{daytime_zone()}"
 
 [telegram]
 base_url = "{base_url}"

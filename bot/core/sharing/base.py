@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.config import Config, GroupSpec
-from bot.core.effects import Button, Effects, Fallback, SendMessage
+from bot.core.effects import Button, Effects, Fallback, SendMessage, Timing
 from bot.core.i18n import Markup, person_language, say
 from bot.core.redaction import redact
 from bot.core.relay import RelayDesk
@@ -118,6 +118,7 @@ class SharingBase:
         buttons: tuple[tuple[Button, ...], ...],
         *,
         about: list[int],
+        timing: Timing = Timing.NUDGE,
     ) -> Effects:
         raise NotImplementedError  # matching.py
 
@@ -263,6 +264,7 @@ class SharingBase:
         *,
         fallback: bool = True,
         about: tuple[int, ...] = (),
+        timing: Timing = Timing.NOW,
         **params: object,
     ) -> SendMessage:
         assert user is not None
@@ -276,4 +278,5 @@ class SharingBase:
                 else None
             ),
             about=about,
+            timing=timing,
         )

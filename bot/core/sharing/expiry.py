@@ -39,13 +39,17 @@ class Expiry(SharingBase):
             user = await tx.user(entry.user_id)
             setting = self._reader_language(user, entry.chat_id)
             hours = max(int((entry.expires_at - now).total_seconds() // 3600), 1)
+            # "Still available?" only fits a giver; someone looking is asked if they still need it.
+            offer = entry.kind == "offer"
+            text_key = "nudge" if offer else "nudge_request"
+            keep_key = "btn_keep" if offer else "btn_keep_request"
             effects.add(
                 SendMessage(
                     chat_id=entry.user_id,
-                    text=say(setting, "nudge", item=entry.item_name, hours=hours),
+                    text=say(setting, text_key, item=entry.item_name, hours=hours),
                     buttons=(
                         (
-                            _button(setting, "btn_keep", sharing_data(CloseAction.KEEP, entry.id)),
+                            _button(setting, keep_key, sharing_data(CloseAction.KEEP, entry.id)),
                             _button(
                                 setting,
                                 "btn_withdraw",

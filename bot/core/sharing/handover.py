@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.core.effects import Button, Effects, SendMessage
+from bot.core.effects import Button, Effects, SendMessage, Timing
 from bot.core.i18n import say
 from bot.core.sharing.allocation import WINDOWED
 from bot.core.sharing.base import SharingBase
@@ -237,6 +237,7 @@ class Handover(SharingBase):
                 item=offer.item_name,
                 fallback=False,
                 about=(who.user_id,),
+                timing=Timing.NUDGE,
             )
         )
         effects.extend(await self._release(tx, match, MatchStatus.NO_SHOW))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.core.effects import Effects
+from bot.core.effects import Effects, Timing
 from bot.core.sharing.allocation import WINDOWED, draw, skips_window
 from bot.core.sharing.base import SharingBase
 from bot.core.sharing.ledger_rules import (
@@ -84,7 +84,13 @@ class Line(SharingBase):
             if request.id != winner.id:
                 requester = await tx.user(request.user_id)
                 effects.add(
-                    self._private_to(requester, request.chat_id, "not_drawn", item=offer.item_name)
+                    self._private_to(
+                        requester,
+                        request.chat_id,
+                        "not_drawn",
+                        item=offer.item_name,
+                        timing=Timing.NUDGE,
+                    )
                 )
         return effects
 
@@ -131,7 +137,13 @@ class Line(SharingBase):
         for other in await tx.line_of(offer.id):
             requester = await tx.user(other.user_id)
             effects.add(
-                self._private_to(requester, other.chat_id, "not_chosen", item=offer.item_name)
+                self._private_to(
+                    requester,
+                    other.chat_id,
+                    "not_chosen",
+                    item=offer.item_name,
+                    timing=Timing.NUDGE,
+                )
             )
         return effects
 

@@ -115,7 +115,13 @@ class Listings(SharingBase):
             await tx.update_entry(entry.id, expires_at=now + timedelta(days=days), nudged_at=None)
             effects.add(
                 SendMessage(
-                    chat_id=who.user_id, text=say(setting, "kept", item=entry.item_name, days=days)
+                    chat_id=who.user_id,
+                    text=say(
+                        setting,
+                        "kept" if entry.kind == "offer" else "kept_request",
+                        item=entry.item_name,
+                        days=days,
+                    ),
                 )
             )
             return effects

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.effects import Button, Effects, SendMessage
+from bot.core.effects import Button, Effects, SendMessage, Timing
 from bot.core.i18n import say
 from bot.core.sharing.allocation import WINDOWED
 from bot.core.sharing.base import SharingBase, _button
@@ -174,7 +174,9 @@ class Matching(SharingBase):
             ),
         )
         logger.info("match #%s: request #%s -> offer #%s", match.id, request.id, offer.id)
-        return self._to_giver(giver, offer, text, buttons, about=[request.user_id])
+        # A medicine may be for a feverish child tonight: like an urgent need, never held.
+        timing = Timing.URGENT if request.urgent or request.medical else Timing.NUDGE
+        return self._to_giver(giver, offer, text, buttons, about=[request.user_id], timing=timing)
 
     def _to_giver(
         self,
@@ -184,8 +186,12 @@ class Matching(SharingBase):
         buttons: tuple[tuple[Button, ...], ...],
         *,
         about: list[int],
+        timing: Timing = Timing.NUDGE,
     ) -> Effects:
-        """A question for the giver, reaching them through the group if they never opened us."""
+        """A question for the giver, reaching them through the group if they never opened us.
+
+        A nudge (held in quiet hours): the giver did not just act; an urgent request's is not.
+        """
         effects = Effects()
         effects.add(
             SendMessage(
@@ -194,6 +200,7 @@ class Matching(SharingBase):
                 buttons=buttons,
                 fallback=self._fallback(giver, offer.user_id, offer.chat_id, offer.item_name),
                 about=tuple(about),
+                timing=timing,
             )
         )
         return effects

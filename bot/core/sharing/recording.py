@@ -11,7 +11,7 @@ from typing import Literal
 from bot.core.alerts import alerts_for_offer
 from bot.core.clarify import CorrectionSource
 from bot.core.config import GroupSpec
-from bot.core.effects import Effects, React, SendMessage
+from bot.core.effects import Effects, React, SendMessage, Timing
 from bot.core.i18n import language_of_text, say
 from bot.core.redaction import kept_text, redact
 from bot.core.sharing.allocation import allocation_for, window_end
@@ -363,6 +363,7 @@ class Recording(SharingBase):
                             item=item,
                         ),
                         about=(who.user_id,),
+                        timing=Timing.URGENT,
                     )
                 )
         return effects
