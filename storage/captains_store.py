@@ -37,6 +37,12 @@ _DELETE_ROWS_OF = (
     ("corrections", "user_id"),
     # A private reminder's chat is the resident's own (groups have negative ids).
     ("sent_reminders", "chat_id"),
+    # Awards and deliberations (issue 17): a nomination by or of the resident, their award,
+    # their votes. A poll's totals stay (numbers, nobody in them).
+    ("nominations", "user_id"),
+    ("nominations", "nominated_by"),
+    ("awards", "user_id"),
+    ("deliberation_votes", "user_id"),
 )
 # Records others still need (the audit log, events, a no-show reported): kept anonymous.
 _ANONYMISE = (
@@ -44,6 +50,10 @@ _ANONYMISE = (
     ("events", "created_by"),
     ("events", "cancelled_by"),
     ("no_shows", "reported_by"),
+    ("nominations", "reviewed_by"),
+    ("awards", "accepted_by"),
+    ("deliberations", "opened_by"),
+    ("deliberations", "follow_up_by"),
 )
 # Messages naming the resident (`subject_ids`, a JSON array of ids) are deleted too.
 _NAMING = ("outbox", "pending_notices")

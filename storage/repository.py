@@ -21,6 +21,7 @@ from storage.access_store import AccessQueries
 from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.captains_store import CaptainQueries
+from storage.civic_store import CivicQueries
 from storage.corrections_store import CorrectionQueries
 from storage.driver import Backend, Conflict, Dialect, Synchronous, open_backend
 from storage.edits_store import EditQueries
@@ -53,6 +54,7 @@ class Tx(
     AccessQueries,
     MonitoringQueries,
     CorrectionQueries,
+    CivicQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

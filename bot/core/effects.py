@@ -72,7 +72,15 @@ class EditMessage:
     buttons: tuple[tuple[Button, ...], ...] = ()
 
 
-Effect = SendMessage | React | EditMessage
+@dataclass(frozen=True)
+class StopPoll:
+    """Close a poll the bot sent (a deliberation's closing time): no more votes."""
+
+    chat_id: int
+    message_id: int
+
+
+Effect = SendMessage | React | EditMessage | StopPoll
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,8 @@ def from_data(data: dict[str, Any]) -> Effect:
     kind = data.pop("type")
     if kind == "React":
         return React(**data)
+    if kind == "StopPoll":
+        return StopPoll(**data)
     if kind not in ("SendMessage", "EditMessage"):
         raise ValueError(f"unknown effect type {kind!r}")
     buttons = tuple(tuple(Button(**b) for b in row) for row in data.pop("buttons"))
