@@ -58,7 +58,9 @@ async def nominate_command(update: Update, context: Context) -> None:
         # own home group is what shows they are a neighbour.
         async with svc.repo.statements() as tx:
             user = await tx.user(who.user_id)
-        home = building_of_chat(svc.config, user.home_chat_id) if user and user.home_chat_id else None
+        home = (
+            building_of_chat(svc.config, user.home_chat_id) if user and user.home_chat_id else None
+        )
         if home is not None:
             await confirm_membership(context, who.user_id, building_chats(svc.config, home))
     reason = " ".join(args)
@@ -151,7 +153,9 @@ async def on_button(update: Update, context: Context) -> None:
                 tx, now, who, press.target, press.action == AwardAction.ACCEPT, chat_id, message_id
             )
         elif press.action in (AwardAction.AGREE, AwardAction.REFUSE):
-            key = await awards.consent(tx, now, who, press.target, press.action == AwardAction.AGREE)
+            key = await awards.consent(
+                tx, now, who, press.target, press.action == AwardAction.AGREE
+            )
         elif press.action == AwardAction.REVEAL:
             key = await awards.reveal(tx, who, press.target)
         else:
@@ -162,7 +166,12 @@ async def on_button(update: Update, context: Context) -> None:
     await run_unit(update, context, work)
     setting = person_language(who.language_code, svc.config.bot.language)
     await query.answer(say(setting, toast[0]) if toast else None, show_alert=False)
-    if toast and toast[0] in ("award_agreed", "award_refused", "nominate_cancelled", "nominate_revealed"):
+    if toast and toast[0] in (
+        "award_agreed",
+        "award_refused",
+        "nominate_cancelled",
+        "nominate_revealed",
+    ):
         await drop_buttons(query)
 
 

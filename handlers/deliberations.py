@@ -195,7 +195,9 @@ async def on_ballot_button(update: Update, context: Context) -> None:
     async with svc.repo.statements() as tx:
         deliberation = await tx.deliberation(press.deliberation_id)
     if deliberation is not None:
-        await confirm_membership(context, who.user_id, building_chats(svc.config, deliberation.building))
+        await confirm_membership(
+            context, who.user_id, building_chats(svc.config, deliberation.building)
+        )
     now = svc.clock.now()
     toast: list[str] = []
 

@@ -267,9 +267,7 @@ class CivicQueries(TxBase):
         )
         return cur.rowcount == 1
 
-    async def awards_of(
-        self, buildings: Sequence[str], periods: Sequence[str]
-    ) -> list[Award]:
+    async def awards_of(self, buildings: Sequence[str], periods: Sequence[str]) -> list[Award]:
         if not buildings or not periods:
             return []
         rows = await self._all(
@@ -405,7 +403,8 @@ class CivicQueries(TxBase):
     async def stale_openings(self, before: datetime) -> int:
         """Polls whose sending never finished (a crash between sending and recording)."""
         cur = await self._db.execute(
-            "UPDATE deliberations SET status = 'failed' WHERE status = 'opening' AND created_at < ?",
+            """UPDATE deliberations SET status = 'failed'
+               WHERE status = 'opening' AND created_at < ?""",
             (_ts(before),),
         )
         return cur.rowcount

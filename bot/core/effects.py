@@ -70,6 +70,8 @@ class EditMessage:
     message_id: int
     text: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
+    # Residents the new text names (see SendMessage.about): /forgetme finds it by them.
+    about: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def from_data(data: dict[str, Any]) -> Effect:
         raise ValueError(f"unknown effect type {kind!r}")
     buttons = tuple(tuple(Button(**b) for b in row) for row in data.pop("buttons"))
     if kind == "EditMessage":
-        return EditMessage(buttons=buttons, **data)
+        return EditMessage(buttons=buttons, about=tuple(data.pop("about", ())), **data)
     fallback = data.pop("fallback")
     about = tuple(data.pop("about", ()))
     return SendMessage(

@@ -91,7 +91,9 @@ async def purge_old(tx: Tx, config: Config, now: datetime) -> dict[str, int]:
     counts = await tx.purge_closed(
         now - timedelta(days=config.bot.retention_days), delivery_cutoff=now - DELIVERY_RECORD
     )
-    counts.update(await tx.purge_civic(now - timedelta(days=config.bot.retention_days), now - DRAFT_LIFE))
+    counts.update(
+        await tx.purge_civic(now - timedelta(days=config.bot.retention_days), now - DRAFT_LIFE)
+    )
     if any(counts.values()):
         logger.info("retention purge: %s", counts)
     return counts

@@ -118,11 +118,11 @@ def _send_poll(world: TelegramWorld, params: _Params) -> JSON:
         if not MIN_OPEN_PERIOD <= open_period <= MAX_OPEN_PERIOD:
             raise bad_request("wrong open period specified")
         close_date = now + open_period
-    elif close_date is not None and not (
-        MIN_OPEN_PERIOD <= close_date - now <= MAX_OPEN_PERIOD
-    ):
+    elif close_date is not None and not (MIN_OPEN_PERIOD <= close_date - now <= MAX_OPEN_PERIOD):
         raise bad_request("wrong close date specified")
-    revoting = params.flag("allows_revoting") if params.has("allows_revoting") else kind == "regular"
+    revoting = (
+        params.flag("allows_revoting") if params.has("allows_revoting") else kind == "regular"
+    )
     markup = _reply_markup(params)
     message = world._bot_message(chat, params)
     poll = SimPoll(

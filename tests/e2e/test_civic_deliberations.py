@@ -10,7 +10,10 @@ from bot.telegram_sim.world import SimMessage
 from tests import backends
 from tests.harness import Building
 
-QUESTION = "/deliberate Install motion-sensor lights? | Agree | Disagree | Abstain --closes 2026-12-03 18:00"
+QUESTION = (
+    "/deliberate Install motion-sensor lights? | Agree | Disagree | Abstain"
+    " --closes 2026-12-03 18:00"
+)
 
 
 def _poll(b: Building) -> SimMessage:
@@ -117,7 +120,9 @@ async def test_a_captain_attaches_a_follow_up_to_the_outcome():
         await b.dm(b.captain, "/deliberations follow 1 not yet")
         assert "not closed yet" in b.last_private(b.captain).content
         await b.later(timedelta(days=3))
-        await b.dm(b.captain, "/deliberations follow 1 Captains ask the office to install them next week")
+        await b.dm(
+            b.captain, "/deliberations follow 1 Captains ask the office to install them next week"
+        )
         assert "Follow-up saved" in b.last_private(b.captain).content
         assert "install them next week" in b.group_posts()[-1].content
         await b.dm(b.alice, "/deliberations")

@@ -20,6 +20,7 @@ from bot.core.civic.rules import (
     CITATION_LIMIT,
     REASON_LIMIT,
     CivicRefusal,
+    PeriodKind,
     clean_words,
     describe_period,
     nomination_refusal,
@@ -35,7 +36,7 @@ from bot.core.civic.vocabulary import (
     award_data,
 )
 from bot.core.config import Config
-from bot.core.effects import EditMessage, Effects, Fallback, React, SendMessage
+from bot.core.effects import Button, EditMessage, Effects, Fallback, React, SendMessage
 from bot.core.i18n import Markup, person_language, say
 from bot.core.membership import is_member
 from bot.core.sharing.model import Resident
@@ -43,6 +44,7 @@ from storage.civic_store import Award, Nomination
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
+Keyboard = tuple[tuple[Button, ...], ...]
 
 # A nomination begun but never given a reason is forgotten after this long.
 DRAFT_LIFE = timedelta(hours=24)
@@ -65,7 +67,7 @@ class AwardsDesk:
         self.config = config
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> PeriodKind:
         return self.config.civic.award_period
 
     # --- a resident nominates ------------------------------------------------------------
@@ -118,7 +120,9 @@ class AwardsDesk:
             return effects
         fallback = None
         if chat_id < 0:
-            mention = Markup(f'<a href="tg://user?id={who.user_id}">{html.escape(who.first_name)}</a>')
+            mention = Markup(
+                f'<a href="tg://user?id={who.user_id}">{html.escape(who.first_name)}</a>'
+            )
             group_setting = config.group_language(chat_id)
             fallback = Fallback(
                 chat_id=chat_id,
@@ -137,7 +141,15 @@ class AwardsDesk:
                     building=building_name(config, building),
                     period=lambda lang: describe_period(period, lang),
                 ),
-                buttons=((button(setting, "btn_nominate_cancel", award_data(AwardAction.CANCEL, nomination_id)),),),
+                buttons=(
+                    (
+                        button(
+                            setting,
+                            "btn_nominate_cancel",
+                            award_data(AwardAction.CANCEL, nomination_id),
+                        ),
+                    ),
+                ),
                 fallback=fallback,
                 about=(user_id,),
             )
@@ -169,7 +181,15 @@ class AwardsDesk:
             SendMessage(
                 who.user_id,
                 say(setting, "nominate_done", name=name),
-                buttons=((button(setting, "btn_nominate_reveal", award_data(AwardAction.REVEAL, nomination_id)),),),
+                buttons=(
+                    (
+                        button(
+                            setting,
+                            "btn_nominate_reveal",
+                            award_data(AwardAction.REVEAL, nomination_id),
+                        ),
+                    ),
+                ),
                 about=(nomination.user_id,),
             )
         )
@@ -179,12 +199,16 @@ class AwardsDesk:
 
     async def _to_captains(self, tx: Tx, nomination: Nomination, name: str) -> Effects:
         effects = Effects()
-        count = await tx.nomination_count(nomination.building, nomination.period, nomination.user_id)
+        count = await tx.nomination_count(
+            nomination.building, nomination.period, nomination.user_id
+        )
         for captain in self.config.captains_of(nomination.building):
             if not isinstance(captain, int) or captain == nomination.user_id:
                 continue  # a captain is not asked to judge their own nomination
             known = await tx.user(captain)
-            setting = person_language(known.language_code if known else None, self.config.bot.language)
+            setting = person_language(
+                known.language_code if known else None, self.config.bot.language
+            )
             effects.add(
                 SendMessage(
                     captain,
@@ -207,11 +231,17 @@ class AwardsDesk:
             count=count,
         )
 
-    def _review_buttons(self, setting: str, nomination: Nomination) -> tuple[tuple, ...]:  # type: ignore[type-arg]
+    def _review_buttons(self, setting: str, nomination: Nomination) -> Keyboard:
         return (
             (
-                button(setting, "btn_nomination_accept", award_data(AwardAction.ACCEPT, nomination.id)),
-                button(setting, "btn_nomination_decline", award_data(AwardAction.DECLINE, nomination.id)),
+                button(
+                    setting, "btn_nomination_accept", award_data(AwardAction.ACCEPT, nomination.id)
+                ),
+                button(
+                    setting,
+                    "btn_nomination_decline",
+                    award_data(AwardAction.DECLINE, nomination.id),
+                ),
             ),
         )
 
@@ -256,17 +286,30 @@ class AwardsDesk:
         name = nominee.first_name if nominee else "?"
         setting = person_language(who.language_code, self.config.bot.language)
         effects = Effects()
-        count = await tx.nomination_count(nomination.building, nomination.period, nomination.user_id)
+        count = await tx.nomination_count(
+            nomination.building, nomination.period, nomination.user_id
+        )
         card = self._card(setting, nomination, name, count)
         verdict = "nomination_accepted_by" if accept else "nomination_declined_by"
         effects.add(
-            EditMessage(chat_id, message_id, card + "\n" + say(setting, verdict, captain=who.first_name))
+            EditMessage(
+                chat_id,
+                message_id,
+                card + "\n" + say(setting, verdict, captain=who.first_name),
+                about=(nomination.user_id,),
+            )
         )
         if not accept:
             return effects, "nomination_declined"
         citation = clean_words(nomination.reason or "", CITATION_LIMIT)
         award_id = await tx.add_award(
-            nomination.period, nomination.building, nomination.user_id, name, citation, who.user_id, now
+            nomination.period,
+            nomination.building,
+            nomination.user_id,
+            name,
+            citation,
+            who.user_id,
+            now,
         )
         nominee_setting = person_language(
             nominee.language_code if nominee else None, self.config.bot.language
@@ -284,8 +327,16 @@ class AwardsDesk:
                     ),
                     buttons=(
                         (
-                            button(nominee_setting, "btn_award_agree", award_data(AwardAction.AGREE, award_id)),
-                            button(nominee_setting, "btn_award_refuse", award_data(AwardAction.REFUSE, award_id)),
+                            button(
+                                nominee_setting,
+                                "btn_award_agree",
+                                award_data(AwardAction.AGREE, award_id),
+                            ),
+                            button(
+                                nominee_setting,
+                                "btn_award_refuse",
+                                award_data(AwardAction.REFUSE, award_id),
+                            ),
                         ),
                     ),
                 )
@@ -295,13 +346,19 @@ class AwardsDesk:
             effects.add(
                 SendMessage(
                     nomination.user_id,
-                    say(nominee_setting, "award_nominated_by", name=nominator.first_name if nominator else "?"),
+                    say(
+                        nominee_setting,
+                        "award_nominated_by",
+                        name=nominator.first_name if nominator else "?",
+                    ),
                     about=(nomination.nominated_by,),
                 )
             )
         return effects, "nomination_accepted"
 
-    async def consent(self, tx: Tx, now: datetime, who: Resident, award_id: int, agree: bool) -> str:
+    async def consent(
+        self, tx: Tx, now: datetime, who: Resident, award_id: int, agree: bool
+    ) -> str:
         award = await tx.award(award_id)
         if award is None:
             return "civic_gone"
@@ -374,7 +431,9 @@ class AwardsDesk:
         return effects
 
     def _post(self, setting: str, building: str, period: str, awards: list[Award]) -> str:
-        lines = "\n".join(f"🏅 <b>{html.escape(a.name)}</b> — {html.escape(a.citation)}" for a in awards)
+        lines = "\n".join(
+            f"🏅 <b>{html.escape(a.name)}</b> — {html.escape(a.citation)}" for a in awards
+        )
         return say(
             setting,
             "awards_post",
@@ -409,17 +468,22 @@ class AwardsDesk:
             buildings = mine
         else:
             user = await tx.user(who.user_id)
-            home = building_of_chat(self.config, user.home_chat_id) if user and user.home_chat_id else None
+            home = (
+                building_of_chat(self.config, user.home_chat_id)
+                if user and user.home_chat_id
+                else None
+            )
             buildings = [home] if home else []
         parts: list[str] = []
         results = await tx.announced_awards(buildings)
         if results:
             parts.append(say(setting, "awards_results_header"))
-            parts.extend(
-                f"{html.escape(a.period)} · {html.escape(building_name(self.config, a.building))} · "
-                f"<b>{html.escape(a.name)}</b> — {html.escape(a.citation)}"
-                for a in results
-            )
+            for a in results:
+                where = html.escape(building_name(self.config, a.building))
+                parts.append(
+                    f"{html.escape(a.period)} · {where} · "
+                    f"<b>{html.escape(a.name)}</b> — {html.escape(a.citation)}"
+                )
         else:
             parts.append(say(setting, "awards_none"))
         if chat_id > 0 and mine:

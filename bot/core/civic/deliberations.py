@@ -114,7 +114,13 @@ class DeliberationDesk:
         )
 
     async def posted(
-        self, tx: Tx, who: Resident, plan: PollPlan, poll_id: str | None, message_id: int, chat_id: int
+        self,
+        tx: Tx,
+        who: Resident,
+        plan: PollPlan,
+        poll_id: str | None,
+        message_id: int,
+        chat_id: int,
     ) -> Effects:
         """The poll is in the group: votes are taken from now on."""
         await tx.deliberation_posted(plan.deliberation_id, poll_id, message_id)
@@ -123,7 +129,11 @@ class DeliberationDesk:
             effects.add(
                 SendMessage(
                     chat_id,
-                    say(reader(self.config, chat_id, who), "deliberation_opened", id=plan.deliberation_id),
+                    say(
+                        reader(self.config, chat_id, who),
+                        "deliberation_opened",
+                        id=plan.deliberation_id,
+                    ),
                 )
             )
         return effects
@@ -145,7 +155,9 @@ class DeliberationDesk:
         counts = await self._counts(tx, now, deliberation, user_id)
         await tx.record_vote(deliberation.id, user_id, options, counts, "poll", now)
 
-    async def _counts(self, tx: Tx, now: datetime, deliberation: Deliberation, user_id: int) -> bool:
+    async def _counts(
+        self, tx: Tx, now: datetime, deliberation: Deliberation, user_id: int
+    ) -> bool:
         return await is_member(tx, user_id, building_chats(self.config, deliberation.building), now)
 
     async def poll_state(self, tx: Tx, poll_id: str, total: int) -> None:
@@ -180,7 +192,9 @@ class DeliberationDesk:
         )
         return effects
 
-    async def cast(self, tx: Tx, now: datetime, who: Resident, deliberation_id: int, option: int) -> str:
+    async def cast(
+        self, tx: Tx, now: datetime, who: Resident, deliberation_id: int, option: int
+    ) -> str:
         """A private ballot's button: the resident's vote (their latest counts)."""
         deliberation = await tx.deliberation(deliberation_id)
         if deliberation is None or deliberation.status != DeliberationStatus.OPEN:
@@ -262,10 +276,17 @@ class DeliberationDesk:
         parts = [say(setting, "deliberations_header" if found else "deliberations_none")]
         for d in found:
             if d.status == DeliberationStatus.OPEN or d.result is None:
-                outcome = say(setting, "deliberation_open_until", closes=when_local(self.config, d.closes_at))
+                outcome = say(
+                    setting, "deliberation_open_until", closes=when_local(self.config, d.closes_at)
+                )
             else:
                 outcome = " · ".join(f"{o} {n}" for o, n in zip(d.options, d.result, strict=False))
-                outcome += say(setting, "deliberation_counted_short", counted=d.counted or 0, ignored=d.ignored or 0)
+                outcome += say(
+                    setting,
+                    "deliberation_counted_short",
+                    counted=d.counted or 0,
+                    ignored=d.ignored or 0,
+                )
             parts.append(f"#{d.id} {html.escape(d.question)} — {html.escape(outcome)}")
             if d.follow_up:
                 parts.append("   " + say(setting, "deliberation_follow_up_line", text=d.follow_up))
@@ -286,7 +307,8 @@ class DeliberationDesk:
             raise CivicRefusal("deliberation_unknown", id=int(number))
         if not self.config.is_captain(who.user_id, who.username, deliberation.building):
             raise CivicRefusal(
-                "civic_not_your_building", building=building_name(self.config, deliberation.building)
+                "civic_not_your_building",
+                building=building_name(self.config, deliberation.building),
             )
         if deliberation.status != DeliberationStatus.CLOSED:
             raise CivicRefusal("follow_up_not_closed", id=deliberation.id)
@@ -308,7 +330,11 @@ class DeliberationDesk:
         )
         if chat_id != deliberation.chat_id:
             effects.add(
-                SendMessage(chat_id, say(reader(self.config, chat_id, who), "follow_up_saved"), reply_to=message_id)
+                SendMessage(
+                    chat_id,
+                    say(reader(self.config, chat_id, who), "follow_up_saved"),
+                    reply_to=message_id,
+                )
             )
         return effects
 

@@ -131,7 +131,11 @@ def parse_deliberate(
     Options default to agree / disagree / abstain; without --closes the question is open
     for three days. CivicRefusal says what is wrong in one line.
     """
-    text = unicodedata.normalize("NFKC", text).strip()
+    # The captain's own words are kept as typed (a full-width ？ stays); only the separators
+    # a Chinese keyboard gives are read as ours.
+    for wide, narrow in (("｜", "|"), ("－－", "--"), ("——", "--"), ("—", "--")):
+        text = text.replace(wide, narrow)
+    text = text.strip()
     anonymous = bool(_ANONYMOUS.search(text))
     text = _ANONYMOUS.sub(" ", text)
     building = None
@@ -169,6 +173,8 @@ def parse_deliberate(
 
 def _closing_time(day_text: str, time_text: str | None, now: datetime, zone: str) -> datetime:
     tz = ZoneInfo(zone)
+    day_text = unicodedata.normalize("NFKC", day_text)
+    time_text = unicodedata.normalize("NFKC", time_text) if time_text else None
     try:
         day = date.fromisoformat(day_text.replace("/", "-"))
     except ValueError:
