@@ -3,7 +3,9 @@ the announcement of those who agreed."""
 
 from __future__ import annotations
 
-from tests.harness import Building
+from datetime import timedelta
+
+from tests.harness import BUILDING_CONFIG, Building, make_config
 
 
 async def _nominate_alice(b: Building) -> None:
@@ -93,3 +95,23 @@ async def test_captains_act_only_for_their_own_buildings():
         # A resident who is not a captain cannot announce.
         await b.say(b.carol, "/awards announce 2026-12")
         assert "Only floor captains" in b.group_posts()[-1].content
+
+
+async def test_a_scheduled_announcement_posts_last_months_good_neighbours_once():
+    config = make_config(
+        BUILDING_CONFIG + '\n[civic]\nannounce = "scheduled"\nannounce_time = "10:00"\n'
+    )
+    async with Building(config) as b:
+        await _nominate_alice(b)
+        await b.dm(b.bob, "She waters everyone's plants")
+        await b.press(b.captain, b.last_private(b.captain), "gn:a:")
+        await b.press(b.alice, b.last_private(b.alice), "gn:y:")
+        before = len(b.group_posts())
+        await b.later(timedelta(days=29))  # still December: nothing yet
+        assert len(b.group_posts()) == before
+        # 1 January 2027, 10:00 in Shanghai is 02:00 UTC; T0 is 1 December 02:00 UTC.
+        await b.later(timedelta(days=2, minutes=1))
+        posts = [m.content for m in b.group_posts()[before:]]
+        assert len(posts) == 1 and "Good neighbours of Building 3 · December 2026" in posts[0]
+        await b.later(timedelta(hours=1))
+        assert len(b.group_posts()) == before + 1
