@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.civic.vocabulary import NominationStatus
 from bot.core.i18n import _texts
 from bot.core.sharing.allocation import WINDOWED
 from bot.core.sharing.ledger_rules import CLOSED_OFFER, CLOSED_REQUEST
@@ -36,11 +37,21 @@ FAMILIES: dict[str, list[str]] = {
     "rule_intro_": ["first_come", *sorted(WINDOWED)],
     "rule_ack_": sorted(WINDOWED),
     "line_joined_": sorted(WINDOWED),
+    "nomination_status_": [str(s) for s in NominationStatus],
 }
 pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 
 # Where a call's text key is: the function's name and the argument's position.
-KEY_ARGUMENT = {"say": 1, "text": 1, "_private": 2, "_private_to": 2, "_note": 2, "UserError": 0}
+KEY_ARGUMENT = {
+    "say": 1,
+    "text": 1,
+    "_private": 2,
+    "_private_to": 2,
+    "_note": 2,
+    "UserError": 0,
+    "CivicRefusal": 0,
+    "button": 1,
+}
 
 
 def _name(func: ast.expr) -> str | None:

@@ -495,7 +495,7 @@ class AwardsDesk:
                     parts.append(
                         f"#{n.id} {html.escape(n.period)} · "
                         f"{html.escape(nominee.first_name if nominee else '?')} · "
-                        f"{html.escape(say(setting, 'nomination_status_' + n.status))} — "
+                        f"{html.escape(say(setting, f'nomination_status_{n.status}'))} — "
                         f"{html.escape(n.reason or '')}"
                     )
         effects = Effects()
