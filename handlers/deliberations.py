@@ -114,10 +114,11 @@ async def deliberations_command(update: Update, context: Context) -> None:
     who = resident(message.from_user)
     action, _, rest = " ".join(context.args or []).partition(" ")
     chat_id, message_id = message.chat_id, message.message_id
+    now = services(context).clock.now()
 
     async def work(tx: Tx) -> Effects:
         if action.lower() in ("follow", "followup", "跟进", "后续"):
-            return await desk(context).follow_up(tx, who, chat_id, message_id, rest)
+            return await desk(context).follow_up(tx, now, who, chat_id, message_id, rest)
         if action:
             raise CivicRefusal("follow_up_usage")
         return await desk(context).listing(tx, who, chat_id, message_id)

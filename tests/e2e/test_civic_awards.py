@@ -61,6 +61,11 @@ async def test_accepted_consented_and_announced_only_with_consent():
         assert "No new good neighbours" in b.group_posts()[-1].content
         await b.say(b.carol, "/awards")
         assert "Alice" in b.group_posts()[-1].content
+        # Every captain's decision is in the audit log, by id (no names, no reasons).
+        async with b.app.bot_data.require().repo.transaction() as tx:
+            audit = [(r.actor_id, r.action, r.target) for r in await tx.audit_log()]
+        assert (b.captain.id, "nomination_accepted", "nomination #1") in audit
+        assert (b.captain.id, "awards_announce", "awards 2026-12") in audit
 
 
 async def test_one_nomination_per_neighbour_per_period_and_not_oneself():

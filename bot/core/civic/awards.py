@@ -44,6 +44,8 @@ from storage.civic_store import Award, Nomination
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
+# The actor of what the schedule did (the audit log's id for "nobody").
+ANONYMOUS_ACTOR = 0
 Keyboard = tuple[tuple[Button, ...], ...]
 
 # A nomination begun but never given a reason is forgotten after this long.
@@ -282,6 +284,14 @@ class AwardsDesk:
         status = NominationStatus.ACCEPTED if accept else NominationStatus.DECLINED
         if not await tx.review_nomination(nomination_id, status, who.user_id, now):
             return Effects(), "nomination_already_reviewed"
+        # Ids only: the audit log outlives nothing it should not (names stay in their rows).
+        await tx.add_audit(
+            now,
+            who.user_id,
+            f"nomination_{status}",
+            building=nomination.building,
+            target=f"nomination #{nomination.id}",
+        )
         nominee = await tx.user(nomination.user_id)
         name = nominee.first_name if nominee else "?"
         setting = person_language(who.language_code, self.config.bot.language)
@@ -387,7 +397,7 @@ class AwardsDesk:
             else previous_period(local_day(self.config, now).date(), self.kind)
         )
         buildings = [here] if here is not None else mine
-        effects = await self._posts(tx, now, buildings, period)
+        effects = await self._posts(tx, now, buildings, period, who.user_id)
         setting = reader(self.config, chat_id, who)
         if not effects:
             awards = await tx.awards_of(buildings, periods_within(period))
@@ -408,7 +418,9 @@ class AwardsDesk:
             effects.add(SendMessage(chat_id, say(setting, "awards_announced"), reply_to=message_id))
         return effects
 
-    async def _posts(self, tx: Tx, now: datetime, buildings: list[str], period: str) -> Effects:
+    async def _posts(
+        self, tx: Tx, now: datetime, buildings: list[str], period: str, actor: int | None = None
+    ) -> Effects:
         effects = Effects()
         for building in buildings:
             awards = [
@@ -428,6 +440,14 @@ class AwardsDesk:
                     )
                 )
             await tx.mark_announced([a.id for a in awards], now)
+            await tx.add_audit(
+                now,
+                ANONYMOUS_ACTOR if actor is None else actor,
+                "awards_announce",
+                building=building,
+                target=f"awards {period}",
+                detail=",".join(f"#{a.id}" for a in awards),
+            )
         return effects
 
     def _post(self, setting: str, building: str, period: str, awards: list[Award]) -> str:

@@ -94,6 +94,13 @@ class DeliberationDesk:
             who.user_id,
             now,
         )
+        await tx.add_audit(
+            now,
+            who.user_id,
+            "deliberation_open",
+            building=building,
+            target=f"deliberation #{deliberation_id}",
+        )
         group_setting = config.group_language(target)
         return PollPlan(
             deliberation_id=deliberation_id,
@@ -295,7 +302,13 @@ class DeliberationDesk:
         return effects
 
     async def follow_up(
-        self, tx: Tx, who: Resident, chat_id: int, message_id: int | None, args: str
+        self,
+        tx: Tx,
+        now: datetime,
+        who: Resident,
+        chat_id: int,
+        message_id: int | None,
+        args: str,
     ) -> Effects:
         """/deliberations follow N TEXT: what the captains will do about the outcome."""
         number, _, words = args.strip().lstrip("#").partition(" ")
@@ -313,6 +326,14 @@ class DeliberationDesk:
         if deliberation.status != DeliberationStatus.CLOSED:
             raise CivicRefusal("follow_up_not_closed", id=deliberation.id)
         await tx.set_follow_up(deliberation.id, text, who.user_id)
+        await tx.add_audit(
+            now,
+            who.user_id,
+            "deliberation_follow_up",
+            building=deliberation.building,
+            target=f"deliberation #{deliberation.id}",
+            detail=text,
+        )
         effects = Effects()
         effects.add(
             SendMessage(
