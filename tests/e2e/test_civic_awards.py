@@ -120,3 +120,17 @@ async def test_a_scheduled_announcement_posts_last_months_good_neighbours_once()
         assert len(posts) == 1 and "Good neighbours of Building 3 · December 2026" in posts[0]
         await b.later(timedelta(hours=1))
         assert len(b.group_posts()) == before + 1
+
+
+async def test_no_room_number_or_phone_in_the_reason_reaches_the_group():
+    async with Building() as b:
+        await _nominate_alice(b)
+        await b.dm(b.bob, "Carries shopping up to room 1102 for Mrs Li, call 13812345678")
+        assert "1102" in b.last_private(b.captain).content  # the captain reads it whole
+        await b.press(b.captain, b.last_private(b.captain), "gn:a:")
+        await b.press(b.alice, b.last_private(b.alice), "gn:y:")
+        await b.say(b.captain, "/awards announce 2026-12")
+        await b.say(b.carol, "/awards")
+        for post in b.group_posts()[-2:]:
+            assert "Carries shopping" in post.content
+            assert "1102" not in post.content and "13812345678" not in post.content

@@ -39,6 +39,7 @@ from bot.core.config import Config
 from bot.core.effects import Button, EditMessage, Effects, Fallback, React, SendMessage
 from bot.core.i18n import Markup, person_language, say
 from bot.core.membership import is_member
+from bot.core.redaction import redact
 from bot.core.sharing.model import Resident
 from storage.civic_store import Award, Nomination
 from storage.repository import Tx
@@ -451,8 +452,10 @@ class AwardsDesk:
         return effects
 
     def _post(self, setting: str, building: str, period: str, awards: list[Award]) -> str:
+        # The citation is a resident's words: no room number or phone reaches the group.
         lines = "\n".join(
-            f"🏅 <b>{html.escape(a.name)}</b> — {html.escape(a.citation)}" for a in awards
+            f"🏅 <b>{html.escape(redact(a.name))}</b> — {html.escape(redact(a.citation))}"
+            for a in awards
         )
         return say(
             setting,
@@ -500,9 +503,10 @@ class AwardsDesk:
             parts.append(say(setting, "awards_results_header"))
             for a in results:
                 where = html.escape(building_name(self.config, a.building))
+                citation = redact(a.citation) if chat_id < 0 else a.citation
                 parts.append(
                     f"{html.escape(a.period)} · {where} · "
-                    f"<b>{html.escape(a.name)}</b> — {html.escape(a.citation)}"
+                    f"<b>{html.escape(a.name)}</b> — {html.escape(citation)}"
                 )
         else:
             parts.append(say(setting, "awards_none"))
