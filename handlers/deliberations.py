@@ -13,7 +13,7 @@ from bot.core.civic.common import building_chats
 from bot.core.civic.deliberations import DeliberationDesk, PollPlan
 from bot.core.civic.rules import CivicRefusal
 from bot.core.civic.vocabulary import BALLOT_START, read_ballot_press
-from bot.core.effects import Effects, encode
+from bot.core.effects import Effects, decode, encode
 from bot.core.i18n import person_language, say
 from handlers.awards import refuse
 from handlers.common import Context, resident, run_unit, services
@@ -179,7 +179,20 @@ async def start_ballot(update: Update, context: Context) -> None:
     who = resident(message.from_user)
     deliberation_id = int(found[1])
     now = svc.clock.now()
-    await run_unit(update, context, lambda tx: desk(context).ballot(tx, now, who, deliberation_id))
+
+    async def work(tx: Tx) -> Effects:
+        # Opening the chat through the link is a /start too: the resident is remembered as
+        # reachable and what waited for them goes out (the ballot takes the welcome's place).
+        _, pending = await svc.sharing.start(tx, who)
+        effects = await desk(context).ballot(tx, now, who, deliberation_id)
+        for raw in pending:
+            try:
+                effects.add(decode(raw))
+            except (ValueError, TypeError, KeyError):
+                logger.error("a waiting message for %s could not be read; dropped", who.user_id)
+        return effects
+
+    await run_unit(update, context, work)
 
 
 async def on_ballot_button(update: Update, context: Context) -> None:

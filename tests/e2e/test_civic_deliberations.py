@@ -22,7 +22,7 @@ def _poll(b: Building) -> SimMessage:
 
 async def test_votes_of_residents_count_and_an_outsiders_vote_is_ignored_and_said_so():
     async with Building() as b:
-        b.opened_bot(b.alice, b.bob, b.carol, b.captain, b.dave)
+        b.opened_bot(b.alice, b.bob, b.captain, b.dave)  # Carol never opened the bot
         for who in (b.alice, b.bob, b.carol):
             await b.say(who, "hello neighbours")
         await b.say(b.captain, QUESTION)
@@ -34,8 +34,10 @@ async def test_votes_of_residents_count_and_an_outsiders_vote_is_ignored_and_sai
         await b.vote(b.bob, poll, [0])  # Bob changes his mind: his latest vote counts
         # Dave lives in Building 5: someone forwarded him the poll.
         await b.vote(b.dave, poll, [1], forwarded=True)
-        # Carol votes privately through the link.
-        await b.start(b.carol, f"dl{1}")
+        # Carol votes privately: the post's link opens her chat with the bot at the ballot.
+        link = next(btn["url"] for row in poll.buttons() for btn in row if "url" in btn)
+        assert link.endswith("?start=dl1")
+        await b.start(b.carol, "dl1")
         ballot = b.last_private(b.carol)
         assert "Install motion-sensor lights?" in ballot.content
         await b.press(b.carol, ballot, "dl:v:1:2")
