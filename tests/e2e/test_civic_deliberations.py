@@ -82,15 +82,22 @@ async def test_a_secret_ballot_is_voted_privately_and_keeps_only_totals():
     async with Building() as b:
         b.opened_bot(b.alice, b.bob, b.captain)
         await b.say(b.alice, "hi")
-        await b.say(b.captain, "/deliberate Repaint the hall? | Yes | No --anonymous")
+        # Asked from the captain's private chat: it goes to her building's group.
+        await b.dm(b.captain, "/deliberate Repaint the hall? | Yes | No --anonymous")
+        assert "#1 is open in the group" in b.last_private(b.captain).content
         post = b.group_posts()[-1]
         assert post.poll is None and "Secret ballot #1" in post.content
         await b.start(b.alice, "dl1")
         await b.press(b.alice, b.last_private(b.alice), "dl:v:1:0")
         async with b.app.bot_data.require().repo.transaction() as tx:
             assert len(await tx.votes(1)) == 1
+        ballot = b.last_private(b.alice)
         await b.later(timedelta(days=3, minutes=1))
         assert "Yes: 1" in b.group_posts()[-1].content
+        # A ballot pressed after the close changes nothing, and says so.
+        query = await b.press(b.alice, ballot, "dl:v:1:1")
+        toast = next(s for s in b.world.outbox if s.callback_query_id == query)
+        assert "over" in (toast.text or "")
         async with b.app.bot_data.require().repo.transaction() as tx:
             assert await tx.votes(1) == []  # who voted what is gone
             closed = await tx.deliberation(1)
