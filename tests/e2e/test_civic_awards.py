@@ -134,3 +134,26 @@ async def test_no_room_number_or_phone_in_the_reason_reaches_the_group():
         for post in b.group_posts()[-2:]:
             assert "Carries shopping" in post.content
             assert "1102" not in post.content and "13812345678" not in post.content
+
+
+async def test_by_username_privately_and_the_nominator_may_choose_to_be_named():
+    async with Building() as b:
+        lily = b.world.add_user(1010, "Lily", username="lily_b3", language_code="en")
+        b.world.join(b.g3, lily)
+        b.opened_bot(b.bob, b.captain, lily, b.dave)
+        await b.say(lily, "Bike pump by the door if anyone needs it")
+        await b.say(b.bob, "morning")
+        await b.say(b.dave, "早上好", chat=b.g5)
+        # Dave lives in Building 5: he may not nominate in Building 3.
+        await b.dm(b.dave, "/nominate @lily_b3 修自行车")
+        assert "只有Building 3群里的邻居可以推荐" in b.last_private(b.dave).content
+        await b.dm(b.bob, "/nominate @lily_b3 Fixes everyone's bikes")
+        done = b.last_private(b.bob)
+        assert "went to the captains" in done.content
+        await b.press(b.bob, done, "gn:r:")
+        await b.press(b.captain, b.last_private(b.captain), "gn:a:")
+        told = [m.content for m in b.private(lily)]
+        assert any("May we name you" in t for t in told)
+        assert any("The neighbour who nominated you: Bob" in t for t in told)
+        await b.dm(b.bob, "/nominate @nobody_here Kind")
+        assert "I don't know @nobody_here" in b.last_private(b.bob).content
