@@ -132,7 +132,9 @@ async def test_a_captain_attaches_a_follow_up_to_the_outcome():
         await b.dm(
             b.captain, "/deliberations follow 1 Captains ask the office to install them next week"
         )
-        assert "Follow-up saved" in b.last_private(b.captain).content
+        assert "/reports board as #1" in b.last_private(b.captain).content
+        await b.dm(b.captain, "/reports")
+        assert "#1 [open] Captains ask the office" in b.last_private(b.captain).content
         assert "install them next week" in b.group_posts()[-1].content
         await b.dm(b.alice, "/deliberations")
         assert "install them next week" in b.last_private(b.alice).content

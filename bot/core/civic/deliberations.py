@@ -326,6 +326,15 @@ class DeliberationDesk:
         if deliberation.status != DeliberationStatus.CLOSED:
             raise CivicRefusal("follow_up_not_closed", id=deliberation.id)
         await tx.set_follow_up(deliberation.id, text, who.user_id)
+        # Also a task on the captains' /reports board, followed open → in progress → resolved.
+        report = await tx.add_report(
+            user_id=who.user_id,
+            chat_id=deliberation.chat_id,
+            building=deliberation.building,
+            text=f"{text} (🗳 #{deliberation.id} {deliberation.question})",
+            source="command",
+            now=now,
+        )
         await tx.add_audit(
             now,
             who.user_id,
@@ -353,7 +362,7 @@ class DeliberationDesk:
             effects.add(
                 SendMessage(
                     chat_id,
-                    say(reader(self.config, chat_id, who), "follow_up_saved"),
+                    say(reader(self.config, chat_id, who), "follow_up_saved", report=report.id),
                     reply_to=message_id,
                 )
             )
