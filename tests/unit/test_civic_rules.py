@@ -69,6 +69,13 @@ def test_the_deliberate_line_with_options_closing_time_and_secret_ballot():
     assert request.closes_at == datetime(2026, 12, 10, 10, 0, tzinfo=UTC)  # 18:00 local
 
 
+def test_a_secret_ballot_in_either_script_and_full_width_separators():
+    for flag in ("--不記名", "--不记名", "--匿名", "--Anonymous"):
+        request = parse_deliberate(f"換電梯？｜贊成｜反對 {flag}", NOW, ZONE, "zh", max_days=30)
+        assert request.anonymous and request.options == ("贊成", "反對")
+        assert request.question == "換電梯？"
+
+
 def test_the_deliberate_line_defaults_and_mistakes():
     plain = parse_deliberate("Paint the door?", NOW, ZONE, "en", max_days=30)
     assert plain.options == ("Agree", "Disagree", "Abstain")

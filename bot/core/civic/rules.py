@@ -110,7 +110,8 @@ def clean_words(text: str, limit: int) -> str:
 # --- the /deliberate line ------------------------------------------------------------------
 
 _CLOSES = re.compile(r"--closes\s+(\S+)(?:\s+(\d{1,2}[:：]\d{2}))?", re.IGNORECASE)
-_ANONYMOUS = re.compile(r"--anonymous\b|--secret\b|--不记名", re.IGNORECASE)
+# Simplified and traditional spellings alike (不记名 / 不記名, 匿名).
+_ANONYMOUS = re.compile(r"--(?:anonymous|secret)\b|--(?:不记名|不記名|匿名)", re.IGNORECASE)
 _BUILDING = re.compile(r"--building\s+(\S+)", re.IGNORECASE)
 
 
