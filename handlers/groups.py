@@ -61,6 +61,21 @@ async def on_new_members(update: Update, context: Context) -> None:
         await run_unit(update, context, lambda tx: note_joined(tx, chat_id, joined, now))
 
 
+async def on_left_member(update: Update, context: Context) -> None:
+    """left_chat_member: a resident who leaves (or is removed) acts for the building no more."""
+    message = update.effective_message
+    gone = message.left_chat_member if message is not None else None
+    if message is None or gone is None or gone.is_bot:
+        return
+    svc = services(context)
+    if svc.config.group(message.chat_id) is None:
+        return
+    chat_id, now = message.chat_id, svc.clock.now()
+    await run_unit(
+        update, context, lambda tx: note_joined(tx, chat_id, (gone.id,), now, joined=False)
+    )
+
+
 async def _unknown_group(update: Update, context: Context, chat: Chat, by: User | None) -> None:
     svc = services(context)
     if svc.config.group(chat.id) is not None:

@@ -43,6 +43,12 @@ _DELETE_ROWS_OF = (
     # Bookings and waits (a thing still out is kept anonymous first: bot/core/bookings).
     ("bookings", "user_id"),
     ("booking_waits", "user_id"),
+    # Awards and deliberations (issue 17): a nomination by or of the resident, their award,
+    # their votes. A poll's totals stay (numbers, nobody in them).
+    ("nominations", "user_id"),
+    ("nominations", "nominated_by"),
+    ("awards", "user_id"),
+    ("deliberation_votes", "user_id"),
 )
 # Records others still need (the audit log, events, a no-show reported): kept anonymous.
 _ANONYMISE = (
@@ -52,6 +58,10 @@ _ANONYMISE = (
     ("no_shows", "reported_by"),
     ("bookings", "blocked_by"),
     ("bookings", "decided_by"),
+    ("nominations", "reviewed_by"),
+    ("awards", "accepted_by"),
+    ("deliberations", "opened_by"),
+    ("deliberations", "follow_up_by"),
 )
 # Messages naming the resident (`subject_ids`, a JSON array of ids) are deleted too.
 _NAMING = ("outbox", "pending_notices")

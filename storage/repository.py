@@ -22,6 +22,7 @@ from storage.alerts_store import AlertQueries
 from storage.allocation_store import AllocationQueries
 from storage.bookings_store import BookingQueries
 from storage.captains_store import CaptainQueries
+from storage.civic_store import CivicQueries
 from storage.corrections_store import CorrectionQueries
 from storage.driver import Backend, Conflict, Dialect, Synchronous, open_backend
 from storage.edits_store import EditQueries
@@ -55,6 +56,7 @@ class Tx(
     MonitoringQueries,
     CorrectionQueries,
     BookingQueries,
+    CivicQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

@@ -17,6 +17,7 @@ from bot.app.application import build_application
 from bot.app.upkeep import run_upkeep
 from bot.core.clock import ManualClock
 from bot.core.config import Config, parse_config
+from bot.telegram_sim import polls
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SimChat, SimMessage, SimUser, TelegramWorld
 from storage.allocation_store import EntryExtras
@@ -159,6 +160,13 @@ class Building:
         query_id = self.world.press(user, message, data)
         await self.pump()
         return query_id
+
+    async def vote(
+        self, user: SimUser, message: SimMessage, options: list[int], *, forwarded: bool = False
+    ) -> None:
+        """A resident taps options of a native poll (`forwarded`: in a copy sent to them)."""
+        polls.vote(self.world, user, message, options, forwarded=forwarded)
+        await self.pump()
 
     async def later(self, delta: timedelta) -> None:
         self.clock.advance(delta)

@@ -16,6 +16,8 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    PollAnswerHandler,
+    PollHandler,
     TypeHandler,
     filters,
 )
@@ -25,6 +27,7 @@ from bot.app.monitoring import MonitoringServer
 from bot.app.reload import config_with_aliases
 from bot.app.services import BotData, Services
 from bot.app.upkeep import run_upkeep
+from bot.core.civic.vocabulary import AWARD_PATTERN, DELIBERATION_PATTERN
 from bot.core.clarify import CALLBACK_PATTERN as CLARIFY_PATTERN
 from bot.core.clock import Clock, SystemClock
 from bot.core.complaints import CALLBACK_PATTERN as COMPLAINT_PATTERN
@@ -40,10 +43,12 @@ from bot.intake.leadership import Leadership
 from handlers import (
     admin,
     alerts,
+    awards,
     bookings,
     captains,
     clarify,
     complaints,
+    deliberations,
     digest,
     edits,
     events,
@@ -188,6 +193,8 @@ def build_application(
                 BotCommand("alerts", "物品提醒 / item alerts"),
                 BotCommand("book", "预约场地、借用物品 / book a room or a thing"),
                 BotCommand("mybookings", "我的预约 / my bookings"),
+                BotCommand("nominate", "推荐好邻居 / nominate a good neighbour"),
+                BotCommand("deliberations", "议事结果 / building deliberations"),
                 BotCommand("help", "使用说明 / how it works"),
             ]
         )
@@ -309,6 +316,12 @@ def register_handlers(app: JinlinApp) -> None:
             groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, offers.on_group_text
         )
     )
+    # A private ballot's link (/start dl<id>) before the plain /start.
+    app.add_handler(
+        CommandHandler(
+            "start", deliberations.start_ballot, filters=private & filters.Regex(r"^/start dl\d")
+        )
+    )
     app.add_handler(CommandHandler("start", residents.start_command))
     app.add_handler(CommandHandler("help", residents.help_command))
     app.add_handler(CommandHandler("mine", residents.mine_command))
@@ -340,6 +353,9 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(
         MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS & groups, membership.on_new_members)
     )
+    app.add_handler(
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER & groups, membership.on_left_member)
+    )
     # Keyword alerts, digests, acting on an entry privately (issue 7).
     app.add_handler(CommandHandler("alert", alerts.alert_command))
     app.add_handler(CommandHandler("alerts", alerts.alerts_command))
@@ -353,6 +369,17 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("noshows", waitlist.noshows_command))
     app.add_handler(CallbackQueryHandler(waitlist.on_button, pattern=waitlist.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.CALLBACK_PATTERN))
+    # Good-neighbour awards and deliberations (issue 17).
+    app.add_handler(CommandHandler("nominate", awards.nominate_command))
+    app.add_handler(CommandHandler("awards", awards.awards_command))
+    app.add_handler(CommandHandler("deliberate", deliberations.deliberate_command))
+    app.add_handler(CommandHandler("deliberations", deliberations.deliberations_command))
+    app.add_handler(CallbackQueryHandler(awards.on_button, pattern=AWARD_PATTERN))
+    app.add_handler(
+        CallbackQueryHandler(deliberations.on_ballot_button, pattern=DELIBERATION_PATTERN)
+    )
+    app.add_handler(PollAnswerHandler(deliberations.on_poll_answer))
+    app.add_handler(PollHandler(deliberations.on_poll))
     app.add_handler(CallbackQueryHandler(clarify.on_button, pattern=CLARIFY_PATTERN))
     # Shared spaces and community-owned things (issue 19).
     app.add_handler(CommandHandler("book", bookings.book_command))
@@ -360,8 +387,9 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("bookings", bookings.bookings_command))
     app.add_handler(CallbackQueryHandler(bookings.on_button, pattern=bookings.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
+    # A nomination's reason first; anything else goes on to the sharing handler's own.
     app.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, matching.on_private_text)
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, awards.on_private_text)
     )
     app.add_error_handler(on_error)
 

@@ -10,6 +10,8 @@ from telegram.ext import Application
 from bot.app.services import Services
 from bot.core.alerts import AlertService
 from bot.core.bookings.timed import booking_tick
+from bot.core.civic.awards import AwardsDesk
+from bot.core.civic.deliberations import DeliberationDesk
 from bot.core.digest import DigestService
 from bot.core.effects import encode
 from bot.core.events import post_due_reminders
@@ -34,6 +36,8 @@ async def run_upkeep(services: Services, app: Application) -> None:
         effects.extend(await alerts.tick(tx))
         digests = DigestService(services.config, services.catalogue, services.clock)
         effects.extend(await digests.due(tx, app.bot.username))
+        effects.extend(await DeliberationDesk(services.config).close_due(tx, services.clock.now()))
+        effects.extend(await AwardsDesk(services.config).scheduled(tx, services.clock.now()))
         await purge_old(tx, services.config, services.clock.now())
         await tx.forget_applied_updates(services.clock.now())
         await tx.prune_shared_counters(

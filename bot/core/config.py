@@ -337,6 +337,30 @@ class MonitoringSection(StrictModel):
     listen: str = "127.0.0.1"
 
 
+class CivicSection(StrictModel):
+    """Good-neighbour awards and building deliberations (issue 17)."""
+
+    # Nominations are counted, and good neighbours named, per month or per year.
+    award_period: Literal["month", "year"] = "month"
+    # "off": a captain posts the results (/awards announce 2026-11). "scheduled": the
+    # previous period's good neighbours who agreed are posted on the first day of the next
+    # period (each January for yearly awards) from announce_time, local time.
+    announce: Literal["off", "scheduled"] = "off"
+    announce_time: str = "10:00"
+    # The longest a captain's question may stay open.
+    deliberation_max_days: int = Field(30, ge=1, le=365)
+
+    @field_validator("announce_time")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        _parse_hhmm(value)
+        return value
+
+    @property
+    def announce_at(self) -> time:
+        return _parse_hhmm(self.announce_time)
+
+
 class CatalogueSection(StrictModel):
     items: list[CatalogueAddition] = []
 
@@ -358,6 +382,7 @@ class Config(StrictModel):
     monitoring: MonitoringSection = MonitoringSection()
     # Shared spaces and things residents book or borrow (bot/core/bookings/spec.py).
     resources: ResourceList = []
+    civic: CivicSection = CivicSection()
 
     # --- questions the app asks of its config -------------------------------------------
 

@@ -94,9 +94,19 @@ class EditMessage:
     message_id: int
     text: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
+    # Residents the new text names (see SendMessage.about): /forgetme finds it by them.
+    about: tuple[int, ...] = ()
 
 
-Effect = SendMessage | React | EditMessage
+@dataclass(frozen=True)
+class StopPoll:
+    """Close a poll the bot sent (a deliberation's closing time): no more votes."""
+
+    chat_id: int
+    message_id: int
+
+
+Effect = SendMessage | React | EditMessage | StopPoll
 
 
 @dataclass(frozen=True)
@@ -138,11 +148,13 @@ def from_data(data: dict[str, Any]) -> Effect:
     kind = data.pop("type")
     if kind == "React":
         return React(**data)
+    if kind == "StopPoll":
+        return StopPoll(**data)
     if kind not in ("SendMessage", "EditMessage"):
         raise ValueError(f"unknown effect type {kind!r}")
     buttons = tuple(tuple(Button(**b) for b in row) for row in data.pop("buttons"))
     if kind == "EditMessage":
-        return EditMessage(buttons=buttons, **data)
+        return EditMessage(buttons=buttons, about=tuple(data.pop("about", ())), **data)
     fallback = data.pop("fallback")
     about = tuple(data.pop("about", ()))
     timing = Timing(data.pop("timing", Timing.NOW))  # rows written before timing existed

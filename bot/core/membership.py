@@ -51,10 +51,13 @@ async def is_member(tx: Tx, user_id: int, chat_ids: tuple[int, ...], now: dateti
     return await tx.member_since(user_id, chat_ids, now - FRESH)
 
 
-async def note_joined(tx: Tx, chat_id: int, user_ids: tuple[int, ...], now: datetime) -> Effects:
-    """Residents who joined a building's group are its members from now."""
+async def note_joined(
+    tx: Tx, chat_id: int, user_ids: tuple[int, ...], now: datetime, *, joined: bool = True
+) -> Effects:
+    """Residents who joined (or left) a building's group are (or are no longer) its members
+    from now, whatever was seen of them before."""
     for user_id in user_ids:
-        await tx.note_member(chat_id, user_id, True, now)
+        await tx.note_member(chat_id, user_id, joined, now)
     return Effects()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.bookings.timed import forget_bookings
+from bot.core.civic.awards import DRAFT_LIFE
 from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
 from bot.core.i18n import person_language, say
@@ -93,6 +94,9 @@ async def purge_old(tx: Tx, config: Config, now: datetime) -> dict[str, int]:
     """Delete closed entries, finished matches and resolved reports past retention."""
     counts = await tx.purge_closed(
         now - timedelta(days=config.bot.retention_days), delivery_cutoff=now - DELIVERY_RECORD
+    )
+    counts.update(
+        await tx.purge_civic(now - timedelta(days=config.bot.retention_days), now - DRAFT_LIFE)
     )
     if any(counts.values()):
         logger.info("retention purge: %s", counts)

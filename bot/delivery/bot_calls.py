@@ -15,7 +15,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTy
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.core.effects import Button, EditMessage, Effect, React, SendMessage
+from bot.core.effects import Button, EditMessage, Effect, React, SendMessage, StopPoll
 from bot.core.message_parts import plain_text
 
 logger = logging.getLogger(__name__)
@@ -39,15 +39,17 @@ async def perform(bot: Bot, effect: Effect) -> None:
     try:
         await _perform(bot, effect, ParseMode.HTML)
     except BadRequest as exc:
-        if isinstance(effect, React) or "can't parse entities" not in str(exc).lower():
+        if isinstance(effect, React | StopPoll) or "can't parse entities" not in str(exc).lower():
             raise
         # Markup Telegram will not parse must not cost the resident the message: the same
         # words without formatting.
         await _perform(bot, _without_markup(effect), None)
 
 
-def _without_markup(effect: SendMessage | EditMessage) -> SendMessage | EditMessage:
-    if effect.text is None:
+def _without_markup(
+    effect: SendMessage | EditMessage | StopPoll,
+) -> SendMessage | EditMessage | StopPoll:
+    if isinstance(effect, StopPoll) or effect.text is None:
         return effect
     return replace(effect, text=plain_text(effect.text))
 
@@ -59,6 +61,8 @@ async def _perform(bot: Bot, effect: Effect, parse_mode: str | None) -> None:
         )
     elif isinstance(effect, EditMessage):
         await _edit_message(bot, effect, parse_mode)
+    elif isinstance(effect, StopPoll):
+        await bot.stop_poll(effect.chat_id, effect.message_id)
     else:
         await _send_message(bot, effect, parse_mode)
 

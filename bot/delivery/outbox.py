@@ -35,7 +35,16 @@ from telegram.error import (
 )
 
 from bot.core.clock import Clock
-from bot.core.effects import Button, EditMessage, Effect, React, SendMessage, decode, encode
+from bot.core.effects import (
+    Button,
+    EditMessage,
+    Effect,
+    React,
+    SendMessage,
+    StopPoll,
+    decode,
+    encode,
+)
 from bot.core.message_parts import fit
 from bot.core.posting_budget import GroupPostingBudget
 from bot.core.redaction import redact, redact_log_line
@@ -471,9 +480,9 @@ class Delivery:
                 # opened it): Telegram says "chat not found" rather than 403. Same remedy.
                 await self._refused(bot, effect, outbox_id)
                 return
-            if isinstance(effect, EditMessage | React):
+            if isinstance(effect, EditMessage | React | StopPoll):
                 # The message is gone or already says it (a resident deleted it, an edit
-                # that changes nothing): nothing anyone needs to hear about.
+                # that changes nothing, a poll already closed): nothing anyone needs to hear.
                 logger.info(
                     "Telegram refused a change in %s: %s", effect.chat_id, redact_log_line(str(exc))
                 )

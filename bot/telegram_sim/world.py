@@ -602,6 +602,8 @@ class SimMessage:
     reactions: list[JSON] = field(default_factory=list)
     user_reactions: dict[int, str] = field(default_factory=dict)
     deleted: bool = False
+    # A native poll (bot/telegram_sim/polls.py): the same object in every forwarded copy.
+    poll: Any = None
 
     @property
     def from_bot(self) -> bool:
@@ -651,6 +653,8 @@ class SimMessage:
             data["caption"] = self.caption
             if self.caption_entities:
                 data["caption_entities"] = self.caption_entities
+        if self.poll is not None:
+            data["poll"] = self.poll.to_api()
         if self.reply_markup is not None:
             data["reply_markup"] = self.reply_markup
         data.update(self.service)
@@ -858,6 +862,9 @@ class TelegramWorld:
         self._sent_at_overall: deque[float] = deque()
         self.calls_handled = 0
         self.method_calls: Counter[str] = Counter()  # per Bot API method, as the bot spelt it
+        # Native polls by id, and what runs when time passes (polls closing on their own).
+        self.polls: dict[str, Any] = {}
+        self.on_tick: list[Callable[[], None]] = []
 
     # ----------------------------------------------------------------- clock
 
@@ -866,8 +873,10 @@ class TelegramWorld:
         return self._clock() + self._time_offset
 
     def tick(self, seconds: float) -> None:
-        """Advance world time (message dates, callback expiry) without sleeping."""
+        """Advance world time (message dates, callback expiry, polls' close_date)."""
         self._time_offset += seconds
+        for close in list(self.on_tick):
+            close()
 
     # ------------------------------------------------------------ the world
 
@@ -941,6 +950,13 @@ class TelegramWorld:
         group.statuses[user.id] = "member"
         self._chat_member_update("chat_member", group, user, user, old, "member")
         return self._post_service(group, user, {"new_chat_members": [user.to_api()]})
+
+    def leave(self, group: SimChat, user: SimUser) -> SimMessage:
+        """A user leaves a group: a left_chat_member service message."""
+        old = group.statuses.get(user.id, "left")
+        group.statuses[user.id] = "left"
+        self._chat_member_update("chat_member", group, user, user, old, "left")
+        return self._post_service(group, user, {"left_chat_member": user.to_api()})
 
     def set_status(self, group: SimChat, user: SimUser, status: str) -> None:
         """Change a member's (or the bot's) status silently, e.g. promote a captain to admin."""
@@ -2355,3 +2371,9 @@ def _slice16(text: str, offset: int, length: int) -> str:
 def supported_methods() -> Sequence[str]:
     """Lower-cased names of the Bot API methods the world implements."""
     return sorted(_METHODS)
+
+
+# sendPoll and stopPoll register themselves with _method.
+from bot.telegram_sim import polls as _polls  # noqa: E402
+
+del _polls

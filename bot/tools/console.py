@@ -13,7 +13,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from bot.core.bookings.timed import booking_moments
 from bot.core.clock import ManualClock
 from bot.core.config import Config
 from bot.core.events import reminder_moments
+from bot.telegram_sim import polls
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SentMessage, SimChat, SimulationError, SimUser, TelegramWorld
 
@@ -38,6 +39,9 @@ Console commands (everything else is said by the current resident in the current
   /private            talk in your private chat with the bot
   /reply ID TEXT      reply to message #ID in the current chat (quotes it, like Telegram's reply)
   /press N            press button [N] (a link button opens the private chat, like tapping it)
+  /vote N [forwarded] vote for option N of the newest open poll here ("forwarded": in a copy
+                      someone forwarded you, so you need not be in its group)
+  /leave              leave the current group
   /clock +2d | +3h | +30m | 2026-12-05 09:00   move the simulated clock (up to 400 days at
                       a time); expiry, nudges and reminders run as they fall due
   /dump               show the ledger and what the parser learnt from corrections
@@ -136,6 +140,8 @@ class Console:
             "/private": self._private,
             "/reply": self._reply,
             "/press": self._press,
+            "/vote": self._vote,
+            "/leave": self._leave,
             "/clock": self._clock,
             "/dump": self._dump,
             "/users": self._users,
@@ -264,6 +270,33 @@ class Console:
             )
         self.world.press(user, self._message(chat, ref.message_id), ref.data or "")
 
+    def _vote(self, rest: str) -> None:
+        user, chat = self._need_chat()
+        words = rest.split()
+        forwarded = "forwarded" in words
+        numbers = [w for w in words if w != "forwarded"]
+        if not numbers or not all(n.isdigit() for n in numbers):
+            raise SimulationError("usage: /vote N [forwarded]")
+        chats = [chat] if not forwarded else [chat, *self.groups]
+        found = next((m for c in chats if (m := polls.latest_poll(self.world, c))), None)
+        if found is None:
+            raise SimulationError("there is no open poll here")
+        options = [int(n) - 1 for n in numbers]
+        how = " (in a forwarded copy)" if forwarded else ""
+        chosen = ", ".join(
+            found.poll.options[o] for o in options if 0 <= o < len(found.poll.options)
+        )
+        self.say(f"  (console) {user.first_name} votes “{chosen}”{how}")
+        polls.vote(self.world, user, found, options, forwarded=forwarded)
+
+    def _leave(self, _: str) -> None:
+        user, chat = self._need_chat()
+        if not chat.is_group:
+            raise SimulationError("/leave works in a group")
+        self.world.leave(chat, user)
+        self.chat = self.world.private_chat(user)
+        self.say(f"  (console) {user.first_name} left {self._chat_name(chat)}")
+
     async def _clock(self, rest: str) -> None:
         delta = _parse_clock(rest, self.clock.now(), self.config.bot.timezone)
         services = self.app.bot_data.require()
@@ -330,6 +363,14 @@ class Console:
         if sent.kind == "reaction":
             self.say(f"[{where}] Jinlin reacted {' '.join(sent.reaction)} to #{sent.message_id}")
             return
+        if sent.kind == "stop_poll":
+            self.say(f"[{where}] Jinlin closed the poll #{sent.message_id}")
+            return
+        if sent.kind == "poll" and sent.chat_id is not None and sent.message_id is not None:
+            poll = self.world.message(self.world.chat(sent.chat_id), sent.message_id).poll
+            choices = "   ".join(f"({n}) {o}" for n, o in enumerate(poll.options, start=1))
+            body = f"📊 {poll.question}\n{choices}\n(/vote N)"
+            sent, text = replace(sent, kind="send", plain_text=body), body
         if sent.kind in ("delete", "pin"):
             self.say(f"[{where}] Jinlin {sent.kind}d #{sent.message_id}")
             return

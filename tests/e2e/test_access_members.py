@@ -170,3 +170,15 @@ async def test_an_outsider_pressing_again_and_again_costs_one_question_to_telegr
         await b.later(timedelta(minutes=11))
         await forge(b, mallory, f"ea:{ladder.id}")
         assert b.world.method_calls["getChatMember"] == 2
+
+
+async def test_a_neighbour_who_leaves_the_group_loses_access_at_once():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.carol)
+        await b.say(b.carol, "good morning")  # known: she wrote in the group
+        await b.say(b.alice, "I have a spare ladder to lend")
+        (ladder,) = await b.ledger()
+        b.world.leave(b.g3, b.carol)  # Telegram tells the group she left
+        await b.pump()
+        await forge(b, b.carol, f"ea:{ladder.id}")
+        assert await b.matches() == [] and len(refusals(b)) == 1

@@ -202,14 +202,21 @@ async def test_a_lived_in_district_moves_and_the_bot_carries_on_on_postgresql(tm
     source = tmp_path / "district.sqlite3"
     await _district_on_the_first_schema(source)
     async with Building(database=str(source)) as b:  # the district lives on SQLite a while
-        b.opened_bot(b.alice, b.bob, b.carol)
-        await b.say(b.alice, "I have 2 spare boxes of ibuprofen, anyone who needs it let me know")
+        b.opened_bot(b.alice, b.bob, b.carol, b.captain)
+        offer = await b.say(
+            b.alice, "I have 2 spare boxes of ibuprofen, anyone who needs it let me know"
+        )
         await b.say(b.bob, "Does anyone have ibuprofen? My son has a fever")
         await b.press(b.alice, b.last_private(b.alice), "y:")
         await b.dm(b.alice, "On the shoe rack by my door, help yourself")
         await b.say(b.carol, "/report The stairwell light on floor 3 is out")
         await b.say(b.captain, "/event add 2026-12-05 10:00 Flea market @ square of building 3")
         await b.dm(b.carol, "/alert drill")
+        # A good neighbour nominated and accepted; a question put to the building, voted on.
+        await b.say(b.bob, "/nominate Shares medicine when children are ill", reply_to=offer)
+        await b.press(b.captain, b.last_private(b.captain), "gn:a:")
+        await b.say(b.captain, "/deliberate Paint the door? | Yes | No")
+        await b.vote(b.bob, next(m for m in b.group_posts() if m.poll is not None), [0])
         await b.later(timedelta(days=1))
         sqlite_ids = {e.id for e in await b.ledger()}, {m.id for m in await b.matches()}
     _fill_empty_tables(source)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.civic.vocabulary import NominationStatus
 from bot.core.i18n import _texts
 from bot.core.sharing.allocation import WINDOWED
 from bot.core.sharing.ledger_rules import CLOSED_OFFER, CLOSED_REQUEST
@@ -38,6 +39,7 @@ FAMILIES: dict[str, list[str]] = {
     "line_joined_": sorted(WINDOWED),
     "bk_mine_": ["pending", "confirmed", "offered", "out"],
     "bk_status_": ["pending", "offered", "out"],
+    "nomination_status_": [str(s) for s in NominationStatus],
 }
 pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 
@@ -50,6 +52,7 @@ KEY_ARGUMENT = {
     "_note": 2,
     "UserError": 0,
     "BookingRefusal": 0,
+    "CivicRefusal": 0,
     "button": 1,
 }
 

@@ -1,0 +1,1 @@
+"""Good-neighbour awards and building deliberations (议事): the rest of 近邻 governance."""
