@@ -51,6 +51,7 @@ from handlers import (
     relay,
     residents,
     roles,
+    volunteers,
     waitlist,
 )
 from handlers import groups as membership
@@ -183,6 +184,8 @@ def build_application(
                 BotCommand("myreports", "我的诉求 / my reports"),
                 BotCommand("privacy", "隐私说明 / what is stored"),
                 BotCommand("alerts", "物品提醒 / item alerts"),
+                BotCommand("teams", "志愿队 / volunteer teams"),
+                BotCommand("points", "服务积分 / service points"),
                 BotCommand("help", "使用说明 / how it works"),
             ]
         )
@@ -348,6 +351,13 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CallbackQueryHandler(waitlist.on_button, pattern=waitlist.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(clarify.on_button, pattern=CLARIFY_PATTERN))
+    # Volunteer teams, duty rosters and service points (issue 17).
+    app.add_handler(CommandHandler("team", volunteers.team_command))
+    app.add_handler(CommandHandler("teams", volunteers.teams_command))
+    app.add_handler(CommandHandler("duty", volunteers.duty_command))
+    app.add_handler(CommandHandler("duties", volunteers.duties_command))
+    app.add_handler(CommandHandler("points", volunteers.points_command_handler))
+    app.add_handler(CallbackQueryHandler(volunteers.on_button, pattern=volunteers.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(matching.on_button))
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, matching.on_private_text)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from bot.core.digest_schedule import parse_digest_schedule
 from bot.core.festivals import FestivalList
 from bot.core.understanding import CatalogueAddition
+from bot.core.volunteers.settings import VolunteersSection, volunteer_problems
 
 Language = Literal["zh", "en", "zh+en"]
 MatchScope = Literal["building", "community"]
@@ -352,6 +353,7 @@ class Config(StrictModel):
     limits: LimitsSection = LimitsSection()
     logging: LoggingSection = LoggingSection()
     monitoring: MonitoringSection = MonitoringSection()
+    volunteers: VolunteersSection = VolunteersSection()
 
     # --- questions the app asks of its config -------------------------------------------
 
@@ -628,7 +630,9 @@ def load_config(path: str | Path) -> Config:
 
 def cross_check(config: Config) -> list[Problem]:
     """Problems no single key shows: references between sections, duplicates."""
-    return _references(config.model_dump()) + _catalogue_problems(config)
+    places = ([b.key for b in config.buildings], [c.key for c in config.communities])
+    volunteers = [Problem(p, m) for p, m in volunteer_problems(config.volunteers, *places)]
+    return _references(config.model_dump()) + _catalogue_problems(config) + volunteers
 
 
 def _tables(data: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:

@@ -18,6 +18,7 @@ from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
 from bot.core.i18n import person_language, say
 from bot.core.sharing.service import SharingService
+from bot.core.volunteers.roster import leave_all_duties
 from storage.records import Match
 from storage.repository import Tx
 
@@ -62,6 +63,8 @@ async def forget(tx: Tx, sharing: SharingService, user_id: int) -> Forgotten:
             await tx.anonymise_entry(entry.id)
         else:
             await tx.delete_entry(entry.id)
+    # A place on a coming duty goes to the first on its waitlist, who is told.
+    effects.extend(await leave_all_duties(tx, sharing.config, user_id, sharing.clock.now()))
     reports = await tx.reports_of(user_id)
     await tx.erase_person(user_id)
     logger.info("forgot a resident: %s entries, %s matches", len(entries), len(matches))
@@ -89,6 +92,10 @@ async def purge_old(tx: Tx, config: Config, now: datetime) -> dict[str, int]:
     """Delete closed entries, finished matches and resolved reports past retention."""
     counts = await tx.purge_closed(
         now - timedelta(days=config.bot.retention_days), delivery_cutoff=now - DELIVERY_RECORD
+    )
+    counts["volunteering"] = await tx.purge_volunteering(
+        now - timedelta(days=config.bot.retention_days),
+        (now - timedelta(days=config.volunteers.retention_days)).date(),
     )
     if any(counts.values()):
         logger.info("retention purge: %s", counts)

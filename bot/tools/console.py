@@ -25,6 +25,7 @@ from bot.app.upkeep import run_upkeep
 from bot.core.clock import ManualClock
 from bot.core.config import Config
 from bot.core.events import reminder_moments
+from bot.core.volunteers.roster import duty_moments
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SentMessage, SimChat, SimulationError, SimUser, TelegramWorld
 
@@ -270,7 +271,8 @@ class Console:
         # The real bot's upkeep runs every minute: stop wherever a reminder falls due.
         async with services.repo.transaction() as tx:
             stops = await reminder_moments(tx, services.config, self.clock.now(), target)
-        for stop in [*stops, target]:
+            stops += await duty_moments(tx, services.config, self.clock.now(), target)
+        for stop in [*sorted(set(stops)), target]:
             step = stop - self.clock.now()
             self.clock.advance(step)
             self.world.tick(step.total_seconds())
