@@ -91,9 +91,22 @@ async def team_command(update: Update, context: Context) -> None:
     await _command(update, context, work)
 
 
+async def _find_home(update: Update, context: Context) -> None:
+    """In private, a resident not seen in any group lately is looked up with Telegram (the
+    first few configured groups), so one who only ever read the group still finds its teams."""
+    message = update.effective_message
+    if message is None or message.from_user is None or message.chat.type != "private":
+        return
+    svc = services(context)
+    await confirm_membership(
+        context, message.from_user.id, tuple(g.chat_id for g in svc.config.groups)
+    )
+
+
 async def teams_command(update: Update, context: Context) -> None:
     """/teams: the teams here (group) or with join/leave buttons (private)."""
     svc = services(context)
+    await _find_home(update, context)
     await _command(
         update,
         context,
@@ -117,6 +130,7 @@ async def duty_command(update: Update, context: Context) -> None:
 async def duties_command(update: Update, context: Context) -> None:
     """/duties: coming shifts with sign-up buttons."""
     svc = services(context)
+    await _find_home(update, context)
     await _command(
         update,
         context,
