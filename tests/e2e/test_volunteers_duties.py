@@ -46,7 +46,10 @@ async def test_a_cleaning_duty_fills_takes_a_waitlist_and_moves_the_first_waitin
         b.opened_bot(b.alice, b.bob, b.carol)
         await b.say(b.captain, "/duty 周六 9:00-11:00 楼道清洁 2人")
         post = duty_posts(b)[-1]
-        assert post.content == "🧹 Duty #1: 楼道清洁\nSat 5 Dec 09:00–11:00 (Building 3)\nSigned up 0/2"
+        assert (
+            post.content
+            == "🧹 Duty #1: 楼道清洁\nSat 5 Dec 09:00–11:00 (Building 3)\nSigned up 0/2"
+        )
         await b.press(b.alice, post, "vt:s:")
         assert toast(b) == "✅ You're signed up; I'll remind you privately before it starts"
         await b.press(b.bob, post, "vt:s:")
@@ -130,7 +133,10 @@ async def test_a_captain_posts_privately_to_the_building_group_in_its_language()
     async with Building(config()) as b:
         b.opened_bot(b.captain)
         await b.dm(b.captain, "/duty 明天 14:00-15:30 陪老人就医 2人 急 @ 社区医院")
-        assert b.last_private(b.captain).content == '✅ Duty #1 "陪老人就医" is posted in the building\'s group.'
+        assert (
+            b.last_private(b.captain).content
+            == '✅ Duty #1 "陪老人就医" is posted in the building\'s group.'
+        )
         post = duty_posts(b)[-1]
         assert post.content == (
             "🚨 Urgent #1: 陪老人就医\nWed 2 Dec 14:00–15:30, 社区医院 (Building 3)\nSigned up 0/2"

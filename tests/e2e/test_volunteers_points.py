@@ -52,9 +52,13 @@ async def test_a_resident_joins_a_team_privately_and_the_group_hears_only_the_na
     async with Building(config()) as b:
         b.opened_bot(b.alice, b.dave)
         await b.say(b.captain, "/team add 安全巡查")
-        assert b.group_posts()[-1].content.startswith('✅ Volunteer team "安全巡查" started for Building 3')
+        assert b.group_posts()[-1].content.startswith(
+            '✅ Volunteer team "安全巡查" started for Building 3'
+        )
         await b.say(b.alice, "/teams")
-        assert b.group_posts()[-1].content.startswith("🙋 Volunteer teams here: 安全巡查, 垃圾分类监督")
+        assert b.group_posts()[-1].content.startswith(
+            "🙋 Volunteer teams here: 安全巡查, 垃圾分类监督"
+        )
         await b.say(b.alice, "/team add 冒名队")
         assert b.group_posts()[-1].content.startswith("Only a floor captain can use this command")
         await b.dm(b.alice, "/teams")
@@ -79,7 +83,10 @@ async def test_points_are_private_captains_see_the_ranking_and_export_a_month_as
         b.opened_bot(b.alice, b.bob, b.captain)
         await served(b, b.alice, b.bob, came=[b.alice])
         await b.say(b.alice, "/points")
-        assert b.group_posts()[-1].content == "Points are shown privately only: send me /points in a private chat"
+        assert (
+            b.group_posts()[-1].content
+            == "Points are shown privately only: send me /points in a private chat"
+        )
         await b.dm(b.captain, "/points")
         ranking = b.last_private(b.captain).content
         assert ranking == "📊 Points ranking 2026 (Building 3):\n1. Alice 5 pts (1 shifts)"
@@ -89,13 +96,33 @@ async def test_points_are_private_captains_see_the_ranking_and_export_a_month_as
         assert sheet.caption == "Service points of Building 3, 2026-12 (1 records)"
         content = b.world.files[sheet.document["file_id"]].content.decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(content)))
-        assert rows[0] == ["date", "building", "volunteer", "user_id", "source", "what", "minutes", "points"]
-        assert rows[1] == ["2026-12-05", "b3", "Alice", "1001", "duty", "stairwell cleaning", "120", "5"]
+        assert rows[0] == [
+            "date",
+            "building",
+            "volunteer",
+            "user_id",
+            "source",
+            "what",
+            "minutes",
+            "points",
+        ]
+        assert rows[1] == [
+            "2026-12-05",
+            "b3",
+            "Alice",
+            "1001",
+            "duty",
+            "stairwell cleaning",
+            "120",
+            "5",
+        ]
         await b.dm(b.captain, "/points export 2026-13")
         assert b.last_private(b.captain).content.startswith("Usage: /points export 2026-11")
         # A resident cannot export, and a captain of building 5 exports nothing of building 3.
         await b.dm(b.alice, "/points export 2026")
-        assert b.last_private(b.alice).content.startswith("Only a floor captain can use this command")
+        assert b.last_private(b.alice).content.startswith(
+            "Only a floor captain can use this command"
+        )
 
 
 async def test_the_group_board_names_only_residents_who_agreed():
@@ -126,7 +153,9 @@ async def test_forgetme_frees_the_place_for_the_waitlist_and_deletes_the_points(
         await b.press(b.carol, duty_post(b), "vt:s:")
         await b.dm(b.alice, "/forgetme")
         await b.press(b.alice, b.last_private(b.alice), "fm:y")
-        assert b.last_private(b.carol).content.startswith("🙋 A place freed up and it's yours: duty #2")
+        assert b.last_private(b.carol).content.startswith(
+            "🙋 A place freed up and it's yours: duty #2"
+        )
         async with b.app.bot_data.require().repo.transaction() as tx:
             assert await tx.points_rows(user_id=1001) == []
             assert [s.first_name for s in await tx.signups(2)] == ["Carol"]

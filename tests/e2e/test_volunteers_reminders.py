@@ -73,7 +73,9 @@ async def test_a_reminder_that_quiet_hours_would_push_past_the_start_is_dropped(
         await b.press(b.alice, duty_post(b), "vt:s:")
         await walk(b, local(5, 9))
         assert len(reminders(b, b.alice)) == 1  # the evening before only
-        assert reminders(b, b.alice)[0].startswith('⏰ Reminder: you signed up for "snow shovelling"')
+        assert reminders(b, b.alice)[0].startswith(
+            '⏰ Reminder: you signed up for "snow shovelling"'
+        )
 
 
 async def test_nobody_is_reminded_twice_across_a_restart(tmp_path):
@@ -127,7 +129,9 @@ async def test_after_the_shift_the_captain_confirms_each_volunteer_and_points_fo
         assert sheet.buttons() == []
         await b.dm(b.alice, "/points")
         mine = [m.content for m in b.private(b.alice)][-1]
-        assert mine.startswith("🌟 Your service points: 4 (1 records)\n· 2026-12-05 stairwell cleaning +4")
+        assert mine.startswith(
+            "🌟 Your service points: 4 (1 records)\n· 2026-12-05 stairwell cleaning +4"
+        )
         await b.dm(b.bob, "/points")
         assert b.last_private(b.bob).content.startswith("🌟 Your service points: 0 (0 records)")
         await until(b, local(6, 11))

@@ -409,9 +409,7 @@ async def give_up(
         first = next((s for s in signups if s.status == SignupStatus.WAITING), None)
         if first is not None:
             await tx.set_signup_status(first.id, SignupStatus.SIGNED)
-            effects.add(
-                _private(config, duty, first.user_id, first.language_code, "vt_moved_up", now)
-            )
+            effects.add(_tell(config, duty, first.user_id, first.language_code, "vt_moved_up", now))
     effects.extend(await _refresh_post(tx, config, duty, chat_id, message_id, now))
     return effects, "vt_gave_up"
 
@@ -433,12 +431,12 @@ async def leave_all_duties(tx: Tx, config: Config, user_id: int, now: datetime) 
             if first is not None:
                 await tx.set_signup_status(first.id, SignupStatus.SIGNED)
                 effects.add(
-                    _private(config, duty, first.user_id, first.language_code, "vt_moved_up", now)
+                    _tell(config, duty, first.user_id, first.language_code, "vt_moved_up", now)
                 )
     return effects
 
 
-def _private(
+def _tell(
     config: Config, duty: DutyRecord, user_id: int, language_code: str | None, key: str,
     now: datetime, **params: object,
 ) -> SendMessage:  # fmt: skip
@@ -486,9 +484,7 @@ async def cancel_duty(
     effects = Effects()
     for signup in await tx.signups(duty.id):
         effects.add(
-            _private(
-                config, duty, signup.user_id, signup.language_code, "vt_cancelled_private", now
-            )
+            _tell(config, duty, signup.user_id, signup.language_code, "vt_cancelled_private", now)
         )
     setting = reader(config, who, where)
     effects.add(
@@ -599,7 +595,7 @@ async def duty_tick(tx: Tx, config: Config, now: datetime) -> Effects:
                     mark = f"duty_{duty.id}_{reminder.kind}"
                     if await tx.record_reminder(mark, signup.user_id, reminder.at, now):
                         effects.add(
-                            _private(
+                            _tell(
                                 config, duty, signup.user_id, signup.language_code,
                                 "vt_reminder", now,
                             )
@@ -696,7 +692,7 @@ async def mark_attendance(
                 awarded_by=who.user_id,
             )
         )
-        note = _private(
+        note = _tell(
             config, duty, signup.user_id, signup.language_code, "vt_points_earned", now,
             points=points,
         )  # fmt: skip
