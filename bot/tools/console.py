@@ -272,7 +272,7 @@ class Console:
         async with services.repo.transaction() as tx:
             stops = await reminder_moments(tx, services.config, self.clock.now(), target)
             stops += await duty_moments(tx, services.config, self.clock.now(), target)
-        for stop in [*sorted(set(stops)), target]:
+        for stop in [*sorted({s for s in stops if s < target}), target]:
             step = stop - self.clock.now()
             self.clock.advance(step)
             self.world.tick(step.total_seconds())
@@ -336,6 +336,10 @@ class Console:
         body = text.replace("\n", "\n    ")
         if sent.kind == "edit" and sent.text is None:
             body = "(buttons updated)"
+        if sent.document is not None:  # an upload (the points export): name and size
+            stored = self.world.files.get(sent.document)
+            meta = stored.document if stored is not None and stored.document else {}
+            body = f"📎 {meta.get('file_name', 'file')} ({meta.get('file_size', '?')} bytes) {body}"
         self.say(f"[{where} #{sent.message_id}] {label}{quote}: {body}")
         rows = (sent.reply_markup or {}).get("inline_keyboard", [])
         if rows and sent.chat_id is not None and sent.message_id is not None:

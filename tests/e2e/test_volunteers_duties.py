@@ -111,7 +111,7 @@ async def test_only_captains_of_the_building_post_duties_and_bad_lines_get_one_c
         await b.say(other, "/duty Sat 9:00-11:00 stairwell cleaning 4 people")
         assert b.group_posts()[-1].content.startswith("That belongs to a building you don't")
         cases = {
-            "/duty Sat 11:00-9:00 cleaning 4 people": "The end 09:00 can't be before the start 11:00",
+            "/duty Sat 11:00-9:00 cleaning 4 people": "The end 09:00 can't be before the start",
             "/duty Sat 9:00-11:00 cleaning": 'Say how many people are needed, e.g. "4 people"',
             "/duty Sat 9:00 cleaning 4 people": "Add the end time too, e.g. 9:00-11:00",
             "/duty 9:00-11:00 cleaning 4 people": "Start with the date, e.g. /duty Sat",

@@ -116,7 +116,8 @@ async def test_after_the_shift_the_captain_confirms_each_volunteer_and_points_fo
         await until(b, local(5, 11))
         sheet = b.last_private(b.captain)
         assert sheet.content == (
-            '📋 Duty #1 "stairwell cleaning" (Sat 5 Dec 09:00–11:00) is over. Please confirm who came:'
+            '📋 Duty #1 "stairwell cleaning" (Sat 5 Dec 09:00–11:00) is over. '
+            "Please confirm who came:"
         )
         labels = [button["text"] for row in sheet.buttons() for button in row]
         assert labels == ["✅ Alice came", "❌ didn't", "✅ Bob came", "❌ didn't"]

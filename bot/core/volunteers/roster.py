@@ -305,6 +305,7 @@ async def post_duty(
     request = parse_duty(args, [b.key for b in config.buildings])
     building = _choose(config, where, request.building, mine)
     starts, ends = shift_times(request, now, zone(config))
+    await _save(tx, who, now)  # the after-shift list speaks the captain's language
     here = not where.private and where.chat_id in building_chats(config, building)
     chats = (where.chat_id,) if here else building_chats(config, building)
     if not chats:
