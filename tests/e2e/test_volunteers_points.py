@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.harness import BUILDING_CONFIG, Building, make_config
@@ -162,3 +162,21 @@ async def test_forgetme_frees_the_place_for_the_waitlist_and_deletes_the_points(
             assert await tx.teams_of_member(1001) == set()
         await b.dm(b.captain, "/points")
         assert b.last_private(b.captain).content == "No points recorded in 2026 yet."
+
+
+async def test_privacy_says_what_is_kept_and_points_go_after_the_retention_period():
+    async with Building(config()) as b:
+        b.opened_bot(b.alice, b.captain)
+        await b.dm(b.alice, "/privacy")
+        assert "your service points" in b.last_private(b.alice).content
+        assert "kept 400 days" in b.last_private(b.alice).content
+        await served(b, b.alice)
+        await b.later(timedelta(days=399))
+        async with b.app.bot_data.require().repo.transaction() as tx:
+            assert len(await tx.points_rows(user_id=1001)) == 1
+            # The finished duty went after bot.retention_days (180); its points stay for the
+            # year's count until volunteers.retention_days.
+            assert await tx.duty(1) is None
+        await b.later(timedelta(days=2))
+        async with b.app.bot_data.require().repo.transaction() as tx:
+            assert await tx.points_rows(user_id=1001) == []
