@@ -161,3 +161,21 @@ async def test_someone_who_left_the_building_group_cannot_sign_up_from_a_private
         await b.press(b.carol, listed, "vt:s:")
         assert toast(b) == "Only neighbours in this building's group can sign up"
         assert await signups(b) == {}
+
+
+async def test_only_the_buildings_captain_cancels_and_a_private_cancel_tells_the_group():
+    async with Building(config()) as b:
+        wei = b.world.add_user(9002, "Wei", language_code="en")  # captain of building 5
+        b.opened_bot(b.captain, wei)
+        await b.say(b.captain, "/duty Sat 9:00-11:00 stairwell cleaning 4 people")
+        await b.dm(wei, "/duty cancel 1")
+        assert b.last_private(wei).content == "You are not a floor captain of Building 3"
+        await b.dm(b.alice, "/duty cancel 1")
+        assert b.last_private(b.alice).content.startswith("Only a floor captain")
+        await b.dm(b.captain, "/duty cancel 1")
+        assert b.last_private(b.captain).content.startswith(
+            'Duty #1 "stairwell cleaning" is cancelled;'
+        )
+        assert b.group_posts()[-1].content == '❌ Duty #1 "stairwell cleaning" is cancelled.'
+        async with b.app.bot_data.require().repo.transaction() as tx:
+            assert await tx.upcoming_duties(["b3"], b.clock.now()) == []

@@ -180,3 +180,28 @@ async def test_privacy_says_what_is_kept_and_points_go_after_the_retention_perio
         await b.later(timedelta(days=2))
         async with b.app.bot_data.require().repo.transaction() as tx:
             assert await tx.points_rows(user_id=1001) == []
+
+
+async def test_a_completed_hand_over_earns_the_giver_points_when_the_admin_says_so():
+    handovers = make_config(
+        BUILDING_CONFIG + VOLUNTEERS.replace("per_shift = 1", "per_handover = 2")
+    )
+    for cfg, expected in ((config(), 0), (handovers, 2)):
+        async with Building(cfg) as b:
+            b.opened_bot(b.alice, b.bob)
+            await b.say(b.alice, "I have a spare ladder to lend")
+            await b.say(b.bob, "anyone have a ladder I can borrow?")
+            await b.press(b.alice, b.last_private(b.alice), "y:")
+            done = next(m for m in reversed(b.private(b.alice)) if "h:" in str(m.button_data()))
+            await b.press(b.alice, done, "h:")
+            assert [m.status for m in await b.matches()] == ["handed_over"]
+            await b.later(timedelta(minutes=1))
+            await b.later(timedelta(minutes=1))  # awarded once, not at every tick
+            await b.dm(b.alice, "/points")
+            assert b.last_private(b.alice).content.startswith(
+                f"🌟 Your service points: {expected} ({int(expected > 0)} records)"
+            )
+            if expected:
+                assert '· 2026-12-01 shared "ladder" +2' in b.last_private(b.alice).content
+            await b.dm(b.bob, "/points")
+            assert b.last_private(b.bob).content.startswith("🌟 Your service points: 0")

@@ -29,6 +29,7 @@ from bot.core.volunteers.vocabulary import (
     VolunteerAction,
     volunteer_data,
 )
+from storage.captains_store import ANONYMOUS
 from storage.records import UserRecord
 from storage.repository import Tx
 from storage.volunteers_store import DutyRecord, NewDuty, NewPoints, Signup, TeamRecord
@@ -307,7 +308,9 @@ async def post_duty(
     starts, ends = shift_times(request, now, zone(config))
     await _save(tx, who, now)  # the after-shift list speaks the captain's language
     here = not where.private and where.chat_id in building_chats(config, building)
-    chats = (where.chat_id,) if here else building_chats(config, building)
+    own = tuple(g.chat_id for g in config.groups if g.building == building)
+    # From a private chat: the building's own groups, else its community's.
+    chats = (where.chat_id,) if here else own or building_chats(config, building)
     if not chats:
         raise DutyRefusal("vt_no_group", building=_building_name(config, building))
     duty = await tx.add_duty(
@@ -492,12 +495,23 @@ async def cancel_duty(
         SendMessage(where.chat_id, say(setting, "vt_cancelled_done", id=duty.id, title=duty.title))
     )
     if duty.message_id is not None:
+        # The post neighbours last pressed loses its buttons and says so.
         group_setting = config.group_language(duty.chat_id)
         effects.add(
             EditMessage(
                 duty.chat_id,
                 duty.message_id,
                 text=say(group_setting, "vt_cancelled_post", id=duty.id, title=duty.title),
+            )
+        )
+    elif where.private:
+        # Nobody pressed the post yet (its id is unknown): the group is told in a line.
+        group_setting = config.group_language(duty.chat_id)
+        effects.add(
+            SendMessage(
+                duty.chat_id,
+                say(group_setting, "vt_cancelled_post", id=duty.id, title=duty.title),
+                thread_id=config.group_topic(duty.chat_id),
             )
         )
     return effects
@@ -603,8 +617,9 @@ async def duty_tick(tx: Tx, config: Config, now: datetime) -> Effects:
                         )  # fmt: skip
         elif duty.ends_at <= now and signed:
             mark = f"duty_{duty.id}_attendance"
-            if await tx.record_reminder(mark, duty.created_by, duty.ends_at, now):
-                effects.add(await attendance_sheet(tx, config, duty, now))
+            for sheet in await attendance_sheets(tx, config, duty, now):
+                if await tx.record_reminder(mark, sheet.chat_id, duty.ends_at, now):
+                    effects.add(sheet)
     effects.extend(await award_handovers(tx, config, now))
     return effects
 
@@ -644,18 +659,28 @@ def _attendance_buttons(setting: str, signed: list[Signup]) -> tuple[tuple[Butto
     return tuple(rows)
 
 
-async def attendance_sheet(tx: Tx, config: Config, duty: DutyRecord, now: datetime) -> SendMessage:
-    """The captain's private list after a shift: one tap per volunteer."""
-    captain = await tx.user(duty.created_by)
-    setting = person_language(
-        captain.language_code if captain else None, config.group_language(duty.chat_id)
-    )
+async def attendance_sheets(
+    tx: Tx, config: Config, duty: DutyRecord, now: datetime
+) -> list[SendMessage]:
+    """The private list after a shift, one tap per volunteer: to the captain who posted it,
+    or (if they left Jinlin) to the building's captains."""
+    captains = [duty.created_by] if duty.created_by != ANONYMOUS else []
+    captains = captains or [c for c in config.captains_of(duty.building) if isinstance(c, int)]
     signed = [s for s in await tx.signups(duty.id) if s.status == SignupStatus.SIGNED]
-    return SendMessage(
-        duty.created_by,
-        _attendance_body(config, duty, setting, signed, now),
-        buttons=_attendance_buttons(setting, signed),
-    )
+    sheets = []
+    for captain_id in captains:
+        captain = await tx.user(captain_id)
+        setting = person_language(
+            captain.language_code if captain else None, config.group_language(duty.chat_id)
+        )
+        sheets.append(
+            SendMessage(
+                captain_id,
+                _attendance_body(config, duty, setting, signed, now),
+                buttons=_attendance_buttons(setting, signed),
+            )
+        )
+    return sheets
 
 
 async def mark_attendance(
