@@ -68,6 +68,12 @@ async def test_a_cleaning_duty_fills_takes_a_waitlist_and_moves_the_first_waitin
         )
         assert post.content.endswith("Signed up 2/2")
         assert all("Alice" not in m.content and "Carol" not in m.content for m in b.group_posts())
+        # The captain sees the names, privately.
+        b.opened_bot(b.captain)
+        await b.dm(b.captain, "/duties")
+        assert b.last_private(b.captain).content.endswith("Signed up: Alice, Carol; waitlist: —")
+        await b.dm(b.alice, "/duties")
+        assert "Carol" not in b.last_private(b.alice).content
 
 
 async def test_the_captain_cancels_and_everyone_signed_up_or_waiting_is_told_privately():

@@ -523,6 +523,8 @@ async def list_duties(
     """/duties: the coming shifts of this group's building, or of the resident's buildings."""
     if where.private:
         buildings = await resident_buildings(tx, config, who.user_id, now)
+        mine = config.captain_buildings(who.user_id, who.username)
+        buildings += [b for b in mine if b not in buildings]  # a captain's, lived in or not
     else:
         group = config.group(where.chat_id)
         buildings = (
@@ -539,15 +541,31 @@ async def list_duties(
         effects.add(SendMessage(where.chat_id, say(setting, "vt_duties_none")))
         return effects
     for duty in duties:
-        signed, waiting = _counts(await tx.signups(duty.id))
-        effects.add(
-            SendMessage(
-                where.chat_id,
-                _duty_text(config, duty, setting, signed, waiting, now),
-                buttons=_duty_buttons(setting, duty.id),
-            )
-        )
+        signups = await tx.signups(duty.id)
+        signed, waiting = _counts(signups)
+        body = _duty_text(config, duty, setting, signed, waiting, now)
+        if (
+            where.private
+            and signups
+            and config.is_captain(who.user_id, who.username, duty.building)
+        ):
+            # Names only to the building's captains, privately: they plan the shift.
+            body += "\n" + _names_line(setting, signups)
+        effects.add(SendMessage(where.chat_id, body, buttons=_duty_buttons(setting, duty.id)))
     return effects
+
+
+def _names_line(setting: str, signups: list[Signup]) -> str:
+    def names(status: SignupStatus, lang: Lang) -> str:
+        found = [s.first_name or str(s.user_id) for s in signups if s.status == status]
+        return ("、" if lang == "zh" else ", ").join(found) or "—"
+
+    return say(
+        setting,
+        "vt_duty_names",
+        signed=lambda lang: names(SignupStatus.SIGNED, lang),
+        waiting=lambda lang: names(SignupStatus.WAITING, lang),
+    )
 
 
 # --- time passing: reminders and the captain's confirmation ---------------------------------
