@@ -243,7 +243,7 @@ async def join_team(
     if on:
         chats = team_chats(config, team)
         if not await tx.member_since(who.user_id, chats, now - FRESH):
-            return "vt_not_member"
+            return "vt_not_member_team"
         await _save(tx, who, now)
     changed = await tx.set_team_member(team.id, who.user_id, on, now)
     if on:
@@ -374,7 +374,9 @@ async def sign_up(
 ) -> tuple[Effects, str]:  # fmt: skip
     """The sign-up button: a slot if one is free, else the waitlist; (effects, toast key)."""
     duty = await tx.duty(duty_id, lock=True)
-    if duty is None or duty.cancelled_at is not None:
+    if duty is None:
+        return Effects(), "vt_gone"
+    if duty.cancelled_at is not None:
         return Effects(), "vt_duty_gone"
     if duty.starts_at <= now:
         return Effects(), "vt_duty_started"
@@ -399,7 +401,9 @@ async def give_up(
 ) -> tuple[Effects, str]:  # fmt: skip
     """ "I can't come": the place goes to the first on the waitlist, who is told privately."""
     duty = await tx.duty(duty_id, lock=True)
-    if duty is None or duty.cancelled_at is not None:
+    if duty is None:
+        return Effects(), "vt_gone"
+    if duty.cancelled_at is not None:
         return Effects(), "vt_duty_gone"
     if duty.starts_at <= now:
         return Effects(), "vt_duty_started"
