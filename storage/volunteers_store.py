@@ -270,6 +270,15 @@ class VolunteerQueries(TxBase):
         )
         return [_duty(r) for r in rows]
 
+    async def member_chats(self, user_id: int, since: datetime) -> list[int]:
+        """The groups the resident was seen in as a member after `since`."""
+        rows = await self._all(
+            """SELECT chat_id FROM group_members WHERE user_id = ? AND member = 1
+               AND checked_at >= ?""",
+            (user_id, _ts(since)),
+        )
+        return [r["chat_id"] for r in rows]
+
     # --- sign-ups ------------------------------------------------------------------------
 
     async def duties_signed_by(self, user_id: int, after: datetime) -> list[DutyRecord]:

@@ -185,3 +185,13 @@ async def test_only_the_buildings_captain_cancels_and_a_private_cancel_tells_the
         assert b.group_posts()[-1].content == '❌ Duty #1 "stairwell cleaning" is cancelled.'
         async with b.app.bot_data.require().repo.transaction() as tx:
             assert await tx.upcoming_duties(["b3"], b.clock.now()) == []
+
+
+async def test_a_room_or_phone_number_in_a_duty_is_never_posted_to_the_group():
+    async with Building(config()) as b:
+        b.opened_bot(b.captain)
+        await b.say(b.captain, "/duty Sat 9:00-11:00 help move boxes 1102室 13812345678 2 people")
+        post = duty_posts(b)[-1]
+        assert "1102" not in post.content and "13812345678" not in post.content
+        assert "help move boxes [room] [phone]" in post.content
+        assert b.last_private(b.captain).content.startswith("For privacy, room and phone numbers")

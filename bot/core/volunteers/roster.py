@@ -20,6 +20,7 @@ from bot.core.events.captain import when_text
 from bot.core.festivals import QuietHours
 from bot.core.i18n import Lang, languages, person_language, say, text
 from bot.core.membership import FRESH
+from bot.core.redaction import redact
 from bot.core.sharing.model import Resident, UserError
 from bot.core.volunteers.duty_text import TITLE_LIMIT, DutyRefusal, parse_duty, shift_times
 from bot.core.volunteers.points_rules import shift_points
@@ -40,15 +41,11 @@ LOOK_AHEAD = timedelta(days=3)
 LIST_LIMIT = 12
 
 
-def _refuse_user_error(error: UserError) -> DutyRefusal:
-    return DutyRefusal(error.key)
-
-
 def _scope(config: Config, who: Resident, where: Where) -> list[str]:
     try:
         return captain_scope(config, who, where)
     except UserError as error:
-        raise _refuse_user_error(error) from None
+        raise DutyRefusal(error.key) from None
 
 
 def _building_name(config: Config, key: str) -> str:
@@ -57,7 +54,8 @@ def _building_name(config: Config, key: str) -> str:
 
 
 def _choose(config: Config, where: Where, requested: str | None, mine: list[str]) -> str:
-    """The building a captain's command is for: named, else the group's, else their only one."""
+    """The building a captain's command is for: the one named, else the only one in scope
+    (a building group's own; privately, the captain's only building)."""
     if requested is not None:
         if requested not in mine:
             raise DutyRefusal("vt_not_your_building", building=_building_name(config, requested))
@@ -112,9 +110,10 @@ async def _save(tx: Tx, who: Resident, now: datetime) -> None:
 
 async def resident_buildings(tx: Tx, config: Config, user_id: int, now: datetime) -> list[str]:
     """Buildings whose groups the resident was seen in lately (membership is proof)."""
+    chats = set(await tx.member_chats(user_id, now - FRESH))
     found: list[str] = []
     for group in config.groups:
-        if not await tx.member_since(user_id, (group.chat_id,), now - FRESH):
+        if group.chat_id not in chats:
             continue
         keys = (
             [group.building]
@@ -313,11 +312,14 @@ async def post_duty(
     chats = (where.chat_id,) if here else own or building_chats(config, building)
     if not chats:
         raise DutyRefusal("vt_no_group", building=_building_name(config, building))
+    # The bot never repeats a room number or phone in a group, even a captain's.
+    title, place = redact(request.title)[:TITLE_LIMIT], request.place and redact(request.place)
+    hidden = title != request.title[:TITLE_LIMIT] or place != request.place
     duty = await tx.add_duty(
         NewDuty(
             building=building,
-            title=request.title[:TITLE_LIMIT],
-            place=request.place,
+            title=title,
+            place=place,
             starts_at=starts,
             ends_at=ends,
             slots=request.slots,
@@ -345,6 +347,8 @@ async def post_duty(
                 say(reader(config, who, where), "vt_duty_posted", id=duty.id, title=duty.title),
             )
         )
+    if hidden:
+        effects.add(SendMessage(who.user_id, say(reader(config, who, where), "vt_duty_redacted")))
     return effects
 
 
