@@ -59,6 +59,7 @@ class Signup:
     attended: bool | None
     first_name: str
     language_code: str | None
+    joined_at: datetime
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
-_SIGNUP_COLUMNS = """s.id, s.duty_id, s.user_id, s.status, s.attended,
+_SIGNUP_COLUMNS = """s.id, s.duty_id, s.user_id, s.status, s.attended, s.joined_at,
                      COALESCE(u.first_name, '') AS first_name, u.language_code"""
 
 
@@ -136,6 +137,7 @@ def _signup(row: Row) -> Signup:
         attended=None if attended is None else bool(attended),
         first_name=row["first_name"],
         language_code=row["language_code"],
+        joined_at=datetime.fromisoformat(row["joined_at"]),
     )
 
 

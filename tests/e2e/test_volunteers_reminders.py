@@ -160,3 +160,16 @@ async def test_an_urgent_duty_earns_the_bonus_and_a_restart_sends_no_second_shee
         assert len([m for m in again.private(captain) if m.content.startswith("📋")]) == 1
     finally:
         await again.__aexit__(None, None, None)
+
+
+async def test_signing_up_after_a_reminder_was_due_brings_only_the_later_one():
+    async with Building(config()) as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.say(b.captain, "/duty Sat 14:00-16:00 stairwell cleaning 4 people")
+        await b.press(b.alice, duty_post(b), "vt:s:")
+        await until(b, local(4, 20))
+        await until(b, local(4, 21))
+        await b.press(b.bob, duty_post(b), "vt:s:")  # after the evening reminder
+        await walk(b, local(5, 13))
+        assert len(reminders(b, b.alice)) == 2
+        assert len(reminders(b, b.bob)) == 1  # 12:00, two hours before

@@ -633,6 +633,8 @@ async def duty_tick(tx: Tx, config: Config, now: datetime) -> Effects:
                 if reminder.at > now or now - reminder.at > grace:
                     continue  # not yet, or missed while the bot was down: not news any more
                 for signup in signed:
+                    if signup.joined_at > reminder.at:
+                        continue  # signed up after it was due: the sign-up was the news
                     mark = f"duty_{duty.id}_{reminder.kind}"
                     if await tx.record_reminder(mark, signup.user_id, reminder.at, now):
                         effects.add(
