@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from storage.driver import Dialect, Row
+from storage.driver import Row
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
 from storage.tx_base import ts as _ts
@@ -231,11 +231,14 @@ class VolunteerQueries(TxBase):
         assert found is not None
         return found
 
-    async def duty(self, duty_id: int, *, lock: bool = False) -> DutyRecord | None:
-        """One duty; `lock` holds its row for this transaction (PostgreSQL), so two
-        residents taking the last slot at once are served one after the other."""
-        suffix = " FOR UPDATE" if lock and self.dialect is Dialect.POSTGRESQL else ""
-        row = await self._one(f"SELECT * FROM duties WHERE id = ?{suffix}", (duty_id,))
+    async def duty(self, duty_id: int) -> DutyRecord | None:
+        """One duty, cancelled or not.
+
+        Two residents taking the last slot at once need no row lock: the sign-up reads the
+        duty's sign-ups and writes one, so on PostgreSQL (SERIALIZABLE) one of two such
+        transactions conflicts and is run again, and then sees the slot taken.
+        """
+        row = await self._one("SELECT * FROM duties WHERE id = ?", (duty_id,))
         return _duty(row) if row else None
 
     async def set_duty_message(self, duty_id: int, chat_id: int, message_id: int) -> None:

@@ -377,7 +377,7 @@ async def sign_up(
     message_id: int | None,
 ) -> tuple[Effects, str]:  # fmt: skip
     """The sign-up button: a slot if one is free, else the waitlist; (effects, toast key)."""
-    duty = await tx.duty(duty_id, lock=True)
+    duty = await tx.duty(duty_id)
     if duty is None:
         return Effects(), "vt_gone"
     if duty.cancelled_at is not None:
@@ -404,7 +404,7 @@ async def give_up(
     message_id: int | None,
 ) -> tuple[Effects, str]:  # fmt: skip
     """ "I can't come": the place goes to the first on the waitlist, who is told privately."""
-    duty = await tx.duty(duty_id, lock=True)
+    duty = await tx.duty(duty_id)
     if duty is None:
         return Effects(), "vt_gone"
     if duty.cancelled_at is not None:
@@ -430,7 +430,7 @@ async def leave_all_duties(tx: Tx, config: Config, user_id: int, now: datetime) 
     """A resident leaving Jinlin (/forgetme) frees their places on coming duties."""
     effects = Effects()
     for duty in await tx.duties_signed_by(user_id, now):
-        locked = await tx.duty(duty.id, lock=True)
+        locked = await tx.duty(duty.id)
         if locked is None:
             continue
         signups = await tx.signups(duty.id)
@@ -486,7 +486,7 @@ async def cancel_duty(
     if not number.isdigit():
         raise DutyRefusal("duty_usage")
     mine = _scope(config, who, where)
-    duty = await tx.duty(int(number), lock=True)
+    duty = await tx.duty(int(number))
     if duty is None:
         raise DutyRefusal("vt_duty_unknown", id=int(number))
     if duty.building not in mine:
