@@ -195,3 +195,24 @@ async def test_a_room_or_phone_number_in_a_duty_is_never_posted_to_the_group():
         assert "1102" not in post.content and "13812345678" not in post.content
         assert "help move boxes [room] [phone]" in post.content
         assert b.last_private(b.captain).content.startswith("For privacy, room and phone numbers")
+
+
+COMMUNITY_GROUP = """
+[[groups]]
+chat_id = -1000
+title = "Sunny Garden"
+community = "sunny"
+"""
+
+
+async def test_in_a_community_wide_group_a_captain_posts_for_their_own_building():
+    async with Building(make_config(BUILDING_CONFIG + COMMUNITY_GROUP + VOLUNTEERS)) as b:
+        whole = b.world.add_group(-1000, "Sunny Garden", members=[b.alice, b.dave, b.captain])
+        await b.say(b.captain, "/duty Sat 9:00-11:00 garden weeding 2 people", chat=whole)
+        post = duty_posts(b, whole)[-1]
+        assert "(Building 3)" in post.content
+        # Dave lives in building 5 but is in the community's group: he may help too.
+        await b.press(b.dave, post, "vt:s:")
+        assert await signups(b) == {"Dave": "signed"}
+        await b.say(b.captain, "/duty b5 Sat 9:00-11:00 garden weeding 2 people", chat=whole)
+        assert b.group_posts(whole)[-1].content == "You are not a floor captain of Building 5"
