@@ -51,7 +51,14 @@ def _earned(rows: list[PointsRow]) -> list[Earned]:
 def _scope(config: Config, who: Resident, where: Where) -> list[str]:
     """Buildings a captain (or an admin: all) may see points of; [] for a resident."""
     if config.is_admin(who.user_id, who.username):
-        return [b.key for b in config.buildings]
+        if where.private:
+            return [b.key for b in config.buildings]
+        group = config.group(where.chat_id)  # in a group: that group's buildings only
+        if group is None:
+            return []
+        if group.building is not None:
+            return [group.building]
+        return [b.key for b in config.buildings if b.community == group.community]
     if not config.captain_buildings(who.user_id, who.username):
         return []
     try:
