@@ -169,7 +169,7 @@ async def test_privacy_says_what_is_kept_and_points_go_after_the_retention_perio
         b.opened_bot(b.alice, b.captain)
         await b.dm(b.alice, "/privacy")
         assert "your service points" in b.last_private(b.alice).content
-        assert "kept 400 days" in b.last_private(b.alice).content
+        assert "points are kept 400 days" in b.last_private(b.alice).content
         await served(b, b.alice)
         await b.later(timedelta(days=399))
         async with b.app.bot_data.require().repo.transaction() as tx:
