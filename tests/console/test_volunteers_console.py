@@ -61,7 +61,7 @@ async def test_a_month_of_a_cleaning_duty_from_posting_to_the_points_export():
     assert "已报名 2/2，候补 1" in transcript and "Signed up 2/2, waitlist 1" in transcript
     assert "(popup) 名额已满，您在候补名单上" in transcript
     # Bob gives his place up: Carol (who never opened the bot) is nudged in the group.
-    after("Bob presses [2]", "近邻有一条关于值班「楼道清洁」的私信给您")
+    after("Bob presses [2]", "Carol，近邻有一条关于值班「楼道清洁」的私信给您")
     # The evening before and, after quiet hours, in the morning: Alice is reminded twice.
     reminder = "Jinlin: ⏰ 提醒：您报名了值班「楼道清洁」，12月5日 周六 09:00–11:00"
     after("the time is now 2026-12-04 20:00", "[private: Alice #", reminder)

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 
 # Where a call's text key is: the function's name and the argument's position.
 KEY_ARGUMENT = {"say": 1, "text": 1, "_private": 2, "_private_to": 2, "_note": 2, "UserError": 0,
-                "DutyRefusal": 0, "_button": 1, "_tell": 4}  # fmt: skip
+                "DutyRefusal": 0, "_button": 1, "_tell": 3}  # fmt: skip
 
 
 def _name(func: ast.expr) -> str | None:

@@ -18,7 +18,7 @@ from bot.core.config import Config
 from bot.core.effects import Button, EditMessage, Effects, Fallback, SendMessage
 from bot.core.events.captain import when_text
 from bot.core.festivals import QuietHours
-from bot.core.i18n import Lang, languages, person_language, say, text
+from bot.core.i18n import Lang, Markup, languages, person_language, say, text
 from bot.core.membership import FRESH
 from bot.core.redaction import redact
 from bot.core.sharing.model import Resident, UserError
@@ -421,7 +421,7 @@ async def give_up(
         first = next((s for s in signups if s.status == SignupStatus.WAITING), None)
         if first is not None:
             await tx.set_signup_status(first.id, SignupStatus.SIGNED)
-            effects.add(_tell(config, duty, first.user_id, first.language_code, "vt_moved_up", now))
+            effects.add(_tell(config, duty, first, "vt_moved_up", now))
     effects.extend(await _refresh_post(tx, config, duty, chat_id, message_id, now))
     return effects, "vt_gave_up"
 
@@ -442,18 +442,16 @@ async def leave_all_duties(tx: Tx, config: Config, user_id: int, now: datetime) 
             first = next((s for s in signups if s.status == SignupStatus.WAITING), None)
             if first is not None:
                 await tx.set_signup_status(first.id, SignupStatus.SIGNED)
-                effects.add(
-                    _tell(config, duty, first.user_id, first.language_code, "vt_moved_up", now)
-                )
+                effects.add(_tell(config, duty, first, "vt_moved_up", now))
     return effects
 
 
 def _tell(
-    config: Config, duty: DutyRecord, user_id: int, language_code: str | None, key: str,
-    now: datetime, **params: object,
-) -> SendMessage:  # fmt: skip
-    """A private word about a duty; a resident who never opened the bot is nudged in the group."""
-    setting = _user_setting(config, language_code, duty.chat_id)
+    config: Config, duty: DutyRecord, signup: Signup, key: str, now: datetime, **params: object
+) -> SendMessage:
+    """A private word about a duty; a resident who never opened the bot is nudged in the group
+    (named, as every such nudge is, so they know it is theirs; the words stay private)."""
+    setting = _user_setting(config, signup.language_code, duty.chat_id)
     tz = zone(config)
     body = say(
         setting,
@@ -465,13 +463,15 @@ def _tell(
         **params,
     )
     group_setting = config.group_language(duty.chat_id)
+    name = html.escape(redact(signup.first_name or "?"))
+    mention = Markup(f'<a href="tg://user?id={signup.user_id}">{name}</a>')
     return SendMessage(
-        user_id,
+        signup.user_id,
         body,
         fallback=Fallback(
             chat_id=duty.chat_id,
-            user_id=user_id,
-            text=say(group_setting, "vt_private_fallback", title=duty.title),
+            user_id=signup.user_id,
+            text=say(group_setting, "vt_private_fallback", name=mention, title=duty.title),
             button=" / ".join(text(lang, "btn_open_private") for lang in languages(group_setting)),
             thread_id=config.group_topic(duty.chat_id),
         ),
@@ -495,9 +495,7 @@ async def cancel_duty(
         raise DutyRefusal("vt_duty_already_cancelled", id=duty.id)
     effects = Effects()
     for signup in await tx.signups(duty.id):
-        effects.add(
-            _tell(config, duty, signup.user_id, signup.language_code, "vt_cancelled_private", now)
-        )
+        effects.add(_tell(config, duty, signup, "vt_cancelled_private", now))
     setting = reader(config, who, where)
     effects.add(
         SendMessage(where.chat_id, say(setting, "vt_cancelled_done", id=duty.id, title=duty.title))
@@ -638,10 +636,7 @@ async def duty_tick(tx: Tx, config: Config, now: datetime) -> Effects:
                     mark = f"duty_{duty.id}_{reminder.kind}"
                     if await tx.record_reminder(mark, signup.user_id, reminder.at, now):
                         effects.add(
-                            _tell(
-                                config, duty, signup.user_id, signup.language_code,
-                                "vt_reminder", now,
-                            )
+                            _tell(config, duty, signup, "vt_reminder", now)
                         )  # fmt: skip
         elif duty.ends_at <= now and signed:
             mark = f"duty_{duty.id}_attendance"
@@ -746,10 +741,7 @@ async def mark_attendance(
                 awarded_by=who.user_id,
             )
         )
-        note = _tell(
-            config, duty, signup.user_id, signup.language_code, "vt_points_earned", now,
-            points=points,
-        )  # fmt: skip
+        note = _tell(config, duty, signup, "vt_points_earned", now, points=points)
         effects.add(note)
     if message_id is not None:
         setting = person_language(who.language_code, config.group_language(duty.chat_id))
