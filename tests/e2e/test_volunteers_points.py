@@ -64,12 +64,12 @@ async def test_a_resident_joins_a_team_privately_and_the_group_hears_only_the_na
         await b.dm(b.alice, "/teams")
         listing = b.last_private(b.alice)
         assert listing.content == (
-            "🙋 Volunteer teams (tap to join or leave)\n· 安全巡查 (Building 3)\n"
-            "· 垃圾分类监督 (Sunny Garden)"
+            "🙋 Volunteer teams (tap to join or leave)\n· 安全巡查 (Building 3, team of 0)\n"
+            "· 垃圾分类监督 (Sunny Garden, team of 0)"
         )
         await b.press(b.alice, listing, "vt:j:")
         assert toast(b) == "✅ Joined"
-        assert listing.content.splitlines()[1] == "· 安全巡查 (Building 3) ✅ joined"
+        assert listing.content.splitlines()[1] == "· 安全巡查 (Building 3, team of 1) ✅ you are in"
         assert listing.buttons()[0][0]["text"] == 'Leave "安全巡查"'
         # Dave (building 5) sees the community's team, not building 3's own.
         await b.say(b.dave, "大家好", chat=b.g5)

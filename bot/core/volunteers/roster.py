@@ -203,6 +203,8 @@ async def list_teams(tx: Tx, config: Config, now: datetime, who: Resident, where
         effects.add(SendMessage(where.chat_id, say(setting, key, names=names)))
         return effects
     buildings = await resident_buildings(tx, config, who.user_id, now)
+    mine = config.captain_buildings(who.user_id, who.username)
+    buildings += [b for b in mine if b not in buildings]  # a captain's, lived in or not
     teams = await tx.teams_in(_team_scopes(config, buildings))
     if not teams:
         key = "vt_teams_none" if buildings else "vt_teams_no_building"
@@ -218,6 +220,7 @@ async def list_teams(tx: Tx, config: Config, now: datetime, who: Resident, where
                 "vt_team_line_in" if member else "vt_team_line",
                 name=team.name,
                 place=_team_place(config, team),
+                n=await tx.team_size(team.id),
             )
         )
         action = VolunteerAction.LEAVE if member else VolunteerAction.JOIN
