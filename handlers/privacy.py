@@ -38,9 +38,11 @@ async def privacy_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    days = services(context).config.bot.retention_days
+    config = services(context).config
+    days, points_days = config.bot.retention_days, config.volunteers.retention_days
     await message.reply_text(
-        say(_setting(update, context), "privacy_text", days=days), parse_mode=ParseMode.HTML
+        say(_setting(update, context), "privacy_text", days=days, points_days=points_days),
+        parse_mode=ParseMode.HTML,
     )
 
 

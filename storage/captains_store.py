@@ -49,6 +49,10 @@ _DELETE_ROWS_OF = (
     ("nominations", "nominated_by"),
     ("awards", "user_id"),
     ("deliberation_votes", "user_id"),
+    # Volunteering: team memberships, sign-ups and points are the resident's own record.
+    ("volunteer_members", "user_id"),
+    ("duty_signups", "user_id"),
+    ("volunteer_points", "user_id"),
 )
 # Records others still need (the audit log, events, a no-show reported): kept anonymous.
 _ANONYMISE = (
@@ -62,6 +66,12 @@ _ANONYMISE = (
     ("awards", "accepted_by"),
     ("deliberations", "opened_by"),
     ("deliberations", "follow_up_by"),
+    # A duty or team the resident set up as a captain stays for the others on it.
+    ("volunteer_teams", "created_by"),
+    ("duties", "created_by"),
+    ("duties", "cancelled_by"),
+    ("duty_signups", "decided_by"),
+    ("volunteer_points", "awarded_by"),
 )
 # Messages naming the resident (`subject_ids`, a JSON array of ids) are deleted too.
 _NAMING = ("outbox", "pending_notices")
@@ -709,6 +719,8 @@ class CaptainQueries(TxBase):
                AND NOT EXISTS (SELECT 1 FROM alerts a
                                WHERE a.user_id = u.user_id AND a.status = 'active')
                AND NOT EXISTS (SELECT 1 FROM opt_ins o WHERE o.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM volunteer_members v WHERE v.user_id = u.user_id)
+               AND NOT EXISTS (SELECT 1 FROM volunteer_points p WHERE p.user_id = u.user_id)
                AND NOT EXISTS (SELECT 1 FROM pending_notices p
                                WHERE p.user_id = u.user_id AND p.delivered_at IS NULL)""",
             (old,),

@@ -34,6 +34,7 @@ from storage.migrations import apply_migrations
 from storage.monitoring_store import MonitoringQueries
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
+from storage.volunteers_store import VolunteerQueries
 from storage.workers_store import WorkerQueries
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Tx(
     CorrectionQueries,
     BookingQueries,
     CivicQueries,
+    VolunteerQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

@@ -59,6 +59,7 @@ from handlers import (
     relay,
     residents,
     roles,
+    volunteers,
     waitlist,
 )
 from handlers import groups as membership
@@ -195,6 +196,8 @@ def build_application(
                 BotCommand("mybookings", "我的预约 / my bookings"),
                 BotCommand("nominate", "推荐好邻居 / nominate a good neighbour"),
                 BotCommand("deliberations", "议事结果 / building deliberations"),
+                BotCommand("teams", "志愿队 / volunteer teams"),
+                BotCommand("points", "服务积分 / service points"),
                 BotCommand("help", "使用说明 / how it works"),
             ]
         )
@@ -375,6 +378,13 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("deliberate", deliberations.deliberate_command))
     app.add_handler(CommandHandler("deliberations", deliberations.deliberations_command))
     app.add_handler(CallbackQueryHandler(awards.on_button, pattern=AWARD_PATTERN))
+    # Volunteer teams, duty rosters and service points (issue 17).
+    app.add_handler(CommandHandler("team", volunteers.team_command))
+    app.add_handler(CommandHandler("teams", volunteers.teams_command))
+    app.add_handler(CommandHandler("duty", volunteers.duty_command))
+    app.add_handler(CommandHandler("duties", volunteers.duties_command))
+    app.add_handler(CommandHandler("points", volunteers.points_command_handler))
+    app.add_handler(CallbackQueryHandler(volunteers.on_button, pattern=volunteers.CALLBACK_PATTERN))
     app.add_handler(
         CallbackQueryHandler(deliberations.on_ballot_button, pattern=DELIBERATION_PATTERN)
     )

@@ -18,6 +18,7 @@ from bot.core.events import post_due_reminders
 from bot.core.privacy import purge_old
 from bot.core.quiet_nudges import hold_nudges_for
 from bot.core.thanks import ThanksDesk
+from bot.core.volunteers.roster import duty_tick
 from bot.delivery.rate_limit import WINDOW_RETENTION_SECONDS
 from storage.repository import Tx
 
@@ -32,6 +33,7 @@ async def run_upkeep(services: Services, app: Application) -> None:
         effects.extend(await post_due_reminders(tx, services.config, services.clock.now()))
         effects.extend(await booking_tick(tx, services.config, services.clock))
         effects.extend(await ThanksDesk(services.config, services.clock).month_end_prompts(tx))
+        effects.extend(await duty_tick(tx, services.config, services.clock.now()))
         alerts = AlertService(services.config, services.catalogue, services.clock)
         effects.extend(await alerts.tick(tx))
         digests = DigestService(services.config, services.catalogue, services.clock)

@@ -24,6 +24,7 @@ from bot.core.bookings.spec import ResourceList, resource_references
 from bot.core.digest_schedule import parse_digest_schedule
 from bot.core.festivals import FestivalList
 from bot.core.understanding import CatalogueAddition
+from bot.core.volunteers.settings import VolunteersSection, volunteer_problems
 
 Language = Literal["zh", "en", "zh+en"]
 MatchScope = Literal["building", "community"]
@@ -383,6 +384,7 @@ class Config(StrictModel):
     # Shared spaces and things residents book or borrow (bot/core/bookings/spec.py).
     resources: ResourceList = []
     civic: CivicSection = CivicSection()
+    volunteers: VolunteersSection = VolunteersSection()
 
     # --- questions the app asks of its config -------------------------------------------
 
@@ -659,7 +661,9 @@ def load_config(path: str | Path) -> Config:
 
 def cross_check(config: Config) -> list[Problem]:
     """Problems no single key shows: references between sections, duplicates."""
-    return _references(config.model_dump()) + _catalogue_problems(config)
+    places = ([b.key for b in config.buildings], [c.key for c in config.communities])
+    volunteers = [Problem(p, m) for p, m in volunteer_problems(config.volunteers, *places)]
+    return _references(config.model_dump()) + _catalogue_problems(config) + volunteers
 
 
 def _tables(data: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:

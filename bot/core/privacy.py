@@ -20,6 +20,7 @@ from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
 from bot.core.i18n import person_language, say
 from bot.core.sharing.service import SharingService
+from bot.core.volunteers.roster import leave_all_duties
 from storage.records import Match
 from storage.repository import Tx
 
@@ -67,6 +68,8 @@ async def forget(tx: Tx, sharing: SharingService, user_id: int) -> Forgotten:
             await tx.delete_entry(entry.id)
     # Their booked slots go to neighbours waiting; a borrowed thing stays on the keeper's list.
     effects.extend(await forget_bookings(tx, sharing.config, sharing.clock, user_id))
+    # A place on a coming duty goes to the first on its waitlist, who is told.
+    effects.extend(await leave_all_duties(tx, sharing.config, user_id, sharing.clock.now()))
     reports = await tx.reports_of(user_id)
     await tx.erase_person(user_id)
     logger.info("forgot a resident: %s entries, %s matches", len(entries), len(matches))
@@ -97,6 +100,10 @@ async def purge_old(tx: Tx, config: Config, now: datetime) -> dict[str, int]:
     )
     counts.update(
         await tx.purge_civic(now - timedelta(days=config.bot.retention_days), now - DRAFT_LIFE)
+    )
+    counts["volunteering"] = await tx.purge_volunteering(
+        now - timedelta(days=config.bot.retention_days),
+        (now - timedelta(days=config.volunteers.retention_days)).date(),
     )
     if any(counts.values()):
         logger.info("retention purge: %s", counts)

@@ -26,6 +26,7 @@ from bot.core.bookings.timed import booking_moments
 from bot.core.clock import ManualClock
 from bot.core.config import Config
 from bot.core.events import reminder_moments
+from bot.core.volunteers.roster import duty_moments
 from bot.telegram_sim import polls
 from bot.telegram_sim.local_request import InProcessRequest
 from bot.telegram_sim.world import SentMessage, SimChat, SimulationError, SimUser, TelegramWorld
@@ -308,8 +309,8 @@ class Console:
             stops += await booking_moments(
                 tx, services.config, self.clock, self.clock.now(), target
             )
-        stops = sorted(set(stops))
-        for stop in [*stops, target]:
+            stops += await duty_moments(tx, services.config, self.clock.now(), target)
+        for stop in [*sorted({s for s in stops if s < target}), target]:
             step = stop - self.clock.now()
             self.clock.advance(step)
             self.world.tick(step.total_seconds())
@@ -381,6 +382,10 @@ class Console:
         body = text.replace("\n", "\n    ")
         if sent.kind == "edit" and sent.text is None:
             body = "(buttons updated)"
+        if sent.document is not None:  # an upload (the points export): name and size
+            stored = self.world.files.get(sent.document)
+            meta = stored.document if stored is not None and stored.document else {}
+            body = f"📎 {meta.get('file_name', 'file')} ({meta.get('file_size', '?')} bytes) {body}"
         self.say(f"[{where} #{sent.message_id}] {label}{quote}: {body}")
         rows = (sent.reply_markup or {}).get("inline_keyboard", [])
         if rows and sent.chat_id is not None and sent.message_id is not None:

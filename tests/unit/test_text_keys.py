@@ -55,6 +55,8 @@ KEY_ARGUMENT = {
     "CivicRefusal": 0,
     "button": 1,
 }
+KEY_ARGUMENT = {"say": 1, "text": 1, "_private": 2, "_private_to": 2, "_note": 2, "UserError": 0,
+                "DutyRefusal": 0, "_button": 1, "_tell": 3}  # fmt: skip
 
 
 def _name(func: ast.expr) -> str | None:
