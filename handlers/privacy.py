@@ -8,6 +8,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.app.menus import refresh_menus
+from bot.app.reload import config_with_aliases
 from bot.core.captains import button
 from bot.core.effects import Effects
 from bot.core.i18n import person_language, say
@@ -89,6 +91,10 @@ async def on_button(update: Update, context: Context) -> None:
 
     await run_unit(update, context, work)
     await query.answer()
+    if done and svc.config.is_captain(user_id, None):
+        # A captain added from Telegram stops being one at once (the config file's stay).
+        svc.use_config(await config_with_aliases(svc.repo, svc.config), svc.catalogue)
+        await refresh_menus(context.bot, svc)
     if done:
         result = done[0]
         text = say(

@@ -32,6 +32,7 @@ from storage.migrations import apply_migrations
 from storage.monitoring_store import MonitoringQueries
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
+from storage.roster_store import RosterQueries
 from storage.workers_store import WorkerQueries
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Tx(
     AccessQueries,
     MonitoringQueries,
     CorrectionQueries,
+    RosterQueries,
 ):
     """All repository queries, bound to one open transaction."""
 
