@@ -128,7 +128,7 @@ def person_commands(config: Config, user_id: int) -> tuple[str, ...]:
         names += CAPTAIN_EXTRA
     if admin:
         names += ADMIN_EXTRA
-    return (*names, "privacy", "help")
+    return tuple(dict.fromkeys((*names, "privacy", "help")))  # a captain-admin: each once
 
 
 def special_people(config: Config) -> list[int]:

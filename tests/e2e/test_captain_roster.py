@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from bot.app.cli import main as jinlin
+from tests import backends
+from tests.admin_config_files import write_config
 from tests.captains_town import ADMIN_ID, Town
 
 
@@ -127,3 +132,24 @@ async def test_removed_or_forgotten_a_captain_stops_being_one_and_the_audit_name
         assert {c.changed_by for c in history} == {ADMIN_ID}
         await b.dm(b.ada, "/captains b3")
         assert "Bob" not in b.last_private(b.ada).content
+
+
+async def test_check_config_lists_the_captains_added_from_telegram_when_given_the_database(
+    tmp_path, capsys
+):
+    if backends.current() != "sqlite":
+        pytest.skip("check-config --db reads a SQLite file")
+    database = str(tmp_path / "jinlin.sqlite3")
+    path = write_config(tmp_path)
+    async with Town(database=database) as b:
+        await b.say(b.bob, "hi")
+        await b.dm(b.ada, f"/captain add b3 {b.bob.id}")
+
+    assert jinlin(["check-config", path]) == 0
+    out = capsys.readouterr().out
+    assert "captains added from Telegram (/captain add) are kept in the database" in out
+    assert jinlin(["check-config", path, "--db", database]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"captain {b.bob.id} of Building 3: added from Telegram by {ADMIN_ID} on 2026-12-01" in out
+    )
