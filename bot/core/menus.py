@@ -99,10 +99,11 @@ class Profile:
         return f"{self.kind}:{self.language}"
 
 
-def digest(item: Menu | Profile) -> str:
-    """What was sent, in a few bytes: equal digests mean the call would change nothing."""
+def digest(item: Menu | Profile, bot_id: int) -> str:
+    """What was sent, in a few bytes: equal digests mean the call would change nothing.
+    The bot's id is part of it: a new token on the same database sets everything afresh."""
     body = json.dumps(item.commands, ensure_ascii=False) if isinstance(item, Menu) else item.text
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{bot_id}\n{body}".encode()).hexdigest()[:32]
 
 
 def commands_for(names: tuple[str, ...], lang: Lang) -> tuple[tuple[str, str], ...]:

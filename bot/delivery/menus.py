@@ -74,7 +74,7 @@ async def publish(
     sent = deleted = failed = 0
     done: list[tuple[str, str | None]] = []  # (key, digest or None when deleted)
     for item in items:
-        wanted = digest(item)
+        wanted = digest(item, bot.id)
         if last.get(item.key) == wanted:
             continue
         try:

@@ -70,3 +70,14 @@ async def test_a_captains_menu_follows_the_roster_and_the_config():
         await b.dm(b.ada, f"/captain remove b3 {b.bob.id}")
         assert [c[0] for c in b.world.menu_calls[before + 3 :]] == ["deleteMyCommands"] * 3
         assert b.world.menu_seen_by(b.bob) == list(RESIDENT_PRIVATE)
+
+
+async def test_a_captain_telegram_does_not_know_yet_gets_their_menu_on_opening_the_bot():
+    async with Town() as b:
+        eve = b.world.add_user(1005, "Eve", language_code="zh")  # in no group, never wrote
+        await b.dm(b.ada, f"/captain add b5 {eve.id}")
+        assert "ledger" not in b.world.menu_seen_by(eve)  # Telegram: chat not found
+        await b.start(eve)
+        assert "ledger" in b.world.menu_seen_by(eve)
+        zh = descriptions(b, {"type": "chat", "chat_id": eve.id}, "zh")
+        assert zh["ledger"] == "楼门长：本楼登记"
