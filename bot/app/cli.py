@@ -48,11 +48,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         return 1
     for warning in warnings_for(config):
         print(f"  ! {warning}")
+    if _print_added_captains(config, args.db) != 0:
+        return 1
     print(
         f"✓ {path} is valid: {len(config.communities)} communities, "
         f"{len(config.buildings)} buildings, {len(config.groups)} groups"
     )
-    return _print_added_captains(config, args.db)
+    return 0
 
 
 def _print_added_captains(config: Config, database: str | None) -> int:

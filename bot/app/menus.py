@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.app.services import Services
-from bot.core.menus import Menu, Profile, plan_menus, plan_profile
+from bot.core.menus import Menu, Profile, plan_menus, plan_profile, special_people
 from bot.delivery.menus import Published, publish
 
 logger = logging.getLogger(__name__)
@@ -18,7 +18,9 @@ logger = logging.getLogger(__name__)
 async def refresh_menus(bot: Bot, services: Services) -> Published:
     """Set what changed; a Telegram outage only delays menus (never the bot's start)."""
     config = services.config
-    items: list[Menu | Profile] = [*plan_menus(config), *plan_profile(config)]
+    async with services.repo.transaction() as tx:
+        known = [p for p in special_people(config) if await tx.user(p) is not None]
+    items: list[Menu | Profile] = [*plan_menus(config, known), *plan_profile(config)]
     try:
         return await publish(bot, services.repo, services.clock, items)
     except TelegramError as exc:

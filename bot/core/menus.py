@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -138,9 +139,14 @@ def special_people(config: Config) -> list[int]:
     return sorted({p for p in people if isinstance(p, int)})
 
 
-def plan_menus(config: Config) -> list[Menu]:
+def plan_menus(config: Config, known: Collection[int] | None = None) -> list[Menu]:
     """Every menu the bot should have, each in both languages and the default: Telegram
-    picks by the person's app language, which the bot may not have learnt yet."""
+    picks by the person's app language, which the bot may not have learnt yet.
+
+    `known`: the captains and admins the bot has met. Telegram refuses a menu for a private
+    chat it has no record of ("chat not found"); someone's own menu only shows in their chat
+    with the bot, which they open with /start, and that sets it. None: everyone.
+    """
     menus: list[Menu] = []
     fallback = default_language(config)
     for audience, names in (
@@ -150,6 +156,8 @@ def plan_menus(config: Config) -> list[Menu]:
         menus.append(Menu(audience, "", commands_for(names, fallback)))
         menus.extend(Menu(audience, lang, commands_for(names, lang)) for lang in LANGUAGES)
     for person in special_people(config):
+        if known is not None and person not in known:
+            continue
         names = person_commands(config, person)
         menus.append(Menu(Audience.PERSON, "", commands_for(names, fallback), person=person))
         menus.extend(

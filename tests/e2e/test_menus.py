@@ -26,6 +26,11 @@ async def test_menus_by_audience_and_language_and_the_first_screen():
         assert not any("/" in d for d in descriptions(b, private, "en").values())
         assert b.world.menu_seen_by(b.alice, b.g3) == list(RESIDENT_GROUP)
 
+        # Captains and admins get their own menu once the bot has met them (Telegram
+        # refuses one for a chat it has no record of): opening the bot sets it.
+        assert "ledger" not in b.world.menu_seen_by(b.captain)
+        for person in (b.captain, b.ada, b.wang):
+            await b.start(person)
         cathy = b.world.menu_seen_by(b.captain)
         assert {"ledger", "reports", "announce", "mine"} <= set(cathy)
         assert "reload" not in cathy and "captain" not in cathy
@@ -41,6 +46,7 @@ async def test_menus_by_audience_and_language_and_the_first_screen():
 async def test_nothing_is_sent_again_when_nothing_changed(tmp_path):
     b = Town(database=backends.database_for(tmp_path / "jinlin.sqlite3"))
     async with b:
+        await b.start(b.captain)
         first = len(b.world.menu_calls)
         assert first > 0
         published = await refresh_menus(b.app.bot, b.services)
@@ -56,6 +62,8 @@ async def test_a_captains_menu_follows_the_roster_and_the_config():
     async with Town() as b:
         b.opened_bot(b.bob)
         await b.say(b.bob, "hi")
+        for person in (b.captain, b.ada):  # their own menus are set up; only Bob changes below
+            await b.start(person)
         before = len(b.world.menu_calls)
         await b.dm(b.ada, f"/captain add b3 {b.bob.id}")
         # Only Bob's own menu, in the default and both languages: the rest is unchanged.
