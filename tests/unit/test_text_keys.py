@@ -40,7 +40,15 @@ FAMILIES: dict[str, list[str]] = {
 pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 
 # Where a call's text key is: the function's name and the argument's position.
-KEY_ARGUMENT = {"say": 1, "text": 1, "_private": 2, "_private_to": 2, "_note": 2, "UserError": 0}
+KEY_ARGUMENT = {
+    "say": 1,
+    "text": 1,
+    "_private": 2,
+    "_private_to": 2,
+    "_note": 2,
+    "UserError": 0,
+    "RosterError": 0,
+}
 
 
 def _name(func: ast.expr) -> str | None:
