@@ -82,6 +82,8 @@ def _known(config: Config) -> str:
 
 
 def _name(first_name: str | None, user_id: int, username: str | None = None) -> str:
+    if user_id == 0:
+        return "—"  # someone who used /forgetme
     if first_name:
         return first_name
     return f"@{username}" if username else f"id {user_id}"
