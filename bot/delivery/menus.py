@@ -18,7 +18,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden
 
 from bot.core.clock import Clock
 from bot.core.menus import Audience, Menu, Profile, ProfileText, digest
@@ -112,4 +112,4 @@ async def publish(
     return Published(sent, deleted, failed)
 
 
-__all__ = ["Published", "TelegramError", "publish"]
+__all__ = ["Published", "publish"]
