@@ -73,43 +73,52 @@ async def publish(
         last = await tx.menu_digests()
     sent = deleted = failed = 0
     done: list[tuple[str, str | None]] = []  # (key, digest or None when deleted)
-    for item in items:
-        wanted = digest(item, bot.id)
-        if last.get(item.key) == wanted:
-            continue
-        try:
-            await _send(bot, item)
-        except (BadRequest, Forbidden) as exc:
-            # A captain who never opened the bot: Telegram knows no chat with them yet.
-            logger.info("menu %s not set: %s", item.key, exc)
-            failed += 1
-            continue
-        sent += 1
-        done.append((item.key, wanted))
-    planned = {item.key for item in items}
-    for key in sorted(set(last) - planned):
-        person = _person_of(key)
-        if person is not None:
-            user_id, language = person
+    try:
+        for item in items:
+            wanted = digest(item, bot.id)
+            if last.get(item.key) == wanted:
+                continue
             try:
-                await bot.delete_my_commands(
-                    scope=BotCommandScopeChat(user_id), language_code=language or None
-                )
+                await _send(bot, item)
             except (BadRequest, Forbidden) as exc:
-                logger.info("menu %s not deleted: %s", key, exc)
-            deleted += 1
-        done.append((key, None))
-    if done:
-        async with repo.transaction() as tx:
-            now = clock.now()
-            for key, value in done:
-                if value is None:
-                    await tx.drop_menu_digest(key)
-                else:
-                    await tx.set_menu_digest(key, value, now)
+                # e.g. "chat not found": someone Telegram has no chat with the bot for.
+                logger.info("menu %s not set: %s", item.key, exc)
+                failed += 1
+                continue
+            sent += 1
+            done.append((item.key, wanted))
+        planned = {item.key for item in items}
+        for key in sorted(set(last) - planned):
+            person = _person_of(key)
+            if person is not None:
+                user_id, language = person
+                try:
+                    await bot.delete_my_commands(
+                        scope=BotCommandScopeChat(user_id), language_code=language or None
+                    )
+                except (BadRequest, Forbidden) as exc:
+                    logger.info("menu %s not deleted: %s", key, exc)
+                deleted += 1
+            done.append((key, None))
+    finally:
+        # Recorded even when Telegram stops answering half-way (a flood wait past the
+        # retries): what went through is not sent again next time.
+        await _record(repo, clock, done)
     if sent or deleted:
         logger.info("menus: %s set, %s deleted, %s refused", sent, deleted, failed)
     return Published(sent, deleted, failed)
+
+
+async def _record(repo: Repository, clock: Clock, done: list[tuple[str, str | None]]) -> None:
+    if not done:
+        return
+    async with repo.transaction() as tx:
+        now = clock.now()
+        for key, value in done:
+            if value is None:
+                await tx.drop_menu_digest(key)
+            else:
+                await tx.set_menu_digest(key, value, now)
 
 
 __all__ = ["Published", "publish"]

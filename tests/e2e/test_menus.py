@@ -89,3 +89,20 @@ async def test_a_captain_telegram_does_not_know_yet_gets_their_menu_on_opening_t
         assert "ledger" in b.world.menu_seen_by(eve)
         zh = descriptions(b, {"type": "chat", "chat_id": eve.id}, "zh")
         assert zh["ledger"] == "楼门长：本楼登记"
+
+
+class NoRetries(Town):
+    rate_limit = False  # Telegram's flood wait reaches Jinlin at once
+
+
+async def test_a_flood_wait_half_way_keeps_what_went_through_and_sends_the_rest_later():
+    b = NoRetries()
+    b.world.simulate_flood(retry_after=30, times=1, methods=["setMyDescription"])
+    async with b:  # start-up: the menus go through, the description meets the flood wait
+        assert b.world.menu_seen_by(b.alice) == list(RESIDENT_PRIVATE)
+        assert b.world.description("en") == ""
+        before = len(b.world.menu_calls)
+        await refresh_menus(b.app.bot, b.services)
+        again = {c[0] for c in b.world.menu_calls[before:]}
+        assert again == {"setMyDescription", "setMyShortDescription"}
+        assert b.world.description("en").startswith("A helper for neighbours")
