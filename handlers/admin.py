@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 
+from bot.app.menus import refresh_menus
 from bot.app.reload import ReloadOutcome, reload_config, reload_message
 from bot.app.services import Services
 from bot.core.config import admin_ids
@@ -37,6 +38,8 @@ async def reload_command(update: Update, context: Context) -> None:
     outcome = await reload_config(svc)
     await _audit(svc, user.id, outcome)
     await message.reply_text(reload_message(setting, outcome), parse_mode=ParseMode.HTML)
+    if outcome.ok:
+        await refresh_menus(context.bot, svc)
 
 
 async def reload_on_signal(app: Any) -> ReloadOutcome:
@@ -48,6 +51,8 @@ async def reload_on_signal(app: Any) -> ReloadOutcome:
     else:
         logger.error("SIGHUP: config refused: %s", "; ".join(outcome.problems))
     await _audit(svc, 0, outcome)
+    if outcome.ok:
+        await refresh_menus(app.bot, svc)
     effects = Effects()
     for admin in admin_ids(svc.config):
         effects.add(SendMessage(admin, reload_message(svc.config.bot.language, outcome)))

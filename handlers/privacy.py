@@ -8,9 +8,12 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.app.menus import refresh_menus
+from bot.app.reload import config_with_aliases
 from bot.core.captains import button
 from bot.core.effects import Effects
 from bot.core.i18n import person_language, say
+from bot.core.menus import special_people
 from bot.core.privacy import Forgotten, forget
 from bot.delivery.bot_calls import keyboard
 from handlers.common import Context, run_unit, services
@@ -83,6 +86,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     done: list[Forgotten] = []
     user_id = query.from_user.id
+    had_menu = user_id in special_people(svc.config)
 
     async def work(tx: Tx) -> Effects:
         result = await forget(tx, svc.sharing, user_id)
@@ -91,6 +95,11 @@ async def on_button(update: Update, context: Context) -> None:
 
     await run_unit(update, context, work)
     await query.answer()
+    if done and had_menu:
+        # A captain added from Telegram stops being one at once (the config file's stay),
+        # and their own menu goes: the bot no longer knows them (a /start sets it again).
+        svc.use_config(await config_with_aliases(svc.repo, svc.config), svc.catalogue)
+        await refresh_menus(context.bot, svc)
     if done:
         result = done[0]
         text = say(

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.constants import ParseMode
 
+from bot.app.menus import refresh_menus
 from bot.core.effects import Effects, decode
 from bot.core.i18n import person_language, say
 from handlers.common import Context, resident, run_unit, services
@@ -43,6 +44,11 @@ async def start_command(update: Update, context: Context) -> None:
         return effects
 
     await run_unit(update, context, work)
+    if svc.config.is_captain(who.user_id, who.username) or svc.config.is_admin(
+        who.user_id, who.username
+    ):
+        # Their own menu may have been refused before they opened the chat: set it now.
+        await refresh_menus(context.bot, svc)
 
 
 async def help_command(update: Update, context: Context) -> None:

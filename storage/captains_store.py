@@ -53,6 +53,8 @@ _DELETE_ROWS_OF = (
     ("volunteer_members", "user_id"),
     ("duty_signups", "user_id"),
     ("volunteer_points", "user_id"),
+    # A captain an admin added from Telegram stops being one (issue 16).
+    ("building_captains", "user_id"),
 )
 # Records others still need (the audit log, events, a no-show reported): kept anonymous.
 _ANONYMISE = (
@@ -72,6 +74,9 @@ _ANONYMISE = (
     ("duties", "cancelled_by"),
     ("duty_signups", "decided_by"),
     ("volunteer_points", "awarded_by"),
+    ("building_captains", "added_by"),
+    ("captain_changes", "user_id"),
+    ("captain_changes", "changed_by"),
 )
 # Messages naming the resident (`subject_ids`, a JSON array of ids) are deleted too.
 _NAMING = ("outbox", "pending_notices")
@@ -684,6 +689,8 @@ class CaptainQueries(TxBase):
         counts["pending_notices"] = cur.rowcount
         cur = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (old,))
         counts["audit_log"] = cur.rowcount
+        cur = await self._db.execute("DELETE FROM captain_changes WHERE at < ?", (old,))
+        counts["captain_changes"] = cur.rowcount
         cur = await self._db.execute("DELETE FROM corrections WHERE created_at < ?", (old,))
         counts["corrections"] = cur.rowcount
         cur = await self._db.execute(

@@ -34,6 +34,7 @@ from storage.migrations import apply_migrations
 from storage.monitoring_store import MonitoringQueries
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
+from storage.roster_store import RosterQueries
 from storage.volunteers_store import VolunteerQueries
 from storage.workers_store import WorkerQueries
 
@@ -59,6 +60,7 @@ class Tx(
     BookingQueries,
     CivicQueries,
     VolunteerQueries,
+    RosterQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.app.menus import refresh_menus
 from bot.app.monitoring import MonitoringServer
 from bot.app.reload import config_with_aliases
 from bot.app.services import BotData, Services
@@ -59,6 +60,7 @@ from handlers import (
     relay,
     residents,
     roles,
+    roster,
     volunteers,
     waitlist,
 )
@@ -182,25 +184,8 @@ def build_application(
             app.bot_data.services.delivery.sender = sender
             if isinstance(app.bot.rate_limiter, SenderRateLimiter):
                 app.bot.rate_limiter.sender = sender  # the direct replies share its budget
-        await app.bot.set_my_commands(
-            [
-                BotCommand("mine", "我登记的物品 / my listings"),
-                BotCommand("offer", "登记可分享的东西 / offer something"),
-                BotCommand("need", "登记需要的东西 / ask for something"),
-                BotCommand("events", "近期活动 / upcoming events"),
-                BotCommand("report", "报修、反映问题 / report a building problem"),
-                BotCommand("myreports", "我的诉求 / my reports"),
-                BotCommand("privacy", "隐私说明 / what is stored"),
-                BotCommand("alerts", "物品提醒 / item alerts"),
-                BotCommand("book", "预约场地、借用物品 / book a room or a thing"),
-                BotCommand("mybookings", "我的预约 / my bookings"),
-                BotCommand("nominate", "推荐好邻居 / nominate a good neighbour"),
-                BotCommand("deliberations", "议事结果 / building deliberations"),
-                BotCommand("teams", "志愿队 / volunteer teams"),
-                BotCommand("points", "服务积分 / service points"),
-                BotCommand("help", "使用说明 / how it works"),
-            ]
-        )
+        # Menus per audience and language, and the description: only what changed is sent.
+        await refresh_menus(app.bot, services)
         # Messages decided before a crash or restart go out now.
         await app.bot_data.services.delivery.flush(app.bot)
         if with_job_queue and app.job_queue is not None:
@@ -265,7 +250,7 @@ async def _follow_other_workers(services: Services) -> None:
         return
     live = await config_with_aliases(services.repo, services.config)
     if live is not services.config:
-        logger.info("following a group upgrade another worker recorded")
+        logger.info("following a group upgrade or captain change another worker recorded")
         services.use_config(live, services.catalogue)
 
 
@@ -343,6 +328,8 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("stats", captains.stats_command))
     app.add_handler(CommandHandler("thanks", captains.thanks_command))
     app.add_handler(CommandHandler("reload", admin.reload_command))
+    app.add_handler(CommandHandler("captain", roster.captain_command))
+    app.add_handler(CommandHandler("captains", roster.captains_command))
     app.add_handler(CommandHandler("id", ids.id_command))
     app.add_handler(CommandHandler("privacy", privacy.privacy_command))
     app.add_handler(CommandHandler("forgetme", privacy.forgetme_command))

@@ -49,10 +49,46 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         return 1
     for warning in warnings_for(config):
         print(f"  ! {warning}")
+    if _print_added_captains(config, args.db) != 0:
+        return 1
     print(
         f"✓ {path} is valid: {len(config.communities)} communities, "
         f"{len(config.buildings)} buildings, {len(config.groups)} groups"
     )
+    return 0
+
+
+def _print_added_captains(config: Config, database: str | None) -> int:
+    """Captains admins added from Telegram live in the database, not in the file: listed
+    when check-config is given the database, and said plainly when it is not."""
+    import sqlite3
+
+    from storage.roster_store import added_captains_in_file
+
+    if database is None:
+        print(
+            "  i captains added from Telegram (/captain add) are kept in the database, not in "
+            "this file; add --db FILE to list them (the bot sends them with /captains)"
+        )
+        return 0
+    if is_postgres_url(database):
+        print("  i --db reads a SQLite file; on PostgreSQL send /captains to the bot instead")
+        return 0
+    try:
+        added = added_captains_in_file(database)
+    except sqlite3.Error as error:
+        print(f"✗ cannot read {database}: {error}", file=sys.stderr)
+        return 1
+    if not added:
+        print(f"  i {database}: no captains added from Telegram")
+        return 0
+    for captain in added:
+        spec = config.building(captain.building)
+        where = spec.name if spec else f"{captain.building} (not in this file: not served)"
+        print(
+            f"  + captain {captain.user_id} of {where}: added from Telegram by "
+            f"{captain.added_by} on {captain.added_at:%Y-%m-%d}"
+        )
     return 0
 
 
@@ -341,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a config file")
     check.add_argument("file", nargs="?")
     check.add_argument("--config")
+    check.add_argument(
+        "--db", help="also list the captains admins added from Telegram in this SQLite file"
+    )
     check.set_defaults(func=cmd_check_config)
 
     schedule = sub.add_parser("schedule", help="reminders of a period, one JSON object per line")

@@ -54,9 +54,7 @@ def apply_chat_aliases(config: Config, aliases: dict[int, int]) -> Config:
     if not changed:
         return config
     # Built afresh (not model_copy) so the chat-id index is computed for the new groups.
-    values = {name: getattr(config, name) for name in Config.model_fields}
-    values["groups"] = groups
-    return Config(**values)
+    return config.rebuilt(groups=groups)
 
 
 def role_usernames(config: Config) -> set[str]:
@@ -78,12 +76,10 @@ def apply_username_bindings(config: Config, bindings: dict[str, int]) -> Config:
             for p in people
         ]
 
-    values = {name: getattr(config, name) for name in Config.model_fields}
-    values["bot"] = config.bot.model_copy(update={"admins": bound(config.bot.admins)})
-    values["buildings"] = [
-        b.model_copy(update={"captains": bound(b.captains)}) for b in config.buildings
-    ]
-    return Config(**values)
+    return config.rebuilt(
+        bot=config.bot.model_copy(update={"admins": bound(config.bot.admins)}),
+        buildings=[b.model_copy(update={"captains": bound(b.captains)}) for b in config.buildings],
+    )
 
 
 def _captains(config: Config) -> int:
@@ -131,10 +127,7 @@ async def reload_config(services: Services) -> ReloadOutcome:
         except (OSError, ValueError, KeyError) as error:
             problem = f"bot.model_file: cannot read {new.bot.model_file} ({error})"
             return ReloadOutcome(ok=False, problems=[problem])
-    async with services.repo.transaction() as tx:
-        aliases = await tx.chat_aliases()
-        bindings = await tx.username_bindings()
-    new = apply_username_bindings(apply_chat_aliases(new, aliases), bindings)
+    new = await config_with_aliases(services.repo, new)
     changes, settings = compare(services.config, new)
     services.use_config(new, catalogue)
     logger.info(
@@ -175,9 +168,15 @@ def reload_message(setting: str, outcome: ReloadOutcome) -> str:
 
 
 async def config_with_aliases(repo: Repository, config: Config) -> Config:
-    """The config as the bot serves it: upgraded groups under their supergroup ids, and
-    captains and admins named by @username under the account id first seen with the name."""
+    """The config as the bot serves it: upgraded groups under their supergroup ids,
+    captains and admins named by @username under the account id first seen with the name,
+    and the captains admins added from Telegram (/captain add)."""
     async with repo.transaction() as tx:
         aliases = await tx.chat_aliases()
         bindings = await tx.username_bindings()
-    return apply_username_bindings(apply_chat_aliases(config, aliases), bindings)
+        added = await tx.added_captains()
+    roster: dict[str, list[int]] = {}
+    for captain in added:
+        roster.setdefault(captain.building, []).append(captain.user_id)
+    served = apply_username_bindings(apply_chat_aliases(config, aliases), bindings)
+    return served.with_added_captains(roster)

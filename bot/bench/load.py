@@ -356,7 +356,7 @@ async def run_once(
             process.start()
             try:
                 assert process.pid is not None
-                await _wait(lambda: world.commands(), 60, "the bot to start")
+                await _wait(lambda: world.description(), 60, "the bot to start")
                 rng = random.Random(entries)
 
                 # Warm-up: code paths, caches and connections.

@@ -217,7 +217,7 @@ async def run_shape(
                 async def started() -> bool:
                     if backend == "postgresql":
                         return bool(world.webhook_url)
-                    return bool(world.commands())
+                    return bool(world.description())
 
                 await _wait(started, 120, "the bot to start")
                 await asyncio.sleep(1.0 if backend == "postgresql" else 0)  # every worker up

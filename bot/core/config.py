@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import time
@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from bot.core.bookings.spec import ResourceList, resource_references
 from bot.core.digest_schedule import parse_digest_schedule
@@ -385,6 +393,49 @@ class Config(StrictModel):
     resources: ResourceList = []
     civic: CivicSection = CivicSection()
     volunteers: VolunteersSection = VolunteersSection()
+    # Captains an admin added from Telegram (the database's, not the file's), by building.
+    # They are merged into `buildings[].captains`, so every lookup sees them; kept apart here
+    # so the next merge replaces them and /captains can tell where each captain comes from.
+    _added_captains: dict[str, tuple[int, ...]] = PrivateAttr(default_factory=dict)
+
+    # --- captains added from Telegram -----------------------------------------------------
+
+    def with_added_captains(self, added: Mapping[str, Iterable[int]]) -> Config:
+        """This config with the database's captains merged in, replacing the last merge.
+
+        Someone the file already names stays the file's captain. Returns self when nothing
+        changes, so a worker re-reading the database each tick keeps the same object.
+        """
+        before = self._added_captains
+        merged: dict[str, tuple[int, ...]] = {}
+        buildings: list[BuildingSpec] = []
+        for spec in self.buildings:
+            earlier = before.get(spec.key, ())
+            own = [p for p in spec.captains if not (isinstance(p, int) and p in earlier)]
+            extra = tuple(uid for uid in dict.fromkeys(added.get(spec.key, ())) if uid not in own)
+            if extra:
+                merged[spec.key] = extra
+            captains = [*own, *extra]
+            same = captains == list(spec.captains)
+            buildings.append(spec if same else spec.model_copy(update={"captains": captains}))
+        if merged == before:
+            return self
+        return self.rebuilt(buildings=buildings, added_captains=merged)
+
+    def added_captain(self, building: str, user_id: int) -> bool:
+        """Was this captain added from Telegram (not named in the config file)?"""
+        return user_id in self._added_captains.get(building, ())
+
+    def rebuilt(
+        self, *, added_captains: dict[str, tuple[int, ...]] | None = None, **changes: Any
+    ) -> Config:
+        """A new config with some sections replaced, its indexes computed afresh (model_copy
+        would keep the cached ones), still carrying the captains added from Telegram."""
+        values = {name: getattr(self, name) for name in Config.model_fields}
+        values.update(changes)
+        config = Config(**values)
+        config._added_captains = self._added_captains if added_captains is None else added_captains
+        return config
 
     # --- questions the app asks of its config -------------------------------------------
 

@@ -856,6 +856,10 @@ class TelegramWorld:
         self._box_message_id = 1
         self._next_supergroup_suffix = 1_000_000_000
         self._commands: dict[tuple[str, str], list[JSON]] = {}
+        self._descriptions: dict[str, str] = {}  # by language code ("" = the default)
+        self._short_descriptions: dict[str, str] = {}
+        # Every menu and description change, in order: (method, scope key, language code).
+        self.menu_calls: list[tuple[str, str, str]] = []
         self._flood: _Flood | None = None
         self.rate_limits = rate_limits
         self._sent_at: dict[int, deque[float]] = {}
@@ -1223,8 +1227,52 @@ class TelegramWorld:
         return update
 
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
-        """The command list the bot registered for a scope and language."""
-        return list(self._commands.get((_scope_key(scope), language_code), []))
+        """The command list the bot registered for a scope and language (exactly that one)."""
+        return self.commands_at(_scope_key(scope), language_code)
+
+    def commands_at(self, scope_key: str, language_code: str) -> list[JSON]:
+        return [dict(c) for c in self._commands.get((scope_key, language_code), [])]
+
+    def menu_seen_by(self, user: SimUser, chat: ChatTarget | None = None) -> list[str]:
+        """The command names `user` sees in a chat's menu (default: their private chat with
+        the bot), chosen as Telegram does: the most specific scope first, and within each
+        the user's app language before the scope's default."""
+        place = self.private_chat(user) if chat is None or isinstance(chat, SimUser) else chat
+        language = (user.language_code or "")[:2].lower()
+        scopes: list[JSON] = []
+        if place.private_with is not None:
+            scopes += [{"type": "chat", "chat_id": place.id}, {"type": "all_private_chats"}]
+        else:
+            admin = place.statuses.get(user.id) in ("administrator", "creator")
+            scopes.append({"type": "chat_member", "chat_id": place.id, "user_id": user.id})
+            if admin:
+                scopes.append({"type": "chat_administrators", "chat_id": place.id})
+            scopes.append({"type": "chat", "chat_id": place.id})
+            if admin:
+                scopes.append({"type": "all_chat_administrators"})
+            scopes.append({"type": "all_group_chats"})
+        scopes.append({"type": "default"})
+        for scope in scopes:
+            for code in (language, ""):
+                found = self._commands.get((_scope_key(scope), code))
+                if found:
+                    return [c["command"] for c in found]
+        return []
+
+    def description(self, language_code: str = "") -> str:
+        """What the empty chat shows a user of this app language (Telegram falls back to
+        the default text when the language has none of its own)."""
+        return self._descriptions.get(language_code) or self._descriptions.get("", "")
+
+    def short_description(self, language_code: str = "") -> str:
+        return self._short_descriptions.get(language_code) or self._short_descriptions.get("", "")
+
+    @staticmethod
+    def _set_profile_text(texts: dict[str, str], language: str, text: str) -> None:
+        if text:
+            texts[language] = text
+        else:
+            texts.pop(language, None)  # an empty text removes the language's own one
 
     def simulate_flood(
         self, retry_after: int = 3, *, times: int = 1, methods: Iterable[str] | None = None
@@ -1840,44 +1888,190 @@ def _get_webhook_info(world: TelegramWorld, params: _Params) -> JSON:
     return info
 
 
+# Command lists are kept per (scope, language). Telegram's errors for them, as its Bot API
+# server (telegram-bot-api Client.cpp) and TDLib (BotCommand.cpp, BotCommandScope.cpp) word
+# them; the first letter of TDLib's message is lower-cased after "Bad Request: ".
+_SCOPE_TYPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
+_MAX_COMMANDS = 100
+_MAX_COMMAND_LENGTH = 32
+_MAX_COMMAND_DESCRIPTION = 256
+# setMyDescription: 0-512 characters; setMyShortDescription: 0-120 (an empty one removes the
+# language's own text). Telegram's wording for an over-long text is the MTProto server's and
+# is not documented; the stand-in names the limit.
+_MAX_DESCRIPTION = 512
+_MAX_SHORT_DESCRIPTION = 120
+
+
+def _language_code(params: _Params) -> str:
+    # Empty, or two lower-case Latin letters (TDLib's is_valid_language_code).
+    code = params.text("language_code") or ""
+    if code and not re.fullmatch(r"[a-z]{2}", code):
+        raise bad_request("invalid language code specified")
+    return code
+
+
+def _command_scope(world: TelegramWorld, params: _Params) -> tuple[str, JSON]:
+    """The scope's key in the world's command lists, and the scope as Telegram read it."""
+    raw = params.raw.get("scope")
+    if raw is None or raw == "":
+        return _scope_key(None), {"type": "default"}
+    scope = params.json("scope", "can't parse BotCommandScope JSON object")
+    if not isinstance(scope, dict):
+        raise bad_request("can't parse BotCommandScope: BotCommandScope must be an Object")
+    kind = scope.get("type")
+    if not isinstance(kind, str):
+        raise bad_request('can\'t parse BotCommandScope: Field "type" must be of type String')
+    if kind not in _SCOPE_TYPES:
+        raise bad_request("can't parse BotCommandScope: Unsupported type specified")
+    if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
+        return _scope_key({"type": kind}), {"type": kind}
+    if "chat_id" not in scope:
+        raise bad_request('can\'t parse BotCommandScope: Field "chat_id" must be present')
+    if str(scope["chat_id"]) == "":
+        raise bad_request("can't parse BotCommandScope: Empty chat_id specified")
+    read: JSON = {"type": kind}
+    if kind == "chat_member":
+        user_id = scope.get("user_id")
+        if not isinstance(user_id, int) or isinstance(user_id, bool):
+            raise bad_request(
+                'can\'t parse BotCommandScope: Field "user_id" must be a valid Number'
+            )
+        if user_id <= 0:
+            raise bad_request("can't parse BotCommandScope: Invalid user_id specified")
+        read["user_id"] = user_id
+    chat = world._resolve_chat(_Params({"chat_id": scope["chat_id"]}))
+    if chat.private_with is not None and kind != "chat":
+        raise bad_request("can't use specified scope in private chats")
+    read["chat_id"] = chat.id
+    return _scope_key(read), read
+
+
 def _scope_key(scope: Any) -> str:
     if not isinstance(scope, dict):
         return json.dumps({"type": "default"})
     return json.dumps(scope, sort_keys=True)
 
 
-@_method("setMyCommands")
-def _set_my_commands(world: TelegramWorld, params: _Params) -> bool:
+def _bot_commands(params: _Params) -> list[JSON]:
+    """The commands as Telegram checks them: shape, then each one's name and description."""
+    raw = params.raw.get("commands")
+    if raw is None or raw == "":
+        return []  # Telegram reads a missing list as an empty one: the scope's list goes
     commands = params.json("commands", "can't parse commands JSON object")
-    if not isinstance(commands, list) or len(commands) > 100:
-        raise bad_request("can't parse commands JSON object")
+    if not isinstance(commands, list):
+        raise bad_request("expected an Array of BotCommand")
+    read: list[JSON] = []
     for command in commands:
         if not isinstance(command, dict):
-            raise bad_request("can't parse BotCommand")
-        name = str(command.get("command", ""))
-        if not _COMMAND_NAME.fullmatch(name):
-            raise bad_request("BOT_COMMAND_INVALID")
-        if not 1 <= len(str(command.get("description", ""))) <= 256:
-            raise bad_request("command description is empty")
-    scope = params.json("scope", "can't parse BotCommandScope JSON object")
-    key = (_scope_key(scope), params.text("language_code") or "")
-    world._commands[key] = [
-        {"command": c["command"], "description": c["description"]} for c in commands
-    ]
+            raise bad_request("can't parse BotCommand: expected an Object")
+        for field_name in ("command", "description"):
+            if not isinstance(command.get(field_name), str):
+                raise bad_request(
+                    f'can\'t parse BotCommand: Field "{field_name}" must be of type String'
+                )
+        read.append(command)
+    return read
+
+
+def _checked_commands(commands: list[JSON]) -> list[JSON]:
+    cleaned: list[JSON] = []
+    for command in commands:
+        # TDLib trims both and drops one leading "/", then counts characters.
+        name = str(command["command"]).strip()
+        name = name.removeprefix("/")
+        if not name:
+            raise bad_request("command must be non-empty")
+        if len(name) > _MAX_COMMAND_LENGTH:
+            raise bad_request(f"command length must not exceed {_MAX_COMMAND_LENGTH}")
+        description = str(command["description"]).strip()
+        if not description:
+            raise bad_request("command description must be non-empty")
+        if len(description) > _MAX_COMMAND_DESCRIPTION:
+            raise bad_request(
+                f"command description length must not exceed {_MAX_COMMAND_DESCRIPTION}"
+            )
+        cleaned.append({"command": name, "description": description})
+    # Then Telegram's servers: too many, or a name not of a-z, 0-9 and _.
+    if len(cleaned) > _MAX_COMMANDS:
+        raise bad_request("BOT_COMMANDS_TOO_MUCH")
+    if any(not _COMMAND_NAME.fullmatch(c["command"]) for c in cleaned):
+        raise bad_request("BOT_COMMAND_INVALID")
+    return cleaned
+
+
+@_method("setMyCommands")
+def _set_my_commands(world: TelegramWorld, params: _Params) -> bool:
+    commands = _bot_commands(params)
+    scope, _ = _command_scope(world, params)
+    language = _language_code(params)
+    cleaned = _checked_commands(commands)
+    if cleaned:
+        world._commands[(scope, language)] = cleaned
+    else:
+        world._commands.pop((scope, language), None)  # an empty list resets the scope
+    world.menu_calls.append(("setMyCommands", scope, language))
     return True
 
 
 @_method("getMyCommands")
 def _get_my_commands(world: TelegramWorld, params: _Params) -> list[JSON]:
-    scope = params.json("scope", "can't parse BotCommandScope JSON object")
-    return world.commands(scope, params.text("language_code") or "")
+    # Exactly the list set for this scope and language: no fallback to a wider one.
+    scope, _ = _command_scope(world, params)
+    return world.commands_at(scope, _language_code(params))
 
 
 @_method("deleteMyCommands")
 def _delete_my_commands(world: TelegramWorld, params: _Params) -> bool:
-    scope = params.json("scope", "can't parse BotCommandScope JSON object")
-    world._commands.pop((_scope_key(scope), params.text("language_code") or ""), None)
+    scope, _ = _command_scope(world, params)
+    language = _language_code(params)
+    world._commands.pop((scope, language), None)
+    world.menu_calls.append(("deleteMyCommands", scope, language))
     return True
+
+
+def _profile_text(params: _Params, name: str, limit: int, what: str) -> str:
+    text = params.text(name) or ""
+    if len(text) > limit:
+        raise bad_request(f"{what} is too long (at most {limit} characters)")
+    return text
+
+
+@_method("setMyDescription")
+def _set_my_description(world: TelegramWorld, params: _Params) -> bool:
+    text = _profile_text(params, "description", _MAX_DESCRIPTION, "description")
+    language = _language_code(params)
+    world._set_profile_text(world._descriptions, language, text)
+    world.menu_calls.append(("setMyDescription", "", language))
+    return True
+
+
+@_method("getMyDescription")
+def _get_my_description(world: TelegramWorld, params: _Params) -> JSON:
+    return {"description": world._descriptions.get(_language_code(params), "")}
+
+
+@_method("setMyShortDescription")
+def _set_my_short_description(world: TelegramWorld, params: _Params) -> bool:
+    text = _profile_text(params, "short_description", _MAX_SHORT_DESCRIPTION, "short description")
+    language = _language_code(params)
+    world._set_profile_text(world._short_descriptions, language, text)
+    world.menu_calls.append(("setMyShortDescription", "", language))
+    return True
+
+
+@_method("getMyShortDescription")
+def _get_my_short_description(world: TelegramWorld, params: _Params) -> JSON:
+    return {"short_description": world._short_descriptions.get(_language_code(params), "")}
 
 
 def _reply_markup(params: _Params) -> JSON | None:
@@ -2126,8 +2320,6 @@ def _delete_messages(world: TelegramWorld, params: _Params) -> bool:
     return True
 
 
-@_method("setMyDescription")
-@_method("setMyShortDescription")
 @_method("setMyName")
 @_method("setChatMenuButton")
 @_method("setMyDefaultAdministratorRights")

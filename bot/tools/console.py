@@ -46,10 +46,11 @@ Console commands (everything else is said by the current resident in the current
   /clock +2d | +3h | +30m | 2026-12-05 09:00   move the simulated clock (up to 400 days at
                       a time); expiry, nudges and reminders run as they fall due
   /dump               show the ledger and what the parser learnt from corrections
-  /users              list residents       /? this help   /quit
+  /users              list residents       /menu  the command menu you see here
+  /? this help        /quit
 Bot commands such as /start, /help, /mine, /offer, /need go to the bot as usual.
-In the demo, Cathy is the floor captain of 3号楼 (/as cathy, then /event add …); there is no
-admin (admins are set in a config: --config).
+In the demo, Cathy (id 9001) is the floor captain of 3号楼 and the admin: /as cathy, then
+/event add …, or /captain add b3 1002 to make Bob a captain too (/captains lists them).
 The prompt shows the simulated time; start at another with `jinlin console --at "2026-12-05 09:00"`.
 """
 
@@ -146,6 +147,7 @@ class Console:
             "/clock": self._clock,
             "/dump": self._dump,
             "/users": self._users,
+            "/menu": self._menu,
             "/?": lambda _: self.say(CONSOLE_HELP),
         }
         if command in ("/quit", "/exit"):
@@ -350,6 +352,12 @@ class Console:
         for user in self.residents.values():
             opened = "opened the bot" if user.started_bot else "never opened the bot"
             self.say(f"  (console) {user.first_name} (id {user.id}, {opened})")
+
+    def _menu(self, _: str) -> None:
+        """What Telegram's menu button shows the current resident in the current chat."""
+        user, chat = self._need_chat()
+        names = self.world.menu_seen_by(user, chat)
+        self.say("  (menu) " + (" ".join(f"/{n}" for n in names) or "no commands"))
 
     # --- showing the bot's actions -----------------------------------------------------
 

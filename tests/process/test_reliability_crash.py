@@ -122,7 +122,7 @@ async def test_kill_9_mid_burst_then_restart_loses_and_duplicates_nothing(tmp_pa
         try:
 
             async def started() -> object:
-                return _alive(proc, log) or world.commands()  # post_init done
+                return _alive(proc, log) or world.description()  # post_init done
 
             await wait_for(started)
             burst(0, FIRST)
@@ -268,7 +268,7 @@ async def test_kill_9_at_each_step_of_a_hand_over_loses_and_repeats_nothing_beyo
         try:
 
             async def started() -> object:
-                return _alive(proc, log) or world.commands()
+                return _alive(proc, log) or world.description()
 
             await wait_for(started)
             steps: list[Callable[[], object]] = [

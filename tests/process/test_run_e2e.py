@@ -109,8 +109,8 @@ async def jinlin_run(
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            # post_init finished once the commands are registered; fail fast if it died.
-            await wait_for(lambda: world.commands() or proc.returncode is not None)
+            # post_init finished once the menus and description are set; fail fast if it died.
+            await wait_for(lambda: world.description() or proc.returncode is not None)
             if proc.returncode is not None:
                 assert proc.stderr is not None
                 raise AssertionError((await proc.stderr.read()).decode())

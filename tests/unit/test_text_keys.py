@@ -54,9 +54,11 @@ KEY_ARGUMENT = {
     "BookingRefusal": 0,
     "CivicRefusal": 0,
     "button": 1,
+    "RosterError": 0,
+    "DutyRefusal": 0,
+    "_button": 1,
+    "_tell": 3,
 }
-KEY_ARGUMENT = {"say": 1, "text": 1, "_private": 2, "_private_to": 2, "_note": 2, "UserError": 0,
-                "DutyRefusal": 0, "_button": 1, "_tell": 3}  # fmt: skip
 
 
 def _name(func: ast.expr) -> str | None:
