@@ -22,7 +22,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     svc = services(context)
     action, number = button.action, button.number
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     sharing = svc.sharing
 
     async def work(tx):  # type: ignore[no-untyped-def]
@@ -49,6 +49,6 @@ async def on_private_text(update: Update, context: Context) -> None:
     if message is None or message.from_user is None or not message.text:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     text = message.text
     await run_unit(update, context, lambda tx: svc.sharing.private_text(tx, who, text))

@@ -39,7 +39,7 @@ async def on_group_text(update: Update, context: Context) -> None:
     if not text.strip():
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context, writing=text)
     line = group_message(message, text)
     started = time.perf_counter()
     parsed = svc.sharing.read(line)
@@ -59,7 +59,7 @@ async def _explicit(update: Update, context: Context, kind: Literal["offer", "re
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     args = " ".join(context.args or [])
     try:
         await run_unit(

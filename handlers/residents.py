@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.core.effects import Effects, decode
-from bot.core.i18n import person_language, say
-from handlers.common import Context, resident, run_unit, services
+from bot.core.i18n import reader_language, say
+from handlers.common import Context, reader, resident, run_unit, services
 from handlers.digest import start_payload
 from handlers.members import confirm_for_link
 
@@ -25,7 +25,7 @@ async def start_command(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         await help_command(update, context)
         return
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     payload = context.args[0] if context.args else ""
     if payload.startswith("e"):
         await confirm_for_link(context, who.user_id, payload)  # digest links: e<token>
@@ -53,7 +53,7 @@ async def help_command(update: Update, context: Context) -> None:
     svc = services(context)
     setting: str = svc.config.group_language(message.chat_id)
     if message.chat.type == "private" and message.from_user:
-        setting = person_language(message.from_user.language_code, svc.config.bot.language)
+        setting = reader_language(reader(message.from_user, svc), svc.config.bot.language)
     await message.reply_text(say(setting, "help"), parse_mode=ParseMode.HTML)
 
 
@@ -63,6 +63,6 @@ async def mine_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     result: Effects | None = await run_unit(update, context, lambda tx: svc.sharing.mine(tx, who))
     del result

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.membership import is_member
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import format_amount
@@ -317,7 +317,7 @@ class AlertService:
     def _setting(self, user: UserRecord | None) -> str:
         home = self._home_group(user)
         fallback = self.config.group_language(home) if home else self.config.bot.language
-        return person_language(user.language_code if user else None, fallback)
+        return reader_language(user, fallback)
 
     def _name(self, item: ParsedItem, lang: str) -> str:
         return self.catalogue.display_name(item.canonical, lang) if item.known else item.name

@@ -18,7 +18,7 @@ from bot.core.clarify import CorrectionSource, says_not_sharing
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import format_amount
 from bot.core.sharing.model import Resident, UserError
@@ -91,7 +91,7 @@ def reader_setting(config: Config, who: Resident, where: Where | None = None) ->
     fallback = config.bot.language
     if where is not None and not where.private:
         fallback = config.group_language(where.chat_id)
-    return person_language(who.language_code, fallback)
+    return reader_language(who, fallback)
 
 
 def building_names(config: Config, keys: list[str]) -> str:
@@ -240,9 +240,7 @@ class CaptainDesk:
         )
         author = await tx.user(entry.user_id)
         if author is not None and author.user_id != who.user_id:
-            setting = person_language(
-                author.language_code, self.config.group_language(entry.chat_id)
-            )
+            setting = reader_language(author, self.config.group_language(entry.chat_id))
             effects.add(
                 SendMessage(
                     chat_id=author.user_id,

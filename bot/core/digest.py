@@ -20,7 +20,7 @@ from bot.core.config import Config, GroupSpec
 from bot.core.digest_schedule import DigestSchedule, due_slot, parse_digest_schedule
 from bot.core.effects import Effects, SendMessage
 from bot.core.festivals.quiet_hours import QuietHours
-from bot.core.i18n import Lang, languages, person_language, text
+from bot.core.i18n import Lang, languages, reader_language, text
 from bot.core.membership import new_link_token
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import format_amount
@@ -107,7 +107,7 @@ class DigestService:
         if not groups:
             raise UserError("digest_captains_only")
         for group in groups:
-            setting = person_language(who.language_code, self.config.group_language(group.chat_id))
+            setting = reader_language(who, self.config.group_language(group.chat_id))
             entries = await self.open_entries(tx, group)
             title = html.escape(group.title or str(group.chat_id))
             body = (

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
-from bot.core.i18n import languages, person_language, say, text
+from bot.core.i18n import reader_language, readings, say, text
 from bot.core.redaction import hide_phone_numbers
 from storage.records import Entry, Match, UserRecord
 from storage.repository import Tx
@@ -66,7 +66,7 @@ class RelayDesk:
         state = await tx.relay_state(match.id)
         shown, had_phone = message, False
         if not state.contact_shared:
-            placeholder = text(languages(setting)[0], "phone_hidden")
+            placeholder = text(readings(setting)[0], "phone_hidden")
             shown, had_phone = hide_phone_numbers(message, placeholder)
             if had_phone:
                 await tx.hold_message(match.id, sender_id, message, self.clock.now())
@@ -269,9 +269,7 @@ class RelayDesk:
         return offer, request
 
     def _setting(self, user: UserRecord | None, entry: Entry) -> str:
-        return person_language(
-            user.language_code if user else None, self.config.group_language(entry.chat_id)
-        )
+        return reader_language(user, self.config.group_language(entry.chat_id))
 
     def _building_name(self, entry: Entry) -> str:
         building = self.config.building(entry.building)

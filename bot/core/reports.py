@@ -21,7 +21,7 @@ from bot.core.captains import (
 from bot.core.clock import Clock
 from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, React, SendMessage
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.redaction import kept_text
 from bot.core.sharing.model import GroupMessage, Resident, UserError
 from storage.captains_store import Report
@@ -98,7 +98,7 @@ class ReportDesk:
         )
         effects = await self._to_captains(tx, report, who.first_name)
         effects.add(React(msg.chat_id, msg.message_id, "👌"))
-        setting = person_language(who.language_code, self.config.group_language(msg.chat_id))
+        setting = reader_language(who, self.config.group_language(msg.chat_id))
         # No group fallback: a complaint someone only mentioned should not earn a group nudge.
         effects.add(SendMessage(who.user_id, say(setting, "report_filed", id=report.id)))
         return effects
@@ -204,9 +204,7 @@ class ReportDesk:
             if not isinstance(captain, int) or captain == report.user_id:
                 continue  # @usernames cannot be written to first; check-config warns
             known = await tx.user(captain)
-            setting = person_language(
-                known.language_code if known else None, self.config.bot.language
-            )
+            setting = reader_language(known, self.config.bot.language)
             effects.add(
                 SendMessage(
                     chat_id=captain,
@@ -246,7 +244,7 @@ class ReportDesk:
             if report.chat_id
             else self.config.bot.language
         )
-        setting = person_language(resident.language_code, group_setting)
+        setting = reader_language(resident, group_setting)
         return SendMessage(
             chat_id=resident.user_id,
             text=say(

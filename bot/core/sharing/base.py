@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, Fallback, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.redaction import redact
 from bot.core.relay import RelayDesk
 from bot.core.reports import ReportDesk
@@ -146,6 +146,7 @@ class SharingBase:
             language_code=who.language_code,
             started=started,
             home_chat_id=home_chat_id,
+            script=who.script,
         )
 
     async def _remember(
@@ -191,7 +192,7 @@ class SharingBase:
 
     def _reader_language(self, user: UserRecord | None, chat_id: int | None) -> str:
         group_setting = self.config.group_language(chat_id) if chat_id else self.config.bot.language
-        return person_language(user.language_code if user else None, group_setting)
+        return reader_language(user, group_setting)
 
     def _contact(self, user: UserRecord | None, lang: str) -> Markup:
         """How to reach the other side: through the bot, unless the admin allows showing a
@@ -233,9 +234,7 @@ class SharingBase:
         fallback_item: str | None = None,
         **params: object,
     ) -> SendMessage:
-        setting = language or person_language(
-            who.language_code, self.config.group_language(chat_id)
-        )
+        setting = language or reader_language(who, self.config.group_language(chat_id))
         user = UserRecord(who.user_id, who.first_name, who.username, who.language_code)
         return SendMessage(
             chat_id=who.user_id,
@@ -247,7 +246,7 @@ class SharingBase:
 
     def _note(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:
         """A private word about a bound; never a group fallback, which would add to the flood."""
-        setting = person_language(who.language_code, self.config.group_language(chat_id))
+        setting = reader_language(who, self.config.group_language(chat_id))
         return SendMessage(chat_id=who.user_id, text=say(setting, key, **params))
 
     def _private_to(

@@ -13,7 +13,7 @@ import re
 from typing import Literal
 
 from bot.core.effects import Button, Effects, SendMessage
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.membership import groups_reaching, is_member
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import format_amount, is_open
@@ -44,7 +44,7 @@ async def _setting(tx: Tx, sharing: SharingService, who: Resident) -> str:
     user = await tx.user(who.user_id)
     home = user.home_chat_id if user and user.home_chat_id else None
     group_setting = sharing.config.group_language(home) if home else sharing.config.bot.language
-    return person_language(who.language_code, group_setting)
+    return reader_language(who, group_setting)
 
 
 def _place(sharing: SharingService, entry: Entry) -> str:

@@ -12,7 +12,7 @@ from bot.core.alerts import alerts_for_offer
 from bot.core.clarify import CorrectionSource
 from bot.core.config import GroupSpec
 from bot.core.effects import Effects, React, SendMessage
-from bot.core.i18n import language_of_text, say
+from bot.core.i18n import say, writer_language
 from bot.core.redaction import kept_text, redact
 from bot.core.sharing.allocation import allocation_for, window_end
 from bot.core.sharing.base import SharingBase, _outside_topic
@@ -204,7 +204,9 @@ class Recording(SharingBase):
                     who,
                     msg.chat_id,
                     "restricted_explain",
-                    language=language_of_text(msg.text),
+                    language=writer_language(
+                        who, msg.text, self.config.group_language(msg.chat_id)
+                    ),
                     item=lambda lang: ("、" if lang == "zh" else ", ").join(named),
                     emergency=self.config.bot.emergency_number,
                     # The group nudge must not name the drug next to the resident's name.
