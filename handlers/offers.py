@@ -8,6 +8,7 @@ from typing import Literal
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
+from bot.core.private_chat import PrivateChat
 from bot.core.sharing.service import GroupMessage, UserError
 from handlers.common import Context, explain, resident, run_unit, services
 
@@ -61,12 +62,15 @@ async def _explicit(update: Update, context: Context, kind: Literal["offer", "re
     svc = services(context)
     who = resident(message.from_user, context)
     args = " ".join(context.args or [])
+    private = message.chat.type == "private"
+
+    async def work(tx):  # type: ignore[no-untyped-def]
+        if private:  # recorded for the resident's building (bot/core/private_chat.py)
+            return await PrivateChat(svc.sharing).explicit(tx, who, message.message_id, kind, args)
+        return await svc.sharing.on_explicit(tx, who, group_message(message, args), kind, args)
+
     try:
-        await run_unit(
-            update,
-            context,
-            lambda tx: svc.sharing.on_explicit(tx, who, group_message(message, args), kind, args),
-        )
+        await run_unit(update, context, work)
     except UserError as error:
         await message.reply_text(
             explain(error, message.from_user, message.chat_id, svc), parse_mode=ParseMode.HTML

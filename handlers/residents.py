@@ -1,17 +1,18 @@
-"""/start, /help and /mine: what a resident can always ask for."""
+"""/start and /mine: what a resident can always ask for (/help: handlers/private_chat.py)."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
 
-from bot.core.effects import Effects, decode
-from bot.core.i18n import reader_language, say
-from handlers.common import Context, reader, resident, run_unit, services
+from bot.core.effects import Effects, SendMessage, decode
+from bot.core.i18n import say
+from bot.core.private_chat import PrivateChat
+from handlers.common import Context, resident, run_unit, services
 from handlers.digest import start_payload
 from handlers.members import confirm_for_link
+from handlers.private_chat import HELP_PAYLOAD, LANG_PAYLOAD, help_command
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +31,16 @@ async def start_command(update: Update, context: Context) -> None:
     if payload.startswith("e"):
         await confirm_for_link(context, who.user_id, payload)  # digest links: e<token>
 
+    desk = PrivateChat(svc.sharing)
+
     async def work(tx):  # type: ignore[no-untyped-def]
         effects, pending = await svc.sharing.start(tx, who)
         effects.extend(await start_payload(tx, svc, who, payload))
+        if payload == HELP_PAYLOAD:
+            effects.add(SendMessage(who.user_id, say(desk.setting(who), "help")))
+        if payload == LANG_PAYLOAD or who.language is None:
+            # Offered until chosen: many Chinese residents run Telegram in English.
+            effects.add(desk.language_menu(who))
         # What waited goes out through the outbox, taken from the waiting list in the same
         # transaction: a crash or a flood wait cannot lose it, nor send it twice.
         for raw in pending:
@@ -43,18 +51,6 @@ async def start_command(update: Update, context: Context) -> None:
         return effects
 
     await run_unit(update, context, work)
-
-
-async def help_command(update: Update, context: Context) -> None:
-    """/help: how Jinlin works, in the chat's language."""
-    message = update.effective_message
-    if message is None:
-        return
-    svc = services(context)
-    setting: str = svc.config.group_language(message.chat_id)
-    if message.chat.type == "private" and message.from_user:
-        setting = reader_language(reader(message.from_user, svc), svc.config.bot.language)
-    await message.reply_text(say(setting, "help"), parse_mode=ParseMode.HTML)
 
 
 async def mine_command(update: Update, context: Context) -> None:

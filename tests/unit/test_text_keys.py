@@ -36,6 +36,8 @@ FAMILIES: dict[str, list[str]] = {
     "rule_intro_": ["first_come", *sorted(WINDOWED)],
     "rule_ack_": sorted(WINDOWED),
     "line_joined_": sorted(WINDOWED),
+    "private_ask_": ["offer", "request"],
+    "private_post_": ["offer", "request"],
 }
 pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, Fallback, SendMessage
-from bot.core.i18n import Markup, reader_language, say
+from bot.core.i18n import Markup, Quoted, reader_language, say
 from bot.core.redaction import redact
 from bot.core.relay import RelayDesk
 from bot.core.reports import ReportDesk
@@ -177,10 +177,10 @@ class SharingBase:
     def _entry_name(self, entry: Entry, lang: str | None = None) -> str:
         """The resident's own words when the reader reads that script, else the catalogue's."""
         if lang is None or entry.category is None:
-            return entry.item_name
+            return Quoted(entry.item_name)
         written_in_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in entry.item_name)
         if written_in_chinese == (lang == "zh"):
-            return entry.item_name
+            return Quoted(entry.item_name)  # never converted to the reader's script
         return self.catalogue.display_name(entry.canonical, lang)
 
     def _building_name(self, entry: Entry) -> str:

@@ -157,6 +157,14 @@ class Recording(SharingBase):
         """Record a message whose reading is settled (the author said what it was)."""
         return await self._record(tx, who, group, msg, parsed)
 
+    async def record_from_private(
+        self, tx: Tx, who: Resident, group: GroupSpec, parsed: Parsed
+    ) -> Effects:
+        """An offer or request written in the private chat, recorded for the resident's group:
+        the same bounds and matching, no group acknowledgement (there is no group message)."""
+        msg = GroupMessage(chat_id=group.chat_id, message_id=0, text=parsed.text)
+        return await self._record(tx, who, group, msg, parsed, in_group=False)
+
     async def _record(
         self,
         tx: Tx,
@@ -166,6 +174,7 @@ class Recording(SharingBase):
         parsed: Parsed,
         *,
         captains_told: bool = False,
+        in_group: bool = True,
     ) -> Effects:
         effects = Effects()
         lang = self.config.group_language(msg.chat_id)
@@ -241,7 +250,7 @@ class Recording(SharingBase):
                     parsed,
                     item,
                     user_id=who.user_id,
-                    message_id=msg.message_id,
+                    message_id=msg.message_id if in_group else None,
                     text=kept_text(msg.text),
                     at=now,
                 )
@@ -253,9 +262,12 @@ class Recording(SharingBase):
             extras = EntryExtras()
             if kind == "offer":
                 extras = await self._allocate(tx, entry, msg)
-            effects.extend(
-                self._acknowledge(entry, msg, lang, extras, urgent=entry.urgent and urgent_heard)
-            )
+            if in_group:
+                effects.extend(
+                    self._acknowledge(
+                        entry, msg, lang, extras, urgent=entry.urgent and urgent_heard
+                    )
+                )
             if entry.urgent and entry.medical and urgent_heard:
                 effects.extend(self._alert_captains(entry, who))
             if kind == "request":
