@@ -20,7 +20,7 @@ from bot.core.effects import Button, Effects, Fallback, SendMessage
 from bot.core.i18n import Markup, reader_language, say
 from bot.core.membership import is_member
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount
+from bot.core.sharing.amounts import said_amount
 from bot.core.understanding import Catalogue, ParsedItem
 from storage.alerts_store import AlertRecord, NewAlert
 from storage.records import Entry, UserRecord
@@ -243,7 +243,7 @@ class AlertService:
                 setting,
                 "alert_fired",
                 item=lambda lang: self._entry_name(offer, lang),
-                qty=format_amount(offer.available if offer.quantity else None, offer.unit),
+                qty=said_amount(offer.available if offer.quantity else None, offer.unit),
                 building=self._place(offer),
                 query=sub.alert.query,
             )

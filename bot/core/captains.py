@@ -20,7 +20,7 @@ from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
 from bot.core.i18n import Markup, reader_language, say
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount
+from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.model import Resident, UserError
 from storage.records import Entry
 from storage.repository import Tx
@@ -187,7 +187,7 @@ class CaptainDesk:
                     id=entry.id,
                     kind=lambda lang, e=entry: say(lang, f"kind_{e.kind}"),
                     item=entry.item_name,
-                    qty=format_amount(entry.remaining if entry.quantity else None, entry.unit),
+                    qty=said_amount(entry.remaining if entry.quantity else None, entry.unit),
                     who=author.first_name if author else "?",
                     status=lambda lang, e=entry: say(lang, f"status_{e.status}"),
                     date=local_date(self.config, entry.created_at),

@@ -23,7 +23,7 @@ from bot.core.festivals.quiet_hours import QuietHours
 from bot.core.i18n import Lang, languages, reader_language, text
 from bot.core.membership import new_link_token
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount
+from bot.core.sharing.amounts import format_amount
 from bot.core.sharing.service import Resident, UserError
 from bot.core.understanding import Catalogue
 from storage.records import Entry
@@ -180,7 +180,7 @@ class DigestService:
         name = html.escape(self._item_name(entry, lang))
         qty = ""
         if entry.kind == "offer" and entry.quantity:
-            qty = html.escape(format_amount(entry.available, entry.unit))
+            qty = html.escape(format_amount(entry.available, entry.unit, lang))
         key = "digest_line_offer" if entry.kind == "offer" else "digest_line_request"
         if entry.kind == "request" and entry.urgent:
             key = "digest_line_urgent"

@@ -20,7 +20,7 @@ from bot.core.effects import Button, EditMessage, Effects, SendMessage
 from bot.core.i18n import CHOICES, reader_language, say, writer_language
 from bot.core.membership import FRESH, is_member
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount
+from bot.core.sharing.amounts import format_amount, said_amount
 from bot.core.sharing.model import Resident, UserError
 from bot.core.understanding import Parsed, understand
 from storage.records import Entry, UserRecord
@@ -188,7 +188,7 @@ class PrivateChat:
             setting,
             f"private_ask_{kind}",
             item=lambda lang: _listed(self.sharing, parsed, lang),
-            qty=format_amount(parsed.quantity.n, parsed.quantity.unit)
+            qty=said_amount(parsed.quantity.n, parsed.quantity.unit)
             if parsed.quantity and len(parsed.items) == 1
             else "",
         )
@@ -290,7 +290,7 @@ class PrivateChat:
                         setting,
                         "ack_offer" if kind == "offer" else "ack_request",
                         item=lambda lang, e=entry: sharing._entry_name(e, lang),
-                        qty=format_amount(entry.quantity, entry.unit),
+                        qty=said_amount(entry.quantity, entry.unit),
                     ),
                 )
             )
@@ -317,7 +317,7 @@ class PrivateChat:
         def named(lang: str) -> str:
             # Said in the group: an item name a resident wrote may hold a room or phone number.
             return separator["en" if lang == "en" else "zh"].join(
-                redact(sharing._entry_name(e, lang)) + format_amount(e.quantity, e.unit)
+                redact(sharing._entry_name(e, lang)) + format_amount(e.quantity, e.unit, lang)
                 for e in added
             )
 

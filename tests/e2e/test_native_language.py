@@ -180,3 +180,21 @@ async def test_help_in_a_group_is_one_line_with_a_button_to_the_private_guide():
 
         await b.start(b.alice, "help")
         assert any("/offer" in m.content and "/mine" in m.content for m in b.private(b.alice))
+
+
+def _han(text: str) -> str:
+    return "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+async def test_each_side_reads_the_item_and_its_unit_in_their_own_language():
+    async with Building() as b:
+        b.opened_bot(b.bob, b.dave)
+        await b.say(b.bob, "does anyone have ibuprofen? my son has a fever", chat=b.g5)
+        await b.say(b.dave, "我有两盒布洛芬可以送", chat=b.g5)
+        ask = b.last_private(b.dave)  # Dave reads Chinese: the item in Chinese
+        assert "布洛芬" in ask.content and "ibuprofen" not in ask.content.lower()
+
+        await b.press(b.dave, ask, "y:")
+        intro = b.last_private(b.bob)  # Bob reads English: no "布洛芬 ×1盒"
+        assert "ibuprofen" in intro.content.lower()
+        assert _han(intro.content) == ""

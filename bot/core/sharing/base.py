@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -47,6 +49,23 @@ def _outside_topic(group: GroupSpec, msg: GroupMessage) -> bool:
 def _button(setting: str, key: str, data: str, **params: object) -> Button:
     """A callback button labelled in every language of the reader, on one line."""
     return Button(say(setting, key, **params).replace("\n", " / "), data=data)
+
+
+@dataclass(frozen=True)
+class ItemName:
+    """An entry's item name said in each language of the reader: the resident's own words
+    when the reader reads that script, else the catalogue's name ("ibuprofen" for 布洛芬), so
+    no English text carries a Chinese item name. str() is the resident's own words (the
+    group nudge's redacted mention of the item)."""
+
+    entry: Entry
+    named: Callable[[Entry, str | None], str]
+
+    def __call__(self, lang: str) -> str:
+        return self.named(self.entry, lang)
+
+    def __str__(self) -> str:
+        return self.entry.item_name
 
 
 class SharingBase:
@@ -182,6 +201,10 @@ class SharingBase:
         if written_in_chinese == (lang == "zh"):
             return Quoted(entry.item_name)  # never converted to the reader's script
         return self.catalogue.display_name(entry.canonical, lang)
+
+    def _item(self, entry: Entry) -> ItemName:
+        """An entry's item for a text param: in the reader's language, str() as written."""
+        return ItemName(entry, self._entry_name)
 
     def _building_name(self, entry: Entry) -> str:
         building = self.config.building(entry.building)

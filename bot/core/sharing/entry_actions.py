@@ -16,7 +16,8 @@ from bot.core.effects import Button, Effects, SendMessage
 from bot.core.i18n import reader_language, say
 from bot.core.membership import groups_reaching, is_member
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount, is_open
+from bot.core.sharing.amounts import said_amount
+from bot.core.sharing.ledger_rules import is_open
 from bot.core.sharing.service import GroupMessage, Resident, SharingService, UserError
 from bot.core.sharing.vocabulary import OfferStatus, RequestStatus
 from storage.records import Entry
@@ -82,7 +83,7 @@ async def show_entry(tx: Tx, sharing: SharingService, who: Resident, payload: st
         setting,
         key,
         item=redact(entry.item_name),
-        qty=format_amount(entry.available if entry.quantity else None, entry.unit),
+        qty=said_amount(entry.available if entry.quantity else None, entry.unit),
         building=_place(sharing, entry),
     )
     if entry.user_id == who.user_id:

@@ -47,7 +47,7 @@ class Line(SharingBase):
                 request.chat_id,
                 f"line_joined_{extras.allocation}",
                 building=self._building_name(offer),
-                item=offer.item_name,
+                item=self._item(offer),
                 until=self._local_time(extras.window_ends_at),
             )
         )
@@ -84,7 +84,9 @@ class Line(SharingBase):
             if request.id != winner.id:
                 requester = await tx.user(request.user_id)
                 effects.add(
-                    self._private_to(requester, request.chat_id, "not_drawn", item=offer.item_name)
+                    self._private_to(
+                        requester, request.chat_id, "not_drawn", item=self._item(offer)
+                    )
                 )
         return effects
 
@@ -131,7 +133,7 @@ class Line(SharingBase):
         for other in await tx.line_of(offer.id):
             requester = await tx.user(other.user_id)
             effects.add(
-                self._private_to(requester, other.chat_id, "not_chosen", item=offer.item_name)
+                self._private_to(requester, other.chat_id, "not_chosen", item=self._item(offer))
             )
         return effects
 

@@ -15,11 +15,9 @@ from bot.core.effects import Effects, React, SendMessage
 from bot.core.i18n import say, writer_language
 from bot.core.redaction import kept_text, redact
 from bot.core.sharing.allocation import allocation_for, window_end
+from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase, _outside_topic
 from bot.core.sharing.ledger_entries import entry_for
-from bot.core.sharing.ledger_rules import (
-    format_amount,
-)
 from bot.core.sharing.model import GroupMessage, Resident, UserError
 from bot.core.understanding import Parsed, understand
 from storage.allocation_store import EntryExtras
@@ -320,7 +318,7 @@ class Recording(SharingBase):
             key,
             # Said in the group: an item name a resident wrote may hold a room or phone number.
             item=lambda lang: redact(self._entry_name(entry, lang)),
-            qty=format_amount(entry.quantity, entry.unit),
+            qty=said_amount(entry.quantity, entry.unit),
             emergency=self.config.bot.emergency_number,
         )
         if extras.window_ends_at is not None:
