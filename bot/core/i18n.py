@@ -175,7 +175,12 @@ def writer_language(reader: Reader | None, text: str, fallback: str) -> str:
         return reader.language
     written = language_of_text(text)
     if written == "zh":
+        script = script_of_text(text)
+        if script in ("hk", "tw"):
+            return f"zh-{script}"
         setting = reader_language(reader, "zh")
+        if script == "hant":
+            return setting if setting in _OPENCC else "zh-hk"
         return setting if setting.startswith("zh") else "zh"
     return written or reader_language(reader, fallback)
 
