@@ -41,7 +41,8 @@ Console commands (everything else is said by the current resident in the current
                       a time); expiry, nudges and reminders run as they fall due
   /dump               show the ledger and what the parser learnt from corrections
   /users              list residents       /? this help   /quit
-Bot commands such as /start, /help, /mine, /offer, /need go to the bot as usual.
+Bot commands such as /start, /help, /lang, /mine, /offer, /need go to the bot as usual;
+in /private, plain text ("我有两盒布洛芬可以送") is asked about with one tap.
 In the demo, Cathy is the floor captain of 3号楼 (/as cathy, then /event add …); there is no
 admin (admins are set in a config: --config).
 The prompt shows the simulated time; start at another with `jinlin console --at "2026-12-05 09:00"`.
