@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests import backends
 from tests.harness import Building
 
 
@@ -198,3 +199,21 @@ async def test_each_side_reads_the_item_and_its_unit_in_their_own_language():
         intro = b.last_private(b.bob)  # Bob reads English: no "布洛芬 ×1盒"
         assert "ibuprofen" in intro.content.lower()
         assert _han(intro.content) == ""
+
+
+async def test_the_choice_survives_a_restart_and_forgetme_forgets_it(tmp_path):
+    database = backends.database_for(tmp_path / "jinlin.sqlite3")
+    async with Building(database=database) as b:
+        b.opened_bot(b.alice)
+        await b.dm(b.alice, "/lang")
+        await b.press(b.alice, b.last_private(b.alice), "lg:l:zh-tw")
+    async with Building(database=database) as b:
+        b.world._next_update_id = 10_000  # a new world's ids would look like redeliveries
+        b.opened_bot(b.alice)
+        await b.dm(b.alice, "/mine")
+        assert "您目前沒有" in b.last_private(b.alice).content  # Taiwan's characters
+
+        await b.dm(b.alice, "/forgetme")
+        await b.press(b.alice, b.last_private(b.alice), "fm:y")
+        await b.dm(b.alice, "/mine")
+        assert "nothing listed" in b.last_private(b.alice).content  # her app's English again
