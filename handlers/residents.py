@@ -38,8 +38,9 @@ async def start_command(update: Update, context: Context) -> None:
         effects.extend(await start_payload(tx, svc, who, payload))
         if payload == HELP_PAYLOAD:
             effects.add(SendMessage(who.user_id, say(desk.setting(who), "help")))
-        if payload == LANG_PAYLOAD or who.language is None:
-            # Offered until chosen: many Chinese residents run Telegram in English.
+        if payload == LANG_PAYLOAD or (who.language is None and not payload and not pending):
+            # Offered on a plain /start until chosen (many Chinese residents run Telegram in
+            # English); not in the way of what a link or a waiting message brought them for.
             effects.add(desk.language_menu(who))
         # What waited goes out through the outbox, taken from the waiting list in the same
         # transaction: a crash or a flood wait cannot lose it, nor send it twice.
