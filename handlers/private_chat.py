@@ -93,6 +93,8 @@ async def on_button(update: Update, context: Context) -> None:
     async def work(tx):  # type: ignore[no-untyped-def]
         if press.action is PrivateAction.LANGUAGE and press.language:
             return await desk.choose_language(tx, who, press.language, message_id)
+        if press.action is PrivateAction.FLIP and press.kind:
+            return await desk.flip(tx, who, press.kind, text, message_id)
         return await desk.confirm(tx, who, press, text, message_id)
 
     try:

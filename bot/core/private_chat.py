@@ -49,13 +49,14 @@ class PrivateAction(StrEnum):
     LANGUAGE = "l"  # lg:l:<language>
     POST = "p"  # lg:p:<o|r>:<chat id>: record for that group and post it there
     QUIET = "q"  # lg:q:<o|r>:<chat id>: record for that group, no post
+    FLIP = "f"  # lg:f:<o|r>: I read it the wrong way round; ask again as an offer / a request
     CANCEL = "x"  # lg:x
 
 
 # The one codec of this family (Telegram allows 64 bytes of callback data).
 PRIVATE_BUTTON = re.compile(
     r"^lg:(?:l:(?P<language>zh|zh-hk|zh-tw|en)|(?P<record>[pq]):(?P<kind>[or]):(?P<chat>-?\d{1,16})"
-    r"|(?P<cancel>x))$"
+    r"|f:(?P<flip>[or])|(?P<cancel>x))$"
 )
 CALLBACK_PATTERN = r"^lg:"
 _KIND_LETTER: dict[Kind, str] = {"offer": "o", "request": "r"}
@@ -82,6 +83,10 @@ def record_data(action: PrivateAction, kind: Kind, chat_id: int) -> str:
 CANCEL_DATA = f"lg:{PrivateAction.CANCEL}"
 
 
+def flip_data(kind: Kind) -> str:
+    return f"lg:{PrivateAction.FLIP}:{_KIND_LETTER[kind]}"
+
+
 def read_private_press(data: str) -> PrivatePress | None:
     """A press of this family, or None for data that is not (an old or forged button)."""
     found = PRIVATE_BUTTON.match(data)
@@ -95,6 +100,8 @@ def read_private_press(data: str) -> PrivatePress | None:
             kind="offer" if found["kind"] == "o" else "request",
             chat_id=int(found["chat"]),
         )
+    if found["flip"]:
+        return PrivatePress(PrivateAction.FLIP, kind="offer" if found["flip"] == "o" else "request")
     return PrivatePress(PrivateAction.CANCEL)
 
 
@@ -165,16 +172,37 @@ class PrivateChat:
         groups = await self._groups(tx, who)
         if not groups:
             return _one(SendMessage(who.user_id, say(setting, "private_no_building")))
+        question, buttons = self._question(setting, parsed, kind, groups)
+        return _one(SendMessage(who.user_id, question, buttons=buttons, reply_to=message_id))
+
+    async def flip(
+        self, tx: Tx, who: Resident, kind: Kind, text: str | None, message_id: int | None
+    ) -> Effects:
+        """The resident says it is the other way round: the same question, as `kind`."""
+        if text is None or message_id is None:
+            raise UserError("private_draft_gone")
+        setting = writer_language(who, text, self.sharing.config.bot.language)
+        parsed = understand(text, self.sharing.catalogue, model=self.sharing.model)
+        groups = await self._groups(tx, who)
+        if not parsed.items or not groups:
+            raise UserError("private_draft_gone")
+        question, buttons = self._question(setting, parsed, kind, groups)
+        return _one_edit(EditMessage(who.user_id, message_id, text=question, buttons=buttons))
+
+    def _question(
+        self, setting: str, parsed: Parsed, kind: Kind, groups: list[GroupSpec]
+    ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+        """ "You'd like to share: …" with a post / just-record pair per group, the other
+        reading and "never mind"."""
         rows: list[tuple[Button, ...]] = []
         for group in groups:
-            name = group.title or str(group.chat_id)
             rows.append(
                 (
                     _label(
                         setting,
                         "btn_private_post",
                         record_data(PrivateAction.POST, kind, group.chat_id),
-                        group=name,
+                        group=group.title or str(group.chat_id),
                     ),
                     _label(
                         setting,
@@ -183,7 +211,13 @@ class PrivateChat:
                     ),
                 )
             )
-        rows.append((_label(setting, "btn_private_cancel", CANCEL_DATA),))
+        other: Kind = "request" if kind == "offer" else "offer"
+        rows.append(
+            (
+                _label(setting, f"btn_private_flip_{other}", flip_data(other)),
+                _label(setting, "btn_private_cancel", CANCEL_DATA),
+            )
+        )
         question = say(
             setting,
             f"private_ask_{kind}",
@@ -192,7 +226,7 @@ class PrivateChat:
             if parsed.quantity and len(parsed.items) == 1
             else "",
         )
-        return _one(SendMessage(who.user_id, question, buttons=tuple(rows), reply_to=message_id))
+        return question, tuple(rows)
 
     async def explicit(
         self, tx: Tx, who: Resident, message_id: int, kind: Kind, args: str
@@ -276,7 +310,8 @@ class PrivateChat:
         reading = Parsed(
             text=text, intent=kind, items=items, quantity=parsed.quantity, urgent=parsed.urgent
         )
-        await sharing._remember(tx, who)  # a private line is no proof of living there
+        # Saved without a home group: a private line is no proof of living there.
+        await tx.save_user(sharing.profile(who), sharing.clock.now())
         before = {e.id for e in await tx.open_entries_of(who.user_id)}
         recorded = await sharing.record_from_private(tx, who, group, reading)
         added = [e for e in await tx.open_entries_of(who.user_id) if e.id not in before]
@@ -357,4 +392,10 @@ def _label(setting: str, key: str, data: str, **params: object) -> Button:
 def _one(message: SendMessage) -> Effects:
     effects = Effects()
     effects.add(message)
+    return effects
+
+
+def _one_edit(edit: EditMessage) -> Effects:
+    effects = Effects()
+    effects.add(edit)
     return effects

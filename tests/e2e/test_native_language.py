@@ -111,6 +111,21 @@ async def test_free_text_recorded_quietly_posts_nothing_in_the_group():
         assert len(b.group_posts()) == before
 
 
+async def test_a_private_line_is_turned_the_other_way_round_with_one_tap():
+    # For the parser's misreadings ("I have a ladder I can lend tomorrow" read as a need).
+    async with Building() as b:
+        b.opened_bot(b.alice)
+        await b.say(b.alice, "hello all")
+        await b.dm(b.alice, "I have a spare ladder to lend")
+        question = b.last_private(b.alice)
+        assert "share" in question.content
+        await b.press(b.alice, question, "lg:f:r")
+        assert "looking for" in question.content and "share:" not in question.content
+        await b.press(b.alice, question, "lg:q:r:-1003")
+        (request,) = await b.ledger()
+        assert (request.kind, request.item_name) == ("request", "ladder")
+
+
 async def test_private_chatter_gets_a_short_hint_and_strangers_are_asked_to_join_first():
     async with Building() as b:
         b.opened_bot(b.alice)

@@ -38,6 +38,7 @@ FAMILIES: dict[str, list[str]] = {
     "line_joined_": sorted(WINDOWED),
     "private_ask_": ["offer", "request"],
     "private_post_": ["offer", "request"],
+    "btn_private_flip_": ["offer", "request"],
 }
 pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 
