@@ -8,6 +8,7 @@ Chinese variant, "zh-hk" or "zh-tw", made from the simplified texts by OpenCC at
 from __future__ import annotations
 
 import html
+import re
 import tomllib
 from functools import cache, lru_cache
 from pathlib import Path
@@ -65,11 +66,17 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+# OpenCC reads "7天后" as the goddess 天后 (Tin Hau) and leaves 后; after a number it is 後.
+_DAYS_AFTER = re.compile(r"(\d\s*)天后")
+
+
 @lru_cache(maxsize=8192)
 def convert(value: str, variant: str) -> str:
     """Simplified Chinese as a variant ("zh-hk", "zh-tw") writes it; other variants as is."""
     config = _OPENCC.get(variant)
-    return _converter(config).convert(value) if config else value
+    if config is None:
+        return value
+    return _DAYS_AFTER.sub(r"\1天後", _converter(config).convert(value))
 
 
 def languages(setting: str) -> tuple[Lang, ...]:

@@ -94,6 +94,9 @@ def test_traditional_texts_are_made_from_the_simplified_ones():
     # Taiwan's words, not only its characters (s2twp): 信息 -> 資訊.
     assert convert("信息", "zh-tw") == "資訊" and convert("信息", "zh-hk") == "信息"
     assert convert("信息", "en") == "信息"
+    # "in 7 days" in an event reminder, not the goddess 天后 OpenCC's phrases see there.
+    assert convert("7天后，12月10日", "zh-hk") == "7天後，12月10日"
+    assert convert("天后诞", "zh-hk") == "天后誕"
 
 
 def test_a_residents_own_words_are_never_converted():
@@ -138,3 +141,22 @@ def test_the_words_after_a_command():
     assert command_text("/offer@jinlin_bot 布洛芬 2盒") == "布洛芬 2盒"
     assert command_text("/need") == ""
     assert command_text("我有梯子") == "我有梯子"
+
+
+# OpenCC converts by phrase, and a few of its phrases misread our texts: 楼门长发 /event became
+# 長髮 (long hair), 7 天后 the goddess 天后, 还是只 a measure word 隻, and s2twp turns 权限
+# into 許可權 and 发布 into 釋出. The texts are worded around them; this keeps them so.
+MISREADINGS = ("髮", "隻", "天后", "許可權", "釋出")
+
+
+@pytest.mark.parametrize("variant", ["zh-hk", "zh-tw"])
+def test_every_text_reads_naturally_in_traditional_chinese(variant):
+    from bot.core.i18n import _texts
+
+    misread = {
+        key: word
+        for key, source in _texts()["zh"].items()
+        for word in MISREADINGS
+        if word in convert(source, variant)
+    }
+    assert misread == {}
