@@ -247,7 +247,7 @@ class CaptainDesk:
                     text=say(
                         setting,
                         "removed_notice",
-                        item=entry.item_name,
+                        item=self.sharing.item_said(entry),
                         id=entry.id,
                         reason=reason or (lambda lang: say(lang, "no_reason")),
                     ),
@@ -259,7 +259,7 @@ class CaptainDesk:
                 self.config,
                 who,
                 where,
-                say(setting, "removed_ok", id=entry.id, item=entry.item_name),
+                say(setting, "removed_ok", id=entry.id, item=self.sharing.item_said(entry)),
             )
         )
         return effects

@@ -324,7 +324,7 @@ class PrivateChat:
                     say(
                         setting,
                         "ack_offer" if kind == "offer" else "ack_request",
-                        item=lambda lang, e=entry: sharing._entry_name(e, lang),
+                        item=sharing.item_said(entry),
                         qty=said_amount(entry.quantity, entry.unit),
                     ),
                 )
@@ -352,7 +352,7 @@ class PrivateChat:
         def named(lang: str) -> str:
             # Said in the group: an item name a resident wrote may hold a room or phone number.
             return separator["en" if lang == "en" else "zh"].join(
-                redact(sharing._entry_name(e, lang)) + format_amount(e.quantity, e.unit, lang)
+                redact(sharing.item_said(e)(lang)) + format_amount(e.quantity, e.unit, lang)
                 for e in added
             )
 
@@ -382,7 +382,10 @@ class PrivateChat:
 
 def _listed(sharing: SharingService, parsed: Parsed, lang: str) -> str:
     separator = "、" if lang == "zh" else ", "
-    return separator.join(sharing._name(item, lang) for item in parsed.items)
+    return separator.join(
+        sharing.catalogue.display_name(item.canonical, lang) if item.known else item.name
+        for item in parsed.items
+    )
 
 
 def _label(setting: str, key: str, data: str, **params: object) -> Button:

@@ -85,7 +85,7 @@ class SharingBase:
         self.clock = clock
         # Lotteries draw from this (injected: tests and audits replay a draw from a seed).
         self.rng = rng or random.Random()
-        self.relay = RelayDesk(config, clock, self._fallback, self._item)
+        self.relay = RelayDesk(config, clock, self._fallback, self.item_said)
         # The learned understanding model (None: the shipped one); tests inject their own.
         self.model: UnderstandingModel | None = model_for(config)
         # Unsure readings asked privately, corrections learnt (built by SharingService).
@@ -100,7 +100,7 @@ class SharingBase:
         self.config = config
         self.catalogue = catalogue
         self.model = model_for(config)
-        self.relay = RelayDesk(config, self.clock, self._fallback, self._item)
+        self.relay = RelayDesk(config, self.clock, self._fallback, self.item_said)
         self.reports = ReportDesk(config, self.clock) if self.files_repairs else None
 
     # --- what one stage asks of another (defined by the stage named) ---------------
@@ -202,7 +202,7 @@ class SharingBase:
             return Quoted(entry.item_name)  # never converted to the reader's script
         return self.catalogue.display_name(entry.canonical, lang)
 
-    def _item(self, entry: Entry) -> ItemName:
+    def item_said(self, entry: Entry) -> ItemName:
         """An entry's item for a text param: in the reader's language, str() as written."""
         return ItemName(entry, self._entry_name)
 

@@ -31,7 +31,9 @@ class Expiry(SharingBase):
             user = await tx.user(entry.user_id)
             key = "expired_offer" if entry.kind == "offer" else "expired_request"
             effects.add(
-                self._private_to(user, entry.chat_id, key, item=self._item(entry), fallback=False)
+                self._private_to(
+                    user, entry.chat_id, key, item=self.item_said(entry), fallback=False
+                )
             )
         horizon = now + timedelta(hours=self.config.bot.nudge_hours_before_expiry)
         for entry in await tx.entries_to_nudge(horizon):
@@ -42,7 +44,7 @@ class Expiry(SharingBase):
             effects.add(
                 SendMessage(
                     chat_id=entry.user_id,
-                    text=say(setting, "nudge", item=self._item(entry), hours=hours),
+                    text=say(setting, "nudge", item=self.item_said(entry), hours=hours),
                     buttons=(
                         (
                             _button(setting, "btn_keep", sharing_data(CloseAction.KEEP, entry.id)),

@@ -90,7 +90,7 @@ class Handover(SharingBase):
             "requester_intro",
             giver=giver.first_name if giver else "",
             building=self._building_name(offer),
-            item=self._item(offer),
+            item=self.item_said(offer),
             qty=said_amount(match.quantity, offer.unit) if offer.quantity else "",
             contact=lambda lang: self._contact(giver, lang),
         )
@@ -150,7 +150,9 @@ class Handover(SharingBase):
         other = await tx.user(other_id)
         qty = said_amount(match.quantity, offer.unit) if offer.quantity else ""
         effects.add(
-            self._private_to(me, offer.chat_id, "handover_done", item=self._item(offer), qty=qty)
+            self._private_to(
+                me, offer.chat_id, "handover_done", item=self.item_said(offer), qty=qty
+            )
         )
         effects.add(
             self._private_to(
@@ -158,7 +160,7 @@ class Handover(SharingBase):
                 offer.chat_id,
                 "handover_other_side",
                 who=who.first_name,
-                item=self._item(offer),
+                item=self.item_said(offer),
                 about=(who.user_id,),
             )
         )
@@ -224,7 +226,7 @@ class Handover(SharingBase):
                 me,
                 (offer if by_giver else request).chat_id,
                 "no_show_by_giver" if by_giver else "no_show_by_requester",
-                item=self._item(offer),
+                item=self.item_said(offer),
                 fallback=False,
             )
         )
@@ -234,7 +236,7 @@ class Handover(SharingBase):
                 absent_entry.chat_id,
                 "no_show_other",
                 who=who.first_name,
-                item=self._item(offer),
+                item=self.item_said(offer),
                 fallback=False,
                 about=(who.user_id,),
             )
@@ -291,7 +293,7 @@ class Handover(SharingBase):
                     self._reader_language(user, entry.chat_id),
                     user.user_id,
                     match.id,
-                    item=self._item(offer),
+                    item=self.item_said(offer),
                     other=other.first_name if other else "",
                 )
                 effects.add(replace(check_text, about=(other.user_id,) if other else ()))
@@ -310,7 +312,7 @@ class Handover(SharingBase):
                             user,
                             offer.chat_id,
                             key,
-                            item=self._item(offer),
+                            item=self.item_said(offer),
                             other=other.first_name if other else "",
                             fallback=False,
                             about=(other.user_id,) if other else (),

@@ -47,7 +47,7 @@ class Line(SharingBase):
                 request.chat_id,
                 f"line_joined_{extras.allocation}",
                 building=self._building_name(offer),
-                item=self._item(offer),
+                item=self.item_said(offer),
                 until=self._local_time(extras.window_ends_at),
             )
         )
@@ -85,7 +85,7 @@ class Line(SharingBase):
                 requester = await tx.user(request.user_id)
                 effects.add(
                     self._private_to(
-                        requester, request.chat_id, "not_drawn", item=self._item(offer)
+                        requester, request.chat_id, "not_drawn", item=self.item_said(offer)
                     )
                 )
         return effects
@@ -133,7 +133,7 @@ class Line(SharingBase):
         for other in await tx.line_of(offer.id):
             requester = await tx.user(other.user_id)
             effects.add(
-                self._private_to(requester, other.chat_id, "not_chosen", item=self._item(offer))
+                self._private_to(requester, other.chat_id, "not_chosen", item=self.item_said(offer))
             )
         return effects
 

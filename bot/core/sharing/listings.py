@@ -65,7 +65,7 @@ class Listings(SharingBase):
                     "mine_line",
                     id=entry.id,
                     kind=lambda lang, e=entry: say(lang, f"kind_{e.kind}"),
-                    item=self._item(entry),
+                    item=self.item_said(entry),
                     qty=said_amount(entry.remaining if entry.quantity else None, entry.unit),
                     status=lambda lang, e=entry: say(lang, f"status_{e.status}"),
                 ).replace("\n", " / ")
@@ -116,7 +116,7 @@ class Listings(SharingBase):
             effects.add(
                 SendMessage(
                     chat_id=who.user_id,
-                    text=say(setting, "kept", item=self._item(entry), days=days),
+                    text=say(setting, "kept", item=self.item_said(entry), days=days),
                 )
             )
             return effects
@@ -142,7 +142,7 @@ class Listings(SharingBase):
         key = "marked_given" if how is CloseAction.GIVEN else "withdrawn"
         effects.add(
             SendMessage(
-                chat_id=who.user_id, text=say(setting, key, id=entry.id, item=self._item(entry))
+                chat_id=who.user_id, text=say(setting, key, id=entry.id, item=self.item_said(entry))
             )
         )
         return effects

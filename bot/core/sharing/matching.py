@@ -157,7 +157,7 @@ class Matching(SharingBase):
             building=self._building_name(request),
             item=lambda lang: self._entry_name(request, lang),
             want=said_amount(request.quantity, request.unit),
-            offer_item=self._item(offer),
+            offer_item=self.item_said(offer),
             offer_qty=said_amount(offer.quantity, offer.unit),
             share=(lambda lang: format_amount(amount, offer.unit, lang).strip(" ×"))
             if offer.quantity
