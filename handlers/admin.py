@@ -15,8 +15,8 @@ from bot.app.reload import ReloadOutcome, reload_config, reload_message
 from bot.app.services import Services
 from bot.core.config import admin_ids
 from bot.core.effects import Effects, SendMessage, encode
-from bot.core.i18n import person_language, say
-from handlers.common import Context, services
+from bot.core.i18n import reader_language, say
+from handlers.common import Context, reader, services
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ async def reload_command(update: Update, context: Context) -> None:
         return
     svc = services(context)
     user = message.from_user
-    setting = person_language(user.language_code, svc.config.bot.language)
+    setting = reader_language(reader(user, svc), svc.config.bot.language)
     if not svc.config.is_admin(user.id, user.username):
         await message.reply_text(say(setting, "not_admin"), parse_mode=ParseMode.HTML)
         return

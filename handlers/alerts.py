@@ -10,12 +10,12 @@ from telegram.constants import ParseMode
 
 from bot.core.alerts import AlertError, AlertService, Subscriber
 from bot.core.effects import Effects
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.sharing.entry_actions import CALLBACK as ENTRY_CALLBACK
 from bot.core.sharing.entry_actions import act_on_entry
 from bot.core.sharing.service import UserError
 from handlers.buttons import drop_buttons, pressed
-from handlers.common import Context, explain, resident, run_unit, services
+from handlers.common import Context, explain, reader, resident, run_unit, services
 from handlers.members import confirm_for_entry, confirm_membership
 
 # al:x:N remove, al:n:N renew, al:h:CHAT pick the home group.
@@ -40,7 +40,7 @@ async def _refuse(update: Update, context: Context, error: AlertError) -> None:
     svc = services(context)
     setting: str = svc.config.group_language(message.chat_id)
     if message.from_user is not None:
-        setting = person_language(message.from_user.language_code, setting)
+        setting = reader_language(reader(message.from_user, svc), setting)
     await message.reply_text(say(setting, error.key, **error.params), parse_mode=ParseMode.HTML)
 
 
@@ -106,8 +106,8 @@ async def on_alert_button(update: Update, context: Context) -> None:
     try:
         result = await run_unit(update, context, work)
     except AlertError as error:
-        setting = person_language(
-            query.from_user.language_code, services(context).config.bot.language
+        setting = reader_language(
+            resident(query.from_user, context), services(context).config.bot.language
         )
         await query.answer(say(setting, error.key, **error.params), show_alert=True)
         return
@@ -123,7 +123,7 @@ async def on_entry_button(update: Update, context: Context) -> None:
         return
     query, parsed = press
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     action: Literal["a", "o"] = "a" if parsed[1] == "a" else "o"
     entry_id = int(parsed[2])
     chat_id = query.message.chat.id if query.message else None

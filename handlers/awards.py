@@ -14,7 +14,7 @@ from bot.core.civic.common import building_chats, building_of_chat
 from bot.core.civic.rules import CivicRefusal
 from bot.core.civic.vocabulary import AwardAction, read_award_press
 from bot.core.effects import Effects
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from handlers import matching
 from handlers.buttons import drop_buttons
 from handlers.common import Context, resident, run_unit, services
@@ -36,7 +36,7 @@ async def nominate_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     args = list(context.args or [])
     reply = message.reply_to_message
     nominee: Nominee | None = None
@@ -86,7 +86,7 @@ async def on_private_text(update: Update, context: Context) -> None:
     if message is None or message.from_user is None or not message.text:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     now = svc.clock.now()
     async with svc.repo.statements() as tx:
         draft = await tx.draft_of(who.user_id, now - DRAFT_LIFE)
@@ -112,7 +112,7 @@ async def awards_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     action, _, rest = " ".join(context.args or []).partition(" ")
     chat_id, message_id = message.chat_id, message.message_id
     now = svc.clock.now()
@@ -140,7 +140,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     now = svc.clock.now()
     chat_id, message_id = query.message.chat.id, query.message.message_id
     toast: list[str] = []
@@ -164,7 +164,7 @@ async def on_button(update: Update, context: Context) -> None:
         return effects
 
     await run_unit(update, context, work)
-    setting = person_language(who.language_code, svc.config.bot.language)
+    setting = reader_language(who, svc.config.bot.language)
     await query.answer(say(setting, toast[0]) if toast else None, show_alert=False)
     if toast and toast[0] in (
         "award_agreed",
@@ -182,6 +182,6 @@ async def refuse(update: Update, context: Context, refusal: CivicRefusal) -> Non
     svc = services(context)
     setting: str = svc.config.group_language(message.chat_id)
     if message.chat.type == "private" and message.from_user:
-        setting = person_language(message.from_user.language_code, svc.config.bot.language)
+        setting = reader_language(resident(message.from_user, context), svc.config.bot.language)
     logger.info("civic command refused: %s", refusal.key)
     await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)

@@ -21,7 +21,7 @@ from bot.core.bookings.vocabulary import (
     read_booking_press,
 )
 from bot.core.effects import EditMessage, Effects, SendMessage
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.sharing.model import Resident
 from handlers.buttons import drop_buttons
 from handlers.common import Context, resident, run_unit, services
@@ -51,7 +51,7 @@ def _desk(context: Context) -> BookingDesk:
 async def _refuse(message: Message, context: Context, refusal: BookingRefusal) -> None:
     svc = services(context)
     user = message.from_user
-    setting = person_language(user.language_code if user else None, svc.config.bot.language)
+    setting = reader_language(resident(user, context) if user else None, svc.config.bot.language)
     await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)
 
 
@@ -67,7 +67,7 @@ async def book_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.from_user is None or not await _private_only(message, context):
         return
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     screen = _desk(context).resources_screen(who)
 
     async def work(tx: Tx) -> Effects:
@@ -81,7 +81,7 @@ async def mybookings_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.from_user is None or not await _private_only(message, context):
         return
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     desk = _desk(context)
     now = services(context).clock.now()
     await run_unit(update, context, lambda tx: desk.my_bookings(tx, who, now))
@@ -92,7 +92,7 @@ async def bookings_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.from_user is None:
         return
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     desk = _desk(context)
     svc = services(context)
     now = svc.clock.now()
@@ -134,7 +134,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     svc = services(context)
     desk = _desk(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     now = svc.clock.now()
     chat_id, message_id = query.message.chat.id, query.message.message_id
     if press.resource is not None and press.action is not BookingAction.RESOURCES:
@@ -149,7 +149,7 @@ async def on_button(update: Update, context: Context) -> None:
     try:
         result = await run_unit(update, context, work)
     except BookingRefusal as refusal:
-        setting = person_language(who.language_code, svc.config.bot.language)
+        setting = reader_language(who, svc.config.bot.language)
         await query.answer(say(setting, refusal.key, **refusal.params), show_alert=True)
         return
     await query.answer()

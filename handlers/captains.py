@@ -65,7 +65,7 @@ async def _command(
     if message is None or message.from_user is None:
         return None
     svc = services(context)
-    who, where, args = resident(message.from_user), _where(message), _args(context)
+    who, where, args = resident(message.from_user, context), _where(message), _args(context)
     try:
         return await run_unit(
             update,
@@ -202,7 +202,7 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     data = query.data
     chat_id = query.message.chat.id if query.message else None
     try:

@@ -21,7 +21,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     question_id, reading = found
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     chat_id = query.message.chat.id if query.message else None
     try:
         await run_unit(

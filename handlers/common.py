@@ -11,7 +11,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.app.services import BotData, Services
 from bot.core.effects import Effects, encode
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say, script_of_text
 from bot.core.quiet_nudges import hold_nudges_for
 from bot.core.sharing.service import Resident, UserError
 from storage.repository import Tx
@@ -25,12 +25,23 @@ def services(context: Context) -> Services:
     return context.bot_data.require()
 
 
-def resident(user: User) -> Resident:
+def resident(user: User, context: Context, *, writing: str | None = None) -> Resident:
+    """Who acted, with their stored reading language; `writing`: the text they just wrote,
+    whose script (simplified or traditional Chinese) counts from this message on."""
+    return reader(user, services(context), writing=writing)
+
+
+def reader(user: User, svc: Services, *, writing: str | None = None) -> Resident:
+    """`resident` for code that holds the services rather than a context."""
+    reading = svc.repo.reading(user.id)
+    script = script_of_text(writing) if writing else None
     return Resident(
         user_id=user.id,
         first_name=user.first_name or "",
         username=user.username,
         language_code=user.language_code,
+        language=reading.language,
+        script=script or reading.script,
     )
 
 
@@ -78,4 +89,4 @@ async def run_unit(
 def explain(error: UserError, user: User | None, chat_id: int | None, svc: Services) -> str:
     """A user mistake in the reader's language."""
     setting = svc.config.group_language(chat_id) if chat_id else svc.config.bot.language
-    return say(person_language(user.language_code if user else None, setting), error.key)
+    return say(reader_language(reader(user, svc) if user else None, setting), error.key)

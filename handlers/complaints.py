@@ -22,7 +22,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     ask_id, answer = found
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     chat_id = query.message.chat.id if query.message else None
     desk = ComplaintDesk(svc.config, svc.clock, ReportDesk(svc.config, svc.clock))
     try:

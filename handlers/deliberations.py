@@ -14,7 +14,7 @@ from bot.core.civic.deliberations import DeliberationDesk, PollPlan
 from bot.core.civic.rules import CivicRefusal
 from bot.core.civic.vocabulary import BALLOT_START, read_ballot_press
 from bot.core.effects import Effects, decode, encode
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from handlers.awards import refuse
 from handlers.common import Context, resident, run_unit, services
 from handlers.members import confirm_membership
@@ -33,7 +33,7 @@ async def deliberate_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     args = " ".join(context.args or [])
     chat_id = message.chat_id
     if not args.strip():
@@ -111,7 +111,7 @@ async def deliberations_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.from_user is None:
         return
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     action, _, rest = " ".join(context.args or []).partition(" ")
     chat_id, message_id = message.chat_id, message.message_id
     now = services(context).clock.now()
@@ -176,7 +176,7 @@ async def start_ballot(update: Update, context: Context) -> None:
     if found is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     deliberation_id = int(found[1])
     now = svc.clock.now()
 
@@ -205,7 +205,7 @@ async def on_ballot_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     async with svc.repo.statements() as tx:
         deliberation = await tx.deliberation(press.deliberation_id)
     if deliberation is not None:
@@ -220,5 +220,5 @@ async def on_ballot_button(update: Update, context: Context) -> None:
         return Effects()
 
     await run_unit(update, context, work)
-    setting = person_language(who.language_code, svc.config.bot.language)
+    setting = reader_language(who, svc.config.bot.language)
     await query.answer(say(setting, toast[0]) if toast else None)

@@ -24,7 +24,7 @@ async def digest_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     chat_id = message.chat_id
     private = message.chat.type == "private"
     username = context.bot.username

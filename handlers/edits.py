@@ -18,7 +18,7 @@ async def on_edited_group_text(update: Update, context: Context) -> None:
     if not text.strip():
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     edits = EditService(svc.sharing)
     await run_unit(
         update, context, lambda tx: edits.on_edited(tx, who, group_message(message, text))

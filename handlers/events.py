@@ -17,9 +17,9 @@ from bot.core.events import (
     toggle_private_reminder,
     upcoming_events,
 )
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from handlers.buttons import pressed
-from handlers.common import Context, resident, run_unit, services
+from handlers.common import Context, reader, resident, run_unit, services
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ async def event_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     action, _, args = " ".join(context.args or []).partition(" ")
     chat_id, message_id = message.chat_id, message.message_id
     now = svc.clock.now()
@@ -60,7 +60,7 @@ async def events_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     chat_id, message_id = message.chat_id, message.message_id
     now = svc.clock.now()
     result: Effects | None = await run_unit(
@@ -81,7 +81,7 @@ async def on_event_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     occurrence_id = int(parsed[2])
     chat_id, message_id = query.message.chat.id, query.message.message_id
     now = svc.clock.now()
@@ -100,7 +100,7 @@ async def on_event_button(update: Update, context: Context) -> None:
         return effects
 
     await run_unit(update, context, work)
-    setting = person_language(who.language_code, svc.config.group_language(chat_id))
+    setting = reader_language(who, svc.config.group_language(chat_id))
     await query.answer(say(setting, toast[0]) if toast else None)
 
 
@@ -111,6 +111,6 @@ async def _refuse(update: Update, context: Context, refusal: EventRefusal) -> No
     svc = services(context)
     setting: str = svc.config.group_language(message.chat_id)
     if message.chat.type == "private" and message.from_user:
-        setting = person_language(message.from_user.language_code, svc.config.bot.language)
+        setting = reader_language(reader(message.from_user, svc), svc.config.bot.language)
     logger.info("event command refused: %s", refusal.key)
     await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)

@@ -80,7 +80,7 @@ async def _unknown_group(update: Update, context: Context, chat: Chat, by: User 
     svc = services(context)
     if svc.config.group(chat.id) is not None:
         return
-    adder = resident(by) if by is not None and not by.is_bot else None
+    adder = resident(by, context) if by is not None and not by.is_bot else None
     title = chat.title or ""
     await run_unit(
         update,

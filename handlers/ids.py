@@ -8,8 +8,8 @@ from telegram import Chat, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import Forbidden, TelegramError
 
-from bot.core.i18n import person_language, say
-from handlers.common import Context, services
+from bot.core.i18n import reader_language, say
+from handlers.common import Context, reader, services
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def id_command(update: Update, context: Context) -> None:
     svc = services(context)
     user = message.from_user
     chat = message.chat
-    setting = person_language(user.language_code, svc.config.bot.language)
+    setting = reader_language(reader(user, svc), svc.config.bot.language)
     if chat.type == Chat.PRIVATE:
         await message.reply_text(
             say(setting, "id_private", user_id=user.id), parse_mode=ParseMode.HTML

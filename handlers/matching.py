@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.core.effects import Effects
+from bot.core.private_chat import PrivateChat
 from bot.core.sharing.service import UserError
 from bot.core.sharing.vocabulary import SHARING_BUTTON, MatchAction, read_sharing_press
 from handlers.buttons import drop_buttons, pressed
@@ -22,7 +23,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     svc = services(context)
     action, number = button.action, button.number
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     sharing = svc.sharing
 
     async def work(tx):  # type: ignore[no-untyped-def]
@@ -44,11 +45,19 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 async def on_private_text(update: Update, context: Context) -> None:
-    """Plain text in a private chat: a giver's pickup note."""
+    """Plain text in a private chat: a giver's pickup note, a message for the other side of a
+    match, else an offer or a request written privately (bot/core/private_chat.py)."""
     message = update.effective_message
     if message is None or message.from_user is None or not message.text:
         return
     svc = services(context)
-    who = resident(message.from_user)
-    text = message.text
-    await run_unit(update, context, lambda tx: svc.sharing.private_text(tx, who, text))
+    who = resident(message.from_user, context, writing=message.text)
+    text, message_id = message.text, message.message_id
+
+    async def work(tx):  # type: ignore[no-untyped-def]
+        effects = await svc.sharing.private_text(tx, who, text)
+        if not effects:
+            effects = await PrivateChat(svc.sharing).free_text(tx, who, message_id, text)
+        return effects
+
+    await run_unit(update, context, work)

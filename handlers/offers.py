@@ -8,6 +8,7 @@ from typing import Literal
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
+from bot.core.private_chat import PrivateChat
 from bot.core.sharing.service import GroupMessage, UserError
 from handlers.common import Context, explain, resident, run_unit, services
 
@@ -39,7 +40,7 @@ async def on_group_text(update: Update, context: Context) -> None:
     if not text.strip():
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context, writing=text)
     line = group_message(message, text)
     started = time.perf_counter()
     parsed = svc.sharing.read(line)
@@ -59,14 +60,17 @@ async def _explicit(update: Update, context: Context, kind: Literal["offer", "re
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     args = " ".join(context.args or [])
+    private = message.chat.type == "private"
+
+    async def work(tx):  # type: ignore[no-untyped-def]
+        if private:  # recorded for the resident's building (bot/core/private_chat.py)
+            return await PrivateChat(svc.sharing).explicit(tx, who, message.message_id, kind, args)
+        return await svc.sharing.on_explicit(tx, who, group_message(message, args), kind, args)
+
     try:
-        await run_unit(
-            update,
-            context,
-            lambda tx: svc.sharing.on_explicit(tx, who, group_message(message, args), kind, args),
-        )
+        await run_unit(update, context, work)
     except UserError as error:
         await message.reply_text(
             explain(error, message.from_user, message.chat_id, svc), parse_mode=ParseMode.HTML

@@ -12,11 +12,11 @@ from bot.app.menus import refresh_menus
 from bot.app.reload import config_with_aliases
 from bot.core.captains import button
 from bot.core.effects import Effects
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.menus import special_people
 from bot.core.privacy import Forgotten, forget
 from bot.delivery.bot_calls import keyboard
-from handlers.common import Context, run_unit, services
+from handlers.common import Context, reader, run_unit, services
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def _setting(update: Update, context: Context) -> str:
         if chat is not None and chat.type != "private"
         else svc.config.bot.language
     )
-    return person_language(user.language_code if user else None, fallback)
+    return reader_language(reader(user, svc) if user else None, fallback)
 
 
 async def privacy_command(update: Update, context: Context) -> None:

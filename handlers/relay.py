@@ -26,7 +26,7 @@ async def on_button(update: Update, context: Context) -> None:
     query, parsed = press
     svc = services(context)
     action, match_id = parsed[1], int(parsed[2])
-    user_id = resident(query.from_user).user_id
+    user_id = resident(query.from_user, context).user_id
 
     async def work(tx: Tx) -> Effects:
         relay = svc.sharing.relay

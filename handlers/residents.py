@@ -1,18 +1,19 @@
-"""/start, /help and /mine: what a resident can always ask for."""
+"""/start and /mine: what a resident can always ask for (/help: handlers/private_chat.py)."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.app.menus import refresh_menus
-from bot.core.effects import Effects, decode
-from bot.core.i18n import person_language, say
+from bot.core.effects import Effects, SendMessage, decode
+from bot.core.i18n import say
+from bot.core.private_chat import PrivateChat
 from handlers.common import Context, resident, run_unit, services
 from handlers.digest import start_payload
 from handlers.members import confirm_for_link
+from handlers.private_chat import HELP_PAYLOAD, LANG_PAYLOAD, help_command
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +27,22 @@ async def start_command(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         await help_command(update, context)
         return
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     payload = context.args[0] if context.args else ""
     if payload.startswith("e"):
         await confirm_for_link(context, who.user_id, payload)  # digest links: e<token>
 
+    desk = PrivateChat(svc.sharing)
+
     async def work(tx):  # type: ignore[no-untyped-def]
         effects, pending = await svc.sharing.start(tx, who)
         effects.extend(await start_payload(tx, svc, who, payload))
+        if payload == HELP_PAYLOAD:
+            effects.add(SendMessage(who.user_id, say(desk.setting(who), "help")))
+        if payload == LANG_PAYLOAD or (who.language is None and not payload and not pending):
+            # Offered on a plain /start until chosen (many Chinese residents run Telegram in
+            # English); not in the way of what a link or a waiting message brought them for.
+            effects.add(desk.language_menu(who))
         # What waited goes out through the outbox, taken from the waiting list in the same
         # transaction: a crash or a flood wait cannot lose it, nor send it twice.
         for raw in pending:
@@ -51,24 +60,12 @@ async def start_command(update: Update, context: Context) -> None:
         await refresh_menus(context.bot, svc)
 
 
-async def help_command(update: Update, context: Context) -> None:
-    """/help: how Jinlin works, in the chat's language."""
-    message = update.effective_message
-    if message is None:
-        return
-    svc = services(context)
-    setting: str = svc.config.group_language(message.chat_id)
-    if message.chat.type == "private" and message.from_user:
-        setting = person_language(message.from_user.language_code, svc.config.bot.language)
-    await message.reply_text(say(setting, "help"), parse_mode=ParseMode.HTML)
-
-
 async def mine_command(update: Update, context: Context) -> None:
     """/mine: the resident's open listings, sent privately."""
     message = update.effective_message
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     result: Effects | None = await run_unit(update, context, lambda tx: svc.sharing.mine(tx, who))
     del result

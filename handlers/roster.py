@@ -25,7 +25,7 @@ def _where(message: Message) -> Where:
     return Where(chat_id=message.chat_id, private=message.chat.type == "private")
 
 
-def _replied(message: Message) -> tuple[Resident | None, bool]:
+def _replied(message: Message, context: Context) -> tuple[Resident | None, bool]:
     """The person whose message the command replies to, and whether it is a bot.
 
     In a forum topic every message "replies" to the topic's first service message: that is
@@ -34,7 +34,7 @@ def _replied(message: Message) -> tuple[Resident | None, bool]:
     reply = message.reply_to_message
     if reply is None or reply.from_user is None or reply.forum_topic_created is not None:
         return None, False
-    return resident(reply.from_user), reply.from_user.is_bot
+    return resident(reply.from_user, context), reply.from_user.is_bot
 
 
 async def _refused(message: Message, svc: Services, who: Resident, error: RosterError) -> None:
@@ -48,8 +48,8 @@ async def captain_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
-    replied, is_bot = _replied(message)
+    who = resident(message.from_user, context)
+    replied, is_bot = _replied(message, context)
     outcomes: list[RosterOutcome] = []
 
     async def work(tx: Tx) -> Effects:
@@ -77,7 +77,7 @@ async def captains_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
 
     async def work(tx: Tx) -> Effects:
         return await RosterDesk(svc.config, svc.clock).listing(

@@ -12,7 +12,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.core.captains import Where
 from bot.core.effects import EditMessage, Effects, SendMessage
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.sharing.model import Resident
 from bot.core.volunteers.duty_text import DutyRefusal
 from bot.core.volunteers.points import PointsAnswer, points_command
@@ -58,7 +58,7 @@ async def _command(update: Update, context: Context, work: Work) -> None:
     message = update.effective_message
     if message is None or message.from_user is None:
         return
-    who, where = resident(message.from_user), _where(message)
+    who, where = resident(message.from_user, context), _where(message)
     args = " ".join(context.args or [])
     try:
         await run_unit(update, context, lambda tx: work(tx, who, where, args))
@@ -73,7 +73,7 @@ async def _refuse(update: Update, context: Context, refusal: DutyRefusal) -> Non
     svc = services(context)
     setting: str = svc.config.group_language(message.chat_id)
     if message.chat.type == "private" and message.from_user:
-        setting = person_language(message.from_user.language_code, svc.config.bot.language)
+        setting = reader_language(resident(message.from_user, context), svc.config.bot.language)
     logger.info("volunteers: refused %s", refusal.key)
     await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)
 
@@ -174,7 +174,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     action, ref = read
     svc = services(context)
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
     chat_id, message_id = query.message.chat.id, query.message.message_id
     if action in (VolunteerAction.SIGN_UP, VolunteerAction.JOIN):
         await _confirm_member(context, who.user_id, action, ref)
@@ -203,7 +203,7 @@ async def on_button(update: Update, context: Context) -> None:
         return effects
 
     await run_unit(update, context, work)
-    setting = person_language(who.language_code, svc.config.group_language(chat_id))
+    setting = reader_language(who, svc.config.group_language(chat_id))
     await query.answer(say(setting, toast[0]) if toast else None)
 
 

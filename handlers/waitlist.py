@@ -32,7 +32,7 @@ async def on_button(update: Update, context: Context) -> None:
     if pick is None and on_match is None:
         await query.answer()
         return
-    who = resident(query.from_user)
+    who = resident(query.from_user, context)
 
     async def work(tx: Tx) -> Effects:
         if pick is not None:
@@ -59,7 +59,7 @@ async def noshows_command(update: Update, context: Context) -> None:
     if message is None or message.from_user is None:
         return
     svc = services(context)
-    who = resident(message.from_user)
+    who = resident(message.from_user, context)
     where = Where(chat_id=message.chat_id, private=message.chat.type == "private")
     try:
         await run_unit(update, context, lambda tx: no_shows_report(tx, svc.config, who, where))

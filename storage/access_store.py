@@ -53,6 +53,15 @@ class AccessQueries(TxBase):
         )
         return {int(r["chat_id"]) for r in rows}
 
+    async def groups_of_member(self, user_id: int, since: datetime) -> list[int]:
+        """The groups a resident was seen a member of after `since`, most recent first."""
+        rows = await self._all(
+            """SELECT chat_id FROM group_members WHERE user_id = ? AND member = 1
+               AND checked_at >= ? ORDER BY checked_at DESC, chat_id""",
+            (user_id, _ts(since)),
+        )
+        return [int(r["chat_id"]) for r in rows]
+
     # --- digest links -----------------------------------------------------------------
 
     async def entry_tokens(

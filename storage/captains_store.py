@@ -640,6 +640,7 @@ class CaptainQueries(TxBase):
                 )
         await self._db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
         self._user_row_changed(user_id)
+        self.reading_changes.append((user_id, "forget", None))
 
     # --- retention ------------------------------------------------------------------------
 

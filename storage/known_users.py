@@ -25,6 +25,7 @@ class _Profile:
     username: str | None
     language_code: str | None
     home_chat_id: int | None
+    script: str | None = None
 
 
 class KnownUsers:
@@ -60,11 +61,12 @@ class KnownUsers:
         language_code: str | None,
         home_chat_id: int | None,
         updated_at: datetime,
+        script: str | None = None,
     ) -> None:
         """A row as read from the table (at start-up, so a restart does not rewrite them all)."""
         if not self._enabled:
             return
-        profile = _Profile(first_name, username, language_code, home_chat_id)
+        profile = _Profile(first_name, username, language_code, home_chat_id, script)
         self._rows[user_id] = (profile, updated_at)
 
     def forget(self, user_id: int) -> None:
@@ -73,7 +75,7 @@ class KnownUsers:
 
 
 def _after_save(old: _Profile | None, user: UserRecord) -> _Profile:
-    # Mirrors LedgerQueries.save_user: language and home group are kept when not given.
+    # Mirrors LedgerQueries.save_user: language, home group and script are kept when not given.
     return _Profile(
         first_name=user.first_name,
         username=user.username,
@@ -83,4 +85,5 @@ def _after_save(old: _Profile | None, user: UserRecord) -> _Profile:
         home_chat_id=user.home_chat_id
         if user.home_chat_id is not None
         else (old.home_chat_id if old else None),
+        script=user.script if user.script is not None else (old.script if old else None),
     )

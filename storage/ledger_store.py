@@ -110,12 +110,13 @@ class LedgerQueries(TxBase):
             return  # the row says this already (storage/known_users.py): no write
         await self._db.execute(
             """INSERT INTO users (user_id, first_name, username, language_code, started,
-                                  home_chat_id, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?)
+                                  home_chat_id, script, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (user_id) DO UPDATE SET
                    first_name = excluded.first_name,
                    username = excluded.username,
                    language_code = COALESCE(excluded.language_code, users.language_code),
+                   script = COALESCE(excluded.script, users.script),
                    started = CASE WHEN excluded.started > users.started
                                   THEN excluded.started ELSE users.started END,
                    home_chat_id = COALESCE(excluded.home_chat_id, users.home_chat_id),
@@ -127,6 +128,7 @@ class LedgerQueries(TxBase):
                 user.language_code,
                 int(user.started),
                 user.home_chat_id,
+                user.script,
                 _ts(now),
             ),
         )
@@ -142,6 +144,8 @@ class LedgerQueries(TxBase):
                 (user.home_chat_id, user.user_id, _ts(now)),
             )
         self.saved_users.append((user, now))
+        if user.script is not None:
+            self.reading_changes.append((user.user_id, "script", user.script))
 
     async def user(self, user_id: int) -> UserRecord | None:
         row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
@@ -154,7 +158,21 @@ class LedgerQueries(TxBase):
             language_code=row["language_code"],
             started=bool(row["started"]),
             home_chat_id=row["home_chat_id"],
+            language=row["language"],
+            script=row["script"],
         )
+
+    async def set_language(self, user_id: int, language: str | None, now: datetime) -> None:
+        """A resident's /lang choice (None: back to their app's language and writing)."""
+        await self._db.execute(
+            """INSERT INTO users (user_id, first_name, language, updated_at)
+               VALUES (?, '', ?, ?)
+               ON CONFLICT (user_id) DO UPDATE SET
+                   language = excluded.language, updated_at = excluded.updated_at""",
+            (user_id, language, _ts(now)),
+        )
+        self._user_row_changed(user_id)
+        self.reading_changes.append((user_id, "language", language))
 
     # --- ledger -------------------------------------------------------------------------
 

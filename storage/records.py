@@ -17,6 +17,9 @@ class UserRecord:
     language_code: str | None = None
     started: bool = False
     home_chat_id: int | None = None
+    # Their /lang choice, and how their last Chinese message was written (i18n.reader_language).
+    language: str | None = None
+    script: str | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from storage.known_users import KnownUsers
 from storage.ledger_store import LedgerQueries
 from storage.migrations import apply_migrations
 from storage.monitoring_store import MonitoringQueries
+from storage.reader_languages import Reading, Readings
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
 from storage.roster_store import RosterQueries
@@ -73,6 +74,7 @@ class Repository:
         # Residents' rows as last committed here. Only sound when no other process writes
         # them: with several workers on PostgreSQL every save goes to the database.
         self._known_users = KnownUsers(enabled=not backend.shares_database)
+        self._readings = Readings()
 
     @property
     def dialect(self) -> Dialect:
@@ -93,13 +95,28 @@ class Repository:
         repo = cls(backend)
         if not backend.shares_database:
             await repo._load_known_users()
+        await repo.load_readings()
         return repo
+
+    async def load_readings(self) -> None:
+        """Read every resident's reading language again (see storage/reader_languages.py)."""
+        async with self.backend.statements(lengthy=True) as db:
+            rows = await db.execute_fetchall(
+                """SELECT user_id, language, script FROM users
+                   WHERE language IS NOT NULL OR script IS NOT NULL"""
+            )
+        self._readings.replace_all((r["user_id"], r["language"], r["script"]) for r in rows)
+
+    def reading(self, user_id: int) -> Reading:
+        """A resident's /lang choice and writing script, as last committed."""
+        return self._readings.of(user_id)
 
     async def _load_known_users(self) -> None:
         # A few hundred bytes per resident; saves each one a write on their first line.
         async with self.backend.statements(lengthy=True) as db:
             rows = await db.execute_fetchall(
-                """SELECT user_id, first_name, username, language_code, home_chat_id, updated_at
+                """SELECT user_id, first_name, username, language_code, home_chat_id, updated_at,
+                          script
                    FROM users"""
             )
         for row in rows:
@@ -110,6 +127,7 @@ class Repository:
                 row["language_code"],
                 row["home_chat_id"],
                 datetime.fromisoformat(row["updated_at"]),
+                row["script"],
             )
 
     async def close(self) -> None:
@@ -127,6 +145,7 @@ class Repository:
             yield tx
         for user, now in tx.saved_users:
             self._known_users.saved(user, now)
+        self._readings.apply(tx.reading_changes)
 
     async def run(self, work: Callable[[Tx], Awaitable[T]], *, lengthy: bool = False) -> T:
         """`work` in one transaction, run again (from scratch) if another worker conflicted.

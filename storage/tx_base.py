@@ -8,6 +8,7 @@ from typing import Any
 
 from storage.driver import Connection, Dialect, Row
 from storage.known_users import KnownUsers
+from storage.reader_languages import ReadingField
 from storage.records import UserRecord
 
 
@@ -29,6 +30,8 @@ class TxBase:
         self._known_users = known_users or KnownUsers()
         # Residents saved in this transaction: known to the cache only once it commits.
         self.saved_users: list[tuple[UserRecord, datetime]] = []
+        # Reading languages written in this transaction: applied to Readings once it commits.
+        self.reading_changes: list[tuple[int, ReadingField, str | None]] = []
 
     def _user_row_changed(self, user_id: int) -> None:
         """Any write to a `users` row other than save_user must call this."""

@@ -60,6 +60,9 @@ class Signup:
     first_name: str
     language_code: str | None
     joined_at: datetime
+    # Their /lang choice and script (bot/core/i18n.py:reader_language).
+    language: str | None = None
+    script: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,8 @@ def _marks(values: Sequence[object]) -> str:
 
 
 _SIGNUP_COLUMNS = """s.id, s.duty_id, s.user_id, s.status, s.attended, s.joined_at,
-                     COALESCE(u.first_name, '') AS first_name, u.language_code"""
+                     COALESCE(u.first_name, '') AS first_name, u.language_code,
+                     u.language, u.script"""
 
 
 def _signup(row: Row) -> Signup:
@@ -138,6 +142,8 @@ def _signup(row: Row) -> Signup:
         first_name=row["first_name"],
         language_code=row["language_code"],
         joined_at=datetime.fromisoformat(row["joined_at"]),
+        language=row["language"],
+        script=row["script"],
     )
 
 

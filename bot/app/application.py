@@ -57,6 +57,7 @@ from handlers import (
     matching,
     offers,
     privacy,
+    private_chat,
     relay,
     residents,
     roles,
@@ -248,6 +249,7 @@ async def _follow_other_workers(services: Services) -> None:
     too (each worker holds the config in memory; the aliases are in the database)."""
     if not services.repo.backend.shares_database:
         return
+    await services.repo.load_readings()  # /lang choices made through another worker
     live = await config_with_aliases(services.repo, services.config)
     if live is not services.config:
         logger.info("following a group upgrade or captain change another worker recorded")
@@ -311,7 +313,8 @@ def register_handlers(app: JinlinApp) -> None:
         )
     )
     app.add_handler(CommandHandler("start", residents.start_command))
-    app.add_handler(CommandHandler("help", residents.help_command))
+    app.add_handler(CommandHandler("help", private_chat.help_command))
+    app.add_handler(CommandHandler("lang", private_chat.lang_command))
     app.add_handler(CommandHandler("mine", residents.mine_command))
     app.add_handler(CommandHandler("offer", offers.offer_command))
     app.add_handler(CommandHandler("need", offers.need_command))
@@ -372,6 +375,9 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("duties", volunteers.duties_command))
     app.add_handler(CommandHandler("points", volunteers.points_command_handler))
     app.add_handler(CallbackQueryHandler(volunteers.on_button, pattern=volunteers.CALLBACK_PATTERN))
+    app.add_handler(
+        CallbackQueryHandler(private_chat.on_button, pattern=private_chat.CALLBACK_PATTERN)
+    )
     app.add_handler(
         CallbackQueryHandler(deliberations.on_ballot_button, pattern=DELIBERATION_PATTERN)
     )

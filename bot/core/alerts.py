@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage, Timing
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.membership import is_member
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount
+from bot.core.sharing.amounts import said_amount
 from bot.core.understanding import Catalogue, ParsedItem
 from storage.alerts_store import AlertRecord, NewAlert
 from storage.records import Entry, UserRecord
@@ -243,7 +243,7 @@ class AlertService:
                 setting,
                 "alert_fired",
                 item=lambda lang: self._entry_name(offer, lang),
-                qty=format_amount(offer.available if offer.quantity else None, offer.unit),
+                qty=said_amount(offer.available if offer.quantity else None, offer.unit),
                 building=self._place(offer),
                 query=sub.alert.query,
             )
@@ -318,7 +318,7 @@ class AlertService:
     def _setting(self, user: UserRecord | None) -> str:
         home = self._home_group(user)
         fallback = self.config.group_language(home) if home else self.config.bot.language
-        return person_language(user.language_code if user else None, fallback)
+        return reader_language(user, fallback)
 
     def _name(self, item: ParsedItem, lang: str) -> str:
         return self.catalogue.display_name(item.canonical, lang) if item.known else item.name

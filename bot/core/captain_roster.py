@@ -18,7 +18,7 @@ from bot.core.captains import Where, local_date, reader_setting
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.sharing.model import Resident
 from storage.records import UserRecord
 from storage.repository import Tx
@@ -185,8 +185,7 @@ class RosterDesk:
         """The person hears privately, in their language. Someone who never opened the bot
         can't be written to: Telegram refuses, and the outbox drops it (no group nudge)."""
         user = await tx.user(target.user_id)
-        code = user.language_code if user is not None else target.language_code
-        setting = person_language(code, self.config.bot.language)
+        setting = reader_language(user if user is not None else target, self.config.bot.language)
         if action is RosterAction.ADD:
             text = say(setting, "roster_you_are_captain", admin=admin.first_name, building=building)
         else:

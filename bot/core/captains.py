@@ -18,9 +18,9 @@ from bot.core.clarify import CorrectionSource, says_not_sharing
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount
+from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.model import Resident, UserError
 from storage.records import Entry
 from storage.repository import Tx
@@ -91,7 +91,7 @@ def reader_setting(config: Config, who: Resident, where: Where | None = None) ->
     fallback = config.bot.language
     if where is not None and not where.private:
         fallback = config.group_language(where.chat_id)
-    return person_language(who.language_code, fallback)
+    return reader_language(who, fallback)
 
 
 def building_names(config: Config, keys: list[str]) -> str:
@@ -187,7 +187,7 @@ class CaptainDesk:
                     id=entry.id,
                     kind=lambda lang, e=entry: say(lang, f"kind_{e.kind}"),
                     item=entry.item_name,
-                    qty=format_amount(entry.remaining if entry.quantity else None, entry.unit),
+                    qty=said_amount(entry.remaining if entry.quantity else None, entry.unit),
                     who=author.first_name if author else "?",
                     status=lambda lang, e=entry: say(lang, f"status_{e.status}"),
                     date=local_date(self.config, entry.created_at),
@@ -240,16 +240,14 @@ class CaptainDesk:
         )
         author = await tx.user(entry.user_id)
         if author is not None and author.user_id != who.user_id:
-            setting = person_language(
-                author.language_code, self.config.group_language(entry.chat_id)
-            )
+            setting = reader_language(author, self.config.group_language(entry.chat_id))
             effects.add(
                 SendMessage(
                     chat_id=author.user_id,
                     text=say(
                         setting,
                         "removed_notice",
-                        item=entry.item_name,
+                        item=self.sharing.item_said(entry),
                         id=entry.id,
                         reason=reason or (lambda lang: say(lang, "no_reason")),
                     ),
@@ -261,7 +259,7 @@ class CaptainDesk:
                 self.config,
                 who,
                 where,
-                say(setting, "removed_ok", id=entry.id, item=entry.item_name),
+                say(setting, "removed_ok", id=entry.id, item=self.sharing.item_said(entry)),
             )
         )
         return effects

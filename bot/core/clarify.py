@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.core.effects import Button, Effects, React, SendMessage, Timing
-from bot.core.i18n import language_of_text, person_language, say
+from bot.core.i18n import say, writer_language
 from bot.core.redaction import redact
 from bot.core.sharing.ledger_rules import is_open
 from bot.core.understanding import Parsed
@@ -97,9 +97,9 @@ class Clarifier:
         self.sharing = sharing
 
     def _author_setting(self, who: Resident, chat_id: int, text: str) -> str:
-        """The author's language: the language they wrote in, else Telegram's, else the group's."""
-        group = self.sharing.config.group_language(chat_id)
-        return language_of_text(text) or person_language(who.language_code, group)
+        """The author's language: their choice, else the language they wrote in, else Telegram's,
+        else the group's."""
+        return writer_language(who, text, self.sharing.config.group_language(chat_id))
 
     # --- unsure ---------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from bot.core.clock import Clock
 from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, Fallback, React, SendMessage
-from bot.core.i18n import Markup, language_of_text, person_language, say
+from bot.core.i18n import Markup, say, writer_language
 from bot.core.redaction import kept_text, redact
 from bot.core.sharing.model import GroupMessage, Resident, UserError
 from bot.core.understanding.repair import RepairTopic, repair_topic
@@ -219,7 +219,7 @@ class ComplaintDesk:
     def _setting(self, who: Resident, chat_id: int, text: str) -> str:
         """The language they complained in, else Telegram's, else the group's."""
         group = self.config.group_language(chat_id)
-        return language_of_text(text) or person_language(who.language_code, group)
+        return writer_language(who, text, group)
 
     def _fallback(self, who: Resident, chat_id: int) -> Fallback:
         setting = self.config.group_language(chat_id)

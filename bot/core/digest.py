@@ -20,10 +20,10 @@ from bot.core.config import Config, GroupSpec
 from bot.core.digest_schedule import DigestSchedule, due_slot, parse_digest_schedule
 from bot.core.effects import Effects, SendMessage
 from bot.core.festivals.quiet_hours import QuietHours
-from bot.core.i18n import Lang, languages, person_language, text
+from bot.core.i18n import Lang, base_language, convert, reader_language, readings, text
 from bot.core.membership import new_link_token
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount
+from bot.core.sharing.amounts import format_amount
 from bot.core.sharing.service import Resident, UserError
 from bot.core.understanding import Catalogue
 from storage.records import Entry
@@ -107,7 +107,7 @@ class DigestService:
         if not groups:
             raise UserError("digest_captains_only")
         for group in groups:
-            setting = person_language(who.language_code, self.config.group_language(group.chat_id))
+            setting = reader_language(who, self.config.group_language(group.chat_id))
             entries = await self.open_entries(tx, group)
             title = html.escape(group.title or str(group.chat_id))
             body = (
@@ -145,53 +145,55 @@ class DigestService:
         """The digest in every language of the group, one block each; `links` are the
         entries' deep-link tokens."""
         return "\n\n".join(
-            self._render_one(lang, entries, bot_username, links) for lang in languages(setting)
+            self._render_one(reading, entries, bot_username, links) for reading in readings(setting)
         )
 
     def _render_one(
-        self, lang: Lang, entries: list[Entry], bot_username: str, links: Mapping[int, str]
+        self, reading: str, entries: list[Entry], bot_username: str, links: Mapping[int, str]
     ) -> str:
+        # `reading` words the texts (a traditional variant too); `lang` picks catalogue names.
+        lang = base_language(reading)
         by_category: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
             by_category[self._top_category(entry)].append(entry)
         order = sorted(by_category, key=lambda c: (c == OTHER, self._category_name(c, lang)))
         offers = sum(1 for e in entries if e.kind == "offer")
-        lines = [text(lang, "digest_header", offers=offers, requests=len(entries) - offers)]
+        lines = [text(reading, "digest_header", offers=offers, requests=len(entries) - offers)]
         shown = 0
         for category in order:
             if shown >= MAX_LINES:
                 break
-            lines.append(
-                text(lang, "digest_category", name=html.escape(self._category_name(category, lang)))
-            )
+            category_name = convert(self._category_name(category, lang), reading)
+            lines.append(text(reading, "digest_category", name=html.escape(category_name)))
             # Offers first, then requests; oldest first within each.
             for entry in sorted(by_category[category], key=lambda e: (e.kind != "offer", e.id)):
                 if shown >= MAX_LINES:
                     break
-                lines.append(self._line(lang, entry, bot_username, links[entry.id]))
+                lines.append(self._line(reading, entry, bot_username, links[entry.id]))
                 shown += 1
         if shown < len(entries):
-            lines.append(text(lang, "digest_more", n=len(entries) - shown))
-        lines.append(text(lang, "digest_footer"))
+            lines.append(text(reading, "digest_more", n=len(entries) - shown))
+        lines.append(text(reading, "digest_footer"))
         return "\n".join(lines)
 
-    def _line(self, lang: Lang, entry: Entry, bot_username: str, token: str) -> str:
+    def _line(self, reading: str, entry: Entry, bot_username: str, token: str) -> str:
+        lang = base_language(reading)
         link = f"https://t.me/{bot_username}?start=e{token}"
-        name = html.escape(self._item_name(entry, lang))
+        name = html.escape(self._item_name(entry, lang, reading))
         qty = ""
         if entry.kind == "offer" and entry.quantity:
-            qty = html.escape(format_amount(entry.available, entry.unit))
+            qty = html.escape(format_amount(entry.available, entry.unit, lang))
         key = "digest_line_offer" if entry.kind == "offer" else "digest_line_request"
         if entry.kind == "request" and entry.urgent:
             key = "digest_line_urgent"
-        return text(lang, key, link=html.escape(link, quote=True), item=name, qty=qty)
+        return text(reading, key, link=html.escape(link, quote=True), item=name, qty=qty)
 
-    def _item_name(self, entry: Entry, lang: str) -> str:
+    def _item_name(self, entry: Entry, lang: str, reading: str) -> str:
         if entry.canonical in self.catalogue:
             written_in_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in entry.item_name)
             if written_in_chinese != (lang == "zh"):
-                return self.catalogue.display_name(entry.canonical, lang)
-        return redact(entry.item_name)
+                return convert(self.catalogue.display_name(entry.canonical, lang), reading)
+        return redact(entry.item_name)  # the resident's words, as written
 
     def _top_category(self, entry: Entry) -> str:
         if entry.canonical not in self.catalogue:
@@ -207,4 +209,4 @@ class DigestService:
 
 
 def _say(setting: str, key: str) -> str:
-    return "\n".join(text(lang, key) for lang in languages(setting))
+    return "\n".join(text(reading, key) for reading in readings(setting))

@@ -9,7 +9,7 @@ from bot.core.captains import local_date
 from bot.core.clock import Clock
 from bot.core.config import Config, admin_ids
 from bot.core.effects import Effects, Fallback, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.sharing.service import Resident
 from storage.repository import Tx
 
@@ -39,7 +39,7 @@ async def bot_added_to_unknown_group(
     if not admin_ids(config):
         logger.warning("no admin to tell: bot.admins has no numeric user id")
     if adder is not None:
-        setting = person_language(adder.language_code, config.bot.language)
+        setting = reader_language(adder, config.bot.language)
         mention = Markup(f'<a href="tg://user?id={adder.user_id}">{escape(adder.first_name)}</a>')
         effects.add(
             SendMessage(

@@ -18,7 +18,7 @@ from bot.core.bookings.timed import forget_bookings
 from bot.core.civic.awards import DRAFT_LIFE
 from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.sharing.service import SharingService
 from bot.core.volunteers.roster import leave_all_duties
 from storage.records import Match
@@ -86,9 +86,7 @@ async def _hand_over_off(
     own = await tx.entry(match.request_id if giver_left else match.offer_id)
     offer = await tx.entry(match.offer_id)
     chat_id = own.chat_id if own else 0
-    setting = person_language(
-        other.language_code if other else None, sharing.config.group_language(chat_id)
-    )
+    setting = reader_language(other, sharing.config.group_language(chat_id))
     key = "forgotten_giver" if giver_left else "forgotten_requester"
     return SendMessage(other_id, say(setting, key, item=offer.item_name if offer else ""))
 

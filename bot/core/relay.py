@@ -14,7 +14,7 @@ from collections.abc import Callable
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
-from bot.core.i18n import languages, person_language, say, text
+from bot.core.i18n import reader_language, readings, say, text
 from bot.core.redaction import hide_phone_numbers
 from storage.records import Entry, Match, UserRecord
 from storage.repository import Tx
@@ -22,6 +22,8 @@ from storage.repository import Tx
 logger = logging.getLogger(__name__)
 
 FallbackFor = Callable[[UserRecord | None, int, int, str], Fallback]
+# An entry's item for a text param, in each reader's language (SharingBase._item).
+ItemFor = Callable[[Entry], Callable[[str], str]]
 
 
 class RelayGone(Exception):
@@ -35,10 +37,13 @@ def _button(setting: str, key: str, data: str, **params: object) -> Button:
 class RelayDesk:
     """Passes private texts between the two sides of agreed matches."""
 
-    def __init__(self, config: Config, clock: Clock, fallback: FallbackFor) -> None:
+    def __init__(
+        self, config: Config, clock: Clock, fallback: FallbackFor, item: ItemFor | None = None
+    ) -> None:
         self.config = config
         self.clock = clock
         self._fallback = fallback
+        self._item: ItemFor = item or (lambda entry: lambda lang: entry.item_name)
 
     async def pass_on(self, tx: Tx, sender_id: int, message: str) -> Effects:
         """A resident's private text: to the other side of their open chat (the focused or
@@ -66,20 +71,20 @@ class RelayDesk:
         state = await tx.relay_state(match.id)
         shown, had_phone = message, False
         if not state.contact_shared:
-            placeholder = text(languages(setting)[0], "phone_hidden")
+            placeholder = text(readings(setting)[0], "phone_hidden")
             shown, had_phone = hide_phone_numbers(message, placeholder)
             if had_phone:
                 await tx.hold_message(match.id, sender_id, message, self.clock.now())
         name = sender.first_name if sender else ""
         if pickup:
-            body = say(setting, "pickup_note_relay", giver=name, note=shown, item=offer.item_name)
+            body = say(setting, "pickup_note_relay", giver=name, note=shown, item=self._item(offer))
         else:
             body = say(
                 setting,
                 "relay_message",
                 name=name,
                 building=self._building_name(offer if sender_id == match.giver_id else request),
-                item=offer.item_name,
+                item=self._item(offer),
                 text=shown,
             )
         effects = Effects()
@@ -158,7 +163,7 @@ class RelayDesk:
                     self._setting(me, mine),
                     "relay_ended_me",
                     name=other.first_name if other else "",
-                    item=offer.item_name,
+                    item=self._item(offer),
                 ),
                 about=(other_id,),
             )
@@ -170,7 +175,7 @@ class RelayDesk:
                     self._setting(other, theirs),
                     "relay_ended_other",
                     name=me.first_name if me else "",
-                    item=offer.item_name,
+                    item=self._item(offer),
                 ),
                 about=(user_id,),
             )
@@ -194,7 +199,7 @@ class RelayDesk:
                     setting,
                     "relay_focus_set",
                     name=other.first_name if other else "",
-                    item=offer.item_name,
+                    item=self._item(offer),
                 ),
                 about=(other_id,),
             )
@@ -228,7 +233,7 @@ class RelayDesk:
                         "btn_relay_to",
                         f"rt:{match.id}",
                         name=other.first_name if other else "",
-                        item=offer.item_name if offer else "",
+                        item=self._item(offer) if offer else "",
                     ),
                 )
             )
@@ -239,7 +244,7 @@ class RelayDesk:
                 setting,
                 "relay_sent_many",
                 name=other.first_name if other else "",
-                item=used_offer.item_name,
+                item=self._item(used_offer),
                 n=len(chats),
             ),
             buttons=tuple(rows[:8]),
@@ -269,9 +274,7 @@ class RelayDesk:
         return offer, request
 
     def _setting(self, user: UserRecord | None, entry: Entry) -> str:
-        return person_language(
-            user.language_code if user else None, self.config.group_language(entry.chat_id)
-        )
+        return reader_language(user, self.config.group_language(entry.chat_id))
 
     def _building_name(self, entry: Entry) -> str:
         building = self.config.building(entry.building)

@@ -25,7 +25,7 @@ from bot.core.clock import Clock
 from bot.core.complaints import ComplaintDesk
 from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, React, SendMessage
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.redaction import kept_text
 from bot.core.sharing.model import GroupMessage, Resident, UserError
 from storage.captains_store import Report
@@ -201,9 +201,7 @@ class ReportDesk:
             if not isinstance(captain, int) or captain == report.user_id:
                 continue  # @usernames cannot be written to first; check-config warns
             known = await tx.user(captain)
-            setting = person_language(
-                known.language_code if known else None, self.config.bot.language
-            )
+            setting = reader_language(known, self.config.bot.language)
             effects.add(
                 SendMessage(
                     chat_id=captain,
@@ -224,9 +222,7 @@ class ReportDesk:
             if not isinstance(captain, int) or captain == who.user_id:
                 continue
             known = await tx.user(captain)
-            setting = person_language(
-                known.language_code if known else None, self.config.bot.language
-            )
+            setting = reader_language(known, self.config.bot.language)
             effects.add(
                 SendMessage(
                     chat_id=captain,
@@ -283,7 +279,7 @@ class ReportDesk:
             if report.chat_id
             else self.config.bot.language
         )
-        setting = person_language(resident.language_code, group_setting)
+        setting = reader_language(resident, group_setting)
         return SendMessage(
             chat_id=resident.user_id,
             text=say(

@@ -12,7 +12,7 @@ from bot.core.captains import Where, button, captain_scope, private_reply, reade
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Effects, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.sharing.service import Resident, UserError
 from bot.core.stats import month_bounds, previous_month
 from storage.records import UserRecord
@@ -135,9 +135,7 @@ class ThanksDesk:
                 if not isinstance(captain, int):
                     continue
                 known = await tx.user(captain)
-                setting = person_language(
-                    known.language_code if known else None, self.config.bot.language
-                )
+                setting = reader_language(known, self.config.bot.language)
                 effects.add(
                     SendMessage(
                         captain,

@@ -48,7 +48,8 @@ Console commands (everything else is said by the current resident in the current
   /dump               show the ledger and what the parser learnt from corrections
   /users              list residents       /menu  the command menu you see here
   /? this help        /quit
-Bot commands such as /start, /help, /mine, /offer, /need go to the bot as usual.
+Bot commands such as /start, /help, /lang, /mine, /offer, /need go to the bot as usual;
+in /private, plain text ("我有两盒布洛芬可以送") is asked about with one tap.
 In the demo, Cathy (id 9001) is the floor captain of 3号楼 and the admin: /as cathy, then
 /event add …, or /captain add b3 1002 to make Bob a captain too (/captains lists them).
 The prompt shows the simulated time; start at another with `jinlin console --at "2026-12-05 09:00"`.

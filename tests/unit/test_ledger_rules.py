@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.sharing.allocation import WINDOWED, draw, skips_window
+from bot.core.sharing.amounts import format_amount
 from bot.core.sharing.ledger_rules import (
-    format_amount,
     is_open,
     offer_after,
     request_after,

@@ -40,6 +40,9 @@ FAMILIES: dict[str, list[str]] = {
     "bk_mine_": ["pending", "confirmed", "offered", "out"],
     "bk_status_": ["pending", "offered", "out"],
     "nomination_status_": [str(s) for s in NominationStatus],
+    "private_ask_": ["offer", "request"],
+    "private_post_": ["offer", "request"],
+    "btn_private_flip_": ["offer", "request"],
 }
 pytestmark = pytest.mark.no_storage  # pure: the source and the text files
 

@@ -29,7 +29,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, SendMessage
 from bot.core.festivals import QuietHours
-from bot.core.i18n import Lang, languages, person_language, say, text
+from bot.core.i18n import Lang, languages, reader_language, say, text
 from bot.core.membership import is_member
 from bot.core.sharing.model import Resident
 from storage.bookings_store import BookingRecord
@@ -136,10 +136,10 @@ class BookingDesk:
 
     async def lang_of(self, tx: Tx, user_id: int) -> str:
         user = await tx.user(user_id)
-        return person_language(user.language_code if user else None, self.config.bot.language)
+        return reader_language(user, self.config.bot.language)
 
     def reader(self, who: Resident) -> str:
-        return person_language(who.language_code, self.config.bot.language)
+        return reader_language(who, self.config.bot.language)
 
     async def name_of(self, tx: Tx, user_id: int | None) -> str:
         if not user_id:

@@ -37,7 +37,7 @@ from bot.core.civic.vocabulary import (
 )
 from bot.core.config import Config
 from bot.core.effects import Button, EditMessage, Effects, Fallback, React, SendMessage
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.membership import is_member
 from bot.core.redaction import redact
 from bot.core.sharing.model import Resident
@@ -114,7 +114,7 @@ class AwardsDesk:
             raise CivicRefusal(
                 "nominate_already", name=name, period=lambda lang: describe_period(period, lang)
             )
-        setting = person_language(who.language_code, config.group_language(chat_id))
+        setting = reader_language(who, config.group_language(chat_id))
         effects = Effects()
         if chat_id < 0 and message_id is not None:
             effects.add(React(chat_id, message_id, "👌"))
@@ -165,7 +165,7 @@ class AwardsDesk:
         draft = await tx.draft_of(who.user_id, now - DRAFT_LIFE)
         if draft is None:
             return None
-        setting = person_language(who.language_code, self.config.bot.language)
+        setting = reader_language(who, self.config.bot.language)
         return await self._submit(tx, who, draft.id, text, setting)
 
     async def _submit(
@@ -209,9 +209,7 @@ class AwardsDesk:
             if not isinstance(captain, int) or captain == nomination.user_id:
                 continue  # a captain is not asked to judge their own nomination
             known = await tx.user(captain)
-            setting = person_language(
-                known.language_code if known else None, self.config.bot.language
-            )
+            setting = reader_language(known, self.config.bot.language)
             effects.add(
                 SendMessage(
                     captain,
@@ -295,7 +293,7 @@ class AwardsDesk:
         )
         nominee = await tx.user(nomination.user_id)
         name = nominee.first_name if nominee else "?"
-        setting = person_language(who.language_code, self.config.bot.language)
+        setting = reader_language(who, self.config.bot.language)
         effects = Effects()
         count = await tx.nomination_count(
             nomination.building, nomination.period, nomination.user_id
@@ -322,9 +320,7 @@ class AwardsDesk:
             who.user_id,
             now,
         )
-        nominee_setting = person_language(
-            nominee.language_code if nominee else None, self.config.bot.language
-        )
+        nominee_setting = reader_language(nominee, self.config.bot.language)
         if award_id is not None:
             effects.add(
                 SendMessage(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.config import Config
 from bot.core.effects import Button
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.sharing.model import Resident
 
 
@@ -40,7 +40,7 @@ def reader(config: Config, chat_id: int, who: Resident) -> str:
     """The language of a reply: the group's in a group, the resident's in private."""
     if chat_id < 0:
         return config.group_language(chat_id)
-    return person_language(who.language_code, config.bot.language)
+    return reader_language(who, config.bot.language)
 
 
 def local_day(config: Config, now: datetime) -> datetime:

@@ -28,7 +28,7 @@ from bot.core.civic.rules import (
 from bot.core.civic.vocabulary import DeliberationStatus, ballot_data
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, SendMessage, StopPoll
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, reader_language, say
 from bot.core.membership import is_member
 from bot.core.sharing.model import Resident
 from storage.civic_store import Deliberation
@@ -172,7 +172,7 @@ class DeliberationDesk:
 
     async def ballot(self, tx: Tx, now: datetime, who: Resident, deliberation_id: int) -> Effects:
         """/start dl<id>: the question with one button per option, in private."""
-        setting = person_language(who.language_code, self.config.bot.language)
+        setting = reader_language(who, self.config.bot.language)
         deliberation = await tx.deliberation(deliberation_id)
         effects = Effects()
         if deliberation is None or deliberation.status != DeliberationStatus.OPEN:

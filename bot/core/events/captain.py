@@ -12,7 +12,16 @@ from bot.core.events.posting import event_buttons, zone
 from bot.core.events.scheduled import ScheduledEvent, captain_event_def, scheduled_events
 from bot.core.festivals import OneOff, ReminderOffset, Weekly, next_occurrences, parse_offset
 from bot.core.festivals.date_rules import MONTHS_EN, WEEKDAYS_ZH
-from bot.core.i18n import Lang, Markup, languages, say, text
+from bot.core.i18n import (
+    Lang,
+    Markup,
+    base_language,
+    convert,
+    reader_language,
+    readings,
+    say,
+    text,
+)
 from bot.core.sharing.service import Resident
 from storage.events_store import EventRecord, NewEvent
 from storage.repository import Tx
@@ -74,8 +83,7 @@ def _choose_building(config: Config, chat_id: int, requested: str | None, mine: 
 def _reader(config: Config, chat_id: int, who: Resident) -> str:
     if chat_id < 0:
         return config.group_language(chat_id)
-    code = (who.language_code or "").lower()
-    return "en" if code.startswith("en") else "zh" if code.startswith("zh") else config.bot.language
+    return reader_language(who, config.bot.language)
 
 
 async def add_event(
@@ -206,13 +214,15 @@ async def upcoming_events(
     dated.sort(key=lambda item: (item[0], item[1].event.key))
     setting = _reader(config, chat_id, who)
     parts = []
-    for lang in languages(setting):
+    for reading in readings(setting):
+        lang = base_language(reading)
         lines = [text(lang, "events_header")]
         for _, scheduled, starts in dated[:LIST_LIMIT]:
             lines.append(_line(scheduled, starts, lang, now))
         if not dated:
             lines = [text(lang, "events_none")]
-        parts.append("\n".join(lines))
+        # Event names are the captains' and the festival catalogue's: read in the reader's script.
+        parts.append(convert("\n".join(lines), reading))
     effects = Effects()
     effects.add(SendMessage(chat_id, "\n\n".join(parts), reply_to=message_id))
     return effects

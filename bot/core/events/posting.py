@@ -24,7 +24,7 @@ from bot.core.festivals import (
     plan_reminders,
     render_reminder,
 )
-from bot.core.i18n import languages, say, text
+from bot.core.i18n import CHOICES, base_language, convert, languages, reader_language, say, text
 from bot.core.sharing.service import Resident
 from storage.events_store import OptIn
 from storage.repository import Tx
@@ -168,8 +168,11 @@ def _private_copy(
     config: Config, planned: PlannedReminder, scheduled: ScheduledEvent, optin: OptIn
 ) -> SendMessage:
     group_setting = config.group_language(optin.chat_id)
-    name = scheduled.event.name.get(optin.language)
-    body = html.escape(render_reminder(planned, scheduled.event, optin.language), quote=False)
+    lang = base_language(optin.language)
+    name = scheduled.event.name.get(lang)
+    body = convert(
+        html.escape(render_reminder(planned, scheduled.event, lang), quote=False), optin.language
+    )
     if optin.chat_id > 0:  # opted in from a private chat: no group to nudge in
         return SendMessage(optin.user_id, body)
     return SendMessage(
@@ -233,7 +236,6 @@ async def toggle_private_reminder(
 
 
 def _person(who: Resident, config: Config) -> str:
-    code = (who.language_code or "").lower()
-    if code.startswith("zh") or code.startswith("en"):
-        return code[:2]
-    return "zh" if config.bot.language.startswith("zh") else "en"
+    # Kept with the opt-in: a traditional reader's reminder is converted when it is sent.
+    setting = reader_language(who, config.bot.language)
+    return setting if setting in CHOICES else ("zh" if setting.startswith("zh") else "en")

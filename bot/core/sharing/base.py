@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -15,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.config import Config, GroupSpec
 from bot.core.effects import Button, Effects, Fallback, SendMessage, Timing
-from bot.core.i18n import Markup, person_language, say
+from bot.core.i18n import Markup, Quoted, reader_language, say
 from bot.core.redaction import redact
 from bot.core.relay import RelayDesk
 from bot.core.reports import ReportDesk
@@ -49,6 +51,23 @@ def _button(setting: str, key: str, data: str, **params: object) -> Button:
     return Button(say(setting, key, **params).replace("\n", " / "), data=data)
 
 
+@dataclass(frozen=True)
+class ItemName:
+    """An entry's item name said in each language of the reader: the resident's own words
+    when the reader reads that script, else the catalogue's name ("ibuprofen" for 布洛芬), so
+    no English text carries a Chinese item name. str() is the resident's own words (the
+    group nudge's redacted mention of the item)."""
+
+    entry: Entry
+    named: Callable[[Entry, str | None], str]
+
+    def __call__(self, lang: str) -> str:
+        return self.named(self.entry, lang)
+
+    def __str__(self) -> str:
+        return self.entry.item_name
+
+
 class SharingBase:
     """The collaborators and helpers of every stage."""
 
@@ -66,7 +85,7 @@ class SharingBase:
         self.clock = clock
         # Lotteries draw from this (injected: tests and audits replay a draw from a seed).
         self.rng = rng or random.Random()
-        self.relay = RelayDesk(config, clock, self._fallback)
+        self.relay = RelayDesk(config, clock, self._fallback, self.item_said)
         # The learned understanding model (None: the shipped one); tests inject their own.
         self.model: UnderstandingModel | None = model_for(config)
         # Unsure readings asked privately, corrections learnt (built by SharingService).
@@ -81,7 +100,7 @@ class SharingBase:
         self.config = config
         self.catalogue = catalogue
         self.model = model_for(config)
-        self.relay = RelayDesk(config, self.clock, self._fallback)
+        self.relay = RelayDesk(config, self.clock, self._fallback, self.item_said)
         self.reports = ReportDesk(config, self.clock) if self.files_repairs else None
 
     # --- what one stage asks of another (defined by the stage named) ---------------
@@ -152,6 +171,7 @@ class SharingBase:
             language_code=who.language_code,
             started=started,
             home_chat_id=home_chat_id,
+            script=who.script,
         )
 
     async def _remember(
@@ -182,11 +202,15 @@ class SharingBase:
     def _entry_name(self, entry: Entry, lang: str | None = None) -> str:
         """The resident's own words when the reader reads that script, else the catalogue's."""
         if lang is None or entry.category is None:
-            return entry.item_name
+            return Quoted(entry.item_name)
         written_in_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in entry.item_name)
         if written_in_chinese == (lang == "zh"):
-            return entry.item_name
+            return Quoted(entry.item_name)  # never converted to the reader's script
         return self.catalogue.display_name(entry.canonical, lang)
+
+    def item_said(self, entry: Entry) -> ItemName:
+        """An entry's item for a text param: in the reader's language, str() as written."""
+        return ItemName(entry, self._entry_name)
 
     def _building_name(self, entry: Entry) -> str:
         building = self.config.building(entry.building)
@@ -197,7 +221,7 @@ class SharingBase:
 
     def _reader_language(self, user: UserRecord | None, chat_id: int | None) -> str:
         group_setting = self.config.group_language(chat_id) if chat_id else self.config.bot.language
-        return person_language(user.language_code if user else None, group_setting)
+        return reader_language(user, group_setting)
 
     def _contact(self, user: UserRecord | None, lang: str) -> Markup:
         """How to reach the other side: through the bot, unless the admin allows showing a
@@ -239,9 +263,7 @@ class SharingBase:
         fallback_item: str | None = None,
         **params: object,
     ) -> SendMessage:
-        setting = language or person_language(
-            who.language_code, self.config.group_language(chat_id)
-        )
+        setting = language or reader_language(who, self.config.group_language(chat_id))
         user = UserRecord(who.user_id, who.first_name, who.username, who.language_code)
         return SendMessage(
             chat_id=who.user_id,
@@ -253,7 +275,7 @@ class SharingBase:
 
     def _note(self, who: Resident, chat_id: int, key: str, **params: object) -> SendMessage:
         """A private word about a bound; never a group fallback, which would add to the flood."""
-        setting = person_language(who.language_code, self.config.group_language(chat_id))
+        setting = reader_language(who, self.config.group_language(chat_id))
         return SendMessage(chat_id=who.user_id, text=say(setting, key, **params))
 
     def _private_to(

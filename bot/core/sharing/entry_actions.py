@@ -13,10 +13,11 @@ import re
 from typing import Literal
 
 from bot.core.effects import Button, Effects, SendMessage
-from bot.core.i18n import person_language, say
+from bot.core.i18n import reader_language, say
 from bot.core.membership import groups_reaching, is_member
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import format_amount, is_open
+from bot.core.sharing.amounts import said_amount
+from bot.core.sharing.ledger_rules import is_open
 from bot.core.sharing.service import GroupMessage, Resident, SharingService, UserError
 from bot.core.sharing.vocabulary import OfferStatus, RequestStatus
 from storage.records import Entry
@@ -44,7 +45,7 @@ async def _setting(tx: Tx, sharing: SharingService, who: Resident) -> str:
     user = await tx.user(who.user_id)
     home = user.home_chat_id if user and user.home_chat_id else None
     group_setting = sharing.config.group_language(home) if home else sharing.config.bot.language
-    return person_language(who.language_code, group_setting)
+    return reader_language(who, group_setting)
 
 
 def _place(sharing: SharingService, entry: Entry) -> str:
@@ -82,7 +83,7 @@ async def show_entry(tx: Tx, sharing: SharingService, who: Resident, payload: st
         setting,
         key,
         item=redact(entry.item_name),
-        qty=format_amount(entry.available if entry.quantity else None, entry.unit),
+        qty=said_amount(entry.available if entry.quantity else None, entry.unit),
         building=_place(sharing, entry),
     )
     if entry.user_id == who.user_id:

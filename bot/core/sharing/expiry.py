@@ -31,7 +31,9 @@ class Expiry(SharingBase):
             user = await tx.user(entry.user_id)
             key = "expired_offer" if entry.kind == "offer" else "expired_request"
             effects.add(
-                self._private_to(user, entry.chat_id, key, item=entry.item_name, fallback=False)
+                self._private_to(
+                    user, entry.chat_id, key, item=self.item_said(entry), fallback=False
+                )
             )
         horizon = now + timedelta(hours=self.config.bot.nudge_hours_before_expiry)
         for entry in await tx.entries_to_nudge(horizon):
@@ -46,7 +48,7 @@ class Expiry(SharingBase):
             effects.add(
                 SendMessage(
                     chat_id=entry.user_id,
-                    text=say(setting, text_key, item=entry.item_name, hours=hours),
+                    text=say(setting, text_key, item=self.item_said(entry), hours=hours),
                     buttons=(
                         (
                             _button(setting, keep_key, sharing_data(CloseAction.KEEP, entry.id)),

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from bot.core.effects import Button, Effects, SendMessage, Timing
 from bot.core.i18n import say
 from bot.core.sharing.allocation import WINDOWED
+from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase
 from bot.core.sharing.ledger_rules import (
-    format_amount,
     is_open,
     offer_after,
     request_after,
@@ -90,8 +90,8 @@ class Handover(SharingBase):
             "requester_intro",
             giver=giver.first_name if giver else "",
             building=self._building_name(offer),
-            item=offer.item_name,
-            qty=format_amount(match.quantity, offer.unit) if offer.quantity else "",
+            item=self.item_said(offer),
+            qty=said_amount(match.quantity, offer.unit) if offer.quantity else "",
             contact=lambda lang: self._contact(giver, lang),
         )
         if medical:
@@ -148,9 +148,11 @@ class Handover(SharingBase):
         other_id = match.requester_id if who.user_id == match.giver_id else match.giver_id
         me = await tx.user(who.user_id)
         other = await tx.user(other_id)
-        qty = format_amount(match.quantity, offer.unit) if offer.quantity else ""
+        qty = said_amount(match.quantity, offer.unit) if offer.quantity else ""
         effects.add(
-            self._private_to(me, offer.chat_id, "handover_done", item=offer.item_name, qty=qty)
+            self._private_to(
+                me, offer.chat_id, "handover_done", item=self.item_said(offer), qty=qty
+            )
         )
         effects.add(
             self._private_to(
@@ -158,7 +160,7 @@ class Handover(SharingBase):
                 offer.chat_id,
                 "handover_other_side",
                 who=who.first_name,
-                item=offer.item_name,
+                item=self.item_said(offer),
                 about=(who.user_id,),
             )
         )
@@ -224,7 +226,7 @@ class Handover(SharingBase):
                 me,
                 (offer if by_giver else request).chat_id,
                 "no_show_by_giver" if by_giver else "no_show_by_requester",
-                item=offer.item_name,
+                item=self.item_said(offer),
                 fallback=False,
             )
         )
@@ -234,7 +236,7 @@ class Handover(SharingBase):
                 absent_entry.chat_id,
                 "no_show_other",
                 who=who.first_name,
-                item=offer.item_name,
+                item=self.item_said(offer),
                 fallback=False,
                 about=(who.user_id,),
                 timing=Timing.NUDGE,
@@ -292,7 +294,7 @@ class Handover(SharingBase):
                     self._reader_language(user, entry.chat_id),
                     user.user_id,
                     match.id,
-                    item=offer.item_name,
+                    item=self.item_said(offer),
                     other=other.first_name if other else "",
                 )
                 effects.add(replace(check_text, about=(other.user_id,) if other else ()))
@@ -311,7 +313,7 @@ class Handover(SharingBase):
                             user,
                             offer.chat_id,
                             key,
-                            item=offer.item_name,
+                            item=self.item_said(offer),
                             other=other.first_name if other else "",
                             fallback=False,
                             about=(other.user_id,) if other else (),

@@ -54,11 +54,3 @@ def request_after(request: Entry, *, received: float) -> tuple[RequestStatus, fl
     if remaining <= 0 or request.quantity is None:
         return RequestStatus.FULFILLED, 0.0, True
     return RequestStatus.OPEN, remaining, False
-
-
-def format_amount(n: float | None, unit: str | None) -> str:
-    """' ×2盒' for stated amounts, '' when none was stated."""
-    if n is None:
-        return ""
-    number = str(int(n)) if float(n).is_integer() else f"{n:g}"
-    return f" ×{number}{unit or ''}"

@@ -47,7 +47,7 @@ class Line(SharingBase):
                 request.chat_id,
                 f"line_joined_{extras.allocation}",
                 building=self._building_name(offer),
-                item=offer.item_name,
+                item=self.item_said(offer),
                 until=self._local_time(extras.window_ends_at),
             )
         )
@@ -88,7 +88,7 @@ class Line(SharingBase):
                         requester,
                         request.chat_id,
                         "not_drawn",
-                        item=offer.item_name,
+                        item=self.item_said(offer),
                         timing=Timing.NUDGE,
                     )
                 )
@@ -141,7 +141,7 @@ class Line(SharingBase):
                     requester,
                     other.chat_id,
                     "not_chosen",
-                    item=offer.item_name,
+                    item=self.item_said(offer),
                     timing=Timing.NUDGE,
                 )
             )

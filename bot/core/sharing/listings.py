@@ -8,9 +8,9 @@ from datetime import timedelta
 from bot.core.clarify import CorrectionSource
 from bot.core.effects import Button, Effects, SendMessage
 from bot.core.i18n import say
+from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase, _button
 from bot.core.sharing.ledger_rules import (
-    format_amount,
     is_open,
     offer_after,
 )
@@ -65,8 +65,8 @@ class Listings(SharingBase):
                     "mine_line",
                     id=entry.id,
                     kind=lambda lang, e=entry: say(lang, f"kind_{e.kind}"),
-                    item=entry.item_name,
-                    qty=format_amount(entry.remaining if entry.quantity else None, entry.unit),
+                    item=self.item_said(entry),
+                    qty=said_amount(entry.remaining if entry.quantity else None, entry.unit),
                     status=lambda lang, e=entry: say(lang, f"status_{e.status}"),
                 ).replace("\n", " / ")
             )
@@ -119,7 +119,7 @@ class Listings(SharingBase):
                     text=say(
                         setting,
                         "kept" if entry.kind == "offer" else "kept_request",
-                        item=entry.item_name,
+                        item=self.item_said(entry),
                         days=days,
                     ),
                 )
@@ -162,7 +162,7 @@ class Listings(SharingBase):
         key = "marked_given" if how is CloseAction.GIVEN else "withdrawn"
         effects.add(
             SendMessage(
-                chat_id=who.user_id, text=say(setting, key, id=entry.id, item=entry.item_name)
+                chat_id=who.user_id, text=say(setting, key, id=entry.id, item=self.item_said(entry))
             )
         )
         return effects

@@ -7,9 +7,9 @@ import logging
 from bot.core.effects import Button, Effects, SendMessage, Timing
 from bot.core.i18n import say
 from bot.core.sharing.allocation import WINDOWED
+from bot.core.sharing.amounts import format_amount, said_amount
 from bot.core.sharing.base import SharingBase, _button
 from bot.core.sharing.ledger_rules import (
-    format_amount,
     share_amount,
 )
 from bot.core.sharing.model import GroupMessage
@@ -156,10 +156,12 @@ class Matching(SharingBase):
             requester=requester.first_name if requester else "",
             building=self._building_name(request),
             item=lambda lang: self._entry_name(request, lang),
-            want=format_amount(request.quantity, request.unit),
-            offer_item=offer.item_name,
-            offer_qty=format_amount(offer.quantity, offer.unit),
-            share=format_amount(amount, offer.unit).strip(" ×") if offer.quantity else "",
+            want=said_amount(request.quantity, request.unit),
+            offer_item=self.item_said(offer),
+            offer_qty=said_amount(offer.quantity, offer.unit),
+            share=(lambda lang: format_amount(amount, offer.unit, lang).strip(" ×"))
+            if offer.quantity
+            else "",
         )
         if request.medical or offer.medical:
             text += "\n" + say(setting, "medicine_note")

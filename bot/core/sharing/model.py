@@ -13,6 +13,9 @@ class Resident:
     first_name: str
     username: str | None = None
     language_code: str | None = None
+    # Their /lang choice, and how they write Chinese (bot/core/i18n.py:reader_language).
+    language: str | None = None
+    script: str | None = None
 
 
 @dataclass(frozen=True)

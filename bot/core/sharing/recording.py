@@ -12,14 +12,12 @@ from bot.core.alerts import alerts_for_offer
 from bot.core.clarify import CorrectionSource
 from bot.core.config import GroupSpec
 from bot.core.effects import Effects, React, SendMessage, Timing
-from bot.core.i18n import language_of_text, say
+from bot.core.i18n import say, writer_language
 from bot.core.redaction import kept_text, redact
 from bot.core.sharing.allocation import allocation_for, window_end
+from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase, _outside_topic
 from bot.core.sharing.ledger_entries import entry_for
-from bot.core.sharing.ledger_rules import (
-    format_amount,
-)
 from bot.core.sharing.model import GroupMessage, Resident, UserError
 from bot.core.understanding import Parsed, command_amount, understand
 from storage.allocation_store import EntryExtras
@@ -158,6 +156,14 @@ class Recording(SharingBase):
         """Record a message whose reading is settled (the author said what it was)."""
         return await self._record(tx, who, group, msg, parsed)
 
+    async def record_from_private(
+        self, tx: Tx, who: Resident, group: GroupSpec, parsed: Parsed
+    ) -> Effects:
+        """An offer or request written in the private chat, recorded for the resident's group:
+        the same bounds and matching, no group acknowledgement (there is no group message)."""
+        msg = GroupMessage(chat_id=group.chat_id, message_id=0, text=parsed.text)
+        return await self._record(tx, who, group, msg, parsed, in_group=False)
+
     async def _record(
         self,
         tx: Tx,
@@ -167,6 +173,7 @@ class Recording(SharingBase):
         parsed: Parsed,
         *,
         captains_told: bool = False,
+        in_group: bool = True,
     ) -> Effects:
         effects = Effects()
         lang = self.config.group_language(msg.chat_id)
@@ -205,7 +212,9 @@ class Recording(SharingBase):
                     who,
                     msg.chat_id,
                     "restricted_explain",
-                    language=language_of_text(msg.text),
+                    language=writer_language(
+                        who, msg.text, self.config.group_language(msg.chat_id)
+                    ),
                     item=lambda lang: ("、" if lang == "zh" else ", ").join(named),
                     emergency=self.config.bot.emergency_number,
                     # The group nudge must not name the drug next to the resident's name.
@@ -240,7 +249,7 @@ class Recording(SharingBase):
                     parsed,
                     item,
                     user_id=who.user_id,
-                    message_id=msg.message_id,
+                    message_id=msg.message_id if in_group else None,
                     text=kept_text(msg.text),
                     at=now,
                 )
@@ -252,9 +261,12 @@ class Recording(SharingBase):
             extras = EntryExtras()
             if kind == "offer":
                 extras = await self._allocate(tx, entry, msg)
-            effects.extend(
-                self._acknowledge(entry, msg, lang, extras, urgent=entry.urgent and urgent_heard)
-            )
+            if in_group:
+                effects.extend(
+                    self._acknowledge(
+                        entry, msg, lang, extras, urgent=entry.urgent and urgent_heard
+                    )
+                )
             if entry.urgent and entry.medical and urgent_heard:
                 effects.extend(self._alert_captains(entry, who))
             if kind == "request":
@@ -307,7 +319,7 @@ class Recording(SharingBase):
             key,
             # Said in the group: an item name a resident wrote may hold a room or phone number.
             item=lambda lang: redact(self._entry_name(entry, lang)),
-            qty=format_amount(entry.quantity, entry.unit),
+            qty=said_amount(entry.quantity, entry.unit),
             emergency=self.config.bot.emergency_number,
         )
         if extras.window_ends_at is not None:

@@ -4,6 +4,7 @@ buttons under an agreed match. Pure: values in, messages out (the flow is in bot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.effects import Button, SendMessage
@@ -55,7 +56,7 @@ def choice_prompt(
 
 
 def handover_check(
-    setting: str, user_id: int, match_id: int, *, item: str, other: str
+    setting: str, user_id: int, match_id: int, *, item: str | Callable[[str], str], other: str
 ) -> SendMessage:
     """'Did the hand-over happen?': handed over / not yet, still on / it didn't happen."""
     return SendMessage(

@@ -18,7 +18,7 @@ from bot.core.config import Config
 from bot.core.effects import Button, EditMessage, Effects, Fallback, SendMessage
 from bot.core.events.captain import when_text
 from bot.core.festivals import QuietHours
-from bot.core.i18n import Lang, Markup, languages, person_language, say, text
+from bot.core.i18n import Lang, Markup, Reader, languages, reader_language, say, text
 from bot.core.membership import FRESH
 from bot.core.redaction import redact
 from bot.core.sharing.model import Resident, UserError
@@ -69,11 +69,11 @@ def reader(config: Config, who: Resident, where: Where) -> str:
     """The language a person reads here: theirs in private, the group's in a group."""
     if not where.private:
         return config.group_language(where.chat_id)
-    return person_language(who.language_code, config.bot.language)
+    return reader_language(who, config.bot.language)
 
 
-def _user_setting(config: Config, language_code: str | None, chat_id: int) -> str:
-    return person_language(language_code, config.group_language(chat_id))
+def _user_setting(config: Config, reader: Reader, chat_id: int) -> str:
+    return reader_language(reader, config.group_language(chat_id))
 
 
 def zone(config: Config) -> ZoneInfo:
@@ -454,7 +454,7 @@ def _tell(
 ) -> SendMessage:
     """A private word about a duty; a resident who never opened the bot is nudged in the group
     (named, as every such nudge is, so they know it is theirs; the words stay private)."""
-    setting = _user_setting(config, signup.language_code, duty.chat_id)
+    setting = _user_setting(config, signup, duty.chat_id)
     tz = zone(config)
     body = say(
         setting,
@@ -696,9 +696,7 @@ async def attendance_sheets(
     sheets = []
     for captain_id in captains:
         captain = await tx.user(captain_id)
-        setting = person_language(
-            captain.language_code if captain else None, config.group_language(duty.chat_id)
-        )
+        setting = reader_language(captain, config.group_language(duty.chat_id))
         sheets.append(
             SendMessage(
                 captain_id,
@@ -747,7 +745,7 @@ async def mark_attendance(
         note = _tell(config, duty, signup, "vt_points_earned", now, points=points)
         effects.add(note)
     if message_id is not None:
-        setting = person_language(who.language_code, config.group_language(duty.chat_id))
+        setting = reader_language(who, config.group_language(duty.chat_id))
         signed = [s for s in await tx.signups(duty.id) if s.status == SignupStatus.SIGNED]
         effects.add(
             EditMessage(
