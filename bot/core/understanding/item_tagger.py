@@ -33,30 +33,31 @@ BEGIN_AT = 0.15
 def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
     """The tag of each token, left to right (each decision sees the one before)."""
     labels = model.labels
+    begin = labels.index(BEGIN)
+    scores = model.scores_of_distinct  # a token's features are distinct by their prefixes
     tags: list[str] = []
     previous = OUTSIDE
     for i, static in enumerate(static_token_features(tokens, cat)):
-        if tokens[i].kind == "p":
+        token = tokens[i]
+        if token.kind == "p":
             # Punctuation and emoji never start or continue a name: no need to ask the model.
             tags.append(OUTSIDE)
             previous = OUTSIDE
             continue
-        static.extend(previous_tag_features(tokens[i], cat[i], previous))
-        total = model.scores(static)
-        choice = labels[total.index(max(total))]
-        if choice == OUTSIDE and _share(total, labels.index(BEGIN)) >= BEGIN_AT:
-            choice = BEGIN
-        if choice == INSIDE and previous == OUTSIDE:
+        static.extend(previous_tag_features(token, cat[i], previous))
+        total = scores(static)
+        top = max(total)
+        choice = labels[total.index(top)]
+        if choice == OUTSIDE:
+            # B's share of the softmax (written out: this loop is the parser's hottest).
+            exps = [math.exp(x - top) for x in total]
+            if exps[begin] / sum(exps) >= BEGIN_AT:
+                choice = BEGIN
+        elif choice == INSIDE and previous == OUTSIDE:
             choice = BEGIN
         tags.append(choice)
         previous = choice
     return tags
-
-
-def _share(scores: list[float], index: int) -> float:
-    top = max(scores)
-    exps = [math.exp(x - top) for x in scores]
-    return exps[index] / sum(exps)
 
 
 def spans_of(tokens: list[Token], tags: list[str]) -> list[tuple[int, int]]:
