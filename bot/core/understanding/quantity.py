@@ -17,7 +17,7 @@ _ZH_UNITS = (
     "卷", "管", "贴", "剂", "听", "副", "枚", "顶", "床", "盆", "捆", "提", "串", "对", "勺", "升",
     "筒", "枝", "扎", "沓", "叠", "座", "部",
 )  # fmt: skip
-_ZH_DIGITS = "一二三四五六七八九"
+_RANGE_DIGITS = "一二两三四五六七八九"
 # A measure word followed by these is a duration or a person, not an amount (一个下午).
 _ZH_NOT_AMOUNT = "下午|上午|晚上|小时|钟头|月|星期|礼拜|周|人(?!份)|儿(?!童)|地方|时候|样|半小时"
 _ZH_QTY = re.compile(
@@ -83,9 +83,9 @@ def _zh_number(span: str) -> float | None:
     if span[0].isdigit():
         return float(span)
     span = span.replace("俩", "两").replace("仨", "三")
-    # 三四片 / 四五根 is a range: take the lower bound.
-    if len(span) == 2 and span[0] in _ZH_DIGITS and span[1] in _ZH_DIGITS:
-        span = span[0]
+    # 三四片 / 两三个 / 五六盆 is a range, and a range states no amount (corpus/WRITING.md).
+    if len(span) == 2 and span[0] in _RANGE_DIGITS and span[1] in _RANGE_DIGITS:
+        return None
     try:
         return float(cn2an.cn2an(span, "smart"))
     except (ValueError, KeyError):
