@@ -297,6 +297,9 @@ def understand(
         if fragment:
             # The reply is the amount and nothing else: it is the amount.
             quantity = choose_quantity(mentions, 1)
+        elif len(items) >= 2 and len({(m.quantity.n, m.quantity.unit) for m in mentions}) >= 2:
+            # "感冒灵3包、布洛芬4粒": each item has its own amount; no one amount is the message's.
+            quantity = None
         elif chooser is not None:
             quantity = choose(chooser, folded.text, mentions, item_places, intent)
         else:

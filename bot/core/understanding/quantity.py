@@ -15,7 +15,8 @@ _ZH_UNITS = (
     "人份", "毫升", "盒", "个", "瓶", "包", "片", "粒", "颗", "袋", "支", "根", "板", "罐", "台",
     "把", "张", "件", "条", "本", "双", "套", "箱", "桶", "斤", "碗", "杯", "块", "份", "只", "辆",
     "卷", "管", "贴", "剂", "听", "副", "枚", "顶", "床", "盆", "捆", "提", "串", "对", "勺", "升",
-    "筒", "枝", "扎", "沓", "叠", "座", "部",
+    "筒", "枝", "扎", "沓", "叠", "座", "部", "盘", "节", "锅", "缸", "摞", "兜", "排", "樽", "架",
+    "壶", "碟", "篮", "筐",
 )  # fmt: skip
 _RANGE_DIGITS = "一二两三四五六七八九"
 # A measure word followed by these is a duration or a person, not an amount (一个下午).
@@ -58,6 +59,9 @@ _EN_BARE_OF = re.compile(
 _EN_BARE_COUNT = re.compile(
     r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got)\s+"
     r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)(?![\w.%:/-])"
+    # "got 12 people", "only need 1 min": people and time, not things
+    r"(?!\s*(?:people|persons|pax|ppl|guests|of us|kids|min|mins|minutes?|hours?|hrs?|days?|"
+    r"weeks?|nights?|pm|am|years?|yrs?|yo)(?![a-z]))"
 )
 _TIMES = re.compile(
     r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
@@ -129,11 +133,15 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
     return found
 
 
-# "size 4 diapers", "apt 5 stroller": a number after these is a label, not a count.
+# "size 4 diapers", "apt 5 stroller", "Blk 118": a number after these is a label, not a count.
 _NOT_A_COUNT = {
     "size", "sz", "no.", "number", "#", "apt", "unit", "floor", "room", "building", "gen",
-    "version", "model", "type", "level", "grade", "age", "ages", "stage", "step",
+    "version", "model", "type", "level", "grade", "age", "ages", "stage", "step", "blk", "block",
+    "bldg", "tower", "flat", "door", "bus", "route", "primary", "class", "year", "p",
 }  # fmt: skip
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:^|[^a-z])(?:" + "|".join(re.escape(w) for w in sorted(_NOT_A_COUNT)) + r")\s*$"
+)
 _COUNT_BEFORE = re.compile(rf"(?:^|[^\w$.\-])(?P<num>\d{{1,3}}|{_EN_NUM})\s+(?:[a-z0-9'-]+\s+)?$")
 
 
@@ -144,8 +152,8 @@ def counts_before_items(folded: Folded, item_spans: list[tuple[int, int]]) -> li
         m = _COUNT_BEFORE.search(folded.text, max(0, start - 24), start)
         if m is None or m.group("num") in ("a", "an", "half a"):
             continue
-        before = folded.text[max(0, m.start("num") - 8) : m.start("num")].split()
-        if before and before[-1] in _NOT_A_COUNT:
+        # "baby穿的size 80": the label word may touch Chinese before it.
+        if _NOT_A_COUNT_BEFORE.search(folded.text, max(0, m.start("num") - 10), m.start("num")):
             continue
         num = m.group("num")
         n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])

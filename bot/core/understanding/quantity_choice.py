@@ -33,7 +33,7 @@ def _kind(text: str, mention: QuantityMention) -> str:
 
 IS_AMOUNT = "amount"
 # Below this no mention is taken as the amount: better none than a wrong one.
-TAKE_AT = 0.3
+TAKE_AT = 0.2
 
 
 def mention_features(

@@ -15,8 +15,9 @@ _ZH_WORDS = (
     "冒烟", "煤气泄漏", "困人", "关人", "被困", "困在电梯", "中风", "低血糖", "哮喘发作",
     "犯病了", "叫120", "打119", "需要急救", "救护车", "在线等", "要生了", "破水了",
     "羊水破了",
-    # hurry said outright: Cantonese 快啲 / 即刻, Hokkien 紧紧紧, pinyin gkd (赶快的)
-    "快点", "快啲", "快快", "快来", "快下来", "快过来", "快去", "即刻", "紧紧", "水浸", "淹了",
+    # hurry said outright: Cantonese 快啲, Hokkien 紧紧紧, pinyin gkd (赶快的); 快来 / 即刻
+    # are soft cues only ("快來吃", "剪完即刻還")
+    "快点", "快啲", "快快", "紧紧", "水浸", "淹了",
 )  # fmt: skip
 # 着火 but not 打(不)着火 (a stove or an engine that will not light).
 _ZH_FIRE = re.compile(r"(?<!打)(?<!打不)(?<!点)(?<!点不)着火")
@@ -45,7 +46,7 @@ _EN = re.compile(
 # "马上还" promises to return quickly; that is not urgency.
 _NOT_URGENT = re.compile(
     r"不急|不着急|不用急|不是很急|不太急|不算急|不是特别急|no rush|not urgent|no hurry|whenever"
-    r"|not in a hurry|no urgency"
+    r"|not in a hurry|no urgency|not really"
 )
 
 
@@ -113,7 +114,7 @@ _EMERGENCY_EN = re.compile(
 # later today, "!!", a word in capitals, "快" in any form. None is urgent on its own ("I have one
 # now", "tonight's potluck"), so they are features, not rules.
 _SOFT_CUES = (
-    ("now", re.compile(r"(?<![a-z])now(?![a-z])|马上|立马|现在就|而家|宜家")),
+    ("now", re.compile(r"(?<![a-z])now(?![a-z])|马上|立马|即刻|现在就|而家|宜家")),
     (
         "today",
         re.compile(
