@@ -40,7 +40,8 @@ _EN_UNITS = (
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "a couple of": 2, "a couple": 2, "couple of": 2, "a pair of": 2, "a dozen": 12,
+    # "a couple (of)" is as vague as "a few" (corpus/WRITING.md): an article and a vague word
+    "a pair of": 2, "a dozen": 12,
     "half a": 0.5, "a": 1, "an": 1,
 }  # fmt: skip
 # "a few doses", "a lot of bags": an article before these is no amount.
