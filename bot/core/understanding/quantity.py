@@ -35,7 +35,7 @@ _EN_UNITS = (
     "loaf", "carton", "tin", "bowl", "plate", "slice", "bar", "strip", "sheet", "diaper", "egg",
     "item", "book", "toy", "bunch", "jug", "gallon", "pound", "lb", "spoon", "teaspoon",
     "tablespoon", "container", "tray", "pot", "case", "battery", "loaves", "pcs", "pc",
-    "ticket", "tix", "cake",
+    "ticket", "tix", "cake", "strand", "spool", "vial", "pen", "dozen", "skein", "punnet",
 )  # fmt: skip
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -50,7 +50,8 @@ _EN_NUM = "|".join(re.escape(w) for w in sorted(_EN_WORDS, key=len, reverse=True
 _EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 _EN_QTY = re.compile(
     rf"(?<![$\w.\-])(?<!size )(?P<num>\d+(?:\.\d+)?|{_EN_NUM})\s+"
-    r"(?P<gap>(?:[a-z0-9'-]+\s+){0,2}?)"
+    # up to two words between ("3 unopened boxes"), never another number ("500 3 tablets")
+    r"(?P<gap>(?:(?!\d)[a-z0-9'-]+\s+){0,2}?)"
     rf"(?P<unit>{_EN_UNIT})(?:e?s)?\b"
 )
 _EN_BARE_OF = re.compile(
@@ -58,11 +59,17 @@ _EN_BARE_OF = re.compile(
 )
 # "can I take 2?", "need 3": a bare count right after a verb of taking or having.
 _EN_BARE_COUNT = re.compile(
-    r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got)\s+"
+    r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got|like|love|lend|borrow|save me|"
+    r"keep|drop)\s+"
     r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)(?![\w.%:/-])"
     # "got 12 people", "only need 1 min": people and time, not things
     r"(?!\s*(?:people|persons|pax|ppl|guests|of us|kids|min|mins|minutes?|hours?|hrs?|days?|"
     r"weeks?|nights?|pm|am|years?|yrs?|yo)(?![a-z]))"
+)
+# "12 left", "3 nos", "4 of them", "6 remaining": a count of the things themselves.
+_EN_COUNT_OF_THEM = re.compile(
+    r"(?<![\w$.#-])(?P<num>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+    r"(?:left|remaining|nos|of them|extra|spare)(?![a-z])"
 )
 _TIMES = re.compile(
     r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
@@ -123,6 +130,11 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         if not any(q.start <= m.start("unit") < q.end for q in found):
             found.append(QuantityMention(m.start(), m.end(), Quantity(1, m.group("unit"))))
     for m in _EN_BARE_COUNT.finditer(text) if latin else ():
+        if not any(q.start <= m.start("num") < q.end for q in found):
+            num = m.group("num")
+            n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
+            found.append(QuantityMention(m.start("num"), m.end(), Quantity(n, None)))
+    for m in _EN_COUNT_OF_THEM.finditer(text) if latin else ():
         if not any(q.start <= m.start("num") < q.end for q in found):
             num = m.group("num")
             n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
