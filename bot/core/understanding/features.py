@@ -111,7 +111,7 @@ class Token(NamedTuple):
 
 def tokenise(folded_text: str) -> list[Token]:
     """The tagger's tokens of a folded message."""
-    out = []
+    out: list[Token] = []
     append = out.append
     for m in _TOKEN.finditer(folded_text):
         t = m.group()
@@ -141,13 +141,19 @@ def catalogue_tags(tokens: list[Token], spans: Iterable[tuple[int, int]]) -> lis
     return tags
 
 
-def static_token_features(tokens: list[Token], cat: list[str]) -> list[list[str]]:
-    """Each token's features that do not depend on the tag chosen before it."""
+def static_token_features(
+    tokens: list[Token], cat: list[str], *, skip_punctuation: bool = False
+) -> list[list[str]]:
+    """Each token's features that do not depend on the tag chosen before it
+    (`skip_punctuation`: none for punctuation, which the tagger never asks about)."""
     words = ["^", "^", *(t.text for t in tokens), "$", "$"]
     kinds = ["_", *(t.kind for t in tokens), "_"]
     cats = ["_", *cat, "_"]
-    out = []
+    out: list[list[str]] = []
     for i in range(len(tokens)):
+        if skip_punctuation and kinds[i + 1] == "p":
+            out.append([])
+            continue
         w = i + 2  # index in words
         w0 = words[w]
         feats = [

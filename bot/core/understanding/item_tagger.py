@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.core.understanding.features import (
     BEGIN,
@@ -28,6 +29,8 @@ MAX_NAME_CHARS = 24
 # than other words, and a missed name costs a neighbour more than an extra one (chosen on the
 # validation split).
 BEGIN_AT = 0.15
+# log(BEGIN_AT), a hair lower so rounding never skips a share that would reach BEGIN_AT.
+_BEGIN_AT_LOG = math.log(BEGIN_AT) - 1e-9
 
 
 def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
@@ -35,21 +38,26 @@ def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
     labels = model.labels
     begin = labels.index(BEGIN)
     scores = model.scores_of_distinct  # a token's features are distinct by their prefixes
+    table = _previous_table(model)
     tags: list[str] = []
     previous = OUTSIDE
-    for i, static in enumerate(static_token_features(tokens, cat)):
+    for i, static in enumerate(static_token_features(tokens, cat, skip_punctuation=True)):
         token = tokens[i]
         if token.kind == "p":
             # Punctuation and emoji never start or continue a name: no need to ask the model.
             tags.append(OUTSIDE)
             previous = OUTSIDE
             continue
-        static.extend(previous_tag_features(token, cat[i], previous))
-        total = scores(static)
+        static.append("p&w0=" + previous + token.text)
+        part = scores(static)
+        # The other features of the tag before depend on few values: summed once per model.
+        extra = table[previous, cat[i], token.kind]
+        total = [part[0] + extra[0], part[1] + extra[1], part[2] + extra[2]]
         top = max(total)
         choice = labels[total.index(top)]
-        if choice == OUTSIDE:
-            # B's share of the softmax (written out: this loop is the parser's hottest).
+        if choice == OUTSIDE and total[begin] - top >= _BEGIN_AT_LOG:
+            # B's share of the softmax (written out: this loop is the parser's hottest). The
+            # share is at most exp(B - top): far below BEGIN_AT it need not be computed.
             exps = [math.exp(x - top) for x in total]
             if exps[begin] / sum(exps) >= BEGIN_AT:
                 choice = BEGIN
@@ -58,6 +66,24 @@ def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
         tags.append(choice)
         previous = choice
     return tags
+
+
+@lru_cache(maxsize=4)
+def _previous_table(model: LinearModel) -> dict[tuple[str, str, str], list[float]]:
+    """For each (tag before, catalogue tag, token kind), the summed weights of the features
+    that pair the tag before with the token (all but the one naming the token's text)."""
+    table = {}
+    for previous in (OUTSIDE, BEGIN, INSIDE):
+        for cat in (OUTSIDE, BEGIN, INSIDE):
+            for kind in ("h", "l", "d", "p"):
+                feats = [
+                    f
+                    for f in previous_tag_features(Token(0, 0, "", kind), cat, previous)
+                    if not f.startswith("p&w0=")
+                ]
+                weights = [model.weights[f] for f in feats if f in model.weights]
+                table[previous, cat, kind] = [sum(w[j] for w in weights) for j in range(3)]
+    return table
 
 
 def spans_of(tokens: list[Token], tags: list[str]) -> list[tuple[int, int]]:

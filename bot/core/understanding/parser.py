@@ -157,12 +157,15 @@ def model_features(text: str, catalogue: Catalogue, reply_to: str | None = None)
     return _features(folded, _item_hits(catalogue, folded), reply_to)
 
 
-def urgency_features(feats: list[str], folded_text: str, original: str) -> list[str]:
-    """The urgency head reads the intent features and whether urgent words occur."""
+def urgency_features(
+    feats: list[str], folded_text: str, original: str, *, emergency: bool | None = None
+) -> list[str]:
+    """The urgency head reads the intent features and whether urgent words occur
+    (`emergency`: is_emergency of the text, when the caller knows it already)."""
     flags = []
     if is_urgent(folded_text, original):
         flags.append("lex=urgent")
-    if is_emergency(folded_text):
+    if is_emergency(folded_text) if emergency is None else emergency:
         flags.append("lex=emergency")
     return [*feats, *flags, *urgency_cues(folded_text, original)]
 
@@ -317,7 +320,8 @@ def understand(
         urgent = (
             in_danger
             or is_shouted(text)
-            or urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
+            or urgency.best(urgency_features(feats, folded.text, text, emergency=in_danger))
+            == "urgent"
         )
     else:
         urgent = in_danger or is_urgent(folded.text, text)
