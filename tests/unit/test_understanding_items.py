@@ -59,6 +59,22 @@ def test_the_broken_thing_is_the_reason_not_the_request(
     assert keys(catalogue, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("求借一个梯子，换灯泡用", ["ladder"]),
+        ("谁家有电钻借我一下 挂画框用", ["drill"]),
+        ("Could someone lend me a ladder to change a light bulb?", ["ladder"]),
+        # both asked for: no purpose said
+        ("需要灯泡和梯子，谁家有", ["light_bulb", "ladder"]),
+    ],
+)
+def test_what_a_thing_is_for_is_not_a_second_request(
+    catalogue: Catalogue, text: str, expected: list[str]
+) -> None:
+    assert keys(catalogue, text) == expected
+
+
 def test_names_keep_the_residents_own_wording(catalogue: Catalogue) -> None:
     parsed = understand("誰家有輪椅可以借一下", catalogue)
     assert [(i.name, i.canonical) for i in parsed.items] == [("輪椅", "wheelchair")]

@@ -70,6 +70,39 @@ def test_a_reply_with_an_amount_keeps_the_amount_not_a_fake_item(catalogue):
     assert reply.quantity is not None and reply.quantity.n == 2
 
 
+@pytest.mark.parametrize(
+    ("fragment", "quoted", "intent"),
+    [
+        ("ibuprofen ×2盒", "有没有人有布洛芬，孩子发烧", "offer"),
+        ("Advil x1瓶", "有没有人有布洛芬，孩子发烧", "offer"),
+        ("布洛芬 x2", "我有布洛芬三盒，谁要", "request"),
+    ],
+)
+def test_a_reply_of_only_an_item_and_an_amount_answers_the_quoted_message(
+    catalogue, fragment, quoted, intent
+):
+    # The model reads the quoted message; the fragment's reading is a rule: whatever the
+    # intent head would say, an amount under a request offers it, under an offer asks for it.
+    quoted_intent = "request" if intent == "offer" else "offer"
+    asked = understand(
+        quoted,
+        catalogue,
+        model=intent_only(*((0.0, 4.0, 0.0) if quoted_intent == "request" else (4.0, 0.0, 0.0))),
+    )
+    reply = understand(fragment, catalogue, reply_to=asked, model=intent_only(0.0, 0.0, 4.0))
+    assert reply.intent == intent and not reply.unsure
+    assert [i.canonical for i in reply.items] == ["ibuprofen"]
+    assert reply.quantity is not None and reply.quantity.n in (1, 2)
+
+
+def test_a_reply_with_more_than_an_amount_is_read_by_the_model(catalogue):
+    asked = understand("有没有人有布洛芬", catalogue, model=intent_only(0.0, 4.0, 0.0))
+    reply = understand(
+        "谢谢 我家里有 ibuprofen x2 了", catalogue, reply_to=asked, model=intent_only(0.0, 0.0, 4.0)
+    )
+    assert reply.intent == "none"
+
+
 # --- the shipped model --------------------------------------------------------------------
 
 
@@ -118,6 +151,10 @@ def _otc_medicine(parsed) -> list[str]:
         "anyone have quetiapine 25mg tablets",
         "有人有加巴喷丁吗 医生开的吃完了",
         "Got some leftover Seroquel pills, anyone?",
+        # Tylenol #3 holds codeine: not the acetaminophen its first word names
+        "Anyone have Tylenol #3 left over? my tooth is killing me",
+        "need tylenol#3 for my back, dentist closed",
+        "got some tylenol no. 3 after my surgery, free",
     ],
 )
 def test_a_prescription_drug_never_becomes_an_over_the_counter_entry(catalogue, text):
@@ -173,3 +210,22 @@ def test_danger_is_flagged_even_when_an_item_is_named(catalogue):
     ):
         parsed = understand(text, catalogue)
         assert parsed.emergency and parsed.urgent, text
+
+
+def test_training_reads_spaced_handwriting_as_the_parser_does():
+    # Elderly handwriting input spaces every character; the parser closes it up before
+    # reading, so training must too, or the labelled name is never found in the text.
+    from bot.core.understanding.intent_model import Label
+    from bot.core.understanding.training import Example, folded, gold_spans
+
+    example = Example(
+        id="t-1",
+        lang="zh-Hant",
+        text="屋 企 有 退 燒 貼 送 俾 街 坊",
+        label=Label.OFFER,
+        reply_to=None,
+        items=(("退燒貼",),),
+    )
+    assert folded(example).text.startswith("屋企有退烧贴")
+    spans = gold_spans(example)
+    assert spans is not None and folded(example).text[spans[0][0] : spans[0][1]] == "退烧贴"

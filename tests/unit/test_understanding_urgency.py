@@ -3,6 +3,7 @@
 import pytest
 
 from bot.core.understanding import Catalogue, understand
+from bot.core.understanding.urgency import is_emergency, is_shouted
 
 pytestmark = pytest.mark.no_storage  # pure logic: no database to vary
 
@@ -50,3 +51,38 @@ def test_urgent(catalogue: Catalogue, text: str) -> None:
 )
 def test_not_urgent(catalogue: Catalogue, text: str) -> None:
     assert not understand(text, catalogue).urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Strong gas smell by the bins on level 4, keep away from the lift",
+        "有阿婆喺大堂暈咗，叫唔醒",
+        "細路喺𨋢入面困咗，管理處仲未嚟",
+        "5 座 𨋢 困 咗 人 按 鐘 冇 人 應",  # handwriting input, a space after each character
+        "厨房油锅烧起来了，谁家有灭火毯",
+    ],
+)
+def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: str) -> None:
+    parsed = understand(text, catalogue)
+    assert parsed.emergency and parsed.urgent
+
+
+@pytest.mark.parametrize(
+    "folded",
+    [
+        "家里煤气灶打不着火了，谁有电子打火枪",  # a stove that will not light
+        "孩子半夜烧起来了，谁家有退烧贴",  # a fever
+        "whoever keeps leaving boxes by the fire exit, it's a fire hazard",
+        "切到手了 没事 不用打120",
+    ],
+)
+def test_look_alikes_of_danger_are_not_emergencies(folded: str) -> None:
+    assert not is_emergency(folded)
+
+
+def test_capitals_and_the_sos_sign() -> None:
+    assert is_shouted("🆘 anyone with a car to the hospital")
+    assert is_shouted("need a charger NOW")
+    # elderly typists write all in capitals: an invitation is not a cry for help
+    assert not is_shouted("LEMONS BY THE DOOR OF UNIT 6. HELP YOURSELVES")

@@ -94,11 +94,12 @@ class AliasIndex:
         best: AliasHit | None = None
         j = i
         for _ in range(self._max_words):
-            while j < n and (text[j] in _WORD or text[j] in "'-."):
+            # "#" joins a word too: "tylenol #3" (with codeine) is not "tylenol".
+            while j < n and (text[j] in _WORD or text[j] in "'-.#"):
                 j += 1
             word_end = j
             # Trailing apostrophes/dots belong to the sentence, not the name.
-            while word_end > i and text[word_end - 1] in "'-.":
+            while word_end > i and text[word_end - 1] in "'-.#":
                 word_end -= 1
             candidates = [word_end]
             if text.endswith("s", i, word_end):

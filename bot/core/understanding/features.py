@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ITEM_MARK = "◆"
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
@@ -99,9 +99,8 @@ _TOKEN = re.compile(r"[a-z][a-z0-9'&+\-]*|\d+(?:\.\d+)?|[\u3400-\u9fff\uac00-\ud
 OUTSIDE, BEGIN, INSIDE = "O", "B", "I"
 
 
-@dataclass(frozen=True)
-class Token:
-    """One token of folded text: where it is and its shape."""
+class Token(NamedTuple):
+    """One token of folded text: where it is and its shape (a tuple: cheap to make)."""
 
     start: int
     end: int
@@ -112,19 +111,21 @@ class Token:
 
 def tokenise(folded_text: str) -> list[Token]:
     """The tagger's tokens of a folded message."""
-    out = []
+    out: list[Token] = []
+    append = out.append
     for m in _TOKEN.finditer(folded_text):
-        t = m.group(0)
-        if t[0].isdigit():
+        t = m.group()
+        start, end = m.span()
+        first = t[0]
+        if first.isdigit():
             kind, shown = "d", "0"
-        elif "a" <= t[0] <= "z":
+        elif "a" <= first <= "z":
             kind, shown = "l", t
         elif "\u3400" <= t <= "\u9fff" or "\uac00" <= t <= "\ud7af":
             kind, shown = "h", t
         else:
             kind, shown = "p", t
-        spaced = m.start() > 0 and folded_text[m.start() - 1].isspace()
-        out.append(Token(m.start(), m.end(), shown, kind, spaced))
+        append(Token(start, end, shown, kind, start > 0 and folded_text[start - 1].isspace()))
     return out
 
 
@@ -140,13 +141,19 @@ def catalogue_tags(tokens: list[Token], spans: Iterable[tuple[int, int]]) -> lis
     return tags
 
 
-def static_token_features(tokens: list[Token], cat: list[str]) -> list[list[str]]:
-    """Each token's features that do not depend on the tag chosen before it."""
+def static_token_features(
+    tokens: list[Token], cat: list[str], *, skip_punctuation: bool = False
+) -> list[list[str]]:
+    """Each token's features that do not depend on the tag chosen before it
+    (`skip_punctuation`: none for punctuation, which the tagger never asks about)."""
     words = ["^", "^", *(t.text for t in tokens), "$", "$"]
     kinds = ["_", *(t.kind for t in tokens), "_"]
     cats = ["_", *cat, "_"]
-    out = []
+    out: list[list[str]] = []
     for i in range(len(tokens)):
+        if skip_punctuation and kinds[i + 1] == "p":
+            out.append([])
+            continue
         w = i + 2  # index in words
         w0 = words[w]
         feats = [

@@ -36,9 +36,13 @@ _OTC_LOOKALIKES = frozenset(
 )
 
 
+# Codeine combinations sold by number: "Tylenol #3", "tylenol no. 4" (not "tylenol 2 boxes").
+_RX_NUMBERED = re.compile(r"(?<![a-z])tylenol\s*(?:#|no\.?\s*)\s*[2-4](?!\d)")
+
+
 def rx_name_in(folded_text: str) -> str | None:
     """A drug name shaped like a prescription medicine, if the (folded) text has one."""
-    for pattern in (_RX_LATIN, _RX_HAN):
+    for pattern in (_RX_NUMBERED, _RX_LATIN, _RX_HAN):
         for m in pattern.finditer(folded_text):
             word = m.group(0)
             if word not in _OTC_LOOKALIKES and not any(w in word for w in _OTC_LOOKALIKES):

@@ -7,7 +7,7 @@ import re
 from bot.core.understanding.alias_index import NOT_AN_ITEM, AliasHit
 from bot.core.understanding.catalogue import Catalogue, unknown_item
 from bot.core.understanding.features import features, mask
-from bot.core.understanding.intent import classify
+from bot.core.understanding.intent import IntentVerdict, classify
 from bot.core.understanding.intent_model import UnderstandingModel, load_model
 from bot.core.understanding.item_tagger import item_spans
 from bot.core.understanding.medicine_safety import guard_medicines
@@ -22,7 +22,7 @@ from bot.core.understanding.quantity import (
 from bot.core.understanding.quantity_choice import choose
 from bot.core.understanding.repair import is_repair_complaint
 from bot.core.understanding.unknown_items import clean_item_name, unknown_item_name
-from bot.core.understanding.urgency import is_emergency, is_shouted, is_urgent
+from bot.core.understanding.urgency import is_emergency, is_shouted, is_urgent, urgency_cues
 
 # In a swap the author's own goods are the payment, not the thing asked for.
 _SWAP = re.compile(r"换|(?<![a-z])(?:swap|trade|exchange)(?![a-z])")
@@ -47,6 +47,14 @@ _PLACE_BEFORE_EN = re.compile(
     r"(?<![a-z])(?:on|by|next to|under|beside|outside|behind)\s+(?:the|my|our)\s+$"
 )
 _LEND = re.compile(r"借|(?<![a-z])(?:lend|lending|borrow|loan)")
+# "求借一个梯子，换灯泡用", "a ladder to change a bulb": the second thing is what the first is
+# for, not a second request.
+_PURPOSE_BEFORE = re.compile(
+    r"(?:换|修|装|挂|拧|钉|剪|切|做|煮|炖|蒸|烤|洗|擦|补|粘|贴|搬|抬)(?:个|一下|下|一个)?$"
+    r"|(?<![a-z])(?:to|for) (?:change|changing|fix|fixing|hang|hanging|replace|replacing|"
+    r"put up|putting up|cook|cooking|move|moving|clean|cleaning) (?:a |an |the |my |our |some )?$"
+)
+_PURPOSE_AFTER = re.compile(r"\s*(?:用|的时候|(?<![a-z])with it)")
 
 
 def _payment_spans(text: str) -> list[tuple[int, int]]:
@@ -81,6 +89,33 @@ def _items(catalogue: Catalogue, hits: list[AliasHit], source: list[str]) -> lis
         for i in items
         if not any(i.canonical in catalogue.categories_of(other) for other in named)
     ]
+
+
+def _is_purpose(text: str, hit: AliasHit) -> bool:
+    before = text[max(0, hit.start - 24) : hit.start]
+    if not _PURPOSE_BEFORE.search(before):
+        return False
+    # Chinese says so after the thing ("换灯泡用"); English before it ("to change a bulb").
+    return bool(_PURPOSE_AFTER.match(text, hit.end)) or before.endswith(" ") or "to " in before
+
+
+# A reply that is only an item and an amount ("ibuprofen ×2盒", "布洛芬 x2"): under a request
+# it offers that amount, under an offer it asks for it. Nothing but these may be left over.
+_FRAGMENT_REST = re.compile(r"[\s,，.。:：!！~～+*/、x×]*")
+
+
+def _fragment_reply(folded: Folded, hits: list[AliasHit], mentions: list[QuantityMention]) -> bool:
+    if not mentions:
+        return False
+    taken = sorted([(h.start, h.end) for h in hits] + [(m.start, m.end) for m in mentions])
+    rest = []
+    pos = 0
+    for start, end in taken:
+        if start > pos:
+            rest.append(folded.text[pos:start])
+        pos = max(pos, end)
+    rest.append(folded.text[pos:])
+    return all(_FRAGMENT_REST.fullmatch(part) for part in rest)
 
 
 def _is_place(text: str, hit: AliasHit) -> bool:
@@ -122,14 +157,17 @@ def model_features(text: str, catalogue: Catalogue, reply_to: str | None = None)
     return _features(folded, _item_hits(catalogue, folded), reply_to)
 
 
-def urgency_features(feats: list[str], folded_text: str, original: str) -> list[str]:
-    """The urgency head reads the intent features and whether urgent words occur."""
+def urgency_features(
+    feats: list[str], folded_text: str, original: str, *, emergency: bool | None = None
+) -> list[str]:
+    """The urgency head reads the intent features and whether urgent words occur
+    (`emergency`: is_emergency of the text, when the caller knows it already)."""
     flags = []
     if is_urgent(folded_text, original):
         flags.append("lex=urgent")
-    if is_emergency(folded_text):
+    if is_emergency(folded_text) if emergency is None else emergency:
         flags.append("lex=emergency")
-    return [*feats, *flags]
+    return [*feats, *flags, *urgency_cues(folded_text, original)]
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -195,6 +233,13 @@ def understand(
     all_hits = _item_hits(catalogue, folded)
     feats = _features(folded, all_hits, None if reply_to is None else reply_to.intent)
     verdict = classify(folded.text, feats, model.intent)
+    fragment = (
+        reply_to is not None
+        and reply_to.intent in ("offer", "request")
+        and _fragment_reply(folded, all_hits, find_quantities(folded))
+    )
+    if fragment and reply_to is not None:
+        verdict = IntentVerdict("offer" if reply_to.intent == "request" else "request")
     intent = verdict.intent
     tags = set(verdict.tags)
 
@@ -207,9 +252,20 @@ def understand(
         kept = [h for h in hits if not _BROKEN_AFTER.match(folded.text, h.end)]
         hits = kept or hits
     hits = [h for h in hits if not _is_place(folded.text, h)]
+    dropped: list[tuple[int, int]] = []
+    if len({h.key for h in hits}) > 1:
+        dropped = [(h.start, h.end) for h in hits if _is_purpose(folded.text, h)]
+        if len(dropped) < len(hits):
+            hits = [h for h in hits if (h.start, h.end) not in dropped]
+        else:
+            dropped = []
     tagger = model.head("items") if intent != "none" else None
     spans = item_spans(tagger, folded.text, [(h.start, h.end) for h in hits]) if tagger else []
-    spans = [sp for sp in spans if _outside(payment, sp[0])]
+    spans = [
+        sp
+        for sp in spans
+        if _outside(payment, sp[0]) and not any(_overlaps(sp, d) for d in dropped)
+    ]
     if spans:
         items = _tagged_items(catalogue, folded, hits, spans)
     else:
@@ -241,7 +297,13 @@ def understand(
         item_places = spans or [(h.start, h.end) for h in hits]
         mentions = quantity_mentions(folded, item_places)
         chooser = model.head("quantity")
-        if chooser is not None:
+        if fragment:
+            # The reply is the amount and nothing else: it is the amount.
+            quantity = choose_quantity(mentions, 1)
+        elif len(items) >= 2 and len({(m.quantity.n, m.quantity.unit) for m in mentions}) >= 2:
+            # "感冒灵3包、布洛芬4粒": each item has its own amount; no one amount is the message's.
+            quantity = None
+        elif chooser is not None:
             quantity = choose(chooser, folded.text, mentions, item_places, intent)
         else:
             quantity = choose_quantity(mentions, len(items))
@@ -258,7 +320,8 @@ def understand(
         urgent = (
             in_danger
             or is_shouted(text)
-            or urgency.best(urgency_features(feats, folded.text, text)) == "urgent"
+            or urgency.best(urgency_features(feats, folded.text, text, emergency=in_danger))
+            == "urgent"
         )
     else:
         urgent = in_danger or is_urgent(folded.text, text)

@@ -15,9 +15,10 @@ _ZH_UNITS = (
     "人份", "毫升", "盒", "个", "瓶", "包", "片", "粒", "颗", "袋", "支", "根", "板", "罐", "台",
     "把", "张", "件", "条", "本", "双", "套", "箱", "桶", "斤", "碗", "杯", "块", "份", "只", "辆",
     "卷", "管", "贴", "剂", "听", "副", "枚", "顶", "床", "盆", "捆", "提", "串", "对", "勺", "升",
-    "筒", "枝", "扎", "沓", "叠", "座", "部",
+    "筒", "枝", "扎", "沓", "叠", "座", "部", "盘", "节", "锅", "缸", "摞", "兜", "排", "樽", "架",
+    "壶", "碟", "篮", "筐",
 )  # fmt: skip
-_ZH_DIGITS = "一二三四五六七八九"
+_RANGE_DIGITS = "一二两三四五六七八九"
 # A measure word followed by these is a duration or a person, not an amount (一个下午).
 _ZH_NOT_AMOUNT = "下午|上午|晚上|小时|钟头|月|星期|礼拜|周|人(?!份)|儿(?!童)|地方|时候|样|半小时"
 _ZH_QTY = re.compile(
@@ -34,12 +35,13 @@ _EN_UNITS = (
     "loaf", "carton", "tin", "bowl", "plate", "slice", "bar", "strip", "sheet", "diaper", "egg",
     "item", "book", "toy", "bunch", "jug", "gallon", "pound", "lb", "spoon", "teaspoon",
     "tablespoon", "container", "tray", "pot", "case", "battery", "loaves", "pcs", "pc",
-    "ticket", "tix", "cake",
+    "ticket", "tix", "cake", "strand", "spool", "vial", "pen", "dozen", "skein", "punnet",
 )  # fmt: skip
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "a couple of": 2, "a couple": 2, "couple of": 2, "a pair of": 2, "a dozen": 12,
+    # "a couple (of)" is as vague as "a few" (corpus/WRITING.md): an article and a vague word
+    "a pair of": 2, "a dozen": 12,
     "half a": 0.5, "a": 1, "an": 1,
 }  # fmt: skip
 # "a few doses", "a lot of bags": an article before these is no amount.
@@ -48,7 +50,8 @@ _EN_NUM = "|".join(re.escape(w) for w in sorted(_EN_WORDS, key=len, reverse=True
 _EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 _EN_QTY = re.compile(
     rf"(?<![$\w.\-])(?<!size )(?P<num>\d+(?:\.\d+)?|{_EN_NUM})\s+"
-    r"(?P<gap>(?:[a-z0-9'-]+\s+){0,2}?)"
+    # up to two words between ("3 unopened boxes"), never another number ("500 3 tablets")
+    r"(?P<gap>(?:(?!\d)[a-z0-9'-]+\s+){0,2}?)"
     rf"(?P<unit>{_EN_UNIT})(?:e?s)?\b"
 )
 _EN_BARE_OF = re.compile(
@@ -56,8 +59,17 @@ _EN_BARE_OF = re.compile(
 )
 # "can I take 2?", "need 3": a bare count right after a verb of taking or having.
 _EN_BARE_COUNT = re.compile(
-    r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got)\s+"
+    r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got|like|love|lend|borrow|save me|"
+    r"keep|drop)\s+"
     r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)(?![\w.%:/-])"
+    # "got 12 people", "only need 1 min": people and time, not things
+    r"(?!\s*(?:people|persons|pax|ppl|guests|of us|kids|min|mins|minutes?|hours?|hrs?|days?|"
+    r"weeks?|nights?|pm|am|years?|yrs?|yo)(?![a-z]))"
+)
+# "12 left", "3 nos", "4 of them", "6 remaining": a count of the things themselves.
+_EN_COUNT_OF_THEM = re.compile(
+    r"(?<![\w$.#-])(?P<num>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+    r"(?:left|remaining|nos|of them|extra|spare)(?![a-z])"
 )
 _TIMES = re.compile(
     r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
@@ -83,9 +95,9 @@ def _zh_number(span: str) -> float | None:
     if span[0].isdigit():
         return float(span)
     span = span.replace("俩", "两").replace("仨", "三")
-    # 三四片 / 四五根 is a range: take the lower bound.
-    if len(span) == 2 and span[0] in _ZH_DIGITS and span[1] in _ZH_DIGITS:
-        span = span[0]
+    # 三四片 / 两三个 / 五六盆 is a range, and a range states no amount (corpus/WRITING.md).
+    if len(span) == 2 and span[0] in _RANGE_DIGITS and span[1] in _RANGE_DIGITS:
+        return None
     try:
         return float(cn2an.cn2an(span, "smart"))
     except (ValueError, KeyError):
@@ -122,6 +134,11 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
             num = m.group("num")
             n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
             found.append(QuantityMention(m.start("num"), m.end(), Quantity(n, None)))
+    for m in _EN_COUNT_OF_THEM.finditer(text) if latin else ():
+        if not any(q.start <= m.start("num") < q.end for q in found):
+            num = m.group("num")
+            n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
+            found.append(QuantityMention(m.start("num"), m.end(), Quantity(n, None)))
     for m in _TIMES.finditer(text):
         n = int(m.group("n") or m.group("m"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, None)))
@@ -129,11 +146,15 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
     return found
 
 
-# "size 4 diapers", "apt 5 stroller": a number after these is a label, not a count.
+# "size 4 diapers", "apt 5 stroller", "Blk 118": a number after these is a label, not a count.
 _NOT_A_COUNT = {
     "size", "sz", "no.", "number", "#", "apt", "unit", "floor", "room", "building", "gen",
-    "version", "model", "type", "level", "grade", "age", "ages", "stage", "step",
+    "version", "model", "type", "level", "grade", "age", "ages", "stage", "step", "blk", "block",
+    "bldg", "tower", "flat", "door", "bus", "route", "primary", "class", "year", "p",
 }  # fmt: skip
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:^|[^a-z])(?:" + "|".join(re.escape(w) for w in sorted(_NOT_A_COUNT)) + r")\s*$"
+)
 _COUNT_BEFORE = re.compile(rf"(?:^|[^\w$.\-])(?P<num>\d{{1,3}}|{_EN_NUM})\s+(?:[a-z0-9'-]+\s+)?$")
 
 
@@ -144,8 +165,8 @@ def counts_before_items(folded: Folded, item_spans: list[tuple[int, int]]) -> li
         m = _COUNT_BEFORE.search(folded.text, max(0, start - 24), start)
         if m is None or m.group("num") in ("a", "an", "half a"):
             continue
-        before = folded.text[max(0, m.start("num") - 8) : m.start("num")].split()
-        if before and before[-1] in _NOT_A_COUNT:
+        # "baby穿的size 80": the label word may touch Chinese before it.
+        if _NOT_A_COUNT_BEFORE.search(folded.text, max(0, m.start("num") - 10), m.start("num")):
             continue
         num = m.group("num")
         n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])

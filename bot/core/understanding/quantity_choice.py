@@ -14,9 +14,26 @@ from bot.core.understanding.model import Quantity
 from bot.core.understanding.quantity import QuantityMention
 
 _APPROX = re.compile(r"大概|大约|约|左右|来|多|几|差不多|about|around|roughly|approx|~|or so")
+# A share per person or household ("每家可以分两条", "2 each"): not the amount on offer.
+_EACH = re.compile(r"每|各|一人|一家|一户|(?<![a-z])(?:each|per|apiece)(?![a-z])")
+_ARTICLE = re.compile(r"an?\s")
+_ONE = re.compile(r"(?:one|1)(?![\d.])|一")
+
+
+def _kind(text: str, mention: QuantityMention) -> str:
+    """How the number is written: an article ("a bottle"), a one ("one chair", 一盒), digits,
+    or a number word."""
+    head = text[mention.start : mention.start + 4]
+    if _ARTICLE.match(head):
+        return "art"
+    if _ONE.match(head):
+        return "one"
+    return "digit" if head[:1].isdigit() else "word"
+
+
 IS_AMOUNT = "amount"
 # Below this no mention is taken as the amount: better none than a wrong one.
-TAKE_AT = 0.3
+TAKE_AT = 0.2
 
 
 def mention_features(
@@ -62,10 +79,17 @@ def mention_features(
     feats.append("wa1=" + (words_after[0] if words_after else "$"))
     if any(s < mention.end and mention.start < e for s, e in item_spans):
         feats.append("covers_item")  # "2 spare ladders": the count and its noun together
-    if fractional := not float(q.n).is_integer():
-        feats.append(f"fractional={fractional}")
-    if _APPROX.search(text, max(0, mention.start - 3), min(len(text), mention.end + 3)):
+    if _APPROX.search(text, max(0, mention.start - 6), min(len(text), mention.end + 3)):
         feats.append("approx")
+    if _EACH.search(text, max(0, mention.start - 6), min(len(text), mention.end + 6)):
+        feats.append("each")
+    kind = _kind(text, mention)
+    covers = any(s < mention.end and mention.start < e for s, e in item_spans)
+    feats.append("k=" + kind)
+    # "a sewing kit", "a pot": an article before the item's own name is no amount; "a bag of".
+    feats.append(f"k&cover={kind}&{covers}")
+    feats.append(f"k&a1={kind}&{after[:1]}")
+    feats.append(f"k&intent={kind}&{intent}")
     if item_spans:
         gaps = [
             (

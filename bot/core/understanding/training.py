@@ -28,7 +28,7 @@ from bot.core.understanding.features import (
     tokenise,
 )
 from bot.core.understanding.intent_model import Label, LinearModel, UnderstandingModel
-from bot.core.understanding.normalise import fold
+from bot.core.understanding.normalise import Folded, fold
 from bot.core.understanding.quantity_choice import IS_AMOUNT, mention_features
 
 CORPUS_DIR = Path(__file__).resolve().parents[3] / "corpus"
@@ -173,12 +173,19 @@ def _name_span(folded_text: str, names: Sequence[str]) -> tuple[int, int] | None
     return None
 
 
+def folded(example: Example) -> Folded:
+    """The example's text as the parser reads it: spaced handwriting closed up, then folded."""
+    from bot.core.understanding.parser import prepared
+
+    return fold(prepared(example.text))
+
+
 def gold_spans(example: Example) -> list[tuple[int, int]] | None:
     """Where the labelled items are written, or None when one cannot be found in the text."""
-    folded = fold(example.text).text
+    text = folded(example).text
     spans = []
     for names in example.items:
-        span = _name_span(folded, names)
+        span = _name_span(text, names)
         if span is None:
             return None
         spans.append(span)
@@ -199,9 +206,9 @@ def tagger_data(
         spans = gold_spans(e)
         if spans is None:
             continue
-        folded = fold(e.text)
-        tokens = tokenise(folded.text)
-        hits = [(h.start, h.end) for h in _item_hits(catalogue, folded)]
+        seen = folded(e)
+        tokens = tokenise(seen.text)
+        hits = [(h.start, h.end) for h in _item_hits(catalogue, seen)]
         gold = catalogue_tags(tokens, spans)
         # Each message twice: with the catalogue's findings, and as if the catalogue knew
         # none of its items, so the tagger learns names from the words around them too.
@@ -230,10 +237,10 @@ def quantity_data(examples: Sequence[Example]) -> tuple[list[list[str]], list[st
         if intent == "none":
             continue
         spans = gold_spans(e) or []
-        folded = fold(e.text)
-        mentions = quantity_mentions(folded, spans)
+        seen = folded(e)
+        mentions = quantity_mentions(seen, spans)
         for i, m in enumerate(mentions):
-            feats.append(mention_features(folded.text, m, i, len(mentions), spans, intent))
+            feats.append(mention_features(seen.text, m, i, len(mentions), spans, intent))
             labels.append(IS_AMOUNT if m.quantity.n == e.quantity else "other")
     return feats, labels
 
@@ -246,9 +253,8 @@ def urgency_data(
 
     feats = []
     for e in examples:
-        folded = fold(e.text)
         feats.append(
-            urgency_features(model_features(e.text, catalogue, e.reply_to), folded.text, e.text)
+            urgency_features(model_features(e.text, catalogue, e.reply_to), folded(e).text, e.text)
         )
     return feats, ["urgent" if e.urgent else "calm" for e in examples]
 
@@ -311,7 +317,7 @@ def intent_score(
     pairs = []
     for e in examples:
         feats = model_features(e.text, catalogue, e.reply_to)
-        got = classify(fold(e.text).text, feats, model.intent).intent
+        got = classify(folded(e).text, feats, model.intent).intent
         pairs.append((intent_of(e.label), got))
     return macro_f1(pairs)
 

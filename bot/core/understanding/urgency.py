@@ -11,37 +11,50 @@ _ZH_WORDS = (
     "心脏病", "心梗", "心口疼", "心口痛", "胸口疼", "胸口痛", "胸痛", "胸闷", "喘不上气",
     "喘不过气", "喘唔到气", "喘唔过气", "透不过气", "呼吸困难", "上不来气", "嘴唇发紫",
     "嘴唇有点发紫", "发紫", "昏迷", "晕倒", "晕过去", "不省人事", "休克", "抽搐", "抽筋了",
-    "过敏反应", "过敏性休克", "大出血", "血止不住", "着火", "失火", "起火", "烟好大",
+    "过敏反应", "过敏性休克", "大出血", "血止不住", "失火", "起火", "烟好大",
     "冒烟", "煤气泄漏", "困人", "关人", "被困", "困在电梯", "中风", "低血糖", "哮喘发作",
-    "犯病了", "打120", "叫120", "打119", "需要急救", "救护车", "在线等", "要生了", "破水了",
+    "犯病了", "叫120", "打119", "需要急救", "救护车", "在线等", "要生了", "破水了",
     "羊水破了",
+    # hurry said outright: Cantonese 快啲, Hokkien 紧紧紧, pinyin gkd (赶快的); 快来 / 即刻
+    # are soft cues only ("快來吃", "剪完即刻還")
+    "快点", "快啲", "快快", "紧紧", "水浸", "淹了",
 )  # fmt: skip
-# A lone 急 counts ("急！", "在线等，急"), but not 不急 / 着急 / 急性 / 急诊 / 急救包.
-_ZH_JI = re.compile(r"(?<![不别着])急(?![性诊救])")
+# 着火 but not 打(不)着火 (a stove or an engine that will not light).
+_ZH_FIRE = re.compile(r"(?<!打)(?<!打不)(?<!点)(?<!点不)着火")
+# 着急 is urgency unless calmed (不/别着急); a lone 急 too ("急！", "在线等，急"), but not 不急,
+# 应急 (for emergencies), 宅急便, 急性, 急诊, 急救(包), 急症; "快打120" but not "不用打120".
+_ZH_HURRY = re.compile(
+    r"(?<![不别用])着急|(?<![不别着应宅])急(?![性诊救症便])|gkd|[ ，,]紧$|(?<!不用)(?<!别)打120"
+)
 _EN_WORDS = (
     "urgent", "urgently", "asap", "a.s.a.p", "emergency", "stat", "right now", "right away",
-    "immediately", "911", "999", "help!", "sos", "life or death", "chest pain", "heart attack",
+    "immediately", "911", "call 999", "call 995", "help!", "sos", "desperate", "desperately",
+    "life or death", "chest pain", "heart attack",
     "can't breathe", "cant breathe", "cannot breathe", "trouble breathing", "breathing is labored",
     "labored breathing", "not breathing", "allergic reaction", "anaphylaxis", "anaphylactic",
     "seizure", "unconscious", "passed out", "collapsed", "overdose", "stroke", "bleeding badly",
-    "on fire", "smoke", "trapped", "people inside", "stuck inside", "someone inside", "gas leak",
+    "on fire", "smoke", "trapped", "gas smell", "people inside", "stuck inside", "someone inside",
+    "gas leak",
     "choking", "hypoglycemic", "going into shock", "ambulance", "asthma attack",
     "asthma is flaring", "wheezing", "can't catch his breath", "can't catch her breath",
 )  # fmt: skip
 _ZH = re.compile("|".join(re.escape(w) for w in _ZH_WORDS))
 _EN = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS) + r")(?![a-z0-9])"
-    r"(?! detector| alarm| of luck)"
+    r"(?! detector| alarm| of luck| free|-free| care| days)"
 )
 # "马上还" promises to return quickly; that is not urgency.
 _NOT_URGENT = re.compile(
     r"不急|不着急|不用急|不是很急|不太急|不算急|不是特别急|no rush|not urgent|no hurry|whenever"
-    r"|not in a hurry|no urgency"
+    r"|not in a hurry|no urgency|not really"
 )
 
 
 # Shouting is urgency, "now" in lower case is not ("I have one now").
-_SHOUTED = re.compile(r"(?<![A-Za-z])(?:NOW|HELP|QUICK|HURRY|URGENT|ASAP|SOS)(?![A-Za-z])")
+# "HELP YOURSELVES" in an all-capitals message is an invitation, not a cry; 🆘 is a shout too.
+_SHOUTED = re.compile(
+    r"(?<![A-Za-z])(?:NOW|HELP(?! YOURSEL)|QUICK|HURRY|URGENT|ASAP|SOS)(?![A-Za-z])|🆘"
+)
 
 
 def is_shouted(original: str) -> bool:
@@ -55,37 +68,75 @@ def is_urgent(folded_text: str, original: str = "") -> bool:
         return False
     return bool(
         _ZH.search(folded_text)
-        or _ZH_JI.search(folded_text)
+        or _ZH_FIRE.search(folded_text)
+        or _ZH_HURRY.search(folded_text)
         or _EN.search(folded_text)
         or _SHOUTED.search(original)
     )
 
 
 # Someone in danger now: fell, collapsed, not breathing, seizure, fire, gas, trapped in a lift.
-# Text arrives folded (traditional -> simplified), so 跌親 / 暈低 / 火燭 / 困𨋢 appear as folded.
+# Text arrives folded (traditional -> simplified), so 跌親 / 暈低 / 火燭 / 困𨋢 appear as folded
+# (OpenCC writes 𨋢, a lift, as 䢂).
 _EMERGENCY_ZH = re.compile(
     r"摔倒|跌倒|摔了一跤|摔地上|跌亲|跌低|晕倒|晕过去|晕低|昏倒|昏迷|不省人事|叫不醒|没反应了|"
     r"没(?:有)?呼吸|不呼吸|呼吸停|心跳停|心脏骤停|没了心跳|休克|抽搐|抽风|癫痫发作|羊癫疯|"
-    r"着火|失火|起火|火灾|火烛|烧起来|浓烟|冒黑烟|煤气泄漏|燃气泄漏|煤气味|燃气味|天然气味|"
-    r"(?:电梯|𨋢).{0,6}困|困.{0,4}(?:电梯|𨋢)|电梯.{0,6}关.{0,3}人|关在电梯|被困|"
+    r"(?<!打)(?<!打不)(?<!点)(?<!点不)着火|失火|起火|火灾|火烛|浓烟|冒黑烟|火警[钟铃]响|"
+    # 烧起来 is a fire only with something burning ("锅烧起来了"), not a child's fever
+    r"(?:火|锅|油|房|屋|楼|厨房|车)[^，,。.\s]{0,2}烧起来|"
+    r"煤气泄漏|燃气泄漏|煤气味|燃气味|天然气味|瓦斯味|石油气味|"
+    r"(?:电梯|𨋢|䢂|lift|升降机).{0,6}困|困.{0,4}(?:电梯|𨋢|䢂)|电梯.{0,6}关.{0,3}人|关在电梯|被困|"
+    r"晕咗|晕倒咗|叫唔醒|跌咗落|滑倒|口吐白沫|白车|水浸|"
     r"溺水|中风|大出血|血止不住|噎住|卡住喉咙|喘不上气|喘不过气|喘唔到气|呼吸困难|透不过气|"
     r"胸口(?:疼|痛|闷|不舒服)|心口(?:疼|痛)|胸痛|心脏不舒服|心梗|心脏病(?:犯|发作)|嘴唇(?:有点)?发紫|"
     r"过敏性休克|严重过敏|哮喘发作|破水了|羊水破了|要生了|"
-    r"叫救护车|打120|叫120|打119|打110|快叫救护|救命"
+    r"叫救护车|(?<!不用)(?<!不要)(?<!别)打1[12]0|叫120|打119|快叫救护|救命"
 )
 _EMERGENCY_EN = re.compile(
-    r"(?<![a-z])(?:collapsed|has fallen|fell down|fell over|had a fall|fallen and|"
+    r"(?<![a-z])(?:collapsed?|collapsing|has fallen|have fallen|fell down|fell over|had a fall|"
+    r"fallen and|nahimatay|ambulansya|gas smell|"
     r"unconscious|passed out|unresponsive|not breathing|stopped breathing|can'?t breathe|"
     r"cannot breathe|seizure|convulsing|heart attack|cardiac arrest|stroke|choking|"
     r"overdose|bleeding badly|won'?t stop bleeding|anaphyla\w*|allergic reaction|"
     r"chest (?:pains?|hurts?|is hurting|hurting|tight(?:ness)?)|"
     r"asthma attack|lips? (?:turning |are |is )?(?:blue|purple)|water broke|in labou?r|"
     r"with (?:people|someone|a kid|kids|a child) inside|"
-    r"fire(?! drill| alarm test| extinguisher| blanket| pit| works|works|place|wood)|on fire|"
+    r"fire(?! drill| alarm| code| hazard| escape| exit| door| safety| extinguisher| blanket| pit"
+    r"| works|works|place|wood|fly|flies)|on fire|"
     r"smoke coming|smell(?:s|ing)? (?:of )?gas|gas leak|"
     r"trapped|stuck in (?:the )?(?:lift|elevator)|"
-    r"call (?:an )?ambulance|call 911|call 999|call 112|call 120|cpr|help!+)(?![a-z])"
+    r"call (?:an )?ambulance|call 911|call 999|call 995|call 000|call 112|call 120|cpr|help!+)"
+    r"(?![a-z])"
 )
+
+
+# Softer signs of hurry the urgency head weighs with the rest of the message: "now", a time
+# later today, "!!", a word in capitals, "快" in any form. None is urgent on its own ("I have one
+# now", "tonight's potluck"), so they are features, not rules.
+_SOFT_CUES = (
+    ("now", re.compile(r"(?<![a-z])now(?![a-z])|马上|立马|即刻|现在就|而家|宜家")),
+    (
+        "today",
+        re.compile(
+            r"(?<![a-z])(?:tonight|today|this (?:morning|afternoon|evening))"
+            r"(?![a-z])|今晚|今天|今日|今夜|今早|晚上"
+        ),
+    ),
+    ("bang", re.compile(r"[!！]{2,}|[?？]{2,}")),
+    ("quick", re.compile(r"快(?![递乐过到期要]|餐|手)")),
+)
+_CAPS_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{3,}(?![A-Za-z])")
+_LOWER = re.compile(r"[a-z]")
+
+
+def urgency_cues(folded_text: str, original: str) -> list[str]:
+    """The soft signs of hurry in a message, as urgency-head feature names."""
+    cues = [f"cue={name}" for name, pattern in _SOFT_CUES if pattern.search(folded_text)]
+    # A word in capitals among lower-case ones is raised; a message all in capitals (elderly
+    # typists) raises nothing.
+    if _CAPS_WORD.search(original) and _LOWER.search(original):
+        cues.append("cue=caps")
+    return cues
 
 
 def is_emergency(folded_text: str) -> bool:
