@@ -262,6 +262,7 @@ class LedgerQueries(TxBase):
         entry_id: int,
         *,
         status: str | None = None,
+        quantity: float | None = None,
         remaining: float | None = None,
         held: float | None = None,
         expires_at: datetime | None = None,
@@ -271,7 +272,12 @@ class LedgerQueries(TxBase):
         """Change an entry's state; a closing status also drops its match keys."""
         sets: list[str] = []
         params: list[Any] = []
-        for column, value in (("status", status), ("remaining", remaining), ("held", held)):
+        for column, value in (
+            ("status", status),
+            ("quantity", quantity),
+            ("remaining", remaining),
+            ("held", held),
+        ):
             if value is not None:
                 sets.append(f"{column} = ?")
                 params.append(value)

@@ -300,3 +300,23 @@ async def test_offer_command_keeps_the_amount_written_after_the_item():
         amounts = [(e.item_name, e.quantity) for e in await b.ledger()]
         assert amounts[0][1] == 2 and amounts[1][1] == 3 and amounts[2][1] is None
         assert "×2" in b.group_posts()[0].content
+
+
+async def test_offering_the_same_item_again_refreshes_the_entry_instead_of_a_duplicate():
+    async with Building() as b:
+        await b.say(b.alice, "I have 2 spare boxes of ibuprofen, anyone who needs it let me know")
+        await b.say(b.alice, "still have 3 boxes of ibuprofen to give away")
+        (entry,) = await b.ledger()
+        assert (entry.quantity, entry.remaining) == (3, 3)
+        assert "not listed twice" in b.group_posts()[-1].content
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        await b.say(b.bob, "anyone have a ladder I can borrow?")
+        assert len([e for e in await b.ledger() if e.kind == "request"]) == 1
+
+
+async def test_an_amount_nobody_can_use_is_explained_and_nothing_is_recorded():
+    async with Building() as b:
+        for args in ("ibuprofen 0", "ladder -3", "drill 99999"):
+            await b.say(b.alice, f"/offer {args}")
+            assert "1 to 9999" in b.group_posts()[-1].content
+        assert await b.ledger() == []

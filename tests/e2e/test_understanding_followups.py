@@ -78,9 +78,9 @@ async def test_offer_answering_ones_own_missed_message_is_kept_as_a_correction()
     async with Building() as b:
         b.opened_bot(b.alice)
         missed = await b.say(b.alice, "老式的缝纫机还能用 放着占地方")
-        before = await b.ledger()
         await b.say(b.alice, "/offer 缝纫机", reply_to=missed)
-        assert len(await b.ledger()) == len(before) + 1
+        # One offer, whether the parser had read the line as one already or not.
+        assert [e.kind for e in await b.ledger()] == ["offer"]
         learnt = await corrections(b)
         if learnt:  # only when the parser had not read it as an offer already
             assert (learnt[-1].label, learnt[-1].source) == ("offer", "explicit")

@@ -19,7 +19,14 @@ from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase, _outside_topic
 from bot.core.sharing.ledger_entries import entry_for
 from bot.core.sharing.model import GroupMessage, Resident, UserError
-from bot.core.understanding import Parsed, command_amount, understand
+from bot.core.sharing.vocabulary import RequestStatus
+from bot.core.understanding import (
+    Parsed,
+    ParsedItem,
+    command_amount,
+    understand,
+    unusable_amount,
+)
 from storage.allocation_store import EntryExtras
 from storage.records import Entry
 from storage.repository import Tx
@@ -120,6 +127,8 @@ class Recording(SharingBase):
             return Effects()
         if not args.strip():
             raise UserError("offer_usage" if kind == "offer" else "need_usage")
+        if unusable_amount(args):
+            raise UserError("amount_unusable")
         await self._remember(tx, who, home_chat_id=msg.chat_id)
         parsed = understand(args, self.catalogue, model=self.model)
         items = parsed.items
@@ -241,6 +250,10 @@ class Recording(SharingBase):
                 continue
             if item.restricted:
                 continue
+            again = await self._same_open_entry(tx, who, kind, item, msg.chat_id)
+            if again is not None:
+                effects.extend(await self._repeated(tx, again, parsed, msg, lang, in_group))
+                continue
             entry = await tx.add_entry(
                 entry_for(
                     self.config,
@@ -276,6 +289,71 @@ class Recording(SharingBase):
                 effects.extend(
                     await alerts_for_offer(tx, self.config, self.catalogue, self.clock, entry)
                 )
+        return effects
+
+    async def _same_open_entry(
+        self, tx: Tx, who: Resident, kind: str, item: ParsedItem, chat_id: int
+    ) -> Entry | None:
+        """The resident's open entry of this item in this group, if they already have one."""
+        for entry in await tx.open_entries_of(who.user_id):
+            if (
+                entry.kind == kind
+                and entry.chat_id == chat_id
+                and entry.canonical == item.canonical
+            ):
+                return entry
+        return None
+
+    async def _repeated(
+        self,
+        tx: Tx,
+        entry: Entry,
+        parsed: Parsed,
+        msg: GroupMessage,
+        lang: str,
+        in_group: bool,
+    ) -> Effects:
+        """The same offer or request said again: the open entry is refreshed (a new amount
+        replaces what is left), not listed twice for neighbours to be asked about twice."""
+        now = self.clock.now()
+        amount = parsed.quantity.n if parsed.quantity is not None else None
+        if amount is not None and entry.quantity is not None and amount != entry.remaining:
+            given = entry.quantity - entry.remaining
+            remaining = max(amount, entry.held)
+            await tx.update_entry(entry.id, quantity=given + remaining, remaining=remaining)
+        await tx.update_entry(
+            entry.id, expires_at=now + timedelta(days=self.config.bot.expiry_days), nudged_at=None
+        )
+        fresh = await self._entry(tx, entry.id)
+        logger.info("ledger: %s #%s said again, refreshed", fresh.kind, fresh.id)
+        effects = Effects()
+        if in_group:
+            if self.config.bot.ack == "reaction":
+                effects.add(React(msg.chat_id, msg.message_id, "👌"))
+            else:
+                effects.add(
+                    SendMessage(
+                        chat_id=msg.chat_id,
+                        text=say(
+                            lang,
+                            "ack_again",
+                            item=lambda lang: redact(self._entry_name(fresh, lang)),
+                            qty=said_amount(
+                                fresh.remaining if fresh.quantity else None, fresh.unit
+                            ),
+                        ),
+                        reply_to=msg.message_id,
+                        thread_id=msg.thread_id,
+                        optional=True,  # within the group's posting budget, like any ack
+                    )
+                )
+        if fresh.kind == "request" and fresh.status == RequestStatus.OPEN:
+            effects.extend(await self._match_request(tx, fresh))
+        elif fresh.kind == "offer":
+            # Said again, it is news again for neighbours watching for it.
+            effects.extend(
+                await alerts_for_offer(tx, self.config, self.catalogue, self.clock, fresh)
+            )
         return effects
 
     async def _allocate(self, tx: Tx, offer: Entry, msg: GroupMessage) -> EntryExtras:

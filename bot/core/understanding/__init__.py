@@ -3,7 +3,7 @@
 from bot.core.understanding.catalogue import Catalogue, CatalogueAddition
 from bot.core.understanding.model import Intent, Parsed, ParsedItem, Quantity
 from bot.core.understanding.parser import understand
-from bot.core.understanding.quantity import command_amount
+from bot.core.understanding.quantity import command_amount, unusable_amount
 
 __all__ = [
     "Catalogue",
@@ -14,4 +14,5 @@ __all__ = [
     "Quantity",
     "command_amount",
     "understand",
+    "unusable_amount",
 ]

@@ -189,6 +189,15 @@ def choose_quantity(mentions: list[QuantityMention], item_count: int) -> Quantit
 
 
 _TRAILING_NUMBER = re.compile(r"\s(?P<n>\d{1,4}(?:\.\d{1,2})?)\s*$")
+# "/offer 布洛芬 0", "/offer ladder -3", "/offer drill 99999": an amount nobody can use.
+_UNUSABLE_AMOUNT = re.compile(r"\s(?:-\s*\d+(?:\.\d+)?|0+(?:\.0+)?|\d{5,})\s*\S{0,4}$")
+AMOUNT_LIMIT = 9999
+
+
+def unusable_amount(text: str) -> bool:
+    """Whether "/offer item [amount]" ends in an amount that can't be used: zero, negative
+    or beyond AMOUNT_LIMIT (a clear mistake to explain, rather than record silently)."""
+    return _UNUSABLE_AMOUNT.search(fold(text).text) is not None
 
 
 def command_amount(text: str) -> Quantity | None:
