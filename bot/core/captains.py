@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.effects import Button, Effects, Fallback, SendMessage
 from bot.core.i18n import Markup, reader_language, say
+from bot.core.record_ids import record_id
 from bot.core.redaction import redact
 from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.model import Resident, UserError
@@ -206,9 +207,10 @@ class CaptainDesk:
         """/remove <id> [reason]: take an entry down; its author is told why, privately."""
         buildings = captain_scope(self.config, who, where)
         number, _, reason = args.strip().partition(" ")
-        if not number.lstrip("#").isdigit():
+        entry_id = record_id(number)
+        if entry_id is None:
             raise UserError("remove_usage")
-        entry = await tx.entry(int(number.lstrip("#")))
+        entry = await tx.entry(entry_id)
         if entry is None:
             raise UserError("entry_not_found")
         if not in_scope(self.config, entry, buildings):

@@ -30,6 +30,7 @@ from bot.core.config import Config
 from bot.core.effects import Button, Effects, SendMessage, StopPoll
 from bot.core.i18n import Markup, reader_language, say
 from bot.core.membership import is_member
+from bot.core.record_ids import record_id
 from bot.core.sharing.model import Resident
 from storage.civic_store import Deliberation
 from storage.repository import Tx
@@ -313,11 +314,12 @@ class DeliberationDesk:
         """/deliberations follow N TEXT: what the captains will do about the outcome."""
         number, _, words = args.strip().lstrip("#").partition(" ")
         text = clean_words(words, FOLLOW_UP_LIMIT)
-        if not number.isdigit() or not text:
+        deliberation_id = record_id(number)
+        if deliberation_id is None or not text:
             raise CivicRefusal("follow_up_usage")
-        deliberation = await tx.deliberation(int(number))
+        deliberation = await tx.deliberation(deliberation_id)
         if deliberation is None:
-            raise CivicRefusal("deliberation_unknown", id=int(number))
+            raise CivicRefusal("deliberation_unknown", id=number[:12])
         if not self.config.is_captain(who.user_id, who.username, deliberation.building):
             raise CivicRefusal(
                 "civic_not_your_building",

@@ -22,6 +22,7 @@ from bot.core.i18n import (
     say,
     text,
 )
+from bot.core.record_ids import record_id
 from bot.core.sharing.service import Resident
 from storage.events_store import EventRecord, NewEvent
 from storage.repository import Tx
@@ -152,15 +153,15 @@ async def cancel_event(
     args: str,
 ) -> Effects:  # fmt: skip
     """/event cancel N: cancel a captain's event of their own building and tell its groups."""
-    number = args.strip().lstrip("#")
-    if not number.isdigit():
+    number = record_id(args)
+    if number is None:
         raise EventRefusal("event_usage")
     mine = config.captain_buildings(who.user_id, who.username)
     if not mine:
         raise EventRefusal("event_not_captain")
-    record = await tx.event(int(number))
+    record = await tx.event(number)
     if record is None:
-        raise EventRefusal("event_unknown", id=int(number))
+        raise EventRefusal("event_unknown", id=args.strip().lstrip("#")[:12])
     if not set(record.buildings) & set(mine):
         names = ", ".join(_building_name(config, b) for b in record.buildings)
         raise EventRefusal("event_not_your_building", building=names)

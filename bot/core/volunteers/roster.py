@@ -20,6 +20,7 @@ from bot.core.events.captain import when_text
 from bot.core.festivals import QuietHours
 from bot.core.i18n import Lang, Markup, Reader, languages, reader_language, say, text
 from bot.core.membership import FRESH
+from bot.core.record_ids import record_id
 from bot.core.redaction import redact
 from bot.core.sharing.model import Resident, UserError
 from bot.core.volunteers.duty_text import TITLE_LIMIT, DutyRefusal, parse_duty, shift_times
@@ -485,13 +486,13 @@ async def cancel_duty(
     tx: Tx, config: Config, now: datetime, who: Resident, where: Where, args: str
 ) -> Effects:
     """/duty cancel N: the captain calls a shift off; everyone signed up is told privately."""
-    number = args.strip().lstrip("#")
-    if not number.isdigit():
+    number = record_id(args)
+    if number is None:
         raise DutyRefusal("duty_usage")
     mine = _scope(config, who, where)
-    duty = await tx.duty(int(number))
+    duty = await tx.duty(number)
     if duty is None:
-        raise DutyRefusal("vt_duty_unknown", id=int(number))
+        raise DutyRefusal("vt_duty_unknown", id=args.strip().lstrip("#")[:12])
     if duty.building not in mine:
         raise DutyRefusal("vt_not_your_building", building=_building_name(config, duty.building))
     if not await tx.cancel_duty(duty.id, who.user_id, now):
