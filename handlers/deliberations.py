@@ -178,6 +178,12 @@ async def start_ballot(update: Update, context: Context) -> None:
     svc = services(context)
     who = resident(message.from_user, context)
     deliberation_id = int(found[1])
+    async with svc.repo.statements() as tx:
+        deliberation = await tx.deliberation(deliberation_id)
+    if deliberation is not None:
+        await confirm_membership(
+            context, who.user_id, building_chats(svc.config, deliberation.building)
+        )
     now = svc.clock.now()
 
     async def work(tx: Tx) -> Effects:

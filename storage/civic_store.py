@@ -221,6 +221,14 @@ class CivicQueries(TxBase):
         )
         return int(row["n"]) if row else 0
 
+    async def nominations_by(self, nominated_by: int, period: str) -> int:
+        """How many neighbours one resident has nominated in a period (drafts included)."""
+        row = await self._one(
+            "SELECT COUNT(*) AS n FROM nominations WHERE nominated_by = ? AND period = ?",
+            (nominated_by, period),
+        )
+        return int(row["n"]) if row else 0
+
     async def nominations_in(self, buildings: Sequence[str], limit: int = 30) -> list[Nomination]:
         """Submitted nominations of these buildings, newest first (a captain's review list)."""
         if not buildings:

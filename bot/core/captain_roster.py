@@ -210,6 +210,11 @@ class RosterDesk:
             )
         else:
             keys = [b.key for b in self.config.buildings] if admin else mine
+        if not admin:
+            # A captain sees their own buildings' captains, not who leads the building next door.
+            keys = [k for k in keys if k in mine]
+            if not keys:
+                raise RosterError("roster_captains_own")
         added = {(c.building, c.user_id): c for c in await tx.added_captains()}
         setting = reader_setting(self.config, who, where)
         lines: list[str] = []

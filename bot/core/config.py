@@ -358,6 +358,9 @@ class CivicSection(StrictModel):
     announce_time: str = "10:00"
     # The longest a captain's question may stay open.
     deliberation_max_days: int = Field(30, ge=1, le=365)
+    # How many neighbours one resident may nominate in a period: each is a card for every
+    # captain of the building, so one resident cannot flood them.
+    nominations_per_period: int = Field(3, ge=1, le=100)
 
     @field_validator("announce_time")
     @classmethod

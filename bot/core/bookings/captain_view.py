@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from html import escape
 
 from bot.core.bookings.desk import BookingDesk, BookingRefusal, clock_text, day_start, day_text
 from bot.core.bookings.rules import Usage, slots_of_day, usage
@@ -82,19 +83,22 @@ async def overview(tx: Tx, desk: BookingDesk, who: Resident, now: datetime) -> E
                     + " "
                     + when
                 )
+            # The overview is HTML: a name or reason typed by a person is text, never markup.
             if booking.status == BookingStatus.BLOCKED:
                 who_text = "🔧 " + (booking.reason or "")
+                shown = escape(who_text)
             elif shows_names and booking.user_id:
                 who_text = await desk.name_of(tx, booking.user_id)
+                shown = escape(who_text)
                 named.add(booking.user_id)
             else:
-                who_text = say(setting, "bk_overview_booked")
+                who_text = shown = say(setting, "bk_overview_booked")
             status = (
                 ""
                 if booking.status in (BookingStatus.CONFIRMED, BookingStatus.BLOCKED)
                 else f" ({_status(setting, booking.status)})"
             )
-            lines.append(f"• {when} {who_text}{status}")
+            lines.append(f"• {when} {shown}{status}")
             if (
                 booking.status == BookingStatus.CONFIRMED
                 and booking.starts_at <= now < booking.ends_at
@@ -147,6 +151,8 @@ async def block(tx: Tx, desk: BookingDesk, who: Resident, args: str, now: dateti
         raise BookingRefusal("bk_captains_only")
     try:
         day = date.fromisoformat(match["day"])
+        if not 2000 <= day.year <= 2100:
+            raise ValueError(day)
         first = datetime.combine(day, datetime.min.time(), tzinfo=desk.tz).replace(
             hour=int(match["h1"]), minute=int(match["m1"])
         )
@@ -236,7 +242,7 @@ async def month_report(
     wanted = args.strip()
     if wanted:
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", wanted)
-        if match is None or not 1 <= int(match[2]) <= 12:
+        if match is None or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
             raise BookingRefusal("bk_report_usage")
         year, month = int(match[1]), int(match[2])
     else:

@@ -99,6 +99,11 @@ def booking_data(
     return ":".join(parts)
 
 
+# Slot starts as minutes since 1970: 2020 to 2100 covers every slot a button can show.
+_EARLIEST = int(datetime(2020, 1, 1, tzinfo=UTC).timestamp()) // 60
+_LATEST = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp()) // 60
+
+
 def read_booking_press(data: str) -> BookingPress | None:
     """A button's data read back; None for anything that is not a well-formed booking button."""
     match = _SHAPE.match(data)
@@ -127,4 +132,7 @@ def read_booking_press(data: str) -> BookingPress | None:
         except ValueError:
             return None
         return BookingPress(action, resource, day=day)
-    return BookingPress(action, resource, at=datetime.fromtimestamp(int(number) * 60, UTC))
+    minutes = int(number)
+    if not _EARLIEST <= minutes <= _LATEST:  # a forged number: no slot was ever shown there
+        return None
+    return BookingPress(action, resource, at=datetime.fromtimestamp(minutes * 60, UTC))

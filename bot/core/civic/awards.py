@@ -109,6 +109,12 @@ class AwardsDesk:
         if not await is_member(tx, who.user_id, building_chats(config, building), now):
             raise CivicRefusal("nominate_not_neighbour", building=building_name(config, building))
         period = period_of(local_day(config, now).date(), self.kind)
+        if await tx.nominations_by(who.user_id, period) >= config.civic.nominations_per_period:
+            raise CivicRefusal(
+                "nominate_enough",
+                n=config.civic.nominations_per_period,
+                period=lambda lang: describe_period(period, lang),
+            )
         nomination_id = await tx.add_nomination(period, building, user_id, who.user_id, now)
         if nomination_id is None:
             raise CivicRefusal(

@@ -179,6 +179,10 @@ class DeliberationDesk:
         if deliberation is None or deliberation.status != DeliberationStatus.OPEN:
             effects.add(SendMessage(who.user_id, say(setting, "ballot_closed")))
             return effects
+        if not await self._counts(tx, now, deliberation, who.user_id):
+            # Ids are sequential: a guessed link shows a building's question to no outsider.
+            effects.add(SendMessage(who.user_id, say(setting, "ballot_residents_only")))
+            return effects
         rows = tuple(
             (button_for(option, ballot_data(deliberation.id, n)),)
             for n, option in enumerate(deliberation.options)

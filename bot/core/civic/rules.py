@@ -58,6 +58,8 @@ def parse_period(text: str) -> str:
     if match is None:
         raise CivicRefusal("awards_bad_period", text=text)
     year = int(match[1])
+    if not 2000 <= year <= 2100:  # "0000-01": a typo, and beyond what dates can hold
+        raise CivicRefusal("awards_bad_period", text=text)
     if match[2] is None:
         return f"{year:04d}"
     month = int(match[2])
@@ -180,6 +182,8 @@ def _closing_time(day_text: str, time_text: str | None, now: datetime, zone: str
         day = date.fromisoformat(day_text.replace("/", "-"))
     except ValueError:
         raise CivicRefusal("deliberate_bad_close", text=day_text) from None
+    if not 2000 <= day.year <= 2100:
+        raise CivicRefusal("deliberate_bad_close", text=day_text)
     at = time(18, 0)
     if time_text is not None:
         hours, minutes = (int(p) for p in time_text.replace("：", ":").split(":"))

@@ -36,7 +36,7 @@ def parse_period(text: str) -> Period | None:
     month = re.fullmatch(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?", norm)
     if month:
         year, number = int(month[1]), int(month[2])
-        if not 1 <= number <= 12:
+        if not 1 <= number <= 12 or not 2000 <= year <= 2100:
             return None
         last = date(year + (number == 12), number % 12 + 1, 1)
         return Period(
@@ -45,6 +45,8 @@ def parse_period(text: str) -> Period | None:
     year_only = re.fullmatch(r"(\d{4})\s*年?", norm)
     if year_only:
         year = int(year_only[1])
+        if not 2000 <= year <= 2100:  # a typo, not a period anyone kept points in
+            return None
         return Period(date(year, 1, 1), date(year, 12, 31), str(year))
     return None
 
