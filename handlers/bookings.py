@@ -130,7 +130,11 @@ async def on_button(update: Update, context: Context) -> None:
         return
     press = read_booking_press(query.data or "")
     if press is None or query.message is None:
-        await query.answer()
+        # A malformed or forged button: the same polite word as a vanished slot.
+        setting = reader_language(
+            resident(query.from_user, context), services(context).config.bot.language
+        )
+        await query.answer(say(setting, "bk_unknown_resource"), show_alert=True)
         return
     svc = services(context)
     desk = _desk(context)

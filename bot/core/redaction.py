@@ -24,7 +24,10 @@ _ROOM = re.compile(
     r"|\d{3,4}\s*(?:室|房|号房)"
     r"|\d+\s*(?:楼|樓|层|層)(?!道|梯|下|上|前|后)"
     r"|(?<![\w])\d{1,2}-\d{1,2}-\d{3,4}(?![\w])"
-    r"|\b(?:room|rm|apt|apartment|unit|flat|suite|floor)\.?\s*#?\s*\d+\w?\b",
+    r"|\b(?:room|rm|apt|apartment|unit|flat|suite|floor)\.?\s*#?\s*\d+\w?\b"
+    # A bare door number in Chinese: "住502", "帮502王阿姨", "1102家", "502的张大爷".
+    r"|(?<=[住帮在到找])\s*\d{3,4}(?![\d年月日号號点點:：.%])"
+    r"|(?<![\d.:：])\d{3,4}(?=\s*(?:家|的|阿姨|叔叔|大爷|大妈|奶奶|爷爷|老人|[王李张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤][阿叔大奶爷老小姐哥家]))",
     re.IGNORECASE,
 )
 # No \b before the bot id: in Bot API URLs it follows "/bot" directly (".../bot123:AA...").
