@@ -29,10 +29,13 @@ class TxBase:
         self._known_users = known_users or KnownUsers()
         # Residents saved in this transaction: known to the cache only once it commits.
         self.saved_users: list[tuple[UserRecord, datetime]] = []
+        # Residents whose row changed some other way: other workers' caches hear of them.
+        self.changed_users: set[int] = set()
 
     def _user_row_changed(self, user_id: int) -> None:
         """Any write to a `users` row other than save_user must call this."""
         self._known_users.forget(user_id)
+        self.changed_users.add(user_id)
         self.saved_users = [s for s in self.saved_users if s[0].user_id != user_id]
 
     @property
