@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,13 +26,30 @@ class InboxQueries(TxBase):
 
         `chat_id` is the conversation the update belongs to, whose order workers keep.
         """
-        cur = await self._db.execute(
-            """INSERT INTO inbox (update_id, payload, received_at, chat_id)
-               VALUES (?, ?, ?, ?)
-               ON CONFLICT DO NOTHING""",
-            (update_id, payload, _ts(now), chat_id),
+        return update_id in await self.receive_updates([(update_id, payload, chat_id)], now)
+
+    async def receive_updates(
+        self, updates: Sequence[tuple[int, str, int | None]], now: datetime
+    ) -> set[int]:
+        """Keep several delivered updates (update id, payload, chat id) in one statement.
+
+        Returns the ids that were new; the others were waiting already (duplicates). One
+        round trip for all the POSTs that arrived while the previous one was being stored.
+        """
+        if not updates:
+            return set()
+        marks = ", ".join("(?, ?, ?, ?)" for _ in updates)
+        params = [
+            v for update_id, payload, chat in updates for v in (update_id, payload, _ts(now), chat)
+        ]
+        rows = await self._all(
+            f"""INSERT INTO inbox (update_id, payload, received_at, chat_id)
+                VALUES {marks}
+                ON CONFLICT DO NOTHING
+                RETURNING update_id""",
+            params,
         )
-        return cur.rowcount == 1
+        return {int(r["update_id"]) for r in rows}
 
     async def claim_inbox(
         self, worker: str, now: datetime, until: datetime, limit: int

@@ -80,3 +80,17 @@ async def test_a_chats_next_update_waits_for_a_dead_workers_claim_to_end(tmp_pat
         assert await _claim(repo, "b", later) == [2]
     finally:
         await repo.close()
+
+
+async def test_a_burst_of_deliveries_is_kept_once_each_in_one_write(tmp_path):
+    repo = await Repository.open(backends.database_for(tmp_path / "x.db"))
+    try:
+        async with repo.statements() as tx:
+            assert await tx.receive_update(3, '{"update_id": 3}', T0, chat_id=-1)
+            fresh = await tx.receive_updates(
+                [(3, '{"update_id": 3}', -1), (4, '{"update_id": 4}', -1), (6, "{}", None)], T0
+            )
+        assert fresh == {4, 6}  # 3 was waiting already: Telegram delivered it twice
+        assert await _claim(repo, "a", T0) == [3, 6]  # chat -1 keeps its order: 4 after 3
+    finally:
+        await repo.close()
