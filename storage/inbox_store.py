@@ -87,6 +87,18 @@ class InboxQueries(TxBase):
         items = [InboxItem(r["update_id"], r["payload"]) for r in rows]
         return sorted(items, key=lambda item: item.update_id)
 
+    async def renew_inbox(self, worker: str, update_ids: list[int], until: datetime) -> int:
+        """Extend `worker`'s lease on rows it still holds; returns how many it still held."""
+        if not update_ids:
+            return 0
+        marks = ", ".join("?" for _ in update_ids)
+        cur = await self._db.execute(
+            f"""UPDATE inbox SET claimed_until = ?
+                WHERE claimed_by = ? AND update_id IN ({marks})""",
+            (_ts(until), worker, *update_ids),
+        )
+        return cur.rowcount
+
     async def finish_inbox(self, update_ids: list[int]) -> None:
         """Forget updates that were applied (their effects are committed elsewhere)."""
         await self._db.executemany(

@@ -110,7 +110,13 @@ class InboxWorker:
             return 0
         updates, unreadable = self._read(items)
         # Same rules as long polling: several in flight, transactions taken in update order.
-        offset = await apply_updates(self.app, updates, stop or asyncio.Event())
+        renewing = asyncio.ensure_future(self._renew([u.update_id for u in updates]))
+        try:
+            offset = await apply_updates(self.app, updates, stop or asyncio.Event())
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         applied = [u.update_id for u in updates if offset is not None and u.update_id < offset]
         left = [u.update_id for u in updates if u.update_id not in set(applied)]
         async with self.repo.statements() as tx:
@@ -121,6 +127,22 @@ class InboxWorker:
         self.applied += len(applied)
         logger.debug("inbox: applied %s update(s), %s handed back", len(applied), len(left))
         return len(items)
+
+    async def _renew(self, update_ids: list[int]) -> None:
+        """While a batch is applied, keep its lease: a batch slower than the lease (a stalled
+        Bot API, a long report) would otherwise be taken and applied by another worker too.
+        Its effects would still happen once (run_unit's claim), but the chat's order and the
+        work would not. Renewed at a third of the lease, so one failed renewal is survivable."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            now = self._now()
+            try:
+                async with self.repo.statements() as tx:
+                    held = await tx.renew_inbox(self.worker_id, update_ids, now + self.lease)
+            except Exception:
+                logger.warning("inbox: could not renew the lease of a batch", exc_info=True)
+                continue
+            logger.debug("inbox: renewed the lease of %s update(s)", held)
 
     def _read(self, items: list[InboxItem]) -> tuple[list[Update], list[int]]:
         updates: list[Update] = []

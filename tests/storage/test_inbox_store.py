@@ -94,3 +94,20 @@ async def test_a_burst_of_deliveries_is_kept_once_each_in_one_write(tmp_path):
         assert await _claim(repo, "a", T0) == [3, 6]  # chat -1 keeps its order: 4 after 3
     finally:
         await repo.close()
+
+
+async def test_a_renewed_lease_keeps_a_slow_batch_with_its_worker(tmp_path):
+    repo = await Repository.open(backends.database_for(tmp_path / "x.db"))
+    try:
+        async with repo.statements() as tx:
+            await tx.receive_updates([(1, "{}", -1), (2, "{}", -2)], T0)
+        assert await _claim(repo, "a", T0) == [1, 2]
+        renewed_at = T0 + timedelta(seconds=20)
+        async with repo.statements() as tx:
+            assert await tx.renew_inbox("a", [1, 2], renewed_at + LEASE) == 2
+            assert await tx.renew_inbox("b", [1, 2], renewed_at + LEASE) == 0  # not b's
+        # Past the first lease, within the renewed one: still a's.
+        assert await _claim(repo, "b", T0 + LEASE + timedelta(seconds=1)) == []
+        assert await _claim(repo, "b", renewed_at + LEASE + timedelta(seconds=1)) == [1, 2]
+    finally:
+        await repo.close()
