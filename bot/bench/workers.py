@@ -124,6 +124,7 @@ class ShapeResult:
     cpu_postgres: float = 0.0  # … of the PostgreSQL server's processes
     cpu_per_worker: list[float] = field(default_factory=list)
     stalls: list[str] = field(default_factory=list)  # PostgreSQL's view when progress stopped
+    rollbacks: int = 0  # transactions rolled back while the backlog drained (conflicts, retried)
 
 
 def load_average() -> float:
@@ -159,6 +160,18 @@ def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     # A process born in between counts whole; one that ended in between is lost (few: the
     # bots' connections stay open through the backlog).
     return sum(used - before.get(pid, 0.0) for pid, used in after.items())
+
+
+async def _rollbacks(conn: Any) -> int:
+    """Transactions rolled back in the benchmark's database so far (PostgreSQL's statistics,
+    which each backend reports within a second)."""
+    if conn is None:
+        return 0
+    await asyncio.sleep(1.1)
+    found = await conn.fetchval(
+        "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+    )
+    return int(found or 0)
 
 
 async def _postmaster(conn: Any) -> int | None:
@@ -345,6 +358,7 @@ async def run_shape(
                 postmaster = await _postmaster(inbox) if inbox is not None else None
                 servers = [postmaster] if postmaster else []
                 cpu_before = _family_cpu(bots), _family_cpu(servers)
+                rollbacks_before = await _rollbacks(inbox)
                 per_worker_before = [_cpu_seconds(pid) for pid in bots]
                 start = time.perf_counter()
                 send_mixed_traffic(world, chats, people, items, updates)
@@ -361,6 +375,7 @@ async def run_shape(
                 await world.wait_until_idle(quiet=0.3, timeout=600)
                 throughput = updates / (max(done, world.last_answer) - start)
                 cpu_after = _family_cpu(bots), _family_cpu(servers)
+                rollbacks = await _rollbacks(inbox) - rollbacks_before
                 per_worker = [
                     _cpu_seconds(pid) - was
                     for pid, was in zip(bots, per_worker_before, strict=True)
@@ -386,6 +401,7 @@ async def run_shape(
             cpu_postgres=_cpu_used(cpu_before[1], cpu_after[1]),
             cpu_per_worker=per_worker,
             stalls=stalls,
+            rollbacks=rollbacks,
         )
     finally:
         if backend == "postgresql":
@@ -431,10 +447,11 @@ def report(
             f"{rate / peer_rate if peer_rate else 0:>10.2f}x | {p50:>7.1f}ms | {p99:>7.1f}ms | "
             f"{bot_cpu:>11.2f} ms | {pg} | {med(r.load for r in shape):.2f}"
         )
-    lines.append(
-        f"bare PTB    | {'1':>6} | {peer_rate:>9.0f} | (run_polling, one reply per message; "
-        f"the same stand-in and traffic)"
-    )
+    if peer:
+        lines.append(
+            f"bare PTB   | {'1':>7} | {peer_rate:>9.0f} | (run_polling, one reply per message; "
+            f"the same stand-in and traffic)"
+        )
     lines.append(
         "(updates/s: until the last answer reached Telegram; CPU/update: CPU seconds of the "
         "bot's processes, and of every PostgreSQL process, while the backlog drained, per "
@@ -449,6 +466,11 @@ def report(
             for r in shape
         )
         lines.append(f"  {shape[0].backend} ×{shape[0].workers}: {cells}")
+        if shape[0].backend == "postgresql":
+            lines.append(
+                "    transactions rolled back (conflicts, run again): "
+                + ", ".join(str(r.rollbacks) for r in shape)
+            )
         per_worker = [
             "/".join(f"{c:.1f}" for c in r.cpu_per_worker) for r in shape if r.workers > 1
         ]
