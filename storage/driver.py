@@ -458,6 +458,16 @@ class PostgresBackend:
     @asynccontextmanager
     async def transaction(self, *, lengthy: bool = False) -> AsyncIterator[Connection]:
         # `lengthy` matters to SQLite only: asyncpg never blocks the event loop.
+        #
+        # SERIALIZABLE, because the units that come here read and then write on what they
+        # read, and another worker may be doing the same at once: matching finds an offer and
+        # holds part of it, limits count a resident's open entries or a group's posts before
+        # adding one, an inbox claim takes a chat's oldest update only while none older waits.
+        # Under READ COMMITTED two workers could both see the last unit or slot free. Work
+        # that reads nothing before it writes (storing received updates, an essential post's
+        # count, the outbox's bookkeeping) goes through `statements()` instead: no BEGIN, no
+        # COMMIT, nothing to conflict over. Conflicts cost a rerun (`Repository.run`), counted
+        # by `jinlin bench workers` ("transactions rolled back").
         async with self._lock, self._pool.acquire() as conn:
             transaction = conn.transaction(isolation="serializable")
             await transaction.start()

@@ -101,9 +101,11 @@ class InboxQueries(TxBase):
 
     async def finish_inbox(self, update_ids: list[int]) -> None:
         """Forget updates that were applied (their effects are committed elsewhere)."""
-        await self._db.executemany(
-            "DELETE FROM inbox WHERE update_id = ?", [(u,) for u in update_ids]
-        )
+        if not update_ids:
+            return
+        # One statement for the batch (not one per row): one plan, one round trip.
+        marks = ", ".join("?" for _ in update_ids)
+        await self._db.execute(f"DELETE FROM inbox WHERE update_id IN ({marks})", update_ids)
 
     async def release_inbox(self, worker: str, update_ids: list[int]) -> None:
         """Hand claimed but unapplied updates back at once (a clean shutdown)."""
