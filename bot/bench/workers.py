@@ -444,7 +444,8 @@ def report(
         lines.append(
             f"{first.backend:<10} | {first.workers:>7} | {rate:>9.0f} | "
             f"{rate / base if base else 0:>8.2f}x | "
-            f"{rate / peer_rate if peer_rate else 0:>10.2f}x | {p50:>7.1f}ms | {p99:>7.1f}ms | "
+            f"{f'{rate / peer_rate:.2f}x' if peer_rate else '—':>11} | {p50:>7.1f}ms | "
+            f"{p99:>7.1f}ms | "
             f"{bot_cpu:>11.2f} ms | {pg} | {med(r.load for r in shape):.2f}"
         )
     if peer:
