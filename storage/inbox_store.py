@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.driver import Dialect
 from storage.tx_base import TxBase
 from storage.tx_base import ts as _ts
 
@@ -70,20 +71,24 @@ class InboxQueries(TxBase):
         # The pick is a MATERIALIZED CTE: PostgreSQL may otherwise run an `IN (… LIMIT n)`
         # subquery more than once and claim more than `limit` rows (seen with a reused
         # database's statistics).
-        #
-        # "The chat's oldest" is a scalar MIN per candidate, one probe of inbox_by_chat each,
-        # never a join: written as NOT EXISTS it became an anti-join that PostgreSQL planned
-        # from the statistics of an empty inbox (a fresh or idle one) as a nested loop
-        # comparing every waiting row with every other — 1.2 s per claim with 3,000 waiting,
-        # until autovacuum analysed the table up to a minute later. That was the stall of
-        # `jinlin bench workers` (a run of two workers at 44 updates/s, PostgreSQL's CPU
-        # pinned). This form costs at most one index probe per waiting row, whatever the plan.
+        if self.dialect is Dialect.POSTGRESQL:
+            # No nested loops for this statement. The inbox swings between empty and a
+            # backlog of thousands, so its statistics are often those of an empty table
+            # (autovacuum analysed it drained): PostgreSQL then believes it holds no rows and
+            # plans "no older update of the chat" as a nested loop over every pair of waiting
+            # rows — 1.3-2.3 s per claim at 3,000 waiting, PostgreSQL's CPU pinned until the
+            # table was analysed again, up to a minute later: the stall of `jinlin bench
+            # workers`. (A scalar MIN per row or a GROUP BY of each chat's head fared no
+            # better: 50-100 ms.) Without nested loops it is a hash anti-join, linear in the
+            # waiting rows whatever the statistics say: a few ms at 3,000.
+            await self._db.execute("SET LOCAL enable_nestloop = off")
         rows = await self._all(
             f"""WITH picked AS MATERIALIZED (
                    SELECT i.update_id FROM inbox i
                    WHERE (i.claimed_until IS NULL OR i.claimed_until < ? OR i.claimed_by = ?)
-                     AND (i.chat_id IS NULL OR i.update_id = (
-                         SELECT MIN(o.update_id) FROM inbox o WHERE o.chat_id = i.chat_id))
+                     AND NOT EXISTS (
+                         SELECT 1 FROM inbox o
+                         WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
                    ORDER BY i.update_id LIMIT ?
                    {self.dialect.skip_locked})
                UPDATE inbox SET claimed_by = ?, claimed_until = ?

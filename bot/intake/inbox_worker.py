@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from telegram import Update
 
 from bot.intake.polling import IN_FLIGHT, AnyApp, apply_updates
+from storage.driver import Conflict
 from storage.inbox_store import InboxItem
 from storage.repository import Repository
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 POLL_INTERVAL_SECONDS = 0.5
 RETRY_SECONDS = 2.0
+CONFLICT_PAUSE_SECONDS = 0.05
 
 
 def default_worker_id() -> str:
@@ -82,6 +84,12 @@ class InboxWorker:
                 self._wake.clear()
                 try:
                     claimed = await self.run_once(stop)
+                except Conflict:
+                    # Other workers kept claiming at the same moment (each attempt was run
+                    # again, up to Repository.run's bound): they are taking the updates, so
+                    # this is no fault to wait out. Look again shortly, not RETRY_SECONDS on.
+                    logger.info("inbox: claims kept conflicting with other workers'")
+                    claimed, pause = 0, CONFLICT_PAUSE_SECONDS
                 except Exception:
                     # The database went away for a moment: log, wait, try again.
                     logger.exception("inbox: claiming or applying failed; retrying shortly")
