@@ -411,6 +411,21 @@ async def _conflicts() -> AsyncIterator[None]:
         raise Conflict(str(exc)) from exc
 
 
+# Prepared statements kept per connection. asyncpg's default (100) is below the number of
+# distinct statements a worker runs (IN lists of every length among them): a statement
+# pushed out is prepared again, one more round trip.
+STATEMENT_CACHE = 1000
+
+
+async def _keep_session(conn: Any) -> None:
+    """The pool's reset on release, which does nothing: asyncpg's default sends
+    `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` every time a connection goes
+    back to the pool — a round trip per unit of work, ~3 per update in `jinlin bench
+    workers`. The pool's connections never take session state: no SET, no cursor, no LISTEN
+    (the residents' listener and the scheduler's advisory lock each have a connection of their
+    own), and asyncpg still rolls back a transaction left open before this runs."""
+
+
 class PostgresBackend:
     """A small asyncpg pool; SERIALIZABLE transactions, one at a time in this process."""
 
@@ -430,13 +445,29 @@ class PostgresBackend:
             )
 
         pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=2, init=setup, server_settings=dict(settings or {})
+            url,
+            min_size=1,
+            max_size=2,
+            init=setup,
+            reset=_keep_session,
+            statement_cache_size=STATEMENT_CACHE,
+            server_settings=dict(settings or {}),
         )
         return cls(pool, url)
 
     @asynccontextmanager
     async def transaction(self, *, lengthy: bool = False) -> AsyncIterator[Connection]:
         # `lengthy` matters to SQLite only: asyncpg never blocks the event loop.
+        #
+        # SERIALIZABLE, because the units that come here read and then write on what they
+        # read, and another worker may be doing the same at once: matching finds an offer and
+        # holds part of it, limits count a resident's open entries or a group's posts before
+        # adding one, an inbox claim takes a chat's oldest update only while none older waits.
+        # Under READ COMMITTED two workers could both see the last unit or slot free. Work
+        # that reads nothing before it writes (storing received updates, an essential post's
+        # count, the outbox's bookkeeping) goes through `statements()` instead: no BEGIN, no
+        # COMMIT, nothing to conflict over. Conflicts cost a rerun (`Repository.run`), counted
+        # by `jinlin bench workers` ("transactions rolled back").
         async with self._lock, self._pool.acquire() as conn:
             transaction = conn.transaction(isolation="serializable")
             await transaction.start()

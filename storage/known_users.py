@@ -6,7 +6,8 @@ asking SQLite lets such a line skip its transaction entirely (see handlers/offer
 
 Written through only after a commit, forgotten on any other write to a resident's row, and
 refreshed at least every MAX_AGE so `updated_at` stays roughly current and a change made by
-another process (an import run beside the bot) is picked up within that time.
+another process (an import run beside the bot) is picked up within that time. With several
+workers on PostgreSQL, each one's cache hears the others' changes (storage/user_changes.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ class KnownUsers:
     def __init__(self, *, enabled: bool = True) -> None:
         self._rows: dict[int, tuple[_Profile, datetime]] = {}
         self._enabled = enabled
+
+    def enable(self) -> None:
+        """Start keeping rows (PostgreSQL: once other workers' changes can be heard)."""
+        self._enabled = True
+
+    def disable(self) -> None:
+        """Stop keeping rows and forget those kept: changes may now pass unheard."""
+        self._enabled = False
+        self._rows.clear()
 
     def unchanged(self, user: UserRecord, now: datetime) -> bool:
         """True if saving `user` (not `started`) would leave its row as it is."""

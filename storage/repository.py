@@ -24,7 +24,15 @@ from storage.bookings_store import BookingQueries
 from storage.captains_store import CaptainQueries
 from storage.civic_store import CivicQueries
 from storage.corrections_store import CorrectionQueries
-from storage.driver import Backend, Conflict, Dialect, Synchronous, open_backend
+from storage.driver import (
+    Backend,
+    Conflict,
+    Connection,
+    Dialect,
+    PostgresBackend,
+    Synchronous,
+    open_backend,
+)
 from storage.edits_store import EditQueries
 from storage.events_store import EventQueries
 from storage.inbox_store import InboxQueries
@@ -36,6 +44,7 @@ from storage.reader_languages import Reading, Readings
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
 from storage.roster_store import RosterQueries
+from storage.user_changes import UserChanges
 from storage.volunteers_store import VolunteerQueries
 from storage.workers_store import WorkerQueries
 
@@ -71,10 +80,11 @@ class Repository:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        # Residents' rows as last committed here. Only sound when no other process writes
-        # them: with several workers on PostgreSQL every save goes to the database.
+        # Residents' rows as last committed here. Sound alone; with several workers on
+        # PostgreSQL, only while `_changes` hears the others' writes (it turns it on).
         self._known_users = KnownUsers(enabled=not backend.shares_database)
         self._readings = Readings()
+        self._changes: UserChanges | None = None
 
     @property
     def dialect(self) -> Dialect:
@@ -93,9 +103,16 @@ class Repository:
             await backend.close()
             raise
         repo = cls(backend)
-        if not backend.shares_database:
+        try:
+            if isinstance(backend, PostgresBackend):
+                # Listening first: a change made while the rows load is heard after.
+                repo._changes = UserChanges(backend.url, repo._known_users)
+                await repo._changes.start()
             await repo._load_known_users()
-        await repo.load_readings()
+            await repo.load_readings()
+        except BaseException:
+            await repo.close()
+            raise
         return repo
 
     async def load_readings(self) -> None:
@@ -131,6 +148,8 @@ class Repository:
             )
 
     async def close(self) -> None:
+        if self._changes is not None:
+            await self._changes.close()
         await self.backend.close()
 
     @asynccontextmanager
@@ -143,6 +162,7 @@ class Repository:
         async with self.backend.transaction(lengthy=lengthy) as db:
             tx = Tx(db, self._known_users)
             yield tx
+            await self._announce(db, tx)
         for user, now in tx.saved_users:
             self._known_users.saved(user, now)
         self._readings.apply(tx.reading_changes)
@@ -172,7 +192,17 @@ class Repository:
         never lands inside another unit's open transaction.
         """
         async with self.backend.statements(lengthy=lengthy) as db:
-            yield Tx(db, self._known_users)
+            tx = Tx(db, self._known_users)
+            yield tx
+            await self._announce(db, tx)
+
+    async def _announce(self, db: Connection, tx: Tx) -> None:
+        """Other workers forget the residents whose rows this transaction wrote."""
+        if self._changes is None:
+            return
+        written = tx.changed_users | {user.user_id for user, _ in tx.saved_users}
+        if written:
+            await self._changes.announce(db, written)
 
     def user_unchanged(self, user: UserRecord, now: datetime) -> bool:
         """True if `save_user(user)` would change nothing, known without asking the database."""

@@ -32,10 +32,13 @@ class TxBase:
         self.saved_users: list[tuple[UserRecord, datetime]] = []
         # Reading languages written in this transaction: applied to Readings once it commits.
         self.reading_changes: list[tuple[int, ReadingField, str | None]] = []
+        # Residents whose row changed some other way: other workers' caches hear of them.
+        self.changed_users: set[int] = set()
 
     def _user_row_changed(self, user_id: int) -> None:
         """Any write to a `users` row other than save_user must call this."""
         self._known_users.forget(user_id)
+        self.changed_users.add(user_id)
         self.saved_users = [s for s in self.saved_users if s[0].user_id != user_id]
 
     @property

@@ -117,17 +117,19 @@ class WorkerQueries(TxBase):
         transaction: two workers counting the same group's last slot conflict, and the
         one run again sees the budget spent.
         """
-        if limit is not None:
-            row = await self._one(
-                "SELECT COUNT(*) AS n FROM group_posts WHERE chat_id = ? AND posted_at > ?",
-                (chat_id, _ts(since)),
+        if limit is None:
+            await self._db.execute(
+                "INSERT INTO group_posts (chat_id, posted_at) VALUES (?, ?)", (chat_id, _ts(now))
             )
-            if row is not None and row["n"] >= limit:
-                return False
-        await self._db.execute(
-            "INSERT INTO group_posts (chat_id, posted_at) VALUES (?, ?)", (chat_id, _ts(now))
+            return True
+        # Count and insert in one statement: one round trip.
+        cur = await self._db.execute(
+            """INSERT INTO group_posts (chat_id, posted_at)
+               SELECT ?, ? WHERE (SELECT COUNT(*) FROM group_posts
+                                  WHERE chat_id = ? AND posted_at > ?) < ?""",
+            (chat_id, _ts(now), chat_id, _ts(since), limit),
         )
-        return True
+        return cur.rowcount == 1
 
     async def group_posts_since(self, chat_id: int, since: datetime) -> int:
         row = await self._one(

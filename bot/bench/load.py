@@ -221,7 +221,11 @@ def seed(database: Path, town: Town, entries: int, items: Sequence[tuple]) -> No
         for key in sorted(offer_keys) if kind == "offer" else [request_key]:
             keys.append((i, kind, key, f"b{g}", "c", 0))
     with sqlite3.connect(database) as conn:
-        conn.executemany("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?, ?, ?)", users)
+        conn.executemany(
+            """INSERT OR REPLACE INTO users (user_id, first_name, username, language_code,
+                   started, home_chat_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            users,
+        )
         conn.executemany(
             """INSERT INTO entries (id, kind, status, user_id, chat_id, message_id, building,
                    community, item_name, canonical, category, medical, urgent, quantity, unit,
@@ -525,7 +529,7 @@ def _shape(sender_process: bool) -> str:
     return "+ sender" if sender_process else "one process"
 
 
-def report(results: Results, runs: int) -> str:
+def report(results: Results, runs: int, peer: Sequence[float] = ()) -> str:
     lines = [
         f"jinlin bench load — {os.cpu_count()} CPU core(s), Python {sys.version.split()[0]}, "
         f"SQLite {sqlite3.sqlite_version}; medians of {runs} run(s); flood limiter off",
@@ -547,6 +551,15 @@ def report(results: Results, runs: int) -> str:
             f"{cells[2]:7.1f}ms | {cells[3]:7.2f}ms | {cells[4]:7.2f}ms | "
             f"{med([r.rss_mb for r in of_shape]):6.0f} | {med([r.hwm_mb for r in of_shape]):7.0f}"
         )
+    if peer:
+        rate = statistics.median(peer)
+        lines.append(
+            f"bare PTB bot (run_polling, one reply per message, same stand-in and traffic): "
+            f"{rate:.0f} updates/s; runs " + ", ".join(f"{p:.0f}" for p in peer)
+        )
+        for (size, sender), of_shape in sorted(results.items()):
+            mine = statistics.median([r.throughput for r in of_shape])
+            lines.append(f"  {size:,}, {_shape(sender)}: {mine / rate:.2f}× the bare PTB bot")
     lines.append("(intro = request reaches Telegram -> giver's private ask reaches it; ms)")
     lines.append("(match = core only: parse, record, find offer, ask; one transaction; ms)")
     lines.append("(updates/s: until the last answer reached Telegram; RSS: bot + sender process)")
@@ -572,10 +585,14 @@ def report(results: Results, runs: int) -> str:
     return "\n".join([*lines, "runs:", *detail])
 
 
-def targets(results: Results) -> list[str]:
+def targets(results: Results, peer: Sequence[float] = ()) -> list[str]:
     largest_size = max(size for size, _ in results)
     med = statistics.median
     found = []
+    if peer:
+        alone = results.get((largest_size, False)) or next(iter(results.values()))
+        ok = med([r.throughput for r in alone]) >= med(peer)
+        found.append(f"{'✓' if ok else '✗'} ≥ 1.0× the bare PTB bot (at {largest_size:,} entries)")
     for (size, sender), largest in sorted(results.items()):
         if size != largest_size:
             continue
@@ -610,11 +627,35 @@ def main(argv: Sequence[str] = ()) -> int:
         help="measure the bot alone (off, `jinlin run`'s default), with its sender process "
         "(on), or both, alternating run by run (default)",
     )
+    parser.add_argument(
+        "--peer",
+        choices=["on", "off"],
+        default="on",
+        help="also measure a bare python-telegram-bot bot on the same traffic, run by run",
+    )
     args = parser.parse_args(list(argv))
     sizes = [int(s) for s in args.entries.split(",") if s.strip()]
     results: Results = {}
+    peer: list[float] = []
     for size in sizes:
         for run in range(args.runs):
+            if args.peer == "on" and size == sizes[-1]:
+                from bot.bench.peer import measure_peer
+
+                town = make_town(args.groups, args.residents, Path("/nonexistent"))
+                peer.append(
+                    asyncio.run(
+                        measure_peer(
+                            args.groups, args.residents, usable_items(town.config), args.updates
+                        )
+                    )
+                )
+                print(
+                    f"  [bare PTB bot, run {run + 1}/{args.runs}, load "
+                    f"{os.getloadavg()[0]:.2f}] {peer[-1]:.0f} updates/s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             # Alternating the shapes run by run: a change in the machine's load hits both.
             for sender in SENDER_SHAPES[args.sender]:
                 result = asyncio.run(
@@ -629,15 +670,16 @@ def main(argv: Sequence[str] = ()) -> int:
                 )
                 results.setdefault((size, sender), []).append(result)
                 print(
-                    f"  [{size:,} entries, {_shape(sender)}, run {run + 1}/{args.runs}] "
+                    f"  [{size:,} entries, {_shape(sender)}, run {run + 1}/{args.runs}, load "
+                    f"{os.getloadavg()[0]:.2f}] "
                     f"{result.throughput:.0f} updates/s, intro p99 "
                     f"{percentile(result.latency_ms, 99):.1f} ms, match p99 "
                     f"{percentile(result.matching_ms, 99):.2f} ms, RSS {result.rss_mb:.0f} MB",
                     file=sys.stderr,
                     flush=True,
                 )
-    print(report(results, args.runs))
-    print("\n".join(targets(results)))
+    print(report(results, args.runs, peer))
+    print("\n".join(targets(results, peer)))
     return 0
 
 

@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,20 @@ def _worker_process(config_data: Mapping[str, Any], database: str, port: int) ->
         max_connections=40,
         lease=timedelta(seconds=30),
     )
-    asyncio.run(run_webhook(app, launch, allowed_updates=allowed_updates_for(app)))
+    work = run_webhook(app, launch, allowed_updates=allowed_updates_for(app))
+    profile = os.environ.get("JINLIN_BENCH_PROFILE")
+    if not profile:
+        asyncio.run(work)
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(work)  # SIGTERM stops it cleanly (bot/intake/life.py): then the dump
+    finally:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{os.getpid()}")
 
 
 def _polling_process(config_data: Mapping[str, Any], database: str) -> None:
@@ -105,6 +118,88 @@ class ShapeResult:
     workers: int
     throughput: float
     latency_ms: list[float]
+    updates: int = 0
+    load: float = 0.0  # the machine's 1-minute load average when the run started
+    cpu_bot: float = 0.0  # CPU seconds of the bot processes while the backlog drained
+    cpu_postgres: float = 0.0  # … of the PostgreSQL server's processes
+    cpu_per_worker: list[float] = field(default_factory=list)
+    stalls: list[str] = field(default_factory=list)  # PostgreSQL's view when progress stopped
+    rollbacks: int = 0  # transactions rolled back while the backlog drained (conflicts, retried)
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _family_cpu(pids: Sequence[int]) -> dict[int, float]:
+    """CPU seconds of these processes and of their children, by pid."""
+    found = {}
+    for pid in pids:
+        for member in (pid, *_children(pid)):
+            found[member] = _cpu_seconds(member)
+    return found
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    # A process born in between counts whole; one that ended in between is lost (few: the
+    # bots' connections stay open through the backlog).
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
+
+
+async def _rollbacks(conn: Any) -> int:
+    """Transactions rolled back in the benchmark's database so far (PostgreSQL's statistics,
+    which each backend reports within a second)."""
+    if conn is None:
+        return 0
+    await asyncio.sleep(1.1)
+    found = await conn.fetchval(
+        "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+    )
+    return int(found or 0)
+
+
+async def _postmaster(conn: Any) -> int | None:
+    """The server's main process, if it runs on this machine (its backends are its children)."""
+    backend = await conn.fetchval("SELECT pg_backend_pid()")
+    try:
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1])
+
+
+_STALL_SECONDS = 2.0
+_ACTIVITY = r"""SELECT pid, state, wait_event_type, wait_event, xact_start,
+       now() - query_start AS running, left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
+FROM pg_stat_activity WHERE datname = current_database() AND pid != pg_backend_pid()"""
+_LOCKS = """SELECT l.pid, l.locktype, l.relation::regclass AS relation, l.mode, l.granted
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE a.datname = current_database() AND NOT l.granted"""
+
+
+async def _pg_view(conn: Any) -> str:
+    """pg_stat_activity and the waiting pg_locks of the benchmark's database, as text."""
+    lines = ["pg_stat_activity:"]
+    lines += [f"  {dict(r)}" for r in await conn.fetch(_ACTIVITY)]
+    lines.append("pg_locks not granted:")
+    lines += [f"  {dict(r)}" for r in await conn.fetch(_LOCKS)]
+    return "\n".join(lines)
 
 
 async def _wait(condition: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
@@ -121,6 +216,36 @@ def _nothing_to_add() -> str:
 
 # What the stand-in says about its deliveries, added to a timeout's message.
 _diagnosis: Callable[[], str] = _nothing_to_add
+
+
+async def _watch(database: str | None, stalls: list[str]) -> None:
+    """While the backlog drains: when the inbox stops shrinking for a while, PostgreSQL's
+    own view of who waits on what, noted once per stall."""
+    if database is None:
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(database)
+    try:
+        await _watch_on(conn, stalls)
+    finally:
+        await conn.close()
+
+
+async def _watch_on(conn: Any, stalls: list[str]) -> None:
+    last, since, noted = -1, time.perf_counter(), False
+    while True:
+        await asyncio.sleep(0.25)
+        waiting = await conn.fetchval("SELECT COUNT(*) FROM inbox")
+        now = time.perf_counter()
+        if waiting != last or waiting == 0:
+            last, since, noted = waiting, now, False
+            continue
+        if not noted and now - since >= _STALL_SECONDS:
+            noted = True
+            view = await _pg_view(conn)
+            stalls.append(f"{waiting} updates waiting, none applied for {now - since:.1f}s\n{view}")
+            print(f"  stall: {stalls[-1]}", file=sys.stderr, flush=True)
 
 
 def _database_url(admin: str, name: str) -> str:
@@ -144,6 +269,7 @@ async def run_shape(
     from bot.tools.migrate_db import migrate
     from storage.repository import Repository
 
+    load = load_average()
     workdir = Path(tempfile.mkdtemp(prefix="jinlin-bench-workers-"))
     sqlite_file = workdir / "bench.sqlite3"
     pg_name = f"jinlin_bench_{uuid.uuid4().hex[:8]}"
@@ -228,13 +354,32 @@ async def run_shape(
                 await _wait(drained, 120, "warm-up")
 
                 latency = await measure_latency(world, chats, people, sqlite_file, latency_samples)
+                bots = [p.pid for p in processes if p.pid is not None]
+                postmaster = await _postmaster(inbox) if inbox is not None else None
+                servers = [postmaster] if postmaster else []
+                cpu_before = _family_cpu(bots), _family_cpu(servers)
+                rollbacks_before = await _rollbacks(inbox)
+                per_worker_before = [_cpu_seconds(pid) for pid in bots]
                 start = time.perf_counter()
                 send_mixed_traffic(world, chats, people, items, updates)
-                await _wait(drained, 900, "the backlog to drain")
+                stalls: list[str] = []
+                watching = asyncio.ensure_future(
+                    _watch(database if backend == "postgresql" else None, stalls)
+                )
+                try:
+                    await _wait(drained, 900, "the backlog to drain")
+                finally:
+                    watching.cancel()
                 done = time.perf_counter()
                 # As in bench load: done when the last answer reached Telegram too.
                 await world.wait_until_idle(quiet=0.3, timeout=600)
                 throughput = updates / (max(done, world.last_answer) - start)
+                cpu_after = _family_cpu(bots), _family_cpu(servers)
+                rollbacks = await _rollbacks(inbox) - rollbacks_before
+                per_worker = [
+                    _cpu_seconds(pid) - was
+                    for pid, was in zip(bots, per_worker_before, strict=True)
+                ]
             finally:
                 for process in processes:
                     process.terminate()
@@ -245,7 +390,19 @@ async def run_shape(
                         process.kill()
                 if inbox is not None:
                     await inbox.close()
-        return ShapeResult(backend, workers, throughput, latency)
+        return ShapeResult(
+            backend,
+            workers,
+            throughput,
+            latency,
+            updates=updates,
+            load=load,
+            cpu_bot=_cpu_used(cpu_before[0], cpu_after[0]),
+            cpu_postgres=_cpu_used(cpu_before[1], cpu_after[1]),
+            cpu_per_worker=per_worker,
+            stalls=stalls,
+            rollbacks=rollbacks,
+        )
     finally:
         if backend == "postgresql":
             admin = await asyncpg.connect(admin_url)
@@ -259,22 +416,105 @@ async def run_shape(
 # --- report -------------------------------------------------------------------------------------
 
 
-def report(results: Sequence[list[ShapeResult]], runs: int, entries: int) -> str:
+def _below_half(shape: Sequence[ShapeResult]) -> list[ShapeResult]:
+    middle = statistics.median(r.throughput for r in shape)
+    return [r for r in shape if r.throughput < middle / 2]
+
+
+def report(
+    results: Sequence[list[ShapeResult]], peer: Sequence[float], runs: int, entries: int
+) -> str:
+    med = statistics.median
+    peer_rate = med(peer) if peer else 0.0
     lines = [
-        f"{os.cpu_count()} cores; {entries:,} open entries; medians of {runs} run(s)",
-        "shape           | workers | updates/s | vs sqlite | intro p50 | intro p99",
+        f"jinlin bench workers — {os.cpu_count()} cores; {entries:,} open entries; "
+        f"medians of {runs} run(s); flood limiter off",
+        "shape      | workers | updates/s | vs sqlite | vs bare PTB | intro p50 | intro p99 | "
+        "bot CPU/update | PG CPU/update | load",
     ]
-    base = statistics.median(r.throughput for r in results[0]) if results else 0.0
+    base = med(r.throughput for r in results[0]) if results else 0.0
     for shape in results:
         first = shape[0]
-        rate = statistics.median(r.throughput for r in shape)
-        p50 = statistics.median(percentile(r.latency_ms, 50) for r in shape)
-        p99 = statistics.median(percentile(r.latency_ms, 99) for r in shape)
+        rate = med(r.throughput for r in shape)
+        p50 = med(percentile(r.latency_ms, 50) for r in shape)
+        p99 = med(percentile(r.latency_ms, 99) for r in shape)
+        bot_cpu = med(r.cpu_bot / r.updates * 1000 for r in shape)
+        pg_cpu = med(r.cpu_postgres / r.updates * 1000 for r in shape)
+        pg = f"{pg_cpu:>10.2f} ms" if first.backend == "postgresql" else f"{'—':>13}"
         lines.append(
-            f"{first.backend:<15} | {first.workers:>7} | {rate:>9.0f} | "
-            f"{rate / base if base else 0:>8.2f}x | {p50:>7.1f}ms | {p99:>7.1f}ms"
+            f"{first.backend:<10} | {first.workers:>7} | {rate:>9.0f} | "
+            f"{rate / base if base else 0:>8.2f}x | "
+            f"{f'{rate / peer_rate:.2f}x' if peer_rate else '—':>11} | {p50:>7.1f}ms | "
+            f"{p99:>7.1f}ms | "
+            f"{bot_cpu:>11.2f} ms | {pg} | {med(r.load for r in shape):.2f}"
         )
+    if peer:
+        lines.append(
+            f"bare PTB   | {'1':>7} | {peer_rate:>9.0f} | (run_polling, one reply per message; "
+            f"the same stand-in and traffic)"
+        )
+    lines.append(
+        "(updates/s: until the last answer reached Telegram; CPU/update: CPU seconds of the "
+        "bot's processes, and of every PostgreSQL process, while the backlog drained, per "
+        "update; load: 1-minute load average when each run started)"
+    )
+    lines.append("runs (updates/s, intro p99, load; ! = below half the shape's median):")
+    for shape in results:
+        low = _below_half(shape)
+        cells = ", ".join(
+            f"{'!' if r in low else ''}{r.throughput:.0f} ({percentile(r.latency_ms, 99):.0f} ms, "
+            f"{r.load:.1f})"
+            for r in shape
+        )
+        lines.append(f"  {shape[0].backend} ×{shape[0].workers}: {cells}")
+        if shape[0].backend == "postgresql":
+            lines.append(
+                "    transactions rolled back (conflicts, run again): "
+                + ", ".join(str(r.rollbacks) for r in shape)
+            )
+        per_worker = [
+            "/".join(f"{c:.1f}" for c in r.cpu_per_worker) for r in shape if r.workers > 1
+        ]
+        if per_worker:
+            lines.append(f"    CPU s per worker: {', '.join(per_worker)}")
+    if peer:
+        lines.append("  bare PTB: " + ", ".join(f"{rate:.0f}" for rate in peer))
+    stalls = [s for shape in results for r in shape for s in r.stalls]
+    lines.append(f"stalls seen (no update applied for {_STALL_SECONDS:.0f}s): {len(stalls)}")
     return "\n".join(lines)
+
+
+def targets(results: Sequence[list[ShapeResult]], peer: Sequence[float]) -> list[str]:
+    med = statistics.median
+    rates = {(s[0].backend, s[0].workers): med(r.throughput for r in s) for s in results}
+    sqlite, pg1, pg2 = (
+        rates.get(("sqlite", 1)),
+        rates.get(("postgresql", 1)),
+        rates.get(("postgresql", 2)),
+    )
+    checks = []
+    if sqlite and peer:
+        checks.append(("sqlite ×1 ≥ 1.0× the bare PTB bot", sqlite >= med(peer)))
+    if sqlite and pg1:
+        checks.append(("postgresql ×1 ≥ 0.5× sqlite ×1", pg1 >= 0.5 * sqlite))
+    if pg1 and pg2:
+        checks.append(("postgresql ×2 ≥ 1.6× postgresql ×1", pg2 >= 1.6 * pg1))
+    checks.append(
+        (
+            "intro p99 ≤ 50 ms in every shape",
+            all(med(percentile(r.latency_ms, 99) for r in s) <= 50 for s in results),
+        )
+    )
+    for shape in results:
+        if len(shape) >= 3:
+            checks.append(
+                (
+                    f"no run of {shape[0].backend} ×{shape[0].workers} below half its median "
+                    f"({len(shape)} runs)",
+                    not _below_half(shape),
+                )
+            )
+    return [f"{'✓' if ok else '✗'} {name}" for name, ok in checks]
 
 
 def main(argv: Sequence[str] = ()) -> int:
@@ -287,8 +527,14 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--groups", type=int, default=500)
     parser.add_argument("--residents", type=int, default=10, help="residents per group")
     parser.add_argument("--latency-samples", type=int, default=100)
+    parser.add_argument(
+        "--shapes",
+        default="sqlite,postgresql,peer",
+        help="what to measure: sqlite (×1), postgresql (×each of --workers), peer (bare PTB)",
+    )
     args = parser.parse_args(list(argv))
-    if not args.postgres.startswith(("postgresql://", "postgres://")):
+    wanted = {w.strip() for w in args.shapes.split(",")}
+    if "postgresql" in wanted and not args.postgres.startswith(("postgresql://", "postgres://")):
         print(
             "✗ jinlin bench workers needs a PostgreSQL admin URL: --postgres URL or "
             "JINLIN_BENCH_POSTGRES (./run bench workers starts a throwaway server)",
@@ -296,15 +542,18 @@ def main(argv: Sequence[str] = ()) -> int:
         )
         return 2
     host = urlsplit(args.postgres).hostname or ""
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if "postgresql" in wanted and host not in ("127.0.0.1", "localhost", "::1"):
         print("✗ the benchmark only talks to a server on this machine (127.0.0.1)", file=sys.stderr)
         return 2
     counts = [int(n) for n in args.workers.split(",") if n.strip()]
-    shapes = [("sqlite", 1)] + [("postgresql", n) for n in counts]
-    results: list[list[ShapeResult]] = []
-    for backend, workers in shapes:
-        runs: list[ShapeResult] = []
-        for run in range(args.runs):
+    shapes = [("sqlite", 1)] if "sqlite" in wanted else []
+    if "postgresql" in wanted:
+        shapes += [("postgresql", n) for n in counts]
+    results: dict[tuple[str, int], list[ShapeResult]] = {shape: [] for shape in shapes}
+    peer: list[float] = []
+    # Run by run, every shape in turn: a change in the machine's load hits them all.
+    for run in range(args.runs):
+        for backend, workers in shapes:
             result = asyncio.run(
                 run_shape(
                     backend,
@@ -317,17 +566,40 @@ def main(argv: Sequence[str] = ()) -> int:
                     latency_samples=args.latency_samples,
                 )
             )
-            runs.append(result)
+            results[(backend, workers)].append(result)
             print(
-                f"  [{backend} ×{workers}, run {run + 1}/{args.runs}] "
+                f"  [{backend} ×{workers}, run {run + 1}/{args.runs}, load {result.load:.2f}] "
                 f"{result.throughput:.0f} updates/s, intro p99 "
-                f"{percentile(result.latency_ms, 99):.1f} ms",
+                f"{percentile(result.latency_ms, 99):.1f} ms, CPU/update bot "
+                f"{result.cpu_bot / args.updates * 1000:.2f} ms, PostgreSQL "
+                f"{result.cpu_postgres / args.updates * 1000:.2f} ms",
                 file=sys.stderr,
                 flush=True,
             )
-        results.append(runs)
-    print(report(results, args.runs, args.entries))
+        if "peer" in wanted:
+            peer.append(asyncio.run(peer_rate(args)))
+            print(
+                f"  [bare PTB, run {run + 1}/{args.runs}, load {load_average():.2f}] "
+                f"{peer[-1]:.0f} updates/s",
+                file=sys.stderr,
+                flush=True,
+            )
+    ordered = [results[shape] for shape in shapes]
+    print(report(ordered, peer, args.runs, args.entries))
+    print("\n".join(targets(ordered, peer)))
     return 0
+
+
+async def peer_rate(args: argparse.Namespace) -> float:
+    from bot.bench.peer import measure_peer
+
+    workdir = Path(tempfile.mkdtemp(prefix="jinlin-bench-peer-"))
+    try:
+        town = make_town(args.groups, args.residents, workdir / "unused.sqlite3")
+        items = usable_items(town.config)
+        return await measure_peer(args.groups, args.residents, items, args.updates)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -526,10 +526,19 @@ class Delivery:
         if not self._shared:
             return self.budget.decide(chat_id, now, essential=essential) == "quiet"
         rule = self.budget.rule
+        if essential:
+            # Counted, never refused: one INSERT that reads nothing, so it needs no transaction
+            # of its own (no BEGIN, no COMMIT, no SERIALIZABLE: nothing to conflict over).
+            async with self._repo.statements() as tx:
+                await tx.count_group_post(chat_id, now, since=now - rule.window, limit=None)
+            return False
 
         async def count(tx: Tx) -> bool:
-            limit = None if essential else rule.limit
-            return await tx.count_group_post(chat_id, now, since=now - rule.window, limit=limit)
+            # SERIALIZABLE (repo.run): two workers taking a group's last slot at once conflict,
+            # and the one run again sees the budget spent.
+            return await tx.count_group_post(
+                chat_id, now, since=now - rule.window, limit=rule.limit
+            )
 
         return not await self._repo.run(count)
 

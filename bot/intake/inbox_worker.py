@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from telegram import Update
 
 from bot.intake.polling import IN_FLIGHT, AnyApp, apply_updates
+from storage.driver import Conflict
 from storage.inbox_store import InboxItem
 from storage.repository import Repository
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 POLL_INTERVAL_SECONDS = 0.5
 RETRY_SECONDS = 2.0
+CONFLICT_PAUSE_SECONDS = 0.05
 
 
 def default_worker_id() -> str:
@@ -82,6 +84,12 @@ class InboxWorker:
                 self._wake.clear()
                 try:
                     claimed = await self.run_once(stop)
+                except Conflict:
+                    # Other workers kept claiming at the same moment (each attempt was run
+                    # again, up to Repository.run's bound): they are taking the updates, so
+                    # this is no fault to wait out. Look again shortly, not RETRY_SECONDS on.
+                    logger.info("inbox: claims kept conflicting with other workers'")
+                    claimed, pause = 0, CONFLICT_PAUSE_SECONDS
                 except Exception:
                     # The database went away for a moment: log, wait, try again.
                     logger.exception("inbox: claiming or applying failed; retrying shortly")
@@ -110,7 +118,13 @@ class InboxWorker:
             return 0
         updates, unreadable = self._read(items)
         # Same rules as long polling: several in flight, transactions taken in update order.
-        offset = await apply_updates(self.app, updates, stop or asyncio.Event())
+        renewing = asyncio.ensure_future(self._renew([u.update_id for u in updates]))
+        try:
+            offset = await apply_updates(self.app, updates, stop or asyncio.Event())
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         applied = [u.update_id for u in updates if offset is not None and u.update_id < offset]
         left = [u.update_id for u in updates if u.update_id not in set(applied)]
         async with self.repo.statements() as tx:
@@ -121,6 +135,22 @@ class InboxWorker:
         self.applied += len(applied)
         logger.debug("inbox: applied %s update(s), %s handed back", len(applied), len(left))
         return len(items)
+
+    async def _renew(self, update_ids: list[int]) -> None:
+        """While a batch is applied, keep its lease: a batch slower than the lease (a stalled
+        Bot API, a long report) would otherwise be taken and applied by another worker too.
+        Its effects would still happen once (run_unit's claim), but the chat's order and the
+        work would not. Renewed at a third of the lease, so one failed renewal is survivable."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            now = self._now()
+            try:
+                async with self.repo.statements() as tx:
+                    held = await tx.renew_inbox(self.worker_id, update_ids, now + self.lease)
+            except Exception:
+                logger.warning("inbox: could not renew the lease of a batch", exc_info=True)
+                continue
+            logger.debug("inbox: renewed the lease of %s update(s)", held)
 
     def _read(self, items: list[InboxItem]) -> tuple[list[Update], list[int]]:
         updates: list[Update] = []

@@ -75,6 +75,49 @@ def conversation_of(update: dict[str, Any]) -> int | None:
     )
 
 
+class _Storing:
+    """Updates that arrive while one is being stored go into the inbox together.
+
+    Telegram keeps up to `max_connections` POSTs open at once; each waits for its row, but
+    the rows that queued up behind a round trip are written by the next one, in a single
+    statement: one round trip per burst, not one per update.
+    """
+
+    def __init__(self, repo: Repository, now: Callable[[], datetime]) -> None:
+        self._repo = repo
+        self._now = now
+        self._waiting: list[tuple[tuple[int, str, int | None], asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def store(self, update_id: int, payload: str, chat_id: int | None) -> bool:
+        """Keep one update; False if it was waiting already (a duplicate delivery)."""
+        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append(((update_id, payload, chat_id), stored))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await stored
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                # Bounded here too: a write that hangs (a vanished server) must not hold the
+                # bursts queued behind it after their own answers gave up.
+                async with asyncio.timeout(STORE_SECONDS):
+                    async with self._repo.statements() as tx:
+                        fresh = await tx.receive_updates([row for row, _ in batch], self._now())
+            except Exception as exc:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(exc)
+                continue
+            for (update_id, _, _), stored in batch:
+                # The same update twice in one burst: the second is the duplicate.
+                if not stored.done():
+                    stored.set_result(update_id in fresh)
+                fresh.discard(update_id)
+
+
 class WebhookServer:
     """aiohttp server answering Telegram's POSTs on one path; `on_received` after each new row."""
 
@@ -93,6 +136,7 @@ class WebhookServer:
         self._secret = secret.encode()
         self._on_received = on_received
         self._now = now
+        self._store = _Storing(repo, now)
         self.app = web.Application(client_max_size=max_body)
         # Only POST on the path: aiohttp answers 405 to other methods there, 404 elsewhere.
         self.app.router.add_post(path, self._receive)
@@ -135,10 +179,7 @@ class WebhookServer:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         try:
             async with asyncio.timeout(STORE_SECONDS):
-                async with self.repo.statements() as tx:
-                    fresh = await tx.receive_update(
-                        update_id, payload, self._now(), chat_id=conversation_of(data)
-                    )
+                fresh = await self._store.store(update_id, payload, conversation_of(data))
         except Exception as exc:
             if not (isinstance(exc, TimeoutError) or is_passing_fault(exc)):
                 raise  # a bug: aiohttp logs it and answers 500, still not a 2xx

@@ -38,10 +38,10 @@ def _database_away() -> Exception:
 async def test_an_update_the_database_could_not_take_is_refused_and_stored_on_the_retry(
     tmp_path, monkeypatch, caplog, away
 ):
-    real = Tx.receive_update
+    real = Tx.receive_updates
     faults = 2
 
-    async def database_away(self: Tx, *args: Any, **kwargs: Any) -> bool:
+    async def database_away(self: Tx, *args: Any, **kwargs: Any) -> set[int]:
         nonlocal faults
         if faults:
             faults -= 1
@@ -50,7 +50,7 @@ async def test_an_update_the_database_could_not_take_is_refused_and_stored_on_th
             await asyncio.Event().wait()  # a PostgreSQL server that vanished mid-query
         return await real(self, *args, **kwargs)
 
-    monkeypatch.setattr(Tx, "receive_update", database_away)
+    monkeypatch.setattr(Tx, "receive_updates", database_away)
     monkeypatch.setattr(webhook_server, "STORE_SECONDS", 0.3)
     repo = await Repository.open(backends.database_for(tmp_path / "inbox.sqlite3"))
     server = WebhookServer(repo, path=PATH, secret=SECRET)

@@ -217,12 +217,22 @@ async def test_a_lived_in_district_moves_and_the_bot_carries_on_on_postgresql(tm
         await b.press(b.captain, b.last_private(b.captain), "gn:a:")
         await b.say(b.captain, "/deliberate Paint the door? | Yes | No")
         await b.vote(b.bob, next(m for m in b.group_posts() if m.poll is not None), [0])
+        # A duty the neighbours sign up for.
+        await b.say(b.captain, "/duty Sat 9:00-11:00 stairwell cleaning 4 people")
+        duty = next(
+            m
+            for m in reversed(b.group_posts())
+            if any(d.startswith("vt:s:") for d in m.button_data())
+        )
+        await b.press(b.alice, duty, "vt:s:")
         await b.later(timedelta(days=1))
         sqlite_ids = {e.id for e in await b.ledger()}, {m.id for m in await b.matches()}
     _fill_empty_tables(source)
     expected = await _snapshot_rows(source)
     filled = {table for table, rows in expected.items() if rows}
-    assert len(filled) >= len(expected) - 3, f"empty: {set(expected) - filled}"
+    # Tables a generic row cannot fill and this story does not reach (the points, bookings and
+    # captain-change tables need their features configured; corrections an unsure reading).
+    assert len(filled) >= len(expected) - 4, f"empty: {set(expected) - filled}"
     url = backends.database_for(tmp_path / "target")
 
     assert await migrate_db("--from", str(source), "--to", url) == 0
