@@ -10,6 +10,7 @@ from bot.core.sharing.service import UserError
 from bot.core.sharing.vocabulary import SHARING_BUTTON, MatchAction, read_sharing_press
 from handlers.buttons import drop_buttons, pressed
 from handlers.common import Context, explain, resident, run_unit, services
+from handlers.members import confirm_some_group
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -53,6 +54,7 @@ async def on_private_text(update: Update, context: Context) -> None:
     svc = services(context)
     who = resident(message.from_user, context, writing=message.text)
     text, message_id = message.text, message.message_id
+    await confirm_some_group(context, who.user_id)
 
     async def work(tx):  # type: ignore[no-untyped-def]
         effects = await svc.sharing.private_text(tx, who, text)

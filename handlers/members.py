@@ -59,6 +59,13 @@ async def confirm_membership(context: Context, user_id: int, chat_ids: tuple[int
             return
 
 
+async def confirm_some_group(context: Context, user_id: int) -> None:
+    """Before a private offer or request: a resident who never wrote in their building's group
+    may still be in it — Telegram is asked about the configured groups (at most MAX_ASKED)."""
+    groups = tuple(g.chat_id for g in services(context).config.groups)
+    await confirm_membership(context, user_id, groups)
+
+
 async def confirm_for_entry(context: Context, user_id: int, entry_id: int) -> None:
     """The groups that may act on entry `entry_id`: known, or asked, before the unit runs."""
     svc = services(context)

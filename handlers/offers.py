@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from bot.core.private_chat import PrivateChat
 from bot.core.sharing.service import GroupMessage, UserError
 from handlers.common import Context, explain, resident, run_unit, services
+from handlers.members import confirm_some_group
 
 
 def group_message(message: Message, text: str) -> GroupMessage:
@@ -63,6 +64,8 @@ async def _explicit(update: Update, context: Context, kind: Literal["offer", "re
     who = resident(message.from_user, context)
     args = " ".join(context.args or [])
     private = message.chat.type == "private"
+    if private:
+        await confirm_some_group(context, who.user_id)
 
     async def work(tx):  # type: ignore[no-untyped-def]
         if private:  # recorded for the resident's building (bot/core/private_chat.py)

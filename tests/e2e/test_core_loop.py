@@ -320,3 +320,10 @@ async def test_an_amount_nobody_can_use_is_explained_and_nothing_is_recorded():
             await b.say(b.alice, f"/offer {args}")
             assert "1 to 9999" in b.group_posts()[-1].content
         assert await b.ledger() == []
+
+
+async def test_a_phone_number_beside_a_request_is_not_an_item():
+    async with Building() as b:
+        await b.say(b.bob, "我家住502，电话13912345678，谁有梯子")
+        assert [e.canonical for e in await b.ledger()] == ["ladder"]
+        assert not any("phone" in p.content or "电话" in p.content for p in b.group_posts())

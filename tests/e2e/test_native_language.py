@@ -232,3 +232,18 @@ async def test_the_choice_survives_a_restart_and_forgetme_forgets_it(tmp_path):
         await b.press(b.alice, b.last_private(b.alice), "fm:y")
         await b.dm(b.alice, "/mine")
         assert "nothing listed" in b.last_private(b.alice).content  # her app's English again
+
+
+async def test_a_resident_who_never_wrote_in_the_group_is_recognised_through_telegram():
+    async with Building() as b:
+        b.opened_bot(b.alice)  # in Building 3's group, but has never written there
+        await b.dm(b.alice, "I have a spare ladder to lend")
+        question = b.last_private(b.alice)
+        assert any(d.startswith("lg:p:") for d in question.button_data())
+
+    async with Building() as b:
+        b.opened_bot(b.bob)  # the same for /need, written privately first thing
+        await b.dm(b.bob, "/need a drill")
+        assert "drill" in b.last_private(b.bob).content
+        (request,) = await b.ledger()
+        assert (request.kind, request.building) == ("request", "b3")

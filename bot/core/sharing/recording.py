@@ -13,7 +13,7 @@ from bot.core.clarify import CorrectionSource
 from bot.core.config import GroupSpec
 from bot.core.effects import Effects, React, SendMessage, Timing
 from bot.core.i18n import say, writer_language
-from bot.core.redaction import kept_text, redact
+from bot.core.redaction import hide_phone_numbers, kept_text, redact
 from bot.core.sharing.allocation import allocation_for, window_end
 from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase, _outside_topic
@@ -250,6 +250,8 @@ class Recording(SharingBase):
                 continue
             if item.restricted:
                 continue
+            if not item.known and hide_phone_numbers(item.name, "")[1]:
+                continue  # "电话139…" beside the real request is a number, not a thing to share
             again = await self._same_open_entry(tx, who, kind, item, msg.chat_id)
             if again is not None:
                 effects.extend(await self._repeated(tx, again, parsed, msg, lang, in_group))
