@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 
@@ -188,6 +189,10 @@ async def test_entries_are_nudged_then_expire():
         await b.later(timedelta(days=6, hours=1))
         nudge = b.last_private(b.alice)
         assert "still available" in nudge.content
+        # The moment it ends, as a clock time: right even if quiet hours held the nudge.
+        (entry,) = await b.ledger()
+        zone = ZoneInfo(b.app.bot_data.require().config.bot.timezone)
+        assert entry.expires_at.astimezone(zone).strftime("%m-%d %H:%M") in nudge.content
         await b.later(timedelta(days=1))
         assert (await b.ledger())[0].status == "expired"
 

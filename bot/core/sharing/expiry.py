@@ -40,7 +40,6 @@ class Expiry(SharingBase):
             await tx.update_entry(entry.id, nudged_at=now)
             user = await tx.user(entry.user_id)
             setting = self._reader_language(user, entry.chat_id)
-            hours = max(int((entry.expires_at - now).total_seconds() // 3600), 1)
             # "Still available?" only fits a giver; someone looking is asked if they still need it.
             offer = entry.kind == "offer"
             text_key = "nudge" if offer else "nudge_request"
@@ -48,7 +47,13 @@ class Expiry(SharingBase):
             effects.add(
                 SendMessage(
                     chat_id=entry.user_id,
-                    text=say(setting, text_key, item=self.item_said(entry), hours=hours),
+                    text=say(
+                        setting,
+                        text_key,
+                        item=self.item_said(entry),
+                        # A clock time, not "in N hours": quiet hours may hold it till morning.
+                        until=self._local_time(entry.expires_at),
+                    ),
                     buttons=(
                         (
                             _button(setting, keep_key, sharing_data(CloseAction.KEEP, entry.id)),
