@@ -121,7 +121,7 @@ async def test_only_captains_of_the_building_post_duties_and_bad_lines_get_one_c
             "/duty Sat 9:00-11:00 cleaning": 'Say how many people are needed, e.g. "4 people"',
             "/duty Sat 9:00 cleaning 4 people": "Add the end time too, e.g. 9:00-11:00",
             "/duty 9:00-11:00 cleaning 4 people": "Start with the date, e.g. /duty Sat",
-            "/duty someday 9:00-11:00 cleaning 4 people": "I can't read the date: cannot read",
+            "/duty someday 9:00-11:00 cleaning 4 people": "cannot read this date: someday",
             "/duty Sat 9:00-25:00 cleaning 4 people": "I can't read the time: no hour 25",
             "/duty Sat 9:00-11:00 cleaning 80 people": "The number of people must be 1 to 50",
             "/duty 2026-11-28 9:00-11:00 cleaning 4 people": "That time has passed",

@@ -92,6 +92,7 @@ def test_a_building_key_first_names_the_building():
         ("周六 9:00-11:00 " + "清" * 61 + " 4人", "duty_title_too_long"),
         ("某天 9:00-11:00 楼道清洁 4人", "duty_bad_date"),
         ("2026-11-30 9:00-11:00 楼道清洁 4人", "duty_in_past"),
+        ("2099-01-01 9:00-11:00 楼道清洁 4人", "duty_too_far"),
         ("今天 9:00-10:00 楼道清洁 4人", "duty_in_past"),
         ("周六 0:00-23:00 通宵值守 2人", "duty_too_long"),
     ],

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot.core.festivals import RuleError, parse_rule, parse_time
+from bot.core.festivals.date_rules import OneOff
 
 TITLE_LIMIT = 60
 MAX_SLOTS = 50
@@ -199,6 +200,8 @@ def resolve_day(words: DayWords, start: time, now: datetime, tz: tzinfo) -> date
     for day in rule.occurrences(today, today + HORIZON):
         if upcoming(day):
             return day
+    if isinstance(rule, OneOff) and rule.on > today:
+        raise DutyRefusal("duty_too_far", days=HORIZON.days)  # "2099-01-01" has not passed
     raise DutyRefusal("duty_in_past")
 
 
