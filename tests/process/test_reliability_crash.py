@@ -93,7 +93,11 @@ def _alive(proc: asyncio.subprocess.Process, log: Path) -> None:
 
 async def test_kill_9_mid_burst_then_restart_loses_and_duplicates_nothing(tmp_path):
     world = TelegramWorld()
-    residents = [world.add_user(2000 + i, f"Neighbour{i}", language_code="en") for i in range(16)]
+    # One resident per message: a resident saying the same thing twice refreshes one entry, and
+    # this test counts an entry per message.
+    residents = [
+        world.add_user(2000 + i, f"Neighbour{i}", language_code="en") for i in range(FIRST + 20)
+    ]
     for user in residents:
         user.started_bot = True
     groups = [world.add_group(chat_id, f"Sunny {i}", members=residents) for i, chat_id in
