@@ -13,6 +13,7 @@ from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase
 from bot.core.sharing.ledger_rules import (
     is_open,
+    is_service,
     offer_after,
     request_after,
 )
@@ -87,7 +88,7 @@ class Handover(SharingBase):
         req_setting = self._reader_language(requester, request.chat_id)
         text = say(
             req_setting,
-            "requester_intro",
+            "requester_intro_service" if is_service(offer) else "requester_intro",
             giver=giver.first_name if giver else "",
             building=self._building_name(offer),
             item=self.item_said(offer),
