@@ -10,7 +10,7 @@ from pathlib import Path
 from tests import backends
 from tests.e2e.test_privacy_forgetme import traces_in_database
 from tests.e2e.test_relay import leaks
-from tests.harness import Building, make_config
+from tests.harness import BUILDING_CONFIG, Building, make_config
 
 
 def group_texts(b: Building) -> str:
@@ -112,3 +112,18 @@ async def test_forgetme_removes_skills_offered_and_help_asked_for(tmp_path: Path
         assert await traces_in_database(database, b.alice.id, "Alice") == []
         await b.dm(b.bob, "/skills")
         assert "legal" not in b.last_private(b.bob).content
+
+
+async def test_helping_with_a_skill_earns_the_helper_points_under_the_hand_over_rule():
+    from tests.e2e.test_volunteers_points import VOLUNTEERS
+
+    cfg = make_config(BUILDING_CONFIG + VOLUNTEERS.replace("per_shift = 1", "per_handover = 2"))
+    async with Building(cfg) as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.say(b.alice, "/skill tutoring")
+        await b.dm(b.bob, "/needhelp homework help")
+        await b.press(b.alice, b.last_private(b.alice), "y:")
+        await b.press(b.bob, b.last_private(b.bob), "h:")
+        await b.later(timedelta(minutes=1))
+        await b.dm(b.alice, "/points")
+        assert b.last_private(b.alice).content.startswith("🌟 Your service points: 2")
