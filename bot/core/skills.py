@@ -22,7 +22,7 @@ from bot.core.effects import Effects, SendMessage
 from bot.core.i18n import reader_language, say
 from bot.core.membership import FRESH
 from bot.core.redaction import redact
-from bot.core.sharing.ledger_rules import SERVICE_CATEGORY, SERVICE_PREFIX, is_service
+from bot.core.sharing.ledger_rules import SERVICE_CATEGORY, SERVICE_PREFIX
 from bot.core.sharing.model import GroupMessage, Resident, UserError
 from bot.core.understanding import Parsed, ParsedItem
 from storage.repository import Tx
@@ -182,7 +182,9 @@ class Skills:
                         chat_id=msg.chat_id,
                         text=say(
                             sharing.config.group_language(msg.chat_id),
-                            "skill_group_noted",
+                            "skill_group_noted_offer"
+                            if kind == "offer"
+                            else "skill_group_noted_need",
                         ),
                         reply_to=msg.message_id,
                         thread_id=msg.thread_id,
@@ -207,13 +209,11 @@ class Skills:
         assert group is not None
         community = sharing.config.community_of_group(group)
         whole = group.building is None or sharing.config.scope_for(community) == "community"
-        entries = await tx.open_entries_in(
-            building=None if whole else group.building, community=community
-        )
         offered = [
-            (e.canonical.removeprefix(SERVICE_PREFIX), e.item_name)
-            for e in entries
-            if is_service(e) and e.kind == "offer"
+            (canonical.removeprefix(SERVICE_PREFIX), name)
+            for canonical, name in await tx.offered_skills(
+                building=None if whole else group.building, community=community
+            )
         ]
         setting = (
             reader_language(who, sharing.config.group_language(group.chat_id))

@@ -36,6 +36,8 @@ async def test_a_skill_is_offered_asked_for_and_the_neighbours_introduced_privat
         assert "Alice" in intro.content and "will help" in intro.content
         assert "through me" in intro.content and not leaks(intro, b.alice)
 
+        await b.dm(b.carol, "/skills")  # still listed while Alice helps Bob
+        assert "haircut" in b.last_private(b.carol).content
         await b.dm(b.alice, "Come by on Saturday morning")  # the note, relayed
         assert "Saturday morning" in b.last_private(b.bob).content
         await b.dm(b.bob, "Thank you, 10 o'clock?")

@@ -103,7 +103,8 @@ class Handover(SharingBase):
             )
         chosen_by_rule = extras.window_closed_at is not None and not self._skips_window(request)
         rule = extras.allocation if chosen_by_rule and extras.allocation in WINDOWED else None
-        text += "\n" + say(req_setting, f"rule_intro_{rule}" if rule else "rule_ask_first_come")
+        if not is_service(offer):  # a skill is no scarce thing shared out by a rule
+            text += "\n" + say(req_setting, f"rule_intro_{rule}" if rule else "rule_ask_first_come")
         effects.add(
             SendMessage(
                 chat_id=match.requester_id,

@@ -167,7 +167,7 @@ class Matching(SharingBase):
             text += "\n" + say(setting, "medicine_note")
         if drawn_among is not None:
             text += "\n" + say(setting, "rule_ask_lottery", n=drawn_among)
-        else:
+        elif not is_service(offer):  # a skill is no scarce thing shared out by a rule
             text += "\n" + say(setting, "rule_ask_first_come")
         buttons = (
             (
