@@ -50,6 +50,12 @@ async def test_a_skill_is_offered_asked_for_and_the_neighbours_introduced_privat
         for message in b.group_posts():
             assert not leaks(message, b.alice, b.bob)
 
+        # The building's captain sees skills and needs in the ledger, like items.
+        b.opened_bot(b.captain)
+        await b.dm(b.captain, "/ledger")
+        ledger = b.last_private(b.captain).content
+        assert "理发" in ledger and "haircut" in ledger
+
         # Done once, the skill is still offered for the next neighbour.
         await b.press(b.bob, intro, "h:")
         [offer] = [e for e in await b.ledger() if e.kind == "offer"]
