@@ -44,6 +44,7 @@ from storage.reader_languages import Reading, Readings
 from storage.records import UserRecord
 from storage.relay_store import RelayQueries
 from storage.roster_store import RosterQueries
+from storage.skills_store import SkillQueries
 from storage.user_changes import UserChanges
 from storage.volunteers_store import VolunteerQueries
 from storage.workers_store import WorkerQueries
@@ -71,6 +72,7 @@ class Tx(
     CivicQueries,
     VolunteerQueries,
     RosterQueries,
+    SkillQueries,
 ):
     """All repository queries, bound to one open transaction."""
 

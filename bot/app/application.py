@@ -62,6 +62,7 @@ from handlers import (
     residents,
     roles,
     roster,
+    skills,
     volunteers,
     waitlist,
 )
@@ -375,6 +376,10 @@ def register_handlers(app: JinlinApp) -> None:
     app.add_handler(CommandHandler("duties", volunteers.duties_command))
     app.add_handler(CommandHandler("points", volunteers.points_command_handler))
     app.add_handler(CallbackQueryHandler(volunteers.on_button, pattern=volunteers.CALLBACK_PATTERN))
+    # Skills offered and services asked for, matched privately (issue 17).
+    app.add_handler(CommandHandler("skill", skills.skill_command))
+    app.add_handler(CommandHandler("needhelp", skills.needhelp_command))
+    app.add_handler(CommandHandler("skills", skills.skills_command))
     app.add_handler(
         CallbackQueryHandler(private_chat.on_button, pattern=private_chat.CALLBACK_PATTERN)
     )

@@ -24,6 +24,7 @@ from bot.core.i18n import Lang, base_language, convert, reader_language, reading
 from bot.core.membership import new_link_token
 from bot.core.redaction import redact
 from bot.core.sharing.amounts import format_amount
+from bot.core.sharing.ledger_rules import is_service
 from bot.core.sharing.service import Resident, UserError
 from bot.core.understanding import Catalogue
 from storage.records import Entry
@@ -130,9 +131,11 @@ class DigestService:
     async def open_entries(self, tx: Tx, group: GroupSpec) -> list[Entry]:
         """What is open where this group's members would be matched."""
         community = self.config.community_of_group(group)
-        if group.building is None or self.config.scope_for(community) == "community":
-            return await tx.open_entries_in(building=None, community=community)
-        return await tx.open_entries_in(building=group.building, community=community)
+        whole = group.building is None or self.config.scope_for(community) == "community"
+        entries = await tx.open_entries_in(
+            building=None if whole else group.building, community=community
+        )
+        return [e for e in entries if not is_service(e)]  # skills are listed by /skills
 
     # --- the text ----------------------------------------------------------------------
 

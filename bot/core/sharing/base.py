@@ -21,7 +21,9 @@ from bot.core.i18n import Markup, Quoted, reader_language, say
 from bot.core.redaction import redact
 from bot.core.relay import RelayDesk
 from bot.core.reports import ReportDesk
+from bot.core.sharing.ledger_rules import SERVICE_PREFIX, is_service
 from bot.core.sharing.model import GroupMessage, Resident, UserError
+from bot.core.skills import vocabulary
 from bot.core.understanding import Catalogue, Parsed, ParsedItem
 from bot.core.understanding.intent_model import UnderstandingModel, load_model
 from storage.allocation_store import EntryExtras
@@ -203,6 +205,9 @@ class SharingBase:
         """The resident's own words when the reader reads that script, else the catalogue's."""
         if lang is None or entry.category is None:
             return Quoted(entry.item_name)
+        if is_service(entry):
+            known = vocabulary().display(entry.canonical.removeprefix(SERVICE_PREFIX), lang)
+            return known or Quoted(entry.item_name)
         written_in_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in entry.item_name)
         if written_in_chinese == (lang == "zh"):
             return Quoted(entry.item_name)  # never converted to the reader's script

@@ -13,6 +13,7 @@ from bot.core.sharing.amounts import said_amount
 from bot.core.sharing.base import SharingBase
 from bot.core.sharing.ledger_rules import (
     is_open,
+    is_service,
     offer_after,
     request_after,
 )
@@ -87,7 +88,7 @@ class Handover(SharingBase):
         req_setting = self._reader_language(requester, request.chat_id)
         text = say(
             req_setting,
-            "requester_intro",
+            "requester_intro_service" if is_service(offer) else "requester_intro",
             giver=giver.first_name if giver else "",
             building=self._building_name(offer),
             item=self.item_said(offer),
@@ -102,7 +103,8 @@ class Handover(SharingBase):
             )
         chosen_by_rule = extras.window_closed_at is not None and not self._skips_window(request)
         rule = extras.allocation if chosen_by_rule and extras.allocation in WINDOWED else None
-        text += "\n" + say(req_setting, f"rule_intro_{rule}" if rule else "rule_ask_first_come")
+        if not is_service(offer):  # a skill is no scarce thing shared out by a rule
+            text += "\n" + say(req_setting, f"rule_intro_{rule}" if rule else "rule_ask_first_come")
         effects.add(
             SendMessage(
                 chat_id=match.requester_id,

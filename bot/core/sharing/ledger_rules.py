@@ -18,6 +18,17 @@ CLOSED_REQUEST = frozenset(
 )
 
 
+# A skill offered or a service asked for (bot/core/skills.py): its key is "service:<skill>",
+# which no item key starts with, so items and services never match each other.
+SERVICE_CATEGORY = "service"
+SERVICE_PREFIX = "service:"
+
+
+def is_service(entry: Entry) -> bool:
+    """A skill or a request for one, not an item."""
+    return entry.category == SERVICE_CATEGORY
+
+
 def is_open(entry: Entry) -> bool:
     """Still in play (can be matched, withdrawn, handed over)."""
     closed = CLOSED_OFFER if entry.kind == "offer" else CLOSED_REQUEST
@@ -39,7 +50,11 @@ class OfferState:
 
 
 def offer_after(offer: Entry, *, given: float = 0.0, released: float = 0.0) -> OfferState:
-    """An offer's state after `given` was handed over and `released` was let go of."""
+    """An offer's state after `given` was handed over and `released` was let go of.
+
+    A skill is not used up by helping once: what was "given" is only let go of."""
+    if is_service(offer):
+        given, released = 0.0, released + given
     remaining = max(offer.remaining - given, 0.0)
     held = max(offer.held - given - released, 0.0)
     if remaining <= 0:

@@ -9,9 +9,7 @@ from bot.core.i18n import say
 from bot.core.sharing.allocation import WINDOWED
 from bot.core.sharing.amounts import format_amount, said_amount
 from bot.core.sharing.base import SharingBase, _button
-from bot.core.sharing.ledger_rules import (
-    share_amount,
-)
+from bot.core.sharing.ledger_rules import is_service, share_amount
 from bot.core.sharing.model import GroupMessage
 from bot.core.sharing.vocabulary import (
     MatchAction,
@@ -150,6 +148,8 @@ class Matching(SharingBase):
         giver = await tx.user(offer.user_id)
         setting = self._reader_language(giver, offer.chat_id)
         key = "ask_giver_urgent" if request.urgent else "ask_giver"
+        if is_service(offer):
+            key = "ask_giver_service"  # a neighbour asks for help, not for a thing
         text = say(
             setting,
             key,
@@ -167,7 +167,7 @@ class Matching(SharingBase):
             text += "\n" + say(setting, "medicine_note")
         if drawn_among is not None:
             text += "\n" + say(setting, "rule_ask_lottery", n=drawn_among)
-        else:
+        elif not is_service(offer):  # a skill is no scarce thing shared out by a rule
             text += "\n" + say(setting, "rule_ask_first_come")
         buttons = (
             (
