@@ -232,6 +232,17 @@ class EventQueries(TxBase):
         )
         return True
 
+    async def people_of_event(self, event_key: str) -> list[int]:
+        """Residents who said they would come to, or asked reminders of, an event."""
+        rows = await self._all(
+            """SELECT user_id FROM reminder_optins WHERE event_key = ?
+               UNION
+               SELECT a.user_id FROM event_attendance a
+               JOIN event_occurrences o ON o.id = a.occurrence_id WHERE o.event_key = ?""",
+            (event_key, event_key),
+        )
+        return sorted(int(r["user_id"]) for r in rows)
+
     async def optins(self, event_key: str) -> list[OptIn]:
         """Residents who want a private copy of this event's reminders."""
         rows = await self._all(

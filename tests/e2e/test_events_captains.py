@@ -116,3 +116,17 @@ async def test_a_captain_of_several_buildings_names_one_in_private():
         assert "Event #1 added" in b.last_private(b.captain).content
         [event] = await stored_events(b)
         assert event.buildings == ("b5",)
+
+
+async def test_residents_who_said_they_would_come_hear_of_a_cancellation_privately():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.bob, b.carol)
+        await b.say(b.captain, "/event add 2026-12-20 10:00 Flea market @ square of building 3")
+        post = b.group_posts()[-1]
+        await b.press(b.alice, post, "ev:a:")  # I'll come
+        await b.press(b.bob, b.group_posts()[-1], "ev:r:")  # remind me privately
+        heard = {u.id: len(b.private(u)) for u in (b.alice, b.bob, b.carol)}
+        await b.say(b.captain, "/event cancel 1")
+        assert "Flea market" in b.private(b.alice)[heard[b.alice.id] :][-1].content
+        assert "cancelled" in b.private(b.bob)[heard[b.bob.id] :][-1].content
+        assert len(b.private(b.carol)) == heard[b.carol.id]  # she never said anything

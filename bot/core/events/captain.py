@@ -189,6 +189,18 @@ async def cancel_event(
                     thread_id=config.group_topic(group.chat_id),
                 )
             )
+    # Those who said they would come, or asked to be reminded, may not be reading the group.
+    for user_id in await tx.people_of_event(record.key):
+        if user_id == who.user_id:
+            continue
+        user = await tx.user(user_id)
+        setting = reader_language(user, config.bot.language)
+        effects.add(
+            SendMessage(
+                user_id,
+                say(setting, "event_cancelled_you", title=record.title),
+            )
+        )
     return effects
 
 
