@@ -40,6 +40,7 @@ _DECIDING = {
     BookingAction.REFUSE,
     BookingAction.HANDED_OUT,
     BookingAction.RETURNED,
+    BookingAction.CHECK_IN,
 }
 
 
@@ -195,6 +196,7 @@ async def _act(
         BookingAction.HANDED_OUT: desk.handed_out,
         BookingAction.RETURNED: desk.returned,
         BookingAction.NO_SHOW: desk.no_show,
+        BookingAction.CHECK_IN: desk.check_in,
     }
     if action is BookingAction.LEAVE:
         return await desk.leave_wait(tx, who, press.id)

@@ -16,7 +16,16 @@ HOLDING = ("pending", "confirmed", "offered", "out", "blocked")
 # What counts as a resident's use of a resource (limits, the monthly report).
 USED = ("pending", "confirmed", "offered", "out", "returned")
 # Columns stamped once, so a reminder or a prompt is never sent twice (even across restarts).
-ONCE_COLUMNS = frozenset({"reminded_at", "handout_asked_at", "due_reminded_at", "overdue_told_at"})
+ONCE_COLUMNS = frozenset(
+    {
+        "reminded_at",
+        "handout_asked_at",
+        "due_reminded_at",
+        "overdue_told_at",
+        "checkin_asked_at",
+        "checked_in_at",
+    }
+)
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -37,6 +46,8 @@ class BookingRecord:
     offer_expires_at: datetime | None = None
     handed_out_at: datetime | None = None
     returned_at: datetime | None = None
+    checkin_asked_at: datetime | None = None
+    checked_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ def _booking(row: Row) -> BookingRecord:
         offer_expires_at=_dt(row["offer_expires_at"]),
         handed_out_at=_dt(row["handed_out_at"]),
         returned_at=_dt(row["returned_at"]),
+        checkin_asked_at=_dt(row["checkin_asked_at"]),
+        checked_in_at=_dt(row["checked_in_at"]),
     )
 
 
@@ -217,6 +230,16 @@ class BookingQueries(TxBase):
             f"""SELECT * FROM bookings WHERE status = ? AND {column} IS NULL AND {due} <= ?
                 {after} ORDER BY {due}, id""",
             params,
+        )
+        return [_booking(r) for r in rows]
+
+    async def not_checked_in(self, asked_before: datetime) -> list[BookingRecord]:
+        """Confirmed bookings prompted "I'm here" before `asked_before` and never tapped."""
+        rows = await self._all(
+            """SELECT * FROM bookings WHERE status = 'confirmed' AND checked_in_at IS NULL
+               AND checkin_asked_at IS NOT NULL AND checkin_asked_at <= ?
+               ORDER BY checkin_asked_at, id""",
+            (_ts(asked_before),),
         )
         return [_booking(r) for r in rows]
 

@@ -707,6 +707,25 @@ class BookingDesk:
         effects.extend(await self.freed(tx, spec, booking.starts_at, booking.ends_at, now))
         return effects
 
+    async def check_in(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
+        """The resident taps "I'm here": the slot stays theirs (no release at the grace end)."""
+        booking = await tx.booking(booking_id)
+        if (
+            booking is None
+            or booking.user_id != who.user_id
+            or booking.status != BookingStatus.CONFIRMED
+            or booking.ends_at <= now
+        ):
+            raise BookingRefusal("bk_checkin_gone")
+        spec = self.resource(booking.resource)
+        if booking.starts_at > now:
+            raise BookingRefusal("bk_checkin_early")
+        await tx.stamp_once(booking_id, "checked_in_at", now)  # a second tap changes nothing
+        effects = Effects()
+        words = self.slot_words(spec, booking.starts_at, booking.ends_at)
+        effects.add(SendMessage(who.user_id, say(self.reader(who), "bk_checked_in", **words)))
+        return effects
+
     async def building_of(self, tx: Tx, user_id: int, spec: ResourceSpec) -> str | None:
         """The resident's home building (their group's), else the resource's first."""
         user = await tx.user(user_id)
