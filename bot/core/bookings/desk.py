@@ -132,7 +132,24 @@ class BookingDesk:
         """A neighbour known to be in one of the resource's groups (or who looks after it)."""
         if self.may_decide(who, spec) or spec.keeper == who.user_id:
             return True
-        return await is_member(tx, who.user_id, self.eligible_chats(spec), now)
+        if await is_member(tx, who.user_id, self.eligible_chats(spec), now):
+            return True
+        return await self.in_team(tx, who.user_id, spec)
+
+    async def in_team(self, tx: Tx, user_id: int, spec: ResourceSpec) -> bool:
+        """A member of one of the resource's volunteer teams. Teams are matched by name among
+        those of the resource's communities (community-wide or of any of their buildings), so
+        a namesake team in another community does not count."""
+        if not spec.teams:
+            return False
+        communities = {
+            b.community for b in self.config.buildings if b.key in self.eligible_buildings(spec)
+        } | ({spec.community} if spec.community else set())
+        scopes = [f"c:{c}" for c in sorted(c for c in communities if c)] + [
+            f"b:{b.key}" for b in self.config.buildings if b.community in communities
+        ]
+        wanted = {t.id for t in await tx.teams_in(scopes) if t.name in spec.teams}
+        return bool(wanted & await tx.teams_of_member(user_id))
 
     async def lang_of(self, tx: Tx, user_id: int) -> str:
         user = await tx.user(user_id)

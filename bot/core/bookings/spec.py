@@ -105,6 +105,9 @@ class ResourceSpec(_Model):
     where: LocalizedTextSpec | None = None
     community: str | None = None
     buildings: list[str] = []
+    # Volunteer teams (by name) whose members may book too, wherever they live: the patrol
+    # borrows the community's torch though none of them lives in building 3.
+    teams: list[str] = []
     hours: dict[str, HoursText] = Field(min_length=1)
     holidays: list[HolidayHours] = []
     slot_minutes: int = Field(60, ge=15, le=24 * 60)
