@@ -28,6 +28,14 @@ ONCE_COLUMNS = frozenset(
 )
 
 
+class OverWeeklyLimit(Exception):
+    """Holding the slot would take the resident over their weekly limit: nothing was held."""
+
+    def __init__(self, used_minutes: int) -> None:
+        super().__init__(used_minutes)
+        self.used_minutes = used_minutes  # before this slot
+
+
 def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
@@ -122,6 +130,33 @@ class BookingQueries(TxBase):
             ),
         )
         return int(row["id"]) if row else None
+
+    async def hold_slot_within(
+        self,
+        resource: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        status: str,
+        now: datetime,
+        *,
+        user_id: int,
+        week: tuple[datetime, datetime],
+        limit_minutes: int,
+    ) -> int | None:
+        """hold_slot for a resident under a weekly limit, counted again after the insert in
+        the same transaction: two presses at once cannot both pass a check made before
+        either held anything. On PostgreSQL (SERIALIZABLE) the two recounts conflict and the
+        retry sees the other's slot; on SQLite writers take turns. OverWeeklyLimit if over."""
+        booking_id = await self.hold_slot(
+            resource, starts_at, ends_at, status, now, user_id=user_id
+        )
+        if booking_id is None:
+            return None
+        used = await self.minutes_used(user_id, resource, *week)
+        if used > limit_minutes:
+            await self._db.execute("DELETE FROM bookings WHERE id = ?", (booking_id,))
+            raise OverWeeklyLimit(used - int((ends_at - starts_at).total_seconds() // 60))
+        return booking_id
 
     async def booking(self, booking_id: int) -> BookingRecord | None:
         row = await self._one("SELECT * FROM bookings WHERE id = ?", (booking_id,))
@@ -344,4 +379,4 @@ class BookingQueries(TxBase):
         return [_booking(r) for r in rows]
 
 
-__all__ = ["HOLDING", "USED", "BookingQueries", "BookingRecord", "WaitRecord"]
+__all__ = ["HOLDING", "USED", "BookingQueries", "BookingRecord", "OverWeeklyLimit", "WaitRecord"]

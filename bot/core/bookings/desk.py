@@ -32,7 +32,7 @@ from bot.core.festivals import QuietHours
 from bot.core.i18n import Lang, languages, reader_language, say, text
 from bot.core.membership import is_member
 from bot.core.sharing.model import Resident
-from storage.bookings_store import BookingRecord
+from storage.bookings_store import BookingRecord, OverWeeklyLimit
 from storage.records import UserRecord
 from storage.repository import Tx
 
@@ -306,9 +306,28 @@ class BookingDesk:
         await self._remember(tx, who, now)
         setting = self.reader(who)
         status = BookingStatus.PENDING if spec.approval else BookingStatus.CONFIRMED
-        booking_id = await tx.hold_slot(
-            spec.key, slot.start, slot.end, status, now, user_id=who.user_id
-        )
+        if spec.weekly_hours is None:
+            booking_id = await tx.hold_slot(
+                spec.key, slot.start, slot.end, status, now, user_id=who.user_id
+            )
+        else:
+            try:
+                booking_id = await tx.hold_slot_within(
+                    spec.key,
+                    slot.start,
+                    slot.end,
+                    status,
+                    now,
+                    user_id=who.user_id,
+                    week=week_of(slot.start, self.tz),
+                    limit_minutes=round(spec.weekly_hours * 60),
+                )
+            except OverWeeklyLimit as over:  # another press of theirs got in first
+                raise BookingRefusal(
+                    "bk_over_limit",
+                    hours=f"{spec.weekly_hours:g}",
+                    used=f"{over.used_minutes / 60:g}",
+                ) from over
         effects = Effects()
         words = self.slot_words(spec, slot.start, slot.end)
         if booking_id is None:
