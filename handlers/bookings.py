@@ -11,7 +11,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.core.bookings.captain_view import UsageAnswer, block, month_report, overview
+from bot.core.bookings.captain_view import UsageAnswer, block, month_report, overview, unblock
 from bot.core.bookings.chart import render_usage_chart
 from bot.core.bookings.desk import BookingDesk, BookingRefusal, Screen
 from bot.core.bookings.vocabulary import (
@@ -40,6 +40,7 @@ _DECIDING = {
     BookingAction.REFUSE,
     BookingAction.HANDED_OUT,
     BookingAction.RETURNED,
+    BookingAction.CHECK_IN,
 }
 
 
@@ -88,7 +89,7 @@ async def mybookings_command(update: Update, context: Context) -> None:
 
 
 async def bookings_command(update: Update, context: Context) -> None:
-    """/bookings [block … | report [YYYY-MM]] for captains and admins, answered privately."""
+    """/bookings [block … | unblock … | report [YYYY-MM]] for captains and admins, privately."""
     message = update.effective_message
     if message is None or message.from_user is None:
         return
@@ -102,6 +103,8 @@ async def bookings_command(update: Update, context: Context) -> None:
     async def work(tx: Tx) -> Effects:
         if action.lower() == "block":
             return await block(tx, desk, who, rest, now)
+        if action.lower() == "unblock":
+            return await unblock(tx, desk, who, rest, now)
         if action.lower() == "report":
             answer = await month_report(tx, desk, who, rest, now)
             answers.append(answer)
@@ -195,6 +198,7 @@ async def _act(
         BookingAction.HANDED_OUT: desk.handed_out,
         BookingAction.RETURNED: desk.returned,
         BookingAction.NO_SHOW: desk.no_show,
+        BookingAction.CHECK_IN: desk.check_in,
     }
     if action is BookingAction.LEAVE:
         return await desk.leave_wait(tx, who, press.id)

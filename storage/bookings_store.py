@@ -16,7 +16,24 @@ HOLDING = ("pending", "confirmed", "offered", "out", "blocked")
 # What counts as a resident's use of a resource (limits, the monthly report).
 USED = ("pending", "confirmed", "offered", "out", "returned")
 # Columns stamped once, so a reminder or a prompt is never sent twice (even across restarts).
-ONCE_COLUMNS = frozenset({"reminded_at", "handout_asked_at", "due_reminded_at", "overdue_told_at"})
+ONCE_COLUMNS = frozenset(
+    {
+        "reminded_at",
+        "handout_asked_at",
+        "due_reminded_at",
+        "overdue_told_at",
+        "checkin_asked_at",
+        "checked_in_at",
+    }
+)
+
+
+class OverWeeklyLimit(Exception):
+    """Holding the slot would take the resident over their weekly limit: nothing was held."""
+
+    def __init__(self, used_minutes: int) -> None:
+        super().__init__(used_minutes)
+        self.used_minutes = used_minutes  # before this slot
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -37,6 +54,8 @@ class BookingRecord:
     offer_expires_at: datetime | None = None
     handed_out_at: datetime | None = None
     returned_at: datetime | None = None
+    checkin_asked_at: datetime | None = None
+    checked_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,8 @@ def _booking(row: Row) -> BookingRecord:
         offer_expires_at=_dt(row["offer_expires_at"]),
         handed_out_at=_dt(row["handed_out_at"]),
         returned_at=_dt(row["returned_at"]),
+        checkin_asked_at=_dt(row["checkin_asked_at"]),
+        checked_in_at=_dt(row["checked_in_at"]),
     )
 
 
@@ -109,6 +130,33 @@ class BookingQueries(TxBase):
             ),
         )
         return int(row["id"]) if row else None
+
+    async def hold_slot_within(
+        self,
+        resource: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        status: str,
+        now: datetime,
+        *,
+        user_id: int,
+        week: tuple[datetime, datetime],
+        limit_minutes: int,
+    ) -> int | None:
+        """hold_slot for a resident under a weekly limit, counted again after the insert in
+        the same transaction: two presses at once cannot both pass a check made before
+        either held anything. On PostgreSQL (SERIALIZABLE) the two recounts conflict and the
+        retry sees the other's slot; on SQLite writers take turns. OverWeeklyLimit if over."""
+        booking_id = await self.hold_slot(
+            resource, starts_at, ends_at, status, now, user_id=user_id
+        )
+        if booking_id is None:
+            return None
+        used = await self.minutes_used(user_id, resource, *week)
+        if used > limit_minutes:
+            await self._db.execute("DELETE FROM bookings WHERE id = ?", (booking_id,))
+            raise OverWeeklyLimit(used - int((ends_at - starts_at).total_seconds() // 60))
+        return booking_id
 
     async def booking(self, booking_id: int) -> BookingRecord | None:
         row = await self._one("SELECT * FROM bookings WHERE id = ?", (booking_id,))
@@ -220,6 +268,16 @@ class BookingQueries(TxBase):
         )
         return [_booking(r) for r in rows]
 
+    async def not_checked_in(self, asked_before: datetime) -> list[BookingRecord]:
+        """Confirmed bookings prompted "I'm here" before `asked_before` and never tapped."""
+        rows = await self._all(
+            """SELECT * FROM bookings WHERE status = 'confirmed' AND checked_in_at IS NULL
+               AND checkin_asked_at IS NOT NULL AND checkin_asked_at <= ?
+               ORDER BY checkin_asked_at, id""",
+            (_ts(asked_before),),
+        )
+        return [_booking(r) for r in rows]
+
     async def offers_expired(self, now: datetime) -> list[BookingRecord]:
         rows = await self._all(
             """SELECT * FROM bookings WHERE status = 'offered' AND offer_expires_at <= ?
@@ -321,4 +379,4 @@ class BookingQueries(TxBase):
         return [_booking(r) for r in rows]
 
 
-__all__ = ["HOLDING", "USED", "BookingQueries", "BookingRecord", "WaitRecord"]
+__all__ = ["HOLDING", "USED", "BookingQueries", "BookingRecord", "OverWeeklyLimit", "WaitRecord"]

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from bot.core.bookings.desk import BookingDesk, BookingRefusal, clock_text, day_start, day_text
-from bot.core.bookings.rules import Usage, slots_of_day, usage
+from bot.core.bookings.rules import Slot, Usage, slots_of_day, usage
 from bot.core.bookings.spec import ResourceSpec
 from bot.core.bookings.vocabulary import BookingAction, BookingStatus, booking_data
 from bot.core.effects import Button, Effects, SendMessage
@@ -28,6 +28,10 @@ REASON_LIMIT = 60
 _BLOCK = re.compile(
     r"^(?P<key>[a-z0-9_]+)\s+(?P<day>\d{4}-\d{2}-\d{2})\s+"
     r"(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*(?P<h2>\d{1,2}):(?P<m2>\d{2})\s*(?P<reason>.*)$"
+)
+_UNBLOCK = re.compile(
+    r"^(?P<key>[a-z0-9_]+)\s+(?P<day>\d{4}-\d{2}-\d{2})\s+"
+    r"(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*(?P<h2>\d{1,2}):(?P<m2>\d{2})$"
 )
 
 
@@ -140,12 +144,10 @@ def _status(setting: str, status: str) -> str:
     return " / ".join(text(lang, f"bk_status_{status}") for lang in languages(setting))
 
 
-async def block(tx: Tx, desk: BookingDesk, who: Resident, args: str, now: datetime) -> Effects:
-    """`/bookings block KEY YYYY-MM-DD HH:MM-HH:MM REASON`: nobody may book those slots;
-    residents holding one are told why, and waiting neighbours are dropped from its list."""
-    match = _BLOCK.match(args.strip())
-    if match is None:
-        raise BookingRefusal("bk_block_usage")
+def _window(
+    desk: BookingDesk, who: Resident, match: re.Match[str], usage: str
+) -> tuple[ResourceSpec, date, datetime, datetime]:
+    """The resource and the local [first, last) a block or unblock names; a captain's only."""
     spec = desk.resource(match["key"])
     if not desk.may_decide(who, spec):
         raise BookingRefusal("bk_captains_only")
@@ -160,20 +162,79 @@ async def block(tx: Tx, desk: BookingDesk, who: Resident, args: str, now: dateti
             hours=int(match["h2"]), minutes=int(match["m2"])
         )
     except ValueError:
-        raise BookingRefusal("bk_block_usage") from None
+        raise BookingRefusal(usage) from None
     if last <= first:
         last += timedelta(days=1)  # 22:00-06:00: through the night
+    return spec, day, first, last
+
+
+def _slots_within(
+    spec: ResourceSpec, desk: BookingDesk, day: date, first: datetime, last: datetime, now: datetime
+) -> list[Slot]:
+    """The slots still ahead that overlap [first, last) (a night span opened the day before)."""
+    return [
+        slot
+        for slot in [
+            *slots_of_day(spec, day - timedelta(days=1), desk.tz),
+            *slots_of_day(spec, day, desk.tz),
+        ]
+        if slot.end > first and slot.start < last and slot.start > now
+    ]
+
+
+async def unblock(tx: Tx, desk: BookingDesk, who: Resident, args: str, now: datetime) -> Effects:
+    """`/bookings unblock KEY YYYY-MM-DD HH:MM-HH:MM`: a captain's block lifted early (the
+    repairs finished); the slots are free to book again. An event's reservation stays: it
+    goes with the event (/event cancel)."""
+    match = _UNBLOCK.match(args.strip())
+    if match is None:
+        raise BookingRefusal("bk_unblock_usage")
+    spec, day, first, last = _window(desk, who, match, "bk_unblock_usage")
+    freed = 0
+    for slot in _slots_within(spec, desk, day, first, last, now):
+        holder = await tx.slot_holder(spec.key, slot.start)
+        if holder is None or holder.status != BookingStatus.BLOCKED or holder.event_key:
+            continue
+        if await tx.change_booking(
+            holder.id,
+            BookingStatus.CANCELLED,
+            now,
+            only_from=[BookingStatus.BLOCKED],
+            decided_by=who.user_id,
+        ):
+            freed += 1
+    if freed == 0:
+        raise BookingRefusal("bk_unblock_nothing")
+    await tx.add_audit(now, who.user_id, "bookings_unblock", target=spec.key, detail=match["day"])
+    effects = Effects()
+    effects.add(
+        SendMessage(
+            who.user_id,
+            say(
+                desk.reader(who),
+                "bk_unblocked",
+                n=freed,
+                resource=spec.display_name,
+                day=lambda lang: day_text(lang, day),
+            ),
+        )
+    )
+    return effects
+
+
+async def block(tx: Tx, desk: BookingDesk, who: Resident, args: str, now: datetime) -> Effects:
+    """`/bookings block KEY YYYY-MM-DD HH:MM-HH:MM REASON`: nobody may book those slots;
+    residents holding one are told why, and waiting neighbours are dropped from its list."""
+    match = _BLOCK.match(args.strip())
+    if match is None:
+        raise BookingRefusal("bk_block_usage")
+    spec, day, first, last = _window(desk, who, match, "bk_block_usage")
     reason = match["reason"].strip()[:REASON_LIMIT] or "—"
     setting = desk.reader(who)
     effects = Effects()
     blocked = 0
     displaced = 0
-    for slot in [
-        *slots_of_day(spec, day - timedelta(days=1), desk.tz),
-        *slots_of_day(spec, day, desk.tz),
-    ]:
-        if slot.end <= first or slot.start >= last or slot.start <= now:
-            continue
+    for slot in _slots_within(spec, desk, day, first, last, now):
         holder = await tx.slot_holder(spec.key, slot.start)
         if holder is not None and holder.status == BookingStatus.BLOCKED:
             continue

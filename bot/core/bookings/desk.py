@@ -32,7 +32,7 @@ from bot.core.festivals import QuietHours
 from bot.core.i18n import Lang, languages, reader_language, say, text
 from bot.core.membership import is_member
 from bot.core.sharing.model import Resident
-from storage.bookings_store import BookingRecord
+from storage.bookings_store import BookingRecord, OverWeeklyLimit
 from storage.records import UserRecord
 from storage.repository import Tx
 
@@ -132,7 +132,24 @@ class BookingDesk:
         """A neighbour known to be in one of the resource's groups (or who looks after it)."""
         if self.may_decide(who, spec) or spec.keeper == who.user_id:
             return True
-        return await is_member(tx, who.user_id, self.eligible_chats(spec), now)
+        if await is_member(tx, who.user_id, self.eligible_chats(spec), now):
+            return True
+        return await self.in_team(tx, who.user_id, spec)
+
+    async def in_team(self, tx: Tx, user_id: int, spec: ResourceSpec) -> bool:
+        """A member of one of the resource's volunteer teams. Teams are matched by name among
+        those of the resource's communities (community-wide or of any of their buildings), so
+        a namesake team in another community does not count."""
+        if not spec.teams:
+            return False
+        communities = {
+            b.community for b in self.config.buildings if b.key in self.eligible_buildings(spec)
+        } | ({spec.community} if spec.community else set())
+        scopes = [f"c:{c}" for c in sorted(c for c in communities if c)] + [
+            f"b:{b.key}" for b in self.config.buildings if b.community in communities
+        ]
+        wanted = {t.id for t in await tx.teams_in(scopes) if t.name in spec.teams}
+        return bool(wanted & await tx.teams_of_member(user_id))
 
     async def lang_of(self, tx: Tx, user_id: int) -> str:
         user = await tx.user(user_id)
@@ -289,9 +306,28 @@ class BookingDesk:
         await self._remember(tx, who, now)
         setting = self.reader(who)
         status = BookingStatus.PENDING if spec.approval else BookingStatus.CONFIRMED
-        booking_id = await tx.hold_slot(
-            spec.key, slot.start, slot.end, status, now, user_id=who.user_id
-        )
+        if spec.weekly_hours is None:
+            booking_id = await tx.hold_slot(
+                spec.key, slot.start, slot.end, status, now, user_id=who.user_id
+            )
+        else:
+            try:
+                booking_id = await tx.hold_slot_within(
+                    spec.key,
+                    slot.start,
+                    slot.end,
+                    status,
+                    now,
+                    user_id=who.user_id,
+                    week=week_of(slot.start, self.tz),
+                    limit_minutes=round(spec.weekly_hours * 60),
+                )
+            except OverWeeklyLimit as over:  # another press of theirs got in first
+                raise BookingRefusal(
+                    "bk_over_limit",
+                    hours=f"{spec.weekly_hours:g}",
+                    used=f"{over.used_minutes / 60:g}",
+                ) from over
         effects = Effects()
         words = self.slot_words(spec, slot.start, slot.end)
         if booking_id is None:
@@ -705,6 +741,25 @@ class BookingDesk:
         effects.add(SendMessage(booking.user_id, say(setting, "bk_no_show_told", **words)))
         effects.add(SendMessage(who.user_id, say(self.reader(who), "bk_no_show_noted")))
         effects.extend(await self.freed(tx, spec, booking.starts_at, booking.ends_at, now))
+        return effects
+
+    async def check_in(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
+        """The resident taps "I'm here": the slot stays theirs (no release at the grace end)."""
+        booking = await tx.booking(booking_id)
+        if (
+            booking is None
+            or booking.user_id != who.user_id
+            or booking.status != BookingStatus.CONFIRMED
+            or booking.ends_at <= now
+        ):
+            raise BookingRefusal("bk_checkin_gone")
+        spec = self.resource(booking.resource)
+        if booking.starts_at > now:
+            raise BookingRefusal("bk_checkin_early")
+        await tx.stamp_once(booking_id, "checked_in_at", now)  # a second tap changes nothing
+        effects = Effects()
+        words = self.slot_words(spec, booking.starts_at, booking.ends_at)
+        effects.add(SendMessage(who.user_id, say(self.reader(who), "bk_checked_in", **words)))
         return effects
 
     async def building_of(self, tx: Tx, user_id: int, spec: ResourceSpec) -> str | None:

@@ -18,6 +18,9 @@ weekly_hours = 2                          # per resident and week (none: no limi
 approval = false                          # a captain approves each booking
 keeper = 9001                             # things: who hands it out and takes it back
 remind_minutes = 60                       # before a booking starts and before a return
+check_in = false                          # spaces: "I'm here" at the start, or the slot is
+check_in_grace_minutes = 15               # released as a no-show after this long
+teams = ["安全巡查"]                        # volunteer teams whose members may book too
 ```
 Which communities and buildings exist is checked by the config layer, which knows them.
 """
@@ -102,6 +105,9 @@ class ResourceSpec(_Model):
     where: LocalizedTextSpec | None = None
     community: str | None = None
     buildings: list[str] = []
+    # Volunteer teams (by name) whose members may book too, wherever they live: the patrol
+    # borrows the community's torch though none of them lives in building 3.
+    teams: list[str] = []
     hours: dict[str, HoursText] = Field(min_length=1)
     holidays: list[HolidayHours] = []
     slot_minutes: int = Field(60, ge=15, le=24 * 60)
@@ -112,6 +118,10 @@ class ResourceSpec(_Model):
     remind_minutes: int = Field(60, ge=0, le=24 * 60)
     # A freed slot offered to the first neighbour waiting is theirs to take for this long.
     offer_minutes: int = Field(30, ge=5, le=24 * 60)
+    # Spaces only: a booking nobody checks in to within the grace minutes goes to the
+    # neighbours waiting and counts as a no-show (things have their keeper for that).
+    check_in: bool = False
+    check_in_grace_minutes: int = Field(15, ge=1, le=24 * 60)
 
     @field_validator("hours")
     @classmethod
@@ -127,6 +137,8 @@ class ResourceSpec(_Model):
     def _consistent(self) -> ResourceSpec:
         if self.community is None and not self.buildings:
             raise ValueError("say who may book: set community or buildings")
+        if self.kind == "thing" and self.check_in:
+            raise ValueError("check_in is for spaces: a thing's keeper records who came")
         if self.kind == "thing" and self.keeper is None:
             raise ValueError("a thing needs a keeper (the Telegram user id who hands it out)")
         if "all" not in self.hours and set(WEEKDAY_KEYS) - set(self.hours):

@@ -42,6 +42,8 @@ async def booking_tick(tx: Tx, config: Config, clock: Clock) -> Effects:
     effects.extend(await _expire_offers(tx, desk, now))
     effects.extend(await _remind_bookings(tx, desk, now))
     effects.extend(await _ask_keepers(tx, desk, now))
+    effects.extend(await _ask_check_in(tx, desk, now))
+    effects.extend(await _release_no_shows(tx, desk, now))
     effects.extend(await _remind_returns(tx, desk, now))
     effects.extend(await _tell_overdue(tx, desk, now))
     effects.extend(await reserve_for_events(tx, desk, now))
@@ -135,6 +137,72 @@ async def _ask_keepers(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
                 about=(booking.user_id,),
             )
         )
+    return effects
+
+
+async def _ask_check_in(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
+    """At a check-in space's start the resident gets "I'm here" — quiet hours or not: it
+    is the time they chose themselves."""
+    effects = Effects()
+    for booking in await tx.not_reminded("confirmed", "checkin_asked_at", now - LOOKAHEAD, now):
+        spec = desk.known(booking.resource)
+        if spec is None or spec.kind != "space" or not spec.check_in or not booking.user_id:
+            continue
+        if booking.ends_at <= now or not await tx.stamp_once(booking.id, "checkin_asked_at", now):
+            continue
+        setting = await desk.lang_of(tx, booking.user_id)
+        effects.add(
+            SendMessage(
+                booking.user_id,
+                say(
+                    setting,
+                    "bk_checkin_prompt",
+                    minutes=spec.check_in_grace_minutes,
+                    **desk.slot_words(spec, booking.starts_at, booking.ends_at),
+                ),
+                buttons=(
+                    (
+                        desk.button(
+                            setting,
+                            "bk_btn_check_in",
+                            booking_data(BookingAction.CHECK_IN, id=booking.id),
+                        ),
+                    ),
+                ),
+            )
+        )
+    return effects
+
+
+async def _release_no_shows(tx: Tx, desk: BookingDesk, now: datetime) -> Effects:
+    """Nobody tapped "I'm here" within the grace minutes: the slot goes to the neighbours
+    waiting and it counts as a no-show. The status change is the once-only stamp: a restart
+    finds the booking no longer confirmed."""
+    effects = Effects()
+    for booking in await tx.not_checked_in(now):
+        spec = desk.known(booking.resource)
+        if spec is None or not spec.check_in or booking.user_id is None:
+            continue
+        assert booking.checkin_asked_at is not None
+        # Counted from the prompt, not the start: a freed slot taken late gets its minutes.
+        if booking.checkin_asked_at + timedelta(minutes=spec.check_in_grace_minutes) > now:
+            continue
+        if not await tx.change_booking(
+            booking.id, BookingStatus.NO_SHOW, now, only_from=[BookingStatus.CONFIRMED]
+        ):
+            continue
+        await tx.add_booking_no_show(
+            booking.id,
+            booking.user_id,
+            await desk.building_of(tx, booking.user_id, spec),
+            ANONYMOUS,  # nobody reported it: the time ran out
+            now,
+        )
+        setting = await desk.lang_of(tx, booking.user_id)
+        words = desk.slot_words(spec, booking.starts_at, booking.ends_at)
+        effects.add(SendMessage(booking.user_id, say(setting, "bk_no_show_told", **words)))
+        effects.extend(await desk.freed(tx, spec, booking.starts_at, booking.ends_at, now))
+        logger.info("released unchecked booking %s of %s", booking.id, spec.key)
     return effects
 
 
@@ -267,6 +335,16 @@ async def booking_moments(
             )
     for booking in await tx.not_reminded("confirmed", "handout_asked_at", after, until):
         moments.add(booking.starts_at)
+    for booking in await tx.not_reminded("confirmed", "checkin_asked_at", after, until):
+        spec = desk.known(booking.resource)
+        if spec is not None and spec.check_in:
+            moments.add(booking.starts_at)
+            # Its grace ends counted from the start, as the minute tick would prompt.
+            moments.add(booking.starts_at + timedelta(minutes=spec.check_in_grace_minutes))
+    for booking in await tx.not_checked_in(until):
+        spec = desk.known(booking.resource)
+        if spec is not None and spec.check_in and booking.checkin_asked_at is not None:
+            moments.add(booking.checkin_asked_at + timedelta(minutes=spec.check_in_grace_minutes))
     for booking in await tx.not_reminded("out", "due_reminded_at", after, horizon):
         spec = desk.known(booking.resource)
         if spec is not None and spec.remind_minutes:

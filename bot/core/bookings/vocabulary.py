@@ -51,6 +51,7 @@ class BookingAction(StrEnum):
     HANDED_OUT = "h"  # keeper
     RETURNED = "b"  # keeper
     NO_SHOW = "n"  # keeper or captain
+    CHECK_IN = "i"  # the resident is at the space they booked
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ _BY_ID = {
     BookingAction.HANDED_OUT,
     BookingAction.RETURNED,
     BookingAction.NO_SHOW,
+    BookingAction.CHECK_IN,
 }
 _SHAPE = re.compile(r"^bk:([a-z])(?::([a-z][a-z0-9_]{0,23}))?(?::(\d{1,12}))?$")
 
