@@ -7,7 +7,6 @@ import logging
 import re
 
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.core.civic.awards import DRAFT_LIFE, AwardsDesk, Nominee
 from bot.core.civic.common import building_chats, building_of_chat
@@ -17,7 +16,7 @@ from bot.core.effects import Effects
 from bot.core.i18n import reader_language, say
 from handlers import matching
 from handlers.buttons import drop_buttons
-from handlers.common import Context, resident, run_unit, services
+from handlers.common import Context, refuse_command, resident, run_unit, services
 from handlers.members import confirm_membership
 from storage.repository import Tx
 
@@ -176,12 +175,4 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 async def refuse(update: Update, context: Context, refusal: CivicRefusal) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    svc = services(context)
-    setting: str = svc.config.group_language(message.chat_id)
-    if message.chat.type == "private" and message.from_user:
-        setting = reader_language(resident(message.from_user, context), svc.config.bot.language)
-    logger.info("civic command refused: %s", refusal.key)
-    await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)
+    await refuse_command(update, context, refusal, "civic")

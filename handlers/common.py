@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update, User
+from telegram.constants import ParseMode
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.app.services import BotData, Services
@@ -90,3 +91,24 @@ def explain(error: UserError, user: User | None, chat_id: int | None, svc: Servi
     """A user mistake in the reader's language."""
     setting = svc.config.group_language(chat_id) if chat_id else svc.config.bot.language
     return say(reader_language(reader(user, svc) if user else None, setting), error.key)
+
+
+class Refusal(Protocol):
+    """A command's refusal from the core: a text key and its params."""
+
+    key: str
+    params: dict[str, Any]
+
+
+async def refuse_command(update: Update, context: Context, refusal: Refusal, what: str) -> None:
+    """Answer a refused command where it was typed: in a group in the group's language(s),
+    privately in the reader's. `what` names the feature in the log line."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    setting: str = svc.config.group_language(message.chat_id)
+    if message.chat.type == "private" and message.from_user:
+        setting = reader_language(reader(message.from_user, svc), svc.config.bot.language)
+    logger.info("%s command refused: %s", what, refusal.key)
+    await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)

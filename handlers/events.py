@@ -6,7 +6,6 @@ import logging
 import re
 
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.core.effects import Effects
 from bot.core.events import (
@@ -19,7 +18,7 @@ from bot.core.events import (
 )
 from bot.core.i18n import reader_language, say
 from handlers.buttons import pressed
-from handlers.common import Context, reader, resident, run_unit, services
+from handlers.common import Context, refuse_command, resident, run_unit, services
 from storage.repository import Tx
 
 logger = logging.getLogger(__name__)
@@ -105,12 +104,4 @@ async def on_event_button(update: Update, context: Context) -> None:
 
 
 async def _refuse(update: Update, context: Context, refusal: EventRefusal) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    svc = services(context)
-    setting: str = svc.config.group_language(message.chat_id)
-    if message.chat.type == "private" and message.from_user:
-        setting = reader_language(reader(message.from_user, svc), svc.config.bot.language)
-    logger.info("event command refused: %s", refusal.key)
-    await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)
+    await refuse_command(update, context, refusal, "event")

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import InputFile, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.captains import Where
@@ -30,7 +29,7 @@ from bot.core.volunteers.roster import (
     team_chats,
 )
 from bot.core.volunteers.vocabulary import CALLBACK_PATTERN, VolunteerAction, read_volunteer_press
-from handlers.common import Context, resident, run_unit, services
+from handlers.common import Context, refuse_command, resident, run_unit, services
 from handlers.members import confirm_membership
 from storage.repository import Tx
 
@@ -67,15 +66,7 @@ async def _command(update: Update, context: Context, work: Work) -> None:
 
 
 async def _refuse(update: Update, context: Context, refusal: DutyRefusal) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    svc = services(context)
-    setting: str = svc.config.group_language(message.chat_id)
-    if message.chat.type == "private" and message.from_user:
-        setting = reader_language(resident(message.from_user, context), svc.config.bot.language)
-    logger.info("volunteers: refused %s", refusal.key)
-    await message.reply_text(say(setting, refusal.key, **refusal.params), parse_mode=ParseMode.HTML)
+    await refuse_command(update, context, refusal, "volunteers")
 
 
 async def team_command(update: Update, context: Context) -> None:
