@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.driver import Row
-from storage.records import UserRecord
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
 from storage.tx_base import ts as _ts
@@ -131,24 +130,6 @@ class CivicQueries(TxBase):
     """Nominations, awards, deliberations and their votes."""
 
     # --- residents by @username --------------------------------------------------------
-
-    async def user_by_username(self, username: str) -> UserRecord | None:
-        """The resident Jinlin last saw with this public @username (case-insensitive)."""
-        row = await self._one(
-            """SELECT user_id, first_name, username, language_code, started, home_chat_id
-               FROM users WHERE LOWER(username) = ? ORDER BY updated_at DESC LIMIT 1""",
-            (username.lower().lstrip("@"),),
-        )
-        if row is None:
-            return None
-        return UserRecord(
-            user_id=row["user_id"],
-            first_name=row["first_name"],
-            username=row["username"],
-            language_code=row["language_code"],
-            started=bool(row["started"]),
-            home_chat_id=row["home_chat_id"],
-        )
 
     # --- nominations -------------------------------------------------------------------
 

@@ -50,6 +50,19 @@ def _entry(row: Row) -> Entry:
     )
 
 
+def _user(row: Row) -> UserRecord:
+    return UserRecord(
+        user_id=row["user_id"],
+        first_name=row["first_name"],
+        username=row["username"],
+        language_code=row["language_code"],
+        started=bool(row["started"]),
+        home_chat_id=row["home_chat_id"],
+        language=row["language"],
+        script=row["script"],
+    )
+
+
 def _match(row: Row) -> Match:
     return Match(
         id=row["id"],
@@ -149,18 +162,15 @@ class LedgerQueries(TxBase):
 
     async def user(self, user_id: int) -> UserRecord | None:
         row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
-        if row is None:
-            return None
-        return UserRecord(
-            user_id=row["user_id"],
-            first_name=row["first_name"],
-            username=row["username"],
-            language_code=row["language_code"],
-            started=bool(row["started"]),
-            home_chat_id=row["home_chat_id"],
-            language=row["language"],
-            script=row["script"],
+        return _user(row) if row is not None else None
+
+    async def user_by_username(self, username: str) -> UserRecord | None:
+        """The resident last seen with this public @username (case-insensitive), if any."""
+        row = await self._one(
+            "SELECT * FROM users WHERE LOWER(username) = ? ORDER BY updated_at DESC LIMIT 1",
+            (username.lower().lstrip("@"),),
         )
+        return _user(row) if row is not None else None
 
     async def set_language(self, user_id: int, language: str | None, now: datetime) -> None:
         """A resident's /lang choice (None: back to their app's language and writing)."""

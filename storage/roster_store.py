@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.driver import Row
-from storage.records import UserRecord
 from storage.tx_base import TxBase
 from storage.tx_base import ts as _ts
 
@@ -99,24 +98,6 @@ class RosterQueries(TxBase):
             )
             for r in rows
         ]
-
-    async def user_by_username(self, username: str) -> UserRecord | None:
-        """The resident last seen with this @username (case-insensitive), if any."""
-        row = await self._one(
-            """SELECT * FROM users WHERE lower(username) = ?
-               ORDER BY updated_at DESC LIMIT 1""",
-            (username.lower().lstrip("@"),),
-        )
-        if row is None:
-            return None
-        return UserRecord(
-            user_id=row["user_id"],
-            first_name=row["first_name"],
-            username=row["username"],
-            language_code=row["language_code"],
-            started=bool(row["started"]),
-            home_chat_id=row["home_chat_id"],
-        )
 
     # --- menus last set with Telegram ---------------------------------------------------
 
