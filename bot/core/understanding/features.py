@@ -113,6 +113,8 @@ def tokenise(folded_text: str) -> list[Token]:
     """The tagger's tokens of a folded message."""
     out: list[Token] = []
     append = out.append
+    # Built with tuple.__new__: a NamedTuple's own constructor is a Python call per token.
+    make = tuple.__new__
     for m in _TOKEN.finditer(folded_text):
         t = m.group()
         start, end = m.span()
@@ -125,7 +127,8 @@ def tokenise(folded_text: str) -> list[Token]:
             kind, shown = "h", t
         else:
             kind, shown = "p", t
-        append(Token(start, end, shown, kind, start > 0 and folded_text[start - 1].isspace()))
+        spaced = start > 0 and folded_text[start - 1].isspace()
+        append(make(Token, (start, end, shown, kind, spaced)))
     return out
 
 

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from bot.core.understanding.features import (
     BEGIN,
@@ -37,74 +38,65 @@ def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
     """The tag of each token, left to right (each decision sees the one before).
 
     The same features as `static_token_features` + `previous_tag_features` (training reads
-    those), summed through per-model caches: a feature naming one token or a few shapes is
-    looked up once per token text, not built and hashed again at every position.
+    those), summed through per-model caches: a feature naming one token, a pair of tokens or
+    a few shapes is looked up once per text, not built and hashed again at every position
+    (tests/unit/test_item_tagger.py checks it decides as summing the named features does).
     """
     labels = model.labels
     begin = labels.index(BEGIN)
     fast = _fast_tables(model)
-    get = model.weights.get
     w0s, wm1s, wp1s, wm2s, wp2s = fast.roles
     shapes = fast.shapes
     after = fast.after_previous
     table = fast.previous
+    affixes = fast.affixes
     b0, b1, b2 = model.bias
     words = ["^", "^", *(t.text for t in tokens), "$", "$"]
-    kinds = ["_", *(t.kind for t in tokens), "_"]
-    cats = ["_", *cat, "_"]
-    n = len(tokens)
+    # The four pair features of every adjacent pair of words, looked up once per pair: the
+    # pair at (j, j+1) is w-1w0 for token j+1, w0w+1 for j, w-2w-1 for j+2, w+1w+2 for j-1.
+    pair_roles = fast.pairs
+    pairs = [pair_roles[a + b] for a, b in pairwise(words)]
+    # Each token's shape key (kinds and catalogue tags of it and its neighbours, whether it and
+    # the next token follow a space) is a slice of these strings, not eight strings joined.
+    kinds = "_" + "".join([t.kind for t in tokens]) + "_"
+    cats = "_" + "".join(cat) + "_"
+    spaced = "".join(["1" if t.spaced else "0" for t in tokens]) + "0"
     tags: list[str] = []
+    append = tags.append
     previous = OUTSIDE
     for i, token in enumerate(tokens):
         kind = token.kind
         if kind == "p":
             # Punctuation and emoji never start or continue a name: no need to ask the model.
-            tags.append(OUTSIDE)
+            append(OUTSIDE)
             previous = OUTSIDE
             continue
         w = i + 2
         w0 = words[w]
-        wm1 = words[w - 1]
-        wp1 = words[w + 1]
-        wm2 = words[w - 2]
-        wp2 = words[w + 2]
-        s0, s1, s2 = b0, b1, b2
-        for v in (
-            w0s[w0],
-            wm1s[wm1],
-            wp1s[wp1],
-            wm2s[wm2],
-            wp2s[wp2],
-            shapes[
-                kinds[i]
-                + kind
-                + kinds[i + 2]
-                + cats[i]
-                + cats[i + 1]
-                + cats[i + 2]
-                + ("1" if token.spaced else "0")
-                + ("1" if i + 1 < n and tokens[i + 1].spaced else "0")
-            ],
-            after[previous][w0],
-            table[previous, cats[i + 1], kind],
-        ):
-            s0 += v[0]
-            s1 += v[1]
-            s2 += v[2]
-        pairs = [
-            "w-1w0=" + wm1 + w0,
-            "w0w+1=" + w0 + wp1,
-            "w-2w-1=" + wm2 + wm1,
-            "w+1w+2=" + wp1 + wp2,
-        ]
+        c0 = cats[i + 1]
+        v1 = w0s[w0]
+        v2 = wm1s[words[w - 1]]
+        v3 = wp1s[words[w + 1]]
+        v4 = wm2s[words[w - 2]]
+        v5 = wp2s[words[w + 2]]
+        v6 = shapes[kinds[i : i + 3] + cats[i : i + 3] + spaced[i : i + 2]]
+        v7 = after[previous][w0]
+        v8 = table[previous, c0, kind]
+        p1 = pairs[w - 1][0]
+        p2 = pairs[w][1]
+        p3 = pairs[w - 2][2]
+        p4 = pairs[w + 1][3]
+        s0 = b0 + v1[0] + v2[0] + v3[0] + v4[0] + v5[0] + v6[0] + v7[0] + v8[0]
+        s1 = b1 + v1[1] + v2[1] + v3[1] + v4[1] + v5[1] + v6[1] + v7[1] + v8[1]
+        s2 = b2 + v1[2] + v2[2] + v3[2] + v4[2] + v5[2] + v6[2] + v7[2] + v8[2]
+        s0 = s0 + p1[0] + p2[0] + p3[0] + p4[0]
+        s1 = s1 + p1[1] + p2[1] + p3[1] + p4[1]
+        s2 = s2 + p1[2] + p2[2] + p3[2] + p4[2]
         if kind == "l" and len(w0) > 3:
-            pairs.append("s3=" + w0[-3:])
-            pairs.append("p3=" + w0[:3])
-        for pw in map(get, pairs):
-            if pw is not None:
-                s0 += pw[0]
-                s1 += pw[1]
-                s2 += pw[2]
+            a1, a2 = affixes[w0]
+            s0 = s0 + a1[0] + a2[0]
+            s1 = s1 + a1[1] + a2[1]
+            s2 = s2 + a1[2] + a2[2]
         total = [s0, s1, s2]
         top = max(total)
         choice = labels[total.index(top)]
@@ -116,7 +108,7 @@ def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
                 choice = BEGIN
         elif choice == INSIDE and previous == OUTSIDE:
             choice = BEGIN
-        tags.append(choice)
+        append(choice)
         previous = choice
     return tags
 
@@ -146,12 +138,32 @@ class _Lookup(dict[str, Sequence[float]]):
         return value
 
 
+class _Each(dict[str, tuple[Sequence[float], ...]]):
+    """key -> the weights of each feature `make(key)` names, apart (zero when unweighted):
+    one text feeds several features that land on different tokens."""
+
+    def __init__(self, weights: dict[str, list[float]], make: Callable[[str], list[str]]):
+        super().__init__()
+        self._weights = weights
+        self._make = make
+
+    def __missing__(self, key: str) -> tuple[Sequence[float], ...]:
+        get = self._weights.get
+        value = tuple(get(f, _NO_WEIGHT) for f in self._make(key))
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[key] = value
+        return value
+
+
 @dataclass(frozen=True)
 class _FastTables:
     roles: tuple[_Lookup, _Lookup, _Lookup, _Lookup, _Lookup]  # w0=, w-1=, w+1=, w-2=, w+2=
     shapes: _Lookup  # kinds, catalogue tags and spacing around a token: k=, c0=, c=, sp=
     after_previous: dict[str, _Lookup]  # tag before -> p&w0=
     previous: dict[tuple[str, str, str], list[float]]
+    pairs: _Each  # two adjacent words -> w-1w0=, w0w+1=, w-2w-1=, w+1w+2=
+    affixes: _Each  # a Latin word -> s3=, p3=
 
 
 def _shape_features(key: str) -> list[str]:
@@ -174,6 +186,11 @@ def _fast_tables(model: LinearModel) -> _FastTables:
         shapes=_Lookup(weights, _shape_features),
         after_previous={p: after(p) for p in (OUTSIDE, BEGIN, INSIDE)},
         previous=_previous_table(model),
+        pairs=_Each(
+            weights,
+            lambda pair: ["w-1w0=" + pair, "w0w+1=" + pair, "w-2w-1=" + pair, "w+1w+2=" + pair],
+        ),
+        affixes=_Each(weights, lambda word: ["s3=" + word[-3:], "p3=" + word[:3]]),
     )
 
 
