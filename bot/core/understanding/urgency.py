@@ -19,12 +19,14 @@ _ZH_WORDS = (
     # are soft cues only ("快來吃", "剪完即刻還")
     "快点", "快啲", "快快", "紧紧", "水浸", "淹了",
 )  # fmt: skip
-# 着火 but not 打(不)着火 (a stove or an engine that will not light).
-_ZH_FIRE = re.compile(r"(?<!打)(?<!打不)(?<!点)(?<!点不)着火")
+# 着火 but not 打(不)着火 (a stove or an engine that will not light). Look-behinds follow the
+# word they guard: a pattern that starts with a literal lets the engine skip ahead to it.
+_ZH_FIRE = re.compile(r"着火(?<!打着火)(?<!打不着火)(?<!点着火)(?<!点不着火)")
 # 着急 is urgency unless calmed (不/别着急); a lone 急 too ("急！", "在线等，急"), but not 不急,
 # 应急 (for emergencies), 宅急便, 急性, 急诊, 急救(包), 急症; "快打120" but not "不用打120".
 _ZH_HURRY = re.compile(
-    r"(?<![不别用])着急|(?<![不别着应宅])急(?![性诊救症便])|gkd|[ ，,]紧$|(?<!不用)(?<!别)打120"
+    r"着急(?<![不别用]着急)|急(?<![不别着应宅]急)(?![性诊救症便])|gkd|[ ，,]紧$"
+    r"|打120(?<!不用打120)(?<!别打120)"
 )
 _EN_WORDS = (
     "urgent", "urgently", "asap", "a.s.a.p", "emergency", "stat", "right now", "right away",
@@ -81,7 +83,7 @@ def is_urgent(folded_text: str, original: str = "") -> bool:
 _EMERGENCY_ZH = re.compile(
     r"摔倒|跌倒|摔了一跤|摔地上|跌亲|跌低|晕倒|晕过去|晕低|昏倒|昏迷|不省人事|叫不醒|没反应了|"
     r"没(?:有)?呼吸|不呼吸|呼吸停|心跳停|心脏骤停|没了心跳|休克|抽搐|抽风|癫痫发作|羊癫疯|"
-    r"(?<!打)(?<!打不)(?<!点)(?<!点不)着火|失火|起火|火灾|火烛|浓烟|冒黑烟|火警[钟铃]响|"
+    r"着火(?<!打着火)(?<!打不着火)(?<!点着火)(?<!点不着火)|失火|起火|火灾|火烛|浓烟|冒黑烟|火警[钟铃]响|"
     # 烧起来 is a fire only with something burning ("锅烧起来了"), not a child's fever
     r"(?:火|锅|油|房|屋|楼|厨房|车)[^，,。.\s]{0,2}烧起来|"
     r"煤气泄漏|燃气泄漏|煤气味|燃气味|天然气味|瓦斯味|石油气味|"
@@ -90,7 +92,7 @@ _EMERGENCY_ZH = re.compile(
     r"溺水|中风|大出血|血止不住|噎住|卡住喉咙|喘不上气|喘不过气|喘唔到气|呼吸困难|透不过气|"
     r"胸口(?:疼|痛|闷|不舒服)|心口(?:疼|痛)|胸痛|心脏不舒服|心梗|心脏病(?:犯|发作)|嘴唇(?:有点)?发紫|"
     r"过敏性休克|严重过敏|哮喘发作|破水了|羊水破了|要生了|"
-    r"叫救护车|(?<!不用)(?<!不要)(?<!别)打1[12]0|叫120|打119|快叫救护|救命"
+    r"叫救护车|打1[12]0(?<!不用打1[12]0)(?<!不要打1[12]0)(?<!别打1[12]0)|叫120|打119|快叫救护|救命"
 )
 _EMERGENCY_EN = re.compile(
     r"(?<![a-z])(?:collapsed?|collapsing|has fallen|have fallen|fell down|fell over|had a fall|"
