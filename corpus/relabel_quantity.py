@@ -3,11 +3,14 @@
 Authors disagreed whether "a ladder" or 有个梯子 states an amount. The convention (WRITING.md,
 `quantity`): an explicit numeral, or "a/an/一" before a measure word ("a bottle", "an extra
 loaf", 一盒, 一个), states an amount; "a/an" before a plain noun and 有个/有只 without a
-numeral do not; halves are no amount. This script changes only labels the rule decides:
+numeral do not. A half (半瓶, "half a bag", 两袋半), "a couple" (two: the shared dev set reads it
+so), a dozen (一打) and one number said roughly ("大概十个", "about 20 boxes") are amounts too,
+as a neighbour would read them. This script changes only labels the rule decides:
 
 - a label of 1 with no "one" in the text (no numeral one, no a/an/一 before a measure word)
   becomes null;
-- a fractional label (半瓶, half a bottle) becomes null;
+- a null label of a sharing message with exactly one such half, couple, dozen or rough number
+  (and no other count) becomes that amount;
 - a null label of a one-item message with exactly one "a/an/一 + measure word" that measures
   something ("a huge bag of dog toys", 一盒布洛芬, 蓮霧一箱, "腌笃鲜 一大锅 谁要") becomes 1 of
   that measure word, unless the message states another count, a half or a share (每, each).
@@ -154,8 +157,6 @@ def relabel(row: dict[str, object]) -> tuple[str, dict[str, object]] | None:
     q = row.get("quantity")
     if isinstance(q, dict):
         n = float(q["n"])
-        if not n.is_integer():
-            return "fraction -> null", {**row, "quantity": None}
         if n == 1 and not _states_one(text, spans):
             return "1 without a numeral or a/an/一 + measure word -> null", {
                 **row,
@@ -163,7 +164,16 @@ def relabel(row: dict[str, object]) -> tuple[str, dict[str, object]] | None:
             }
         return None
     items = row.get("items") or []
-    if row.get("intent") == "none" or not isinstance(items, list) or len(items) != 1:
+    if row.get("intent") == "none" or not isinstance(items, list) or not items:
+        return None
+    said = _said_amount(text)
+    if said is not None:
+        n, unit = said
+        return "null with a half, a couple, a dozen or a rough number -> that amount", {
+            **row,
+            "quantity": {"n": int(n) if n.is_integer() else n, "unit": unit},
+        }
+    if len(items) != 1:
         return None
     if len(spans) != 1 or _OTHER_COUNT.search(text):
         return None
@@ -177,6 +187,75 @@ def relabel(row: dict[str, object]) -> tuple[str, dict[str, object]] | None:
         **row,
         "quantity": {"n": 1, "unit": unit},
     }
+
+
+_ZH_NUM = "一二两三四五六七八九十百俩"
+_ZH_VALUE = {"一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}  # fmt: skip
+# 半瓶 (not 大半瓶, 一半, 半个月), 两袋半, "half a bag", "a couple of eggs", 一打, "a dozen",
+# 大概十个 / 十个左右 / "about 20 boxes" (not 十来个 / 十几个 / "15-20": ranges stay null).
+_SAID = re.compile(
+    rf"(?<![大一多])半\s*(?P<half_unit>{_ZH_UNIT})(?!{_ZH_NOT_AMOUNT}|钟)"
+    rf"|(?P<and_half>[{_ZH_NUM}]|\d+)\s*(?P<and_half_unit>{_ZH_UNIT})半(?!{_ZH_NOT_AMOUNT})"
+    rf"|(?<![a-z])half an?\s+(?:[a-z'-]+\s+)??(?P<half_en>{_EN_UNIT}|[a-z]+)"
+    r"|(?<![a-z])a couple(?: of)?\s+"
+    r"(?P<couple>(?!days?|weeks?|hours?|times?|months?|minutes?)[a-z]+)"
+    rf"|(?<![{_ZH_NUM}\d初第周期拜])(?P<dozen>[一两])打(?![电针球开孔扫印车听包牌麻工架算卡折])"
+    r"|(?<![a-z])a dozen(?![a-z])"
+    rf"|(?:大概|大约|差不多)\s*(?P<rough>\d{{1,4}}|[{_ZH_NUM}]{{1,3}})\s*(?P<rough_unit>{_ZH_UNIT})"
+    rf"(?![来多几]|{_ZH_NOT_AMOUNT})"
+    rf"|(?P<rough2>\d{{1,4}}|[{_ZH_NUM}]{{1,3}})\s*(?P<rough2_unit>{_ZH_UNIT})左右"
+    r"|(?<![a-z])(?:about|around|roughly|approx\.?)\s+(?P<rough_en>\d{1,4})(?![\d.,:/-])"
+    r"\s+(?!(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|people|pm|am|kg|cm|m|km"
+    r"|ft|feet|foot|in|inch|inches|of|to|for|at|on|from|tall|long|wide|high)\b)"
+    r"(?P<rough_en_noun>[a-z]+)"
+)
+
+
+def _zh_value(numeral: str) -> float | None:
+    if numeral.isdigit():
+        return float(numeral)
+    if numeral in _ZH_VALUE:
+        return float(_ZH_VALUE[numeral])
+    if numeral == "十":
+        return 10.0
+    if len(numeral) == 2 and numeral[0] == "十" and numeral[1] in _ZH_VALUE:
+        return 10.0 + _ZH_VALUE[numeral[1]]
+    if len(numeral) == 2 and numeral[1] in "十百" and numeral[0] in _ZH_VALUE:
+        return _ZH_VALUE[numeral[0]] * (10.0 if numeral[1] == "十" else 100.0)
+    return None  # 三四 (a range) and anything longer: left alone
+
+
+def _said_amount(text: str) -> tuple[float, str] | None:
+    """The one half, couple, dozen or rough number a message states, if it states exactly one
+    and no other count."""
+    found = list(_SAID.finditer(text))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    rest = text[: m.start()] + " " + text[m.end() :]
+    if _OTHER_COUNT.search(rest) or _ZH_ONE.search(rest) or _EN_A_MEASURE.search(rest):
+        return None
+    g = m.groupdict()
+    if g["half_unit"]:
+        return 0.5, g["half_unit"]
+    if g["and_half"]:
+        n = _zh_value(g["and_half"])
+        return (n + 0.5, g["and_half_unit"]) if n else None
+    if g["half_en"]:
+        return 0.5, g["half_en"]
+    if g["couple"]:
+        return 2.0, g["couple"]
+    if g["dozen"]:
+        n = _zh_value(g["dozen"])
+        return (n * 12, "打") if n else None
+    if m.group().endswith("dozen"):
+        return 12.0, "dozen"
+    for key in ("rough", "rough2"):
+        if g[key]:
+            n = _zh_value(g[key])
+            return (n, g[key + "_unit"]) if n else None
+    return float(g["rough_en"]), g["rough_en_noun"]
 
 
 def main() -> int:

@@ -31,6 +31,13 @@ def catalogue() -> Catalogue:
         # "a/an/一" before a measure word is one of it (corpus/WRITING.md)
         ("Anyone want a bottle of soy sauce? bought two by mistake", Quantity(1, "bottle")),
         ("谁家需要退烧贴，我这有一盒没拆", Quantity(1, "盒")),
+        # halves, a couple, a dozen and one number said roughly are amounts too
+        ("我有半瓶止咳糖浆，谁要", Quantity(0.5, "瓶")),
+        ("还剩两袋半猫砂，谁家要", Quantity(2.5, "袋")),
+        ("谁要一打鸡蛋", Quantity(12, "打")),
+        ("搬家要用纸箱 大概十个", Quantity(10, "个")),
+        ("Free: a couple bags of kids clothes", Quantity(2, "bag")),
+        ("I have about 20 moving boxes, free", Quantity(20, "box")),
     ],
 )
 def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None:
@@ -48,8 +55,6 @@ def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None
         "谁家有多的N95能给我几个",  # 几个
         "Anyone have size 4 diapers?",  # a size
         "Could anyone share a few Benadryl?",
-        "Could use a couple of eggs if anyone has some",  # "a couple" is as vague as "a few"
-        "Free: a couple bags of kids clothes",
         "I have a ladder you can borrow this weekend",  # "a" before a plain noun: no amount
         "楼下谁家有个梯子借我用一下",  # 有个 without a numeral
         "Selling nothing, just giving away stuff from 3B",

@@ -1,4 +1,5 @@
-"""Amounts as residents state them: 两盒, 三四片, 半瓶, 5 个, a couple of bags, 2x."""
+"""Amounts as residents state them: 两盒, 半瓶, 两袋半, 一打, 5 个, a couple of bags, 2x
+(corpus/WRITING.md says which count: ranges such as 三四片 and 十几个 do not)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ _ZH_UNITS = (
     "把", "张", "件", "条", "本", "双", "套", "箱", "桶", "斤", "碗", "杯", "块", "份", "只", "辆",
     "卷", "管", "贴", "剂", "听", "副", "枚", "顶", "床", "盆", "捆", "提", "串", "对", "勺", "升",
     "筒", "枝", "扎", "沓", "叠", "座", "部", "盘", "节", "锅", "缸", "摞", "兜", "排", "樽", "架",
-    "壶", "碟", "篮", "筐",
+    "壶", "碟", "篮", "筐", "组",
 )  # fmt: skip
 _RANGE_DIGITS = "一二两三四五六七八九"
 # A measure word followed by these is a duration or a person, not an amount (一个下午).
@@ -27,7 +28,14 @@ _ZH_QTY = re.compile(
     r"\s*(?P<approx>来|多|几)?\s*(?:整|大|小)?\s*"
     rf"(?P<unit>{'|'.join(sorted(set(_ZH_UNITS), key=len, reverse=True))})"
     rf"(?!{_ZH_NOT_AMOUNT})"
+    # 两袋半, 一盒半: and a half (not 一个半小时, a duration)
+    r"(?P<half>半(?!小时|钟|天|年|月|夜))?"
 )
+# 一打鸡蛋, 两打: dozens (not 初二打牌, 打电话, 打针).
+_ZH_DOZEN = re.compile(
+    r"(?<![\d一二两三四五六七八九十初第期拜])(?P<num>[一两半])打(?![电针球开孔扫印车听包牌麻工架算卡折])"
+)
+_DOZEN_OF = {"一": 12.0, "两": 24.0, "半": 6.0}
 
 _EN_UNITS = (
     "box", "bottle", "bag", "pack", "packet", "can", "jar", "cup", "kit", "test", "mask",
@@ -40,12 +48,11 @@ _EN_UNITS = (
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    # "a couple (of)" is as vague as "a few" (corpus/WRITING.md): an article and a vague word
-    "a pair of": 2, "a dozen": 12,
+    "a pair of": 2, "a dozen": 12, "a couple of": 2, "a couple": 2,
     "half a": 0.5, "a": 1, "an": 1,
 }  # fmt: skip
 # "a few doses", "a lot of bags": an article before these is no amount.
-_VAGUE = {"few", "lot", "lots", "bit", "ton", "tons", "little", "whole", "bunch", "couple"}
+_VAGUE = {"few", "lot", "lots", "bit", "ton", "tons", "little", "whole", "bunch"}
 _EN_NUM = "|".join(re.escape(w) for w in sorted(_EN_WORDS, key=len, reverse=True))
 _EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 _EN_QTY = re.compile(
@@ -60,8 +67,8 @@ _EN_BARE_OF = re.compile(
 # "can I take 2?", "need 3": a bare count right after a verb of taking or having.
 _EN_BARE_COUNT = re.compile(
     r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got|like|love|lend|borrow|save me|"
-    r"keep|drop)\s+"
-    r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)(?![\w.%:/-])"
+    r"keep|drop|leaving|leave)\s+"
+    r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a couple)(?![\w.%:/-])"
     # "got 12 people", "only need 1 min": people and time, not things
     r"(?!\s*(?:people|persons|pax|ppl|guests|of us|kids|min|mins|minutes?|hours?|hrs?|days?|"
     r"weeks?|nights?|pm|am|years?|yrs?|yo)(?![a-z]))"
@@ -117,15 +124,23 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         n = _zh_number(m.group("num"))
         if n is None or n <= 0:
             continue
+        if m.group("half") and n >= 1:
+            n += 0.5
         unit = folded.source(m.start("unit"), m.end("unit"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, unit)))
+    for m in _ZH_DOZEN.finditer(text) if not text.isascii() else ():
+        if not any(q.start <= m.start() < q.end for q in found):
+            found.append(QuantityMention(m.start(), m.end(), Quantity(_DOZEN_OF[m["num"]], "打")))
     for m in _EN_QTY.finditer(text) if latin else ():
         num = m.group("num")
         gap = m.group("gap").split()
         if num in ("a", "an") and (len(gap) > 1 or (gap and gap[0] in _VAGUE)):
             continue
         n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
-        found.append(QuantityMention(m.start(), m.end(), Quantity(n, m.group("unit"))))
+        unit = m.group("unit")
+        if unit == "dozen" and n < 12:  # "a dozen eggs", "2 dozen": dozens counted
+            n, unit = n * 12, None
+        found.append(QuantityMention(m.start(), m.end(), Quantity(n, unit)))
     for m in _EN_BARE_OF.finditer(text) if latin else ():
         if not any(q.start <= m.start("unit") < q.end for q in found):
             found.append(QuantityMention(m.start(), m.end(), Quantity(1, m.group("unit"))))

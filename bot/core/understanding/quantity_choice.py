@@ -16,7 +16,8 @@ from bot.core.understanding.quantity import QuantityMention
 _APPROX = re.compile(r"大概|大约|约|左右|来|多|几|差不多|about|around|roughly|approx|~|or so")
 # A share per person or household ("每家可以分两条", "2 each"): not the amount on offer.
 _EACH = re.compile(r"每|各|一人|一家|一户|(?<![a-z])(?:each|per|apiece)(?![a-z])")
-_ARTICLE = re.compile(r"an?\s")
+# "a couple", "a dozen", "a pair of" are numbers said in words, not an article before a noun.
+_ARTICLE = re.compile(r"an?\s(?!couple|dozen|pair of)")
 _ONE = re.compile(r"(?:one|1)(?![\d.])|一")
 
 
@@ -89,6 +90,8 @@ def mention_features(
     # "a sewing kit", "a pot": an article before the item's own name is no amount; "a bag of".
     feats.append(f"k&cover={kind}&{covers}")
     feats.append(f"k&a1={kind}&{after[:1]}")
+    # "a bottle of soy sauce", "a couple of eggs": a measure word and "of" measure what follows.
+    feats.append(f"k&wa1={kind}&{words_after[0] if words_after else '$'}")
     feats.append(f"k&intent={kind}&{intent}")
     if item_spans:
         gaps = [
