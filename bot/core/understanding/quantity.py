@@ -137,7 +137,7 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         if num in ("a", "an") and (len(gap) > 1 or (gap and gap[0] in _VAGUE)):
             continue
         n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
-        unit = m.group("unit")
+        unit: str | None = m.group("unit")
         if unit == "dozen" and n < 12:  # "a dozen eggs", "2 dozen": dozens counted
             n, unit = n * 12, None
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, unit)))
