@@ -137,10 +137,10 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         if num in ("a", "an") and (len(gap) > 1 or (gap and gap[0] in _VAGUE)):
             continue
         n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
-        unit: str | None = m.group("unit")
-        if unit == "dozen" and n < 12:  # "a dozen eggs", "2 dozen": dozens counted
-            n, unit = n * 12, None
-        found.append(QuantityMention(m.start(), m.end(), Quantity(n, unit)))
+        if m.group("unit") == "dozen" and n < 12:  # "a dozen eggs", "2 dozen": dozens counted
+            found.append(QuantityMention(m.start(), m.end(), Quantity(n * 12, None)))
+        else:
+            found.append(QuantityMention(m.start(), m.end(), Quantity(n, m.group("unit"))))
     for m in _EN_BARE_OF.finditer(text) if latin else ():
         if not any(q.start <= m.start("unit") < q.end for q in found):
             found.append(QuantityMention(m.start(), m.end(), Quantity(1, m.group("unit"))))
