@@ -107,11 +107,18 @@ class SharingBase:
 
     # --- what one stage asks of another (defined by the stage named) ---------------
 
-    async def _match_request(self, tx: Tx, request: Entry) -> Effects:
+    async def _match_request(
+        self, tx: Tx, request: Entry, *, just_recorded: bool = False
+    ) -> Effects:
         raise NotImplementedError  # matching.py
 
     async def _match_offer(
-        self, tx: Tx, offer: Entry, replying_to: GroupMessage | None = None
+        self,
+        tx: Tx,
+        offer: Entry,
+        replying_to: GroupMessage | None = None,
+        *,
+        just_recorded: EntryExtras | None = None,
     ) -> Effects:
         raise NotImplementedError  # matching.py
 

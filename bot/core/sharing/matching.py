@@ -17,6 +17,7 @@ from bot.core.sharing.vocabulary import (
     sharing_data,
 )
 from bot.core.understanding import ParsedItem
+from storage.allocation_store import EntryExtras
 from storage.records import Entry, UserRecord
 from storage.repository import Tx
 
@@ -32,13 +33,16 @@ MAX_IN_LINE = 50
 class Matching(SharingBase):
     """Find the other side of an entry and ask the giver."""
 
-    async def _match_request(self, tx: Tx, request: Entry) -> Effects:
+    async def _match_request(
+        self, tx: Tx, request: Entry, *, just_recorded: bool = False
+    ) -> Effects:
         """Ask the giver of the first open offer for a request.
 
         Offers still collecting requests (giver_chooses / lottery) are not asked: the request
         joins their line and the search goes on. Urgent and medicine requests never wait.
+        `just_recorded`: the request was added in this transaction, so no offer was tried yet.
         """
-        tried = await tx.offers_tried_for(request.id)
+        tried = [] if just_recorded else await tx.offers_tried_for(request.id)
         now = self.clock.now()
         effects = Effects()
         for key in self._request_keys(request):
@@ -69,17 +73,28 @@ class Matching(SharingBase):
         return effects
 
     async def _match_offer(
-        self, tx: Tx, offer: Entry, replying_to: GroupMessage | None = None
+        self,
+        tx: Tx,
+        offer: Entry,
+        replying_to: GroupMessage | None = None,
+        *,
+        just_recorded: EntryExtras | None = None,
     ) -> Effects:
         """Ask the giver of an offer about the requests waiting for it (first come), or,
         while its window is open, put them in its line.
 
         An offer written as a reply ("我有", "+1") serves the request it replies to first.
+        `just_recorded`: the extras of an offer added in this transaction — nothing asked
+        about it yet, and the entry in hand is as stored (each saves a read).
         """
         effects = Effects()
         keys = await self._offer_keys(offer)
-        tried = await tx.requests_tried_for(offer.id)
-        extras = await tx.entry_extras(offer.id)
+        if just_recorded is not None:
+            tried: set[int] = set()
+            extras = just_recorded
+        else:
+            tried = await tx.requests_tried_for(offer.id)
+            extras = await tx.entry_extras(offer.id)
         collecting = extras.window_open(self.clock.now())
         requests = await tx.candidate_requests(
             keys,
@@ -109,8 +124,9 @@ class Matching(SharingBase):
                 and not await tx.active_matches_of_entry(e.id)
             ]
             requests = replied + [r for r in requests if r.id not in {e.id for e in replied}]
-        for request in requests[:MAX_ASKS_PER_OFFER]:
-            fresh = await tx.entry(offer.id)
+        for n, request in enumerate(requests[:MAX_ASKS_PER_OFFER]):
+            # Asking holds part of the offer: after the first ask, read what is left.
+            fresh = offer if n == 0 and just_recorded is not None else await tx.entry(offer.id)
             if fresh is None or fresh.available <= 0:
                 break
             effects.extend(await self._ask_giver(tx, request, fresh))

@@ -193,7 +193,10 @@ class Recording(SharingBase):
         if len(items) > limits.items_per_message:
             effects.add(self._note(who, msg.chat_id, "limit_items", n=limits.items_per_message))
             items = items[: limits.items_per_message]
-        open_now = await tx.count_open_entries(who.user_id)
+        # The resident's open entries, read once: their count bounds new ones, and an item
+        # already among them is refreshed rather than listed twice.
+        mine = await tx.open_entries_of(who.user_id)
+        open_now = len(mine)
         # Urgent posts and captain alerts skip the posting budget: a few a day per resident.
         urgent_heard = not parsed.urgent or (
             await tx.count_urgent_since(who.user_id, now - timedelta(days=1))
@@ -252,7 +255,7 @@ class Recording(SharingBase):
                 continue
             if not item.known and hide_phone_numbers(item.name, "")[1]:
                 continue  # "电话139…" beside the real request is a number, not a thing to share
-            again = await self._same_open_entry(tx, who, kind, item, msg.chat_id)
+            again = _same_open_entry(mine, kind, item, msg.chat_id)
             if again is not None:
                 effects.extend(await self._repeated(tx, again, parsed, msg, lang, in_group))
                 continue
@@ -270,6 +273,7 @@ class Recording(SharingBase):
                 )
             )
             open_now += 1
+            mine.insert(0, entry)
             logger.info(
                 "ledger: %s #%s %s (chat %s)", kind, entry.id, redact(item.name), msg.chat_id
             )
@@ -285,26 +289,15 @@ class Recording(SharingBase):
             if entry.urgent and entry.medical and urgent_heard:
                 effects.extend(self._alert_captains(entry, who))
             if kind == "request":
-                effects.extend(await self._match_request(tx, entry))
+                effects.extend(await self._match_request(tx, entry, just_recorded=True))
             else:
-                effects.extend(await self._match_offer(tx, entry, replying_to=msg))
+                effects.extend(
+                    await self._match_offer(tx, entry, replying_to=msg, just_recorded=extras)
+                )
                 effects.extend(
                     await alerts_for_offer(tx, self.config, self.catalogue, self.clock, entry)
                 )
         return effects
-
-    async def _same_open_entry(
-        self, tx: Tx, who: Resident, kind: str, item: ParsedItem, chat_id: int
-    ) -> Entry | None:
-        """The resident's open entry of this item in this group, if they already have one."""
-        for entry in await tx.open_entries_of(who.user_id):
-            if (
-                entry.kind == kind
-                and entry.chat_id == chat_id
-                and entry.canonical == item.canonical
-            ):
-                return entry
-        return None
 
     async def _repeated(
         self,
@@ -459,3 +452,11 @@ class Recording(SharingBase):
                     )
                 )
         return effects
+
+
+def _same_open_entry(mine: list[Entry], kind: str, item: ParsedItem, chat_id: int) -> Entry | None:
+    """The resident's open entry of this item in this group, if they already have one."""
+    for entry in mine:
+        if entry.kind == kind and entry.chat_id == chat_id and entry.canonical == item.canonical:
+            return entry
+    return None
