@@ -45,10 +45,9 @@ def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
     labels = model.labels
     begin = labels.index(BEGIN)
     fast = _fast_tables(model)
-    w0s, wm1s, wp1s, wm2s, wp2s = fast.roles
-    shapes = fast.shapes
-    after = fast.after_previous
-    table = fast.previous
+    wm1s, wp1s, wm2s, wp2s = fast.roles
+    word_after = fast.word_after
+    shape_after = fast.shape_after
     affixes = fast.affixes
     b0, b1, b2 = model.bias
     words = ["^", "^", *(t.text for t in tokens), "$", "$"]
@@ -73,22 +72,19 @@ def tag(model: LinearModel, tokens: list[Token], cat: list[str]) -> list[str]:
             continue
         w = i + 2
         w0 = words[w]
-        c0 = cats[i + 1]
-        v1 = w0s[w0]
+        v1 = word_after[previous][w0]
         v2 = wm1s[words[w - 1]]
         v3 = wp1s[words[w + 1]]
         v4 = wm2s[words[w - 2]]
         v5 = wp2s[words[w + 2]]
-        v6 = shapes[kinds[i : i + 3] + cats[i : i + 3] + spaced[i : i + 2]]
-        v7 = after[previous][w0]
-        v8 = table[previous, c0, kind]
+        v6 = shape_after[previous][kinds[i : i + 3] + cats[i : i + 3] + spaced[i : i + 2]]
         p1 = pairs[w - 1][0]
         p2 = pairs[w][1]
         p3 = pairs[w - 2][2]
         p4 = pairs[w + 1][3]
-        s0 = b0 + v1[0] + v2[0] + v3[0] + v4[0] + v5[0] + v6[0] + v7[0] + v8[0]
-        s1 = b1 + v1[1] + v2[1] + v3[1] + v4[1] + v5[1] + v6[1] + v7[1] + v8[1]
-        s2 = b2 + v1[2] + v2[2] + v3[2] + v4[2] + v5[2] + v6[2] + v7[2] + v8[2]
+        s0 = b0 + v1[0] + v2[0] + v3[0] + v4[0] + v5[0] + v6[0]
+        s1 = b1 + v1[1] + v2[1] + v3[1] + v4[1] + v5[1] + v6[1]
+        s2 = b2 + v1[2] + v2[2] + v3[2] + v4[2] + v5[2] + v6[2]
         s0 = s0 + p1[0] + p2[0] + p3[0] + p4[0]
         s1 = s1 + p1[1] + p2[1] + p3[1] + p4[1]
         s2 = s2 + p1[2] + p2[2] + p3[2] + p4[2]
@@ -158,58 +154,56 @@ class _Each(dict[str, tuple[Sequence[float], ...]]):
 
 @dataclass(frozen=True)
 class _FastTables:
-    roles: tuple[_Lookup, _Lookup, _Lookup, _Lookup, _Lookup]  # w0=, w-1=, w+1=, w-2=, w+2=
-    shapes: _Lookup  # kinds, catalogue tags and spacing around a token: k=, c0=, c=, sp=
-    after_previous: dict[str, _Lookup]  # tag before -> p&w0=
-    previous: dict[tuple[str, str, str], list[float]]
+    roles: tuple[_Lookup, _Lookup, _Lookup, _Lookup]  # neighbours' words: w-1=, w+1=, w-2=, w+2=
+    # Per tag before: the token's own word (w0=, p&w0=), and its shape key — kinds, catalogue
+    # tags and spacing around it (k=, c0=, c=, sp=) with the features pairing the tag before
+    # with them (p=, p&c0=, p&k=).
+    word_after: dict[str, _Lookup]
+    shape_after: dict[str, _Lookup]
     pairs: _Each  # two adjacent words -> w-1w0=, w0w+1=, w-2w-1=, w+1w+2=
     affixes: _Each  # a Latin word -> s3=, p3=
 
 
-def _shape_features(key: str) -> list[str]:
+def _shape_features(key: str, previous: str) -> list[str]:
     # key: three kinds, three catalogue tags, two spacing flags (see `tag`)
-    return ["k=" + key[0:3], "c0=" + key[4], "c=" + key[3:6], "sp=" + key[6:8]]
+    kind, cat = key[1], key[4]
+    return [
+        "k=" + key[0:3],
+        "c0=" + cat,
+        "c=" + key[3:6],
+        "sp=" + key[6:8],
+        *(
+            f
+            for f in previous_tag_features(Token(0, 0, "", kind), cat, previous)
+            if not f.startswith("p&w0=")
+        ),
+    ]
 
 
 @lru_cache(maxsize=4)
 def _fast_tables(model: LinearModel) -> _FastTables:
     weights = model.weights
+    tags = (OUTSIDE, BEGIN, INSIDE)
 
     def role(prefix: str) -> _Lookup:
         return _Lookup(weights, lambda word: [prefix + word])
 
-    def after(previous: str) -> _Lookup:
-        return _Lookup(weights, lambda word: ["p&w0=" + previous + word])
+    def word_after(previous: str) -> _Lookup:
+        return _Lookup(weights, lambda word: ["w0=" + word, "p&w0=" + previous + word])
+
+    def shape_after(previous: str) -> _Lookup:
+        return _Lookup(weights, lambda key: _shape_features(key, previous))
 
     return _FastTables(
-        roles=(role("w0="), role("w-1="), role("w+1="), role("w-2="), role("w+2=")),
-        shapes=_Lookup(weights, _shape_features),
-        after_previous={p: after(p) for p in (OUTSIDE, BEGIN, INSIDE)},
-        previous=_previous_table(model),
+        roles=(role("w-1="), role("w+1="), role("w-2="), role("w+2=")),
+        word_after={p: word_after(p) for p in tags},
+        shape_after={p: shape_after(p) for p in tags},
         pairs=_Each(
             weights,
             lambda pair: ["w-1w0=" + pair, "w0w+1=" + pair, "w-2w-1=" + pair, "w+1w+2=" + pair],
         ),
         affixes=_Each(weights, lambda word: ["s3=" + word[-3:], "p3=" + word[:3]]),
     )
-
-
-@lru_cache(maxsize=4)
-def _previous_table(model: LinearModel) -> dict[tuple[str, str, str], list[float]]:
-    """For each (tag before, catalogue tag, token kind), the summed weights of the features
-    that pair the tag before with the token (all but the one naming the token's text)."""
-    table = {}
-    for previous in (OUTSIDE, BEGIN, INSIDE):
-        for cat in (OUTSIDE, BEGIN, INSIDE):
-            for kind in ("h", "l", "d", "p"):
-                feats = [
-                    f
-                    for f in previous_tag_features(Token(0, 0, "", kind), cat, previous)
-                    if not f.startswith("p&w0=")
-                ]
-                weights = [model.weights[f] for f in feats if f in model.weights]
-                table[previous, cat, kind] = [sum(w[j] for w in weights) for j in range(3)]
-    return table
 
 
 def spans_of(tokens: list[Token], tags: list[str]) -> list[tuple[int, int]]:
