@@ -20,12 +20,13 @@ from bot.core.effects import Fallback, SendMessage, encode
 from bot.delivery.outbox import OUTBOX_BATCH, SEND_CONCURRENCY, Delivery
 from storage.repository import Repository
 from tests import backends
+from tests.fake_bots import GenericSendMessage
 
 T = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 GROUP = -1003
 
 
-class HeldBackTelegram:
+class HeldBackTelegram(GenericSendMessage):
     """Answers no send until `together` of them are in flight, then every one; records the
     most sends it ever saw in flight and what each chat received, in order."""
 

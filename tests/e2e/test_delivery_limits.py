@@ -29,6 +29,7 @@ from bot.telegram_sim.http_server import BotApiStandIn
 from bot.telegram_sim.world import SimChat, SimUser, TelegramWorld
 from storage.repository import Repository
 from tests import backends
+from tests.fake_bots import GenericSendMessage
 from tests.harness import Building
 
 T = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -178,7 +179,7 @@ async def test_a_message_that_keeps_killing_the_sender_process_is_set_aside(repo
     assert "sender process died" in reason
 
 
-class NudgeFaultTelegram:
+class NudgeFaultTelegram(GenericSendMessage):
     """Carol never opened the bot (403); the group's first answer is a network fault."""
 
     username = "jinlin_test_bot"

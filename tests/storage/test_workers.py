@@ -28,6 +28,7 @@ from bot.delivery.rate_limit import SharedRateLimiter
 from bot.intake.leadership import TAKEOVER_BOUND_SECONDS, Leadership
 from storage.repository import Repository
 from tests import backends
+from tests.fake_bots import GenericSendMessage
 from tests.harness import make_config
 
 T = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -39,7 +40,7 @@ def postgres_only() -> None:
         pytest.skip("one process owns a SQLite file: several workers need PostgreSQL")
 
 
-class RecordingBot:
+class RecordingBot(GenericSendMessage):
     """The Bot API calls Delivery makes, recorded; each yields so workers interleave."""
 
     username = "jinlin_bot"
