@@ -61,6 +61,9 @@ def test_not_urgent(catalogue: Catalogue, text: str) -> None:
         "細路喺𨋢入面困咗，管理處仲未嚟",
         "5 座 𨋢 困 咗 人 按 鐘 冇 人 應",  # handwriting input, a space after each character
         "厨房油锅烧起来了，谁家有灭火毯",
+        "楼道里一股烧焦味，谁家在烧东西？",  # a fire smelt before it is named
+        "走廊好大的烟 是不是哪家出事了",
+        "there's a burning smell on the 9th floor landing, anyone know where from",
     ],
 )
 def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: str) -> None:
@@ -75,6 +78,8 @@ def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: st
         "孩子半夜烧起来了，谁家有退烧贴",  # a fever
         "whoever keeps leaving boxes by the fire exit, it's a fire hazard",
         "切到手了 没事 不用打120",
+        "楼道里有烟味，谁在抽烟，太没素质了",  # cigarette smoke: a complaint
+        "my toast got a bit burnt lol",
     ],
 )
 def test_look_alikes_of_danger_are_not_emergencies(folded: str) -> None:

@@ -84,6 +84,8 @@ _EMERGENCY_ZH = re.compile(
     r"摔倒|跌倒|摔了一跤|摔地上|跌亲|跌低|晕倒|晕过去|晕低|昏倒|昏迷|不省人事|叫不醒|没反应了|"
     r"没(?:有)?呼吸|不呼吸|呼吸停|心跳停|心脏骤停|没了心跳|休克|抽搐|抽风|癫痫发作|羊癫疯|"
     r"着火(?<!打着火)(?<!打不着火)(?<!点着火)(?<!点不着火)|失火|起火|火灾|火烛|浓烟|冒黑烟|火警[钟铃]响|"
+    # a fire smelt or seen before it is named (not 烟味: cigarette smoke, a complaint)
+    r"烧焦味|焦味|好大的烟|烟好大|好多烟|"
     # 烧起来 is a fire only with something burning ("锅烧起来了"), not a child's fever
     r"(?:火|锅|油|房|屋|楼|厨房|车)[^，,。.\s]{0,2}烧起来|"
     r"煤气泄漏|燃气泄漏|煤气味|燃气味|天然气味|瓦斯味|石油气味|"
@@ -106,6 +108,8 @@ _EMERGENCY_EN = re.compile(
     r"fire(?! drill| alarm| code| hazard| escape| exit| door| safety| extinguisher| blanket| pit"
     r"| works|works|place|wood|fly|flies)|on fire|"
     r"smoke coming|smell(?:s|ing)? (?:of )?gas|gas leak|"
+    r"burning smell|smell(?:s|ing)? (?:of )?burning|smells? like (?:something(?:'s| is)? )?burning|"
+    r"smoke in the (?:hall|hallway|corridor|stairwell|lobby)|"
     r"trapped|stuck in (?:the )?(?:lift|elevator)|"
     r"call (?:an )?ambulance|call 911|call 999|call 995|call 000|call 112|call 120|cpr|help!+)"
     r"(?![a-z])"
