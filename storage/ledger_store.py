@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage.driver import Row
+from storage.driver import Dialect, Row
 from storage.records import Entry, Match, NewEntry, OutboxRow, PendingNotice, UserRecord
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
@@ -78,6 +78,29 @@ def _match(row: Row) -> Match:
     )
 
 
+_SAVE_USER = """INSERT INTO users (user_id, first_name, username, language_code, started,
+                                   home_chat_id, script, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (user_id) DO UPDATE SET
+        first_name = excluded.first_name,
+        username = excluded.username,
+        language_code = COALESCE(excluded.language_code, users.language_code),
+        script = COALESCE(excluded.script, users.script),
+        started = CASE WHEN excluded.started > users.started
+                       THEN excluded.started ELSE users.started END,
+        home_chat_id = COALESCE(excluded.home_chat_id, users.home_chat_id),
+        updated_at = excluded.updated_at"""
+_ON_MEMBER = (
+    "ON CONFLICT (chat_id, user_id) DO UPDATE SET member = 1, checked_at = excluded.checked_at"
+)
+_SAVE_MEMBER = f"""INSERT INTO group_members (chat_id, user_id, member, checked_at)
+    VALUES (?, ?, 1, ?) {_ON_MEMBER}"""
+# The same, inside one PostgreSQL statement with the user's row: written only when the last
+# parameter is true (a home group is known).
+_SAVE_MEMBER_IF = f"""INSERT INTO group_members (chat_id, user_id, member, checked_at)
+    SELECT ?, ?, 1, ? WHERE ? {_ON_MEMBER}"""
+
+
 class LedgerQueries(TxBase):
     """Residents, the ledger, matches, the outbox and exactly-once bookkeeping."""
 
@@ -118,44 +141,39 @@ class LedgerQueries(TxBase):
     # --- residents ----------------------------------------------------------------------
 
     async def save_user(self, user: UserRecord, now: datetime) -> None:
-        """Insert or refresh what Telegram told us about a resident (keeps `started`)."""
+        """Insert or refresh what Telegram told us about a resident (keeps `started`).
+
+        A home group is where they were just seen writing: proof of membership, which private
+        buttons and links ask for (bot/core/membership.py), refreshed with the row (at least
+        hourly while they write), well within the day it is trusted.
+        """
         if self._known_users.unchanged(user, now):
             return  # the row says this already (storage/known_users.py): no write
-        await self._db.execute(
-            """INSERT INTO users (user_id, first_name, username, language_code, started,
-                                  home_chat_id, script, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (user_id) DO UPDATE SET
-                   first_name = excluded.first_name,
-                   username = excluded.username,
-                   language_code = COALESCE(excluded.language_code, users.language_code),
-                   script = COALESCE(excluded.script, users.script),
-                   started = CASE WHEN excluded.started > users.started
-                                  THEN excluded.started ELSE users.started END,
-                   home_chat_id = COALESCE(excluded.home_chat_id, users.home_chat_id),
-                   updated_at = excluded.updated_at""",
-            (
-                user.user_id,
-                user.first_name,
-                user.username,
-                user.language_code,
-                int(user.started),
-                user.home_chat_id,
-                user.script,
-                _ts(now),
-            ),
+        row = (
+            user.user_id,
+            user.first_name,
+            user.username,
+            user.language_code,
+            int(user.started),
+            user.home_chat_id,
+            user.script,
+            _ts(now),
         )
-        if user.home_chat_id is not None:
-            # A home group is where they were just seen writing: proof of membership, which
-            # private buttons and links ask for (bot/core/membership.py). Refreshed with the row
-            # (at least hourly while they write), well within the day it is trusted.
-            await self._db.execute(
-                """INSERT INTO group_members (chat_id, user_id, member, checked_at)
-                   VALUES (?, ?, 1, ?)
-                   ON CONFLICT (chat_id, user_id) DO UPDATE SET
-                       member = 1, checked_at = excluded.checked_at""",
-                (user.home_chat_id, user.user_id, _ts(now)),
+        if self.dialect is Dialect.POSTGRESQL:
+            # One round trip for both rows, and whether the resident's row is new: a row
+            # that did not exist is in no other worker's cache, so nobody need hear of it.
+            found = await self._one(
+                f"""WITH saved AS ({_SAVE_USER} RETURNING (xmax = 0) AS created),
+                    member AS ({_SAVE_MEMBER_IF})
+                    SELECT created FROM saved""",
+                (*row, user.home_chat_id, user.user_id, _ts(now), user.home_chat_id is not None),
             )
+            if found is not None and found["created"]:
+                self.created_users.add(user.user_id)
+        else:
+            await self._db.execute(_SAVE_USER, row)
+            if user.home_chat_id is not None:
+                await self._db.execute(_SAVE_MEMBER, (user.home_chat_id, user.user_id, _ts(now)))
         self.saved_users.append((user, now))
         if user.script is not None:
             self.reading_changes.append((user.user_id, "script", user.script))

@@ -203,6 +203,7 @@ class Repository:
         if self._changes is None:
             return
         written = tx.changed_users | {user.user_id for user, _ in tx.saved_users}
+        written -= tx.created_users
         if written:
             await self._changes.announce(db, written)
 

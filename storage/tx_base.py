@@ -34,6 +34,8 @@ class TxBase:
         self.reading_changes: list[tuple[int, ReadingField, str | None]] = []
         # Residents whose row changed some other way: other workers' caches hear of them.
         self.changed_users: set[int] = set()
+        # Residents whose row this transaction created: in no other worker's cache yet.
+        self.created_users: set[int] = set()
 
     def _user_row_changed(self, user_id: int) -> None:
         """Any write to a `users` row other than save_user must call this."""
