@@ -37,6 +37,8 @@ def catalogue() -> Catalogue:
         ("谁要一打鸡蛋", Quantity(12, "打")),
         ("搬家要用纸箱 大概十个", Quantity(10, "个")),
         ("Free: a couple bags of kids clothes", Quantity(2, "bag")),
+        ("Could use a couple of eggs if anyone has some", Quantity(2, "egg")),
+        ("Anyone want a dozen eggs? hens are laying too fast", Quantity(12, "egg")),
         ("I have about 20 moving boxes, free", Quantity(20, "box")),
     ],
 )
