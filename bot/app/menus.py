@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 async def refresh_menus(bot: Bot, services: Services) -> Published:
     """Set what changed; a Telegram outage only delays menus (never the bot's start)."""
     config = services.config
-    async with services.repo.transaction() as tx:
+    async with services.repo.statements() as tx:  # reads only: nothing to conflict over
         known = [p for p in special_people(config) if await tx.user(p) is not None]
     items: list[Menu | Profile] = [*plan_menus(config, known), *plan_profile(config)]
     try:

@@ -22,7 +22,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.core.clock import Clock
 from bot.core.menus import Audience, Menu, Profile, ProfileText, digest
-from storage.repository import Repository
+from storage.repository import Repository, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ async def publish(
 ) -> Published:
     """Send every menu and description whose content changed; delete people's menus no
     longer planned. A call Telegram refuses is logged and tried again next time."""
-    async with repo.transaction() as tx:
+    async with repo.statements() as tx:
         last = await tx.menu_digests()
     sent = deleted = failed = 0
     done: list[tuple[str, str | None]] = []  # (key, digest or None when deleted)
@@ -112,13 +112,19 @@ async def publish(
 async def _record(repo: Repository, clock: Clock, done: list[tuple[str, str | None]]) -> None:
     if not done:
         return
-    async with repo.transaction() as tx:
-        now = clock.now()
+    now = clock.now()
+
+    async def write(tx: Tx) -> None:
         for key, value in done:
             if value is None:
                 await tx.drop_menu_digest(key)
             else:
                 await tx.set_menu_digest(key, value, now)
+
+    # Every worker publishes the menus as it starts: two starting together write the same
+    # rows, and on PostgreSQL the later write is refused as a conflict. Run again (the rows
+    # are whole values: writing them twice is the same as once) rather than end the start-up.
+    await repo.run(write)
 
 
 __all__ = ["Published", "publish"]

@@ -20,9 +20,11 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.effects import SendMessage, encode
+from bot.core.menus import Audience, Menu
 from bot.core.posting_budget import BudgetRule, GroupPostingBudget
 from bot.core.sharing.service import GroupMessage, Resident, SharingService
 from bot.core.understanding import Catalogue
+from bot.delivery.menus import publish
 from bot.delivery.outbox import Delivery
 from bot.delivery.rate_limit import SharedRateLimiter
 from bot.intake.leadership import TAKEOVER_BOUND_SECONDS, Leadership
@@ -336,6 +338,49 @@ async def test_two_workers_matching_one_offer_at_once_reserve_it_once(tmp_path):
             async with first.transaction() as tx:
                 for entry in [*offers.values(), *requests]:
                     await tx.update_entry(entry.id, status="withdrawn", closed_at=T)
+    finally:
+        await first.close()
+        await second.close()
+
+
+# --- start-up: every worker publishes the command menus ---------------------------------------
+
+
+class MenuBot:
+    """Accepts every setMyCommands / description call, as Telegram does."""
+
+    id = 4242
+
+    async def set_my_commands(self, *_: Any, **__: Any) -> bool:
+        return True
+
+    async def set_my_description(self, *_: Any, **__: Any) -> bool:
+        return True
+
+    async def set_my_short_description(self, *_: Any, **__: Any) -> bool:
+        return True
+
+
+async def test_a_worker_starting_beside_another_records_the_menus_instead_of_dying(tmp_path):
+    """Two workers start together and both record which menus they set. The later one's write
+    meets the other's in SERIALIZABLE and must be run again, not end its start-up (a worker
+    that died so left the other alone with all the traffic)."""
+    postgres_only()
+    first, second = await two_workers(tmp_path)
+    clock = ManualClock(T)
+    menu = Menu(Audience.PRIVATE, "", (("mine", "My listings"),))
+    try:
+        async with first.transaction() as tx:
+            # The other worker is recording the same menu right now: its row is written, not
+            # yet committed, when this worker's own write arrives.
+            await tx.set_menu_digest(menu.key, "another worker's digest", T)
+            publishing = asyncio.ensure_future(publish(MenuBot(), second, clock, [menu]))  # type: ignore[arg-type]
+            await asyncio.sleep(0.3)
+            assert not publishing.done()  # waiting for the other worker's row
+        published = await publishing
+        assert published.sent == 1
+        async with second.statements() as tx:
+            assert (await tx.menu_digests())[menu.key] != "another worker's digest"
     finally:
         await first.close()
         await second.close()
