@@ -480,15 +480,28 @@ class BookingDesk:
         logger.info("offered freed slot %s %s to the first waiting", spec.key, start)
         return effects
 
-    async def take(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
-        """The neighbour offered a freed slot takes it (within the time limit)."""
+    async def _theirs(
+        self,
+        tx: Tx,
+        who: Resident,
+        booking_id: int,
+        refusal: str,
+        status: BookingStatus | None = None,
+    ) -> BookingRecord:
+        """The resident's own booking (in `status`, when given), or the refusal `refusal`:
+        a button pressed by someone else, or after the booking moved on, changes nothing."""
         booking = await tx.booking(booking_id)
         if (
             booking is None
             or booking.user_id != who.user_id
-            or booking.status != BookingStatus.OFFERED
+            or (status is not None and booking.status != status)
         ):
-            raise BookingRefusal("bk_offer_gone")
+            raise BookingRefusal(refusal)
+        return booking
+
+    async def take(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
+        """The neighbour offered a freed slot takes it (within the time limit)."""
+        booking = await self._theirs(tx, who, booking_id, "bk_offer_gone", BookingStatus.OFFERED)
         if booking.offer_expires_at is not None and booking.offer_expires_at <= now:
             raise BookingRefusal("bk_offer_gone")
         spec = self.resource(booking.resource)
@@ -513,13 +526,9 @@ class BookingDesk:
         return await self._confirmed_or_asked(tx, spec, booking_id, who.user_id, slot, status)
 
     async def decline(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
-        booking = await tx.booking(booking_id)
-        if (
-            booking is None
-            or booking.user_id != who.user_id
-            or not await tx.change_booking(
-                booking_id, BookingStatus.CANCELLED, now, only_from=[BookingStatus.OFFERED]
-            )
+        booking = await self._theirs(tx, who, booking_id, "bk_offer_gone")
+        if not await tx.change_booking(
+            booking_id, BookingStatus.CANCELLED, now, only_from=[BookingStatus.OFFERED]
         ):
             raise BookingRefusal("bk_offer_gone")
         spec = self.resource(booking.resource)
@@ -582,9 +591,7 @@ class BookingDesk:
 
     async def cancel(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
         """A resident cancels their booking; the slot goes to the first neighbour waiting."""
-        booking = await tx.booking(booking_id)
-        if booking is None or booking.user_id != who.user_id:
-            raise BookingRefusal("bk_cancel_gone")
+        booking = await self._theirs(tx, who, booking_id, "bk_cancel_gone")
         if not await tx.change_booking(booking_id, BookingStatus.CANCELLED, now, only_from=WAITING):
             raise BookingRefusal("bk_cancel_gone")
         spec = self.known(booking.resource)
@@ -745,13 +752,10 @@ class BookingDesk:
 
     async def check_in(self, tx: Tx, who: Resident, booking_id: int, now: datetime) -> Effects:
         """The resident taps "I'm here": the slot stays theirs (no release at the grace end)."""
-        booking = await tx.booking(booking_id)
-        if (
-            booking is None
-            or booking.user_id != who.user_id
-            or booking.status != BookingStatus.CONFIRMED
-            or booking.ends_at <= now
-        ):
+        booking = await self._theirs(
+            tx, who, booking_id, "bk_checkin_gone", BookingStatus.CONFIRMED
+        )
+        if booking.ends_at <= now:
             raise BookingRefusal("bk_checkin_gone")
         spec = self.resource(booking.resource)
         if booking.starts_at > now:
