@@ -4,13 +4,16 @@ Authors disagreed whether "a ladder" or 有个梯子 states an amount. The conve
 `quantity`): an explicit numeral, or "a/an/一" before a measure word ("a bottle", "an extra
 loaf", 一盒, 一个), states an amount; "a/an" before a plain noun and 有个/有只 without a
 numeral do not. A half (半瓶, "half a bag", 两袋半), "a couple" (two: the shared dev set reads it
-so), a dozen (一打) and one number said roughly ("大概十个", "about 20 boxes") are amounts too,
-as a neighbour would read them. This script changes only labels the rule decides:
+so), a dozen (一打) and one number said roughly ("大概十个", "about 20 boxes", "~15") are amounts
+too, as a neighbour would read them; so are a range and a round number with more (七八个,
+"5 or 6", 十几个, 二十来个, 三十多片): their lower bound, what the author surely has or needs
+(independent writers of unseen sets read them so). This script changes only labels the rule
+decides:
 
 - a label of 1 with no "one" in the text (no numeral one, no a/an/一 before a measure word)
   becomes null;
-- a null label of a sharing message with exactly one such half, couple, dozen or rough number
-  (and no other count) becomes that amount;
+- a null label of a sharing message with exactly one such half, couple, dozen, rough number,
+  range or round number with more (and no other count) becomes that amount (its lower bound);
 - a null label of a one-item message with exactly one "a/an/一 + measure word" that measures
   something ("a huge bag of dog toys", 一盒布洛芬, 蓮霧一箱, "腌笃鲜 一大锅 谁要") becomes 1 of
   that measure word, unless the message states another count, a half or a share (每, each).
@@ -76,7 +79,7 @@ _OTHER_COUNT = re.compile(
     rf"(?<![a-z0-9.#-])(?:[2-9]|\d{{2,}})\s*(?:[a-z]|{_ZH_UNIT}|人份|[x×])"
     rf"|[两二三四五六七八九十俩仨几]\s*(?:大|小)?\s*(?:{_ZH_UNIT})"
     r"|(?<![a-z])(?:two|three|four|five|six|seven|eight|nine|ten|twelve|dozens|few|couple)(?![a-z])"
-    r"|每|各|一人一|一家一|一户一|最多|半|(?<![a-z])(?:each|per|half)(?![a-z])"
+    r"|每|各|一人|一家|一户|最多|半|(?<![a-z])(?:each|per|half)(?![a-z])"
 )
 # An amount phrase this close to the item name is the item's amount.
 _ATTACHED = 8
@@ -157,7 +160,8 @@ def relabel(row: dict[str, object]) -> tuple[str, dict[str, object]] | None:
     q = row.get("quantity")
     if isinstance(q, dict):
         n = float(q["n"])
-        if n == 1 and not _states_one(text, spans):
+        said = _said_amount(text)
+        if n == 1 and not _states_one(text, spans) and (said is None or said[0] != 1):
             return "1 without a numeral or a/an/一 + measure word -> null", {
                 **row,
                 "quantity": None,
@@ -193,7 +197,7 @@ _ZH_NUM = "一二两三四五六七八九十百俩"
 _ZH_VALUE = {"一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}  # fmt: skip
 # 半瓶 (not 大半瓶, 一半, 半个月), 两袋半, "half a bag", "a couple of eggs", 一打, "a dozen",
-# 大概十个 / 十个左右 / "about 20 boxes" (not 十来个 / 十几个 / "15-20": ranges stay null).
+# 大概十个 / 十个左右 / "about 20 boxes", and the lower bound of 十来个 / 十几个 / 七八个 / "15-20".
 _SAID = re.compile(
     rf"(?<![大一多])半\s*(?P<half_unit>{_ZH_UNIT})(?!{_ZH_NOT_AMOUNT}|钟)"
     rf"|(?P<and_half>[{_ZH_NUM}]|\d+)\s*(?P<and_half_unit>{_ZH_UNIT})半(?!{_ZH_NOT_AMOUNT})"
@@ -205,9 +209,29 @@ _SAID = re.compile(
     rf"|(?:大概|大约|差不多)\s*(?P<rough>\d{{1,4}}|[{_ZH_NUM}]{{1,3}})\s*(?P<rough_unit>{_ZH_UNIT})"
     rf"(?![来多几]|{_ZH_NOT_AMOUNT})"
     rf"|(?P<rough2>\d{{1,4}}|[{_ZH_NUM}]{{1,3}})\s*(?P<rough2_unit>{_ZH_UNIT})左右"
-    r"|(?<![a-z])(?:about|around|roughly|approx\.?)\s+(?P<rough_en>\d{1,4})(?![\d.,:/-])"
+    # 十几个, 二十来个, 三十多片, 一百来块: a round number and more
+    rf"|(?<![{_ZH_NUM}\d])(?P<more>[1-9]\d*0|[一二两三四五六七八九]?[十百])\s*[来多几]\s*(?:大|小)?\s*"
+    rf"(?P<more_unit>{_ZH_UNIT})(?!{_ZH_NOT_AMOUNT})"
+    # 七八个, 三四片, 一两片: two neighbouring digits are a range
+    rf"|(?<![{_ZH_NUM}\d第])(?P<zh_range>[一两二三四五六七八九]{{2}})\s*(?:大|小)?\s*"
+    rf"(?P<zh_range_unit>{_ZH_UNIT})(?!{_ZH_NOT_AMOUNT})"
+    # "5 or 6 batteries", "15-20 boxes", "2-3盒"
+    r"|(?<![a-z0-9$.#/:-])(?P<en_range>\d{1,3})\s*(?:-|–|~|to|or)\s*\d{1,3}(?![\d.:/%-])\s*"
+    r"(?!(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|yo|y/o|people|pm|am|kg"
+    r"|cm|m|km|ft|feet|foot|in|inch|inches|of|to|for|at|on|from|tall|long|wide|high|点|号|楼|岁|元|块钱"
+    r"|天|月|年|层|分钟|小时)(?![a-z]))"
+    r"(?:[a-z'-]+\s+)??"
+    r"(?P<en_range_noun>(?!(?:and|or|the|a|an|all|but|for|with|in|on|at|by|each|per)(?![a-z]))[a-z]+"
+    rf"|(?:{_ZH_UNIT})(?!{_ZH_NOT_AMOUNT}))"
+    # "about 20, flattened", "~15", "like 10 of them": a rough number standing alone
+    r"|(?<![a-z])(?:about|around|roughly|approx\.?|like|maybe|~)\s*(?P<rough_alone>\d{1,4})"
+    r"(?=\s*(?:[,.;!)，。]|$|of them|or so|ish|left|total))"
+    # "10+ boxes", "20+个": at least that many
+    rf"|(?<![a-z0-9.+#-])(?P<plus>\d{{1,4}})\+(?![\d+])\s*(?P<plus_unit>[a-z]+|{_ZH_UNIT})?"
+    r"|(?:(?<![a-z])(?:about|around|roughly|approx\.?|like|maybe)\s+|~\s*)(?P<rough_en>\d{1,4})"
+    r"(?![\d.,:/-])"
     r"\s+(?!(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|people|pm|am|kg|cm|m|km"
-    r"|ft|feet|foot|in|inch|inches|of|to|for|at|on|from|tall|long|wide|high)\b)"
+    r"|ft|feet|foot|in|inch|inches|of|to|for|at|on|from|tall|long|wide|high|and|or|but|the|a|an|i|we|you)\b)"
     r"(?P<rough_en_noun>[a-z]+)"
 )
 
@@ -226,7 +250,7 @@ def _zh_value(numeral: str) -> float | None:
     return None  # 三四 (a range) and anything longer: left alone
 
 
-def _said_amount(text: str) -> tuple[float, str] | None:
+def _said_amount(text: str) -> tuple[float, str | None] | None:
     """The one half, couple, dozen or rough number a message states, if it states exactly one
     and no other count."""
     found = list(_SAID.finditer(text))
@@ -251,10 +275,20 @@ def _said_amount(text: str) -> tuple[float, str] | None:
         return (n * 12, "打") if n else None
     if m.group().endswith("dozen"):
         return 12.0, "dozen"
-    for key in ("rough", "rough2"):
+    for key in ("rough", "rough2", "more"):
         if g[key]:
             n = _zh_value(g[key])
             return (n, g[key + "_unit"]) if n else None
+    if g["zh_range"]:
+        low, high = (_ZH_VALUE.get(c) for c in g["zh_range"])
+        ascending = low is not None and high is not None and high == low + 1
+        return (float(low), g["zh_range_unit"]) if ascending and low else None
+    if g["en_range"]:
+        return (float(g["en_range"]), g["en_range_noun"]) if int(g["en_range"]) else None
+    if g["plus"]:
+        return float(g["plus"]), g["plus_unit"]
+    if g["rough_alone"]:
+        return float(g["rough_alone"]), None
     return float(g["rough_en"]), g["rough_en_noun"]
 
 
