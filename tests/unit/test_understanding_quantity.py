@@ -1,4 +1,4 @@
-"""Amounts: Chinese numerals and measure words, English counts, ranges."""
+"""Amounts: Chinese numerals and measure words, English counts, ranges and rough numbers."""
 
 import pytest
 
@@ -40,6 +40,24 @@ def catalogue() -> Catalogue:
         ("Could use a couple of eggs if anyone has some", Quantity(2, "egg")),
         ("Anyone want a dozen eggs? hens are laying too fast", Quantity(12, "egg")),
         ("I have about 20 moving boxes, free", Quantity(20, "box")),
+        # a range or a round number with more is its lower bound: what is surely there
+        ("我还有二十来个口罩，谁要", Quantity(20, "个")),
+        ("谁能匀我三四片布洛芬", Quantity(3, "片")),
+        ("抗原我这还剩七八个，要的说", Quantity(7, "个")),
+        ("暖宝宝还有三十多片，谁家老人怕冷来拿", Quantity(30, "片")),
+        ("谁家有纸箱 要十来个 搬家用", Quantity(10, "个")),
+        ("need 2-3 boxes of tissues, whole family has colds", Quantity(2, "box")),
+        ("需要2-3盒口罩", Quantity(2, "盒")),
+        ("Got 5 or 6 spare AA batteries if anyone needs them", Quantity(5, None)),
+        ("Leftover moving boxes, about 15, in the bike room, free", Quantity(15, None)),
+        ("Anyone need paper plates? I have like 30 left from the party", Quantity(30, None)),
+        ("have 10+ paper bags from groceries, anyone want them?", Quantity(10, None)),
+        # 俩 alone, formal numerals, an English number before a Chinese measure word
+        ("谁有多的口罩，给我俩就行", Quantity(2, None)),
+        ("本人有壹部舊風扇，有需要嘅街坊出聲", Quantity(1, "部")),
+        ("有没有人有 spare 的 AA 电池，three 个就够", Quantity(3, "个")),
+        # part of a stock is what is given
+        ("我家有两根跳绳，借你一根", Quantity(1, "根")),
     ],
 )
 def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None:
@@ -51,8 +69,9 @@ def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None
     [
         "我家有个五米的伸缩梯可以借",  # a length
         "谁家有婴儿车，就借一个上午",  # a duration
-        "我还有二十来个口罩，谁要",  # approximate
-        "谁能匀我三四片布洛芬",  # a range (corpus/WRITING.md: no amount)
+        "我家娃四个多月了，谁家有婴儿床借我",  # an age, not four of something
+        "we have baby formula stage 1 you can have it, unopened",  # "can" the verb
+        "meeting 2-3pm tomorrow, who has spare chairs?",  # a time, not a range of chairs
         "剩大半瓶止咳糖浆，谁要",  # not a clear number
         "谁家有多的N95能给我几个",  # 几个
         "Anyone have size 4 diapers?",  # a size

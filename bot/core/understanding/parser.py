@@ -44,7 +44,8 @@ _BROKEN_AFTER = re.compile(
 _PLACE_BEFORE = re.compile(r"(?:放在|放到|放|搁在|搁|挂在|摆在|在)[^，,。.!！?？\s]{0,6}$")
 _PLACE_AFTER = re.compile(r"(?:上面|上|里面|里|旁边|边上|下面|下|门口|那儿|那里)")
 _PLACE_BEFORE_EN = re.compile(
-    r"(?<![a-z])(?:on|by|next to|under|beside|outside|behind)\s+(?:the|my|our)\s+$"
+    r"(?<![a-z])(?:on|by|at|next to|under|beside|outside|behind)\s+(?:the|my|our)\s+"
+    r"(?:front |back |lobby |security |reception |shoe |mail )?$"
 )
 _LEND = re.compile(r"借|(?<![a-z])(?:lend|lending|borrow|loan)")
 # "求借一个梯子，换灯泡用", "a ladder to change a bulb": the second thing is what the first is
@@ -119,7 +120,7 @@ def _fragment_reply(folded: Folded, hits: list[AliasHit], mentions: list[Quantit
 
 
 def _is_place(text: str, hit: AliasHit) -> bool:
-    before = text[max(0, hit.start - 12) : hit.start]
+    before = text[max(0, hit.start - 24) : hit.start]
     if _PLACE_BEFORE.search(before) and _PLACE_AFTER.match(text, hit.end):
         return True
     return bool(_PLACE_BEFORE_EN.search(before))

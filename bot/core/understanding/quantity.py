@@ -1,5 +1,7 @@
-"""Amounts as residents state them: 两盒, 半瓶, 两袋半, 一打, 5 个, a couple of bags, 2x
-(corpus/WRITING.md says which count: ranges such as 三四片 and 十几个 do not)."""
+"""Amounts as residents state them: 两盒, 半瓶, 两袋半, 一打, 5 个, a couple of bags, 2x.
+
+A range or a round number with more (三四片, 十几个, "5 or 6", "about 20") is read as its lower
+bound, what the author surely has or needs (corpus/WRITING.md)."""
 
 from __future__ import annotations
 
@@ -17,14 +19,19 @@ _ZH_UNITS = (
     "把", "张", "件", "条", "本", "双", "套", "箱", "桶", "斤", "碗", "杯", "块", "份", "只", "辆",
     "卷", "管", "贴", "剂", "听", "副", "枚", "顶", "床", "盆", "捆", "提", "串", "对", "勺", "升",
     "筒", "枝", "扎", "沓", "叠", "座", "部", "盘", "节", "锅", "缸", "摞", "兜", "排", "樽", "架",
+    "棵", "株",
     "壶", "碟", "篮", "筐", "组",
 )  # fmt: skip
 _RANGE_DIGITS = "一二两三四五六七八九"
+_RANGE_VALUES = (1, 2, 2, 3, 4, 5, 6, 7, 8, 9)
 # A measure word followed by these is a duration or a person, not an amount (一个下午).
-_ZH_NOT_AMOUNT = "下午|上午|晚上|小时|钟头|月|星期|礼拜|周|人(?!份)|儿(?!童)|地方|时候|样|半小时"
+_ZH_NOT_AMOUNT = (
+    "多?(?:下午|上午|晚上|小时|钟头|月|星期|礼拜|周)|人(?!份)|儿(?!童)|地方|时候|样|半小时"
+)
 _ZH_QTY = re.compile(
     r"(?<![第\d.\-大几])"
-    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千俩仨]+|半)"
+    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千俩仨壹贰叁肆伍陆陸柒捌玖拾佰]+|半"
+    r"|(?<![a-z])(?:one|two|three|four|five|six|seven|eight|nine|ten)(?=\s*[\u4e00-\u9fff]))"
     r"\s*(?P<approx>来|多|几)?\s*(?:整|大|小)?\s*"
     rf"(?P<unit>{'|'.join(sorted(set(_ZH_UNITS), key=len, reverse=True))})"
     rf"(?!{_ZH_NOT_AMOUNT})"
@@ -52,7 +59,7 @@ _EN_WORDS = {
     "half a": 0.5, "a": 1, "an": 1,
 }  # fmt: skip
 # "a few doses", "a lot of bags": an article before these is no amount.
-_VAGUE = {"few", "lot", "lots", "bit", "ton", "tons", "little", "whole", "bunch"}
+_VAGUE = {"few", "lot", "lots", "bit", "ton", "tons", "little", "bunch"}
 _EN_NUM = "|".join(re.escape(w) for w in sorted(_EN_WORDS, key=len, reverse=True))
 _EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 _EN_QTY = re.compile(
@@ -67,7 +74,7 @@ _EN_BARE_OF = re.compile(
 # "can I take 2?", "need 3": a bare count right after a verb of taking or having.
 _EN_BARE_COUNT = re.compile(
     r"(?<![a-z])(?:take|have|need|want|spare|give me|get|grab|got|like|love|lend|borrow|save me|"
-    r"keep|drop|leaving|leave)\s+"
+    r"keep|drop|leaving|leave|just|only|even)\s+"
     r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a couple)(?![\w.%:/-])"
     # "got 12 people", "only need 1 min": people and time, not things
     r"(?!\s*(?:people|persons|pax|ppl|guests|of us|kids|min|mins|minutes?|hours?|hrs?|days?|"
@@ -78,12 +85,29 @@ _EN_COUNT_OF_THEM = re.compile(
     r"(?<![\w$.#-])(?P<num>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
     r"(?:left|remaining|nos|of them|extra|spare)(?![a-z])"
 )
+# "5 or 6 batteries", "15-20 boxes", "2-3盒": a range, read as its lower bound.
+_RANGE = re.compile(
+    r"(?<![a-z0-9$.#/:-])(?P<num>\d{1,3})\s*(?:-|–|~|to|or)\s*(?P<high>\d{1,3})(?![\d.:/%-])"
+    # not times, ages, sizes or distances ("2-3 days", "0-6个月", "5-10 mins")
+    r"(?!\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|yo|y/o|pm|am|kg|cm|"
+    r"m|km|ft|feet|in|inch|inches|people|ppl|kids|floor|[点号楼岁元天年层]|个月|块钱|分钟|小时)(?![a-z]))"
+)
+# "about 20, already flattened", "~15", "like 10 of them": one number said roughly, alone.
+_ROUGH_ALONE = re.compile(
+    r"(?:(?<![a-z])(?:about|around|roughly|approx\.?|like|maybe)\s+|~\s*)(?P<num>\d{1,4})"
+    r"(?=\s*(?:[,.;!)，。]|$|or so|ish|left|total))"
+    # "10+", "20+个": at least that many
+    r"|(?<![a-z0-9.+#-])(?P<plus>\d{1,4})\+(?![\d+])"
+)
 _TIMES = re.compile(
     r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
 )
 
 
 _LATIN = re.compile(r"[a-z]")
+_PRONOUNS = {"i", "you", "u", "we", "they", "he", "she", "it", "who", "anyone", "someone"}
+# 给我俩, 借我俩: 俩 alone is two of the thing asked for (not 我俩人, we two).
+_ZH_TWO_OF_THEM = re.compile(r"(?:给我|借我|分我|匀我|要)俩(?![个人位])")
 
 
 @dataclass(frozen=True)
@@ -101,14 +125,29 @@ def _zh_number(span: str) -> float | None:
         return 0.5
     if span[0].isdigit():
         return float(span)
+    if span in _EN_WORDS:  # "two 个" in a mixed message
+        return float(_EN_WORDS[span])
     span = span.replace("俩", "两").replace("仨", "三")
-    # 三四片 / 两三个 / 五六盆 is a range, and a range states no amount (corpus/WRITING.md).
+    # 三四片 / 两三个 / 一两粒: a range, read as its lower bound; 二三 is no range but 23.
     if len(span) == 2 and span[0] in _RANGE_DIGITS and span[1] in _RANGE_DIGITS:
-        return None
+        low, high = _RANGE_DIGITS.index(span[0]), _RANGE_DIGITS.index(span[1])
+        return float(_RANGE_VALUES[low]) if high in (low + 1, low + 2) and span != "一二" else None
     try:
         return float(cn2an.cn2an(span, "smart"))
     except (ValueError, KeyError):
         return None
+
+
+_EN_UNIT_AFTER = re.compile(rf"\s+(?P<unit>{_EN_UNIT})(?:e?s)?\b")
+_ZH_UNIT_AFTER = re.compile(
+    rf"\s*(?P<unit>{'|'.join(sorted(set(_ZH_UNITS), key=len, reverse=True))})"
+)
+
+
+def _unit_after(folded: Folded, at: int) -> str | None:
+    """The measure word right after a number: "2-3盒" -> 盒, "2-3 boxes of" -> box."""
+    m = _ZH_UNIT_AFTER.match(folded.text, at) or _EN_UNIT_AFTER.match(folded.text, at)
+    return folded.source(m.start("unit"), m.end("unit")) if m else None
 
 
 def find_quantities(folded: Folded) -> list[QuantityMention]:
@@ -119,15 +158,19 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
     zh_matches = _ZH_QTY.finditer(text) if not text.isascii() else ()
     latin = _LATIN.search(text) is not None
     for m in zh_matches:
-        if m.group("approx"):
-            continue
         n = _zh_number(m.group("num"))
         if n is None or n <= 0:
+            continue
+        # 十几个, 二十来个, 三十多片: a round number and more; 三多个 is no amount.
+        if m.group("approx") and (n < 10 or n % 10):
             continue
         if m.group("half") and n >= 1:
             n += 0.5
         unit = folded.source(m.start("unit"), m.end("unit"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, unit)))
+    for m in _ZH_TWO_OF_THEM.finditer(text) if not text.isascii() else ():
+        if not any(q.start <= m.end() - 1 < q.end for q in found):
+            found.append(QuantityMention(m.end() - 1, m.end(), Quantity(2.0, None)))
     for m in _ZH_DOZEN.finditer(text) if not text.isascii() else ():
         if not any(q.start <= m.start() < q.end for q in found):
             found.append(QuantityMention(m.start(), m.end(), Quantity(_DOZEN_OF[m["num"]], "打")))
@@ -135,6 +178,11 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         num = m.group("num")
         gap = m.group("gap").split()
         if num in ("a", "an") and (len(gap) > 1 or (gap and gap[0] in _VAGUE)):
+            continue
+        # "stage 1 you can have it": a label's number, and "can" the verb after a pronoun
+        if _PRONOUNS.intersection(gap) or _NOT_A_COUNT_BEFORE.search(
+            text, max(0, m.start() - 10), m.start()
+        ):
             continue
         n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
         if m.group("unit") == "dozen" and n < 12:  # "a dozen eggs", "2 dozen": dozens counted
@@ -154,6 +202,22 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
             num = m.group("num")
             n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
             found.append(QuantityMention(m.start("num"), m.end(), Quantity(n, None)))
+    for m in _RANGE.finditer(text):
+        low, high = int(m.group("num")), int(m.group("high"))
+        # "2-905" is a door, not two to nine hundred
+        if not 0 < low < high <= max(10, 4 * low):
+            continue
+        inside = [q for q in found if m.start() <= q.start < m.end()]
+        found = [q for q in found if q not in inside]
+        measure = inside[0].quantity.unit if inside else _unit_after(folded, m.end())
+        found.append(QuantityMention(m.start(), m.end(), Quantity(float(low), measure)))
+    for m in _ROUGH_ALONE.finditer(text):
+        group = "num" if m.group("num") else "plus"
+        if not any(q.start <= m.start(group) < q.end for q in found):
+            n = int(m.group(group))
+            found.append(
+                QuantityMention(m.start(group), m.end(), Quantity(n, _unit_after(folded, m.end())))
+            )
     for m in _TIMES.finditer(text):
         n = int(m.group("n") or m.group("m"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, None)))

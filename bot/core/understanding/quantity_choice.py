@@ -32,6 +32,11 @@ def _kind(text: str, mention: QuantityMention) -> str:
     return "digit" if head[:1].isdigit() else "word"
 
 
+def _same_unit(a: Quantity, b: Quantity) -> bool:
+    """A bare count goes with a measured amount before or after it ("3 boxes … leaving 2")."""
+    return a.unit == b.unit or a.unit is None or b.unit is None
+
+
 IS_AMOUNT = "amount"
 # Below this no mention is taken as the amount: better none than a wrong one.
 TAKE_AT = 0.2
@@ -39,13 +44,14 @@ TAKE_AT = 0.2
 
 def mention_features(
     text: str,
-    mention: QuantityMention,
+    mentions: list[QuantityMention],
     index: int,
-    count: int,
     item_spans: list[tuple[int, int]],
     intent: str,
 ) -> list[str]:
-    """What the quantity head reads of one number mention in folded text."""
+    """What the quantity head reads of one number mention (`mentions[index]`) in folded text."""
+    mention = mentions[index]
+    count = len(mentions)
     q = mention.quantity
     before = text[max(0, mention.start - 4) : mention.start]
     after = text[mention.end : mention.end + 4]
@@ -84,6 +90,12 @@ def mention_features(
         feats.append("approx")
     if _EACH.search(text, max(0, mention.start - 6), min(len(text), mention.end + 6)):
         feats.append("each")
+    # "有两根，借你一根", "I have 2, can lend one": a smaller amount of the same thing after a
+    # larger one is what is given out of a stock.
+    if any(o.quantity.n > q.n for o in mentions[:index] if _same_unit(o.quantity, q)):
+        feats.append("part_of_stock")
+    if any(o.quantity.n < q.n for o in mentions[index + 1 :] if _same_unit(o.quantity, q)):
+        feats.append("stock_given_from")
     kind = _kind(text, mention)
     covers = any(s < mention.end and mention.start < e for s, e in item_spans)
     feats.append("k=" + kind)
@@ -127,9 +139,9 @@ def choose(
     for i, mention in enumerate(mentions):
         if mention.quantity.n <= 0:
             continue
-        p = model.predict(
-            mention_features(text, mention, i, len(mentions), item_spans, intent)
-        ).probabilities[IS_AMOUNT]
+        p = model.predict(mention_features(text, mentions, i, item_spans, intent)).probabilities[
+            IS_AMOUNT
+        ]
         if p >= TAKE_AT and (best is None or p > best[0]):
             best = (p, mention.quantity)
     return best[1] if best else None

@@ -33,6 +33,9 @@ from bot.core.understanding.quantity_choice import IS_AMOUNT, mention_features
 
 CORPUS_DIR = Path(__file__).resolve().parents[3] / "corpus"
 _C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+# The quantity head's regularisation, chosen on validation (quantity accuracy 0.924 at C
+# 0.1-0.4, 0.919 at 1, 0.893 at 4): few mentions per message, a firmer prior generalises.
+_QUANTITY_C = 0.4
 # Features seen in fewer examples than this carry noise, not evidence.
 _MIN_COUNT = 2
 # Weights smaller than this change no decision and only make the shipped file larger.
@@ -240,7 +243,7 @@ def quantity_data(examples: Sequence[Example]) -> tuple[list[list[str]], list[st
         seen = folded(e)
         mentions = quantity_mentions(seen, spans)
         for i, m in enumerate(mentions):
-            feats.append(mention_features(seen.text, m, i, len(mentions), spans, intent))
+            feats.append(mention_features(seen.text, mentions, i, spans, intent))
             labels.append(IS_AMOUNT if m.quantity.n == e.quantity else "other")
     return feats, labels
 
@@ -270,7 +273,7 @@ def fit_model(examples: Sequence[Example], catalogue: Catalogue, c: float) -> Un
     tx, ty = tagger_data(examples, catalogue)
     heads["items"] = fit_linear(tx, ty, 1.0, balanced=False)
     qx, qy = quantity_data(examples)
-    heads["quantity"] = fit_linear(qx, qy, 1.0)
+    heads["quantity"] = fit_linear(qx, qy, _QUANTITY_C)
     return UnderstandingModel(heads, {"intent_C": c, "examples": len(examples)})
 
 
