@@ -47,6 +47,8 @@ def test_urgent(catalogue: Catalogue, text: str) -> None:
         "孩子得了急性肠胃炎，好多了，谢谢大家",
         "不是很急，谁家有梯子周末借我",
         "谁家有急救包，放车里备用",
+        # 急需的 names a neighbour in need: the one offering is in no hurry
+        "家里退烧贴多了两盒，急需的邻居私我",
     ],
 )
 def test_not_urgent(catalogue: Catalogue, text: str) -> None:
@@ -64,6 +66,8 @@ def test_not_urgent(catalogue: Catalogue, text: str) -> None:
         "楼道里一股烧焦味，谁家在烧东西？",  # a fire smelt before it is named
         "走廊好大的烟 是不是哪家出事了",
         "there's a burning smell on the 9th floor landing, anyone know where from",
+        "my wife fell and I can't get her up, flat 12, please someone come",
+        "奶奶在楼梯上摔倒了 腿肿了 起不来",  # a fall with a swelling, and she cannot get up
     ],
 )
 def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: str) -> None:
@@ -80,6 +84,9 @@ def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: st
         "切到手了 没事 不用打120",
         "楼道里有烟味，谁在抽烟，太没素质了",  # cigarette smoke: a complaint
         "my toast got a bit burnt lol",
+        # a child's fall with a scraped knee needs a plaster, not an ambulance
+        "小朋友跌倒擦破皮了，谁家有创可贴",
+        "my son fell over at the playground and scraped his knee, anyone have band-aids?",
     ],
 )
 def test_look_alikes_of_danger_are_not_emergencies(folded: str) -> None:

@@ -36,11 +36,14 @@ _EN_WORDS = (
     "labored breathing", "not breathing", "allergic reaction", "anaphylaxis", "anaphylactic",
     "seizure", "unconscious", "passed out", "collapsed", "overdose", "stroke", "bleeding badly",
     "on fire", "smoke", "trapped", "gas smell", "people inside", "stuck inside", "someone inside",
-    "gas leak",
+    "gas leak", "difficulty breathing", "breathing difficulty", "short of breath",
+    "shortness of breath", "sharp sharp",
     "choking", "hypoglycemic", "going into shock", "ambulance", "asthma attack",
     "asthma is flaring", "wheezing", "can't catch his breath", "can't catch her breath",
 )  # fmt: skip
-_ZH = re.compile("|".join(re.escape(w) for w in _ZH_WORDS))
+# 急需的邻居 is a neighbour in need, named by the one who offers: not this message's hurry.
+_ZH = re.compile("|".join(re.escape(w) for w in _ZH_WORDS) + "|水管爆|爆管|发大水")
+_ZH_NEEDY = re.compile(r"急需的(?:邻居|街坊|人|朋友|家庭|私|找|联系|可以|话|先)")
 _EN = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS) + r")(?![a-z0-9])"
     r"(?! detector| alarm| of luck| free|-free| care| days)"
@@ -68,6 +71,8 @@ def is_urgent(folded_text: str, original: str = "") -> bool:
     """Whether a folded message is urgent or describes an emergency."""
     if _NOT_URGENT.search(folded_text):
         return False
+    if "急需的" in folded_text:
+        folded_text = _ZH_NEEDY.sub(" ", folded_text)
     return bool(
         _ZH.search(folded_text)
         or _ZH_FIRE.search(folded_text)
@@ -98,7 +103,8 @@ _EMERGENCY_ZH = re.compile(
 )
 _EMERGENCY_EN = re.compile(
     r"(?<![a-z])(?:collapsed?|collapsing|has fallen|have fallen|fell down|fell over|had a fall|"
-    r"fallen and|nahimatay|ambulansya|gas smell|"
+    r"fallen and|fell and|(?:can'?t|cannot|unable to) get (?:him |her |them )?(?:back )?up|"
+    r"nahimatay|ambulansya|gas smell|"
     r"unconscious|passed out|unresponsive|not breathing|stopped breathing|can'?t breathe|"
     r"cannot breathe|seizure|convulsing|heart attack|cardiac arrest|stroke|choking|"
     r"overdose|bleeding badly|won'?t stop bleeding|anaphyla\w*|allergic reaction|"
@@ -145,6 +151,30 @@ def urgency_cues(folded_text: str, original: str) -> list[str]:
     return cues
 
 
+# A child who fell and scraped a knee needs a plaster, not an ambulance: a fall with only a
+# small injury named is no emergency, unless the person cannot get up or is badly hurt.
+_FALL = re.compile(r"摔倒|跌倒|摔了一跤|跌亲|跌低|滑倒|fell down|fell over|had a fall")
+_SMALL_INJURY = re.compile(
+    r"破皮|擦伤|擦破|蹭破|磕破|肿|瘀|淤青|扭到|扭伤|ok绷|创可贴|胶布|冰袋|跌打|"
+    r"(?<![a-z])(?:scraped?|grazed?|bruised?|band-?aids?|plasters?|ice ?packs?)(?![a-z])"
+)
+_BADLY_HURT = re.compile(
+    r"起不来|起唔到|站不起来|动不了|郁唔到|流血|出血|骨折|头|昏|晕|救护|120|"
+    r"(?<![a-z])(?:can'?t move|bleeding|broken|head|ambulance)(?![a-z])"
+)
+
+
 def is_emergency(folded_text: str) -> bool:
     """Whether a folded message describes someone in danger now."""
-    return bool(_EMERGENCY_ZH.search(folded_text) or _EMERGENCY_EN.search(folded_text))
+    found = [
+        *(m.group() for m in _EMERGENCY_ZH.finditer(folded_text)),
+        *(m.group() for m in _EMERGENCY_EN.finditer(folded_text)),
+    ]
+    if not found:
+        return False
+    minor_fall = (
+        all(_FALL.fullmatch(f) for f in found)
+        and _SMALL_INJURY.search(folded_text) is not None
+        and _BADLY_HURT.search(folded_text) is None
+    )
+    return not minor_fall
