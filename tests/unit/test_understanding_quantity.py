@@ -48,6 +48,8 @@ def catalogue() -> Catalogue:
         ("谁家有纸箱 要十来个 搬家用", Quantity(10, "个")),
         ("need 2-3 boxes of tissues, whole family has colds", Quantity(2, "box")),
         ("需要2-3盒口罩", Quantity(2, "盒")),
+        ("五到六盒口罩送人", Quantity(5, "盒")),
+        ("七八十个纸箱 谁要", Quantity(70, "个")),
         ("Got 5 or 6 spare AA batteries if anyone needs them", Quantity(5, None)),
         ("Leftover moving boxes, about 15, in the bike room, free", Quantity(15, None)),
         ("Anyone need paper plates? I have like 30 left from the party", Quantity(30, None)),
@@ -72,6 +74,18 @@ def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None
         "我家娃四个多月了，谁家有婴儿床借我",  # an age, not four of something
         "we have baby formula stage 1 you can have it, unopened",  # "can" the verb
         "meeting 2-3pm tomorrow, who has spare chairs?",  # a time, not a range of chairs
+        # sizes, times, durations, ages, kinds, doses and prices are no amounts
+        "anyone have kids shoes size 6-7?",
+        "谁有尺码36-38的鞋",
+        "need a ladder from 3-4 today",
+        "I'll be home around 8.",
+        "need a drill for 2-3 wks",
+        "借我俩天梯子",
+        "toys for ages 3+, free",
+        "2-3 seater sofa free to good home",
+        "have paracetamol, take 1-2 tablets every 6 hours, free",
+        "有布洛芬送人，一次吃一两片",
+        "originally ¥20-30 each, free now",
         "剩大半瓶止咳糖浆，谁要",  # not a clear number
         "谁家有多的N95能给我几个",  # 几个
         "Anyone have size 4 diapers?",  # a size

@@ -68,6 +68,10 @@ def test_not_urgent(catalogue: Catalogue, text: str) -> None:
         "there's a burning smell on the 9th floor landing, anyone know where from",
         "my wife fell and I can't get her up, flat 12, please someone come",
         "奶奶在楼梯上摔倒了 腿肿了 起不来",  # a fall with a swelling, and she cannot get up
+        # an older person's fall is an emergency even when only an ice pack is asked for
+        "My mum (88) fell down in the bathroom, does anyone have an ice pack?",
+        "爷爷摔倒了 腿肿了 谁有跌打酒",
+        "grandma fell over, scraped her arm, lots of blood",
     ],
 )
 def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: str) -> None:
@@ -87,6 +91,7 @@ def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: st
         # a child's fall with a scraped knee needs a plaster, not an ambulance
         "小朋友跌倒擦破皮了，谁家有创可贴",
         "my son fell over at the playground and scraped his knee, anyone have band-aids?",
+        "my daughter fell and grazed her elbow, plasters anyone?",
     ],
 )
 def test_look_alikes_of_danger_are_not_emergencies(folded: str) -> None:

@@ -30,7 +30,7 @@ _ZH_NOT_AMOUNT = (
 )
 _ZH_QTY = re.compile(
     r"(?<![第\d.\-大几])"
-    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千俩仨壹贰叁肆伍陆陸柒捌玖拾佰]+|半"
+    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千俩仨壹贰叁肆伍陆陸柒捌玖佰]+|半"
     r"|(?<![a-z])(?:one|two|three|four|five|six|seven|eight|nine|ten)(?=\s*[\u4e00-\u9fff]))"
     r"\s*(?P<approx>来|多|几)?\s*(?:整|大|小)?\s*"
     rf"(?P<unit>{'|'.join(sorted(set(_ZH_UNITS), key=len, reverse=True))})"
@@ -87,17 +87,32 @@ _EN_COUNT_OF_THEM = re.compile(
 )
 # "5 or 6 batteries", "15-20 boxes", "2-3盒": a range, read as its lower bound.
 _RANGE = re.compile(
-    r"(?<![a-z0-9$.#/:-])(?P<num>\d{1,3})\s*(?:-|–|~|to|or)\s*(?P<high>\d{1,3})(?![\d.:/%-])"
-    # not times, ages, sizes or distances ("2-3 days", "0-6个月", "5-10 mins")
-    r"(?!\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|yo|y/o|pm|am|kg|cm|"
-    r"m|km|ft|feet|in|inch|inches|people|ppl|kids|floor|[点号楼岁元天年层]|个月|块钱|分钟|小时)(?![a-z]))"
+    r"(?<![a-z0-9$¥€£.#/:-])(?P<num>\d{1,3}|[一二两三四五六七八九十]{1,3})"
+    r"\s*(?:-|–|~|to|or|到|至)\s*(?P<high>\d{1,3}|[一二两三四五六七八九十]{1,3})(?![\d.:/%-])"
+    # not times, ages, sizes, durations or prices ("2-3 days", "0-6个月", "5-10 mins", "2-3
+    # seater", "7-8码")
+    r"(?!\s*(?:mins?|minutes?|hours?|hrs?|days?|nights?|wks?|weeks?|months?|years?|yrs?|yo|y/o|"
+    r"pm|am|kg|cm|m|km|ft|feet|in|inch|inches|people|ppl|person|kids|floor|seater|times|"
+    r"[点号楼岁元天年层码次周日月]|个月|个人|块钱|分钟|小时|星期)(?![a-z]))"
+)
+# "一次吃一两片", "take 1-2 tablets every 6 hours": a dose, not what is given ("can I take 2?"
+# is no dose: English doses are told by what follows).
+_DOSE_BEFORE = re.compile(r"(?:一次|每次|一天|每天|一日|每日|一顿|每顿)[吃服用]?$")
+_DOSE_AFTER = re.compile(
+    r"[a-z ]{0,14}?(?:every \d|a day|per day|daily|times a day|x a day)(?![a-z])"
 )
 # "about 20, already flattened", "~15", "like 10 of them": one number said roughly, alone.
 _ROUGH_ALONE = re.compile(
-    r"(?:(?<![a-z])(?:about|around|roughly|approx\.?|like|maybe)\s+|~\s*)(?P<num>\d{1,4})"
-    r"(?=\s*(?:[,.;!)，。]|$|or so|ish|left|total))"
-    # "10+", "20+个": at least that many
+    r"(?:(?<![a-z])(?:about|roughly|approx\.?|like)\s+|~\s*)(?P<num>\d{1,4})"
+    r"(?=\s*(?:[,;!)，。]|\.(?!\d)|$|or so|ish|left|total))"
+    # "10+", "20+个": at least that many (not "ages 3+", "18+ game", "10+层")
     r"|(?<![a-z0-9.+#-])(?P<plus>\d{1,4})\+(?![\d+])"
+    r"(?!\s*(?:years?|yrs?|yo|games?|rated|floors?|stor(?:e)?ys?|[层楼岁级年])(?![a-z]))"
+)
+# "I'll be home about 8", "pick it up like 6": a time, not an amount
+_TIME_BEFORE = re.compile(
+    r"(?<![a-z])(?:at|by|until|till|home|back|come|came|pick(?:ed)? (?:it )?up|arrive|leave|"
+    r"before|after|from|since|around)\s+(?:about |like |~)?$"
 )
 _TIMES = re.compile(
     r"(?<![\w.])(?P<n>\d{1,3})\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*(?P<m>\d{1,3})\b"
@@ -105,9 +120,10 @@ _TIMES = re.compile(
 
 
 _LATIN = re.compile(r"[a-z]")
+_ZH_LABEL_BEFORE = re.compile(r"(?:尺码|码数|鞋码|身高|体重|房号|门牌|[¥￥])\s*$")
 _PRONOUNS = {"i", "you", "u", "we", "they", "he", "she", "it", "who", "anyone", "someone"}
 # 给我俩, 借我俩: 俩 alone is two of the thing asked for (not 我俩人, we two).
-_ZH_TWO_OF_THEM = re.compile(r"(?:给我|借我|分我|匀我|要)俩(?![个人位])")
+_ZH_TWO_OF_THEM = re.compile(rf"(?:给我|借我|分我|匀我|要)俩(?![个人位天年日钟]|{_ZH_NOT_AMOUNT})")
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,10 @@ def _zh_number(span: str) -> float | None:
     if len(span) == 2 and span[0] in _RANGE_DIGITS and span[1] in _RANGE_DIGITS:
         low, high = _RANGE_DIGITS.index(span[0]), _RANGE_DIGITS.index(span[1])
         return float(_RANGE_VALUES[low]) if high in (low + 1, low + 2) and span != "一二" else None
+    # 七八十个, 二三十个: tens in a range, the lower
+    if len(span) == 3 and span[2] == "十" and span[0] in _RANGE_DIGITS and span[1] in _RANGE_DIGITS:
+        low_tens = _zh_number(span[:2])
+        return low_tens * 10 if low_tens is not None else None
     try:
         return float(cn2an.cn2an(span, "smart"))
     except (ValueError, KeyError):
@@ -148,6 +168,18 @@ def _unit_after(folded: Folded, at: int) -> str | None:
     """The measure word right after a number: "2-3盒" -> 盒, "2-3 boxes of" -> box."""
     m = _ZH_UNIT_AFTER.match(folded.text, at) or _EN_UNIT_AFTER.match(folded.text, at)
     return folded.source(m.start("unit"), m.end("unit")) if m else None
+
+
+def _label_before(text: str, at: int) -> bool:
+    """ "size 6-7", "floor 5-6", "ages 3+", 尺码36-38: the number labels, it does not count."""
+    return bool(
+        _NOT_A_COUNT_BEFORE.search(text, max(0, at - 10), at)
+        or _ZH_LABEL_BEFORE.search(text, max(0, at - 3), at)
+    )
+
+
+def _is_dose(text: str, start: int, end: int) -> bool:
+    return bool(_DOSE_BEFORE.search(text, max(0, start - 5), start) or _DOSE_AFTER.match(text, end))
 
 
 def find_quantities(folded: Folded) -> list[QuantityMention]:
@@ -203,21 +235,34 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
             n = float(num) if num[0].isdigit() else float(_EN_WORDS[num])
             found.append(QuantityMention(m.start("num"), m.end(), Quantity(n, None)))
     for m in _RANGE.finditer(text):
-        low, high = int(m.group("num")), int(m.group("high"))
-        # "2-905" is a door, not two to nine hundred
-        if not 0 < low < high <= max(10, 4 * low):
+        low, high = _zh_number(m.group("num")), _zh_number(m.group("high"))
+        # "2-905" is a door, not two to nine hundred; "size 6-7", a dose, are no amounts
+        if low is None or high is None or not 0 < low < high <= max(10, 4 * low):
+            continue
+        if (
+            _label_before(text, m.start())
+            or _is_dose(text, m.start(), m.end())
+            or _TIME_BEFORE.search(text, max(0, m.start() - 16), m.start())
+        ):
             continue
         inside = [q for q in found if m.start() <= q.start < m.end()]
         found = [q for q in found if q not in inside]
         measure = inside[0].quantity.unit if inside else _unit_after(folded, m.end())
-        found.append(QuantityMention(m.start(), m.end(), Quantity(float(low), measure)))
+        found.append(QuantityMention(m.start(), m.end(), Quantity(low, measure)))
     for m in _ROUGH_ALONE.finditer(text):
         group = "num" if m.group("num") else "plus"
-        if not any(q.start <= m.start(group) < q.end for q in found):
-            n = int(m.group(group))
-            found.append(
-                QuantityMention(m.start(group), m.end(), Quantity(n, _unit_after(folded, m.end())))
-            )
+        if any(q.start <= m.start(group) < q.end for q in found):
+            continue
+        if _label_before(text, m.start()) or _TIME_BEFORE.search(
+            text, max(0, m.start() - 16), m.start()
+        ):
+            continue
+        n = float(m.group(group))
+        found.append(
+            QuantityMention(m.start(group), m.end(), Quantity(n, _unit_after(folded, m.end())))
+        )
+    # "一次吃两片", "take 1 tablet every 6 hours": a dose is not what is given.
+    found = [q for q in found if not _is_dose(text, q.start, q.end)]
     for m in _TIMES.finditer(text):
         n = int(m.group("n") or m.group("m"))
         found.append(QuantityMention(m.start(), m.end(), Quantity(n, None)))

@@ -92,10 +92,11 @@ def mention_features(
         feats.append("each")
     # "有两根，借你一根", "I have 2, can lend one": a smaller amount of the same thing after a
     # larger one is what is given out of a stock.
+    # With the intent: "need 4 chairs, I only have 2" asks for the larger.
     if any(o.quantity.n > q.n for o in mentions[:index] if _same_unit(o.quantity, q)):
-        feats.append("part_of_stock")
+        feats.append("part_of_stock&" + intent)
     if any(o.quantity.n < q.n for o in mentions[index + 1 :] if _same_unit(o.quantity, q)):
-        feats.append("stock_given_from")
+        feats.append("stock_given_from&" + intent)
     kind = _kind(text, mention)
     covers = any(s < mention.end and mention.start < e for s, e in item_spans)
     feats.append("k=" + kind)

@@ -43,7 +43,7 @@ _EN_WORDS = (
 )  # fmt: skip
 # 急需的邻居 is a neighbour in need, named by the one who offers: not this message's hurry.
 _ZH = re.compile("|".join(re.escape(w) for w in _ZH_WORDS) + "|水管爆|爆管|发大水")
-_ZH_NEEDY = re.compile(r"急需的(?:邻居|街坊|人|朋友|家庭|私|找|联系|可以|话|先)")
+_ZH_NEEDY = re.compile(r"急需的(?:邻居|街坊|人|朋友|家庭|私|找|联系|可以|先)")
 _EN = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in _EN_WORDS) + r")(?![a-z0-9])"
     r"(?! detector| alarm| of luck| free|-free| care| days)"
@@ -151,16 +151,23 @@ def urgency_cues(folded_text: str, original: str) -> list[str]:
     return cues
 
 
-# A child who fell and scraped a knee needs a plaster, not an ambulance: a fall with only a
-# small injury named is no emergency, unless the person cannot get up or is badly hurt.
-_FALL = re.compile(r"摔倒|跌倒|摔了一跤|跌亲|跌低|滑倒|fell down|fell over|had a fall")
-_SMALL_INJURY = re.compile(
-    r"破皮|擦伤|擦破|蹭破|磕破|肿|瘀|淤青|扭到|扭伤|ok绷|创可贴|胶布|冰袋|跌打|"
-    r"(?<![a-z])(?:scraped?|grazed?|bruised?|band-?aids?|plasters?|ice ?packs?)(?![a-z])"
+# A child who fell and scraped a knee needs a plaster, not an ambulance. Only that is let off:
+# a child named, a scrape named, nobody old or pregnant, nothing worse (a head, blood, cannot
+# walk). An older person's fall stays an emergency whatever else the message says.
+_FALL = re.compile(
+    r"摔倒|跌倒|摔了一跤|跌亲|跌低|滑倒|fell down|fell over|had a fall|fell and|fallen and"
 )
-_BADLY_HURT = re.compile(
-    r"起不来|起唔到|站不起来|动不了|郁唔到|流血|出血|骨折|头|昏|晕|救护|120|"
-    r"(?<![a-z])(?:can'?t move|bleeding|broken|head|ambulance)(?![a-z])"
+_CHILD = re.compile(
+    r"小朋友|孩子|宝宝|小孩|儿子|女儿|娃|个仔|个女|细路|囡|"
+    r"(?<![a-z])(?:kids?|son|daughter|child|toddler|boy|girl|little one)(?![a-z])"
+)
+_SCRAPE = re.compile(r"破皮|擦伤|擦破|蹭破|磕破|(?<![a-z])(?:scraped?|grazed?|skinned)(?![a-z])")
+_OLD_OR_WORSE = re.compile(
+    r"老人|老太|老伯|爷爷|奶奶|外婆|外公|姥姥|姥爷|婆婆|阿婆|阿公|阿嬷|阿嫲|老公|老婆|爸|妈|孕|"
+    r"起不来|起唔到|站不起来|走不了|动不了|郁唔到|流血|出血|骨折|断|头|昏|晕|吐|救护|120|"
+    r"(?<![a-z])(?:mum|mom|dad|mother|father|grandma|grandpa|granny|nan|elderly|old|husband|"
+    r"wife|pregnant|[6-9]\d|can'?t (?:walk|stand|move|get up)|bleeding|blood|broken|vomit\w*|"
+    r"dizzy|confused|ambulance)(?![a-z])|head"
 )
 
 
@@ -172,9 +179,10 @@ def is_emergency(folded_text: str) -> bool:
     ]
     if not found:
         return False
-    minor_fall = (
+    scraped_child = (
         all(_FALL.fullmatch(f) for f in found)
-        and _SMALL_INJURY.search(folded_text) is not None
-        and _BADLY_HURT.search(folded_text) is None
+        and _CHILD.search(folded_text) is not None
+        and _SCRAPE.search(folded_text) is not None
+        and _OLD_OR_WORSE.search(folded_text) is None
     )
-    return not minor_fall
+    return not scraped_child
