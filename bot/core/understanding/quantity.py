@@ -22,6 +22,8 @@ _ZH_UNITS = (
     "棵", "株",
     "壶", "碟", "篮", "筐", "组",
 )  # fmt: skip
+# Longest first: 人份 before 份.
+_ZH_UNIT = "|".join(sorted(set(_ZH_UNITS), key=len, reverse=True))
 _RANGE_DIGITS = "一二两三四五六七八九"
 _RANGE_VALUES = (1, 2, 2, 3, 4, 5, 6, 7, 8, 9)
 # A measure word followed by these is a duration or a person, not an amount (一个下午).
@@ -33,7 +35,7 @@ _ZH_QTY = re.compile(
     r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千俩仨壹贰叁肆伍陆陸柒捌玖佰]+|半"
     r"|(?<![a-z])(?:one|two|three|four|five|six|seven|eight|nine|ten)(?=\s*[\u4e00-\u9fff]))"
     r"\s*(?P<approx>来|多|几)?\s*(?:整|大|小)?\s*"
-    rf"(?P<unit>{'|'.join(sorted(set(_ZH_UNITS), key=len, reverse=True))})"
+    rf"(?P<unit>{_ZH_UNIT})"
     rf"(?!{_ZH_NOT_AMOUNT})"
     # 两袋半, 一盒半: and a half (not 一个半小时, a duration)
     r"(?P<half>半(?!小时|钟|天|年|月|夜))?"
@@ -159,9 +161,7 @@ def _zh_number(span: str) -> float | None:
 
 
 _EN_UNIT_AFTER = re.compile(rf"\s+(?P<unit>{_EN_UNIT})(?:e?s)?\b")
-_ZH_UNIT_AFTER = re.compile(
-    rf"\s*(?P<unit>{'|'.join(sorted(set(_ZH_UNITS), key=len, reverse=True))})"
-)
+_ZH_UNIT_AFTER = re.compile(rf"\s*(?P<unit>{_ZH_UNIT})")
 
 
 def _unit_after(folded: Folded, at: int) -> str | None:
@@ -170,11 +170,13 @@ def _unit_after(folded: Folded, at: int) -> str | None:
     return folded.source(m.start("unit"), m.end("unit")) if m else None
 
 
-def _label_before(text: str, at: int) -> bool:
-    """ "size 6-7", "floor 5-6", "ages 3+", 尺码36-38: the number labels, it does not count."""
+def _labels_or_tells_time(text: str, at: int) -> bool:
+    """What stands before a range or a rough number at `at` makes it no count: a label ("size
+    6-7", "floor 5-6", "ages 3+", 尺码36-38) or a time ("from 3-4", "home about 8")."""
     return bool(
         _NOT_A_COUNT_BEFORE.search(text, max(0, at - 10), at)
         or _ZH_LABEL_BEFORE.search(text, max(0, at - 3), at)
+        or _TIME_BEFORE.search(text, max(0, at - 16), at)
     )
 
 
@@ -239,11 +241,7 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         # "2-905" is a door, not two to nine hundred; "size 6-7", a dose, are no amounts
         if low is None or high is None or not 0 < low < high <= max(10, 4 * low):
             continue
-        if (
-            _label_before(text, m.start())
-            or _is_dose(text, m.start(), m.end())
-            or _TIME_BEFORE.search(text, max(0, m.start() - 16), m.start())
-        ):
+        if _labels_or_tells_time(text, m.start()) or _is_dose(text, m.start(), m.end()):
             continue
         inside = [q for q in found if m.start() <= q.start < m.end()]
         found = [q for q in found if q not in inside]
@@ -253,9 +251,7 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         group = "num" if m.group("num") else "plus"
         if any(q.start <= m.start(group) < q.end for q in found):
             continue
-        if _label_before(text, m.start()) or _TIME_BEFORE.search(
-            text, max(0, m.start() - 16), m.start()
-        ):
+        if _labels_or_tells_time(text, m.start()):
             continue
         n = float(m.group(group))
         found.append(

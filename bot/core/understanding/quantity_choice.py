@@ -91,8 +91,8 @@ def mention_features(
     if _EACH.search(text, max(0, mention.start - 6), min(len(text), mention.end + 6)):
         feats.append("each")
     # "有两根，借你一根", "I have 2, can lend one": a smaller amount of the same thing after a
-    # larger one is what is given out of a stock.
-    # With the intent: "need 4 chairs, I only have 2" asks for the larger.
+    # larger one is what is given out of a stock — read with the intent, since "need 4 chairs,
+    # I only have 2" asks for the larger.
     if any(o.quantity.n > q.n for o in mentions[:index] if _same_unit(o.quantity, q)):
         feats.append("part_of_stock&" + intent)
     if any(o.quantity.n < q.n for o in mentions[index + 1 :] if _same_unit(o.quantity, q)):
