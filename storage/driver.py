@@ -261,7 +261,10 @@ class SqliteBackend:
         return self._threaded
 
     @asynccontextmanager
-    async def transaction(self, *, lengthy: bool = False) -> AsyncIterator[Connection]:
+    async def transaction(
+        self, *, lengthy: bool = False, group: bool = False
+    ) -> AsyncIterator[Connection]:
+        # `group` is PostgreSQL's: here BEGIN and COMMIT are calls in this process, no trips.
         async with self._lock:
             if lengthy and self._threaded is not None:
                 async with self._threaded_lock, _threaded_transaction(self._threaded) as conn:
@@ -426,8 +429,43 @@ async def _keep_session(conn: Any) -> None:
     own), and asyncpg still rolls back a transaction left open before this runs."""
 
 
+# Units of work one group transaction holds at most before it commits. The in-flight limit of
+# a batch (bot.intake.polling.IN_FLIGHT) bounds it in practice; this bounds the rerun a
+# conflict costs.
+GROUP_MOST = 16
+
+
+class _Group:
+    """Units of work sharing one open transaction, committed once for all of them."""
+
+    def __init__(self, conn: Any, transaction: Any) -> None:
+        self.conn = conn
+        self.transaction = transaction
+        self.members = 0
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def settle(self, error: BaseException | None) -> None:
+        if self.done.done():
+            return
+        if error is None:
+            self.done.set_result(None)
+        else:
+            self.done.set_exception(error)
+            self.done.exception()  # a group whose members all left reports to no one
+
+
 class PostgresBackend:
-    """A small asyncpg pool; SERIALIZABLE transactions, one at a time in this process."""
+    """A small asyncpg pool; SERIALIZABLE transactions, one at a time in this process.
+
+    Units of work run by `Repository.run` may share a transaction (`group=True`): a unit
+    that finishes while others wait for the connection leaves the transaction open for
+    them, and the last one commits for all. Each round trip costs a worker more than the
+    statement it carries (`jinlin bench workers`: BEGIN and COMMIT were a third of a
+    chatter update's trips), so a batch of updates pays them once. A member's `transaction()`
+    returns only when the group is committed, so nothing is sent before its effects are
+    durable; if the commit conflicts, or a member fails and the group is rolled back, every
+    member that had finished learns `Conflict` and `Repository.run` runs it again alone.
+    """
 
     dialect = Dialect.POSTGRESQL
     shares_database = True  # other workers write too: no in-process caches of rows
@@ -436,6 +474,7 @@ class PostgresBackend:
         self._pool = pool
         self.url = url
         self._lock = asyncio.Lock()
+        self._group: _Group | None = None
 
     @classmethod
     async def open(cls, url: str, settings: Mapping[str, str] | None = None) -> PostgresBackend:
@@ -456,7 +495,9 @@ class PostgresBackend:
         return cls(pool, url)
 
     @asynccontextmanager
-    async def transaction(self, *, lengthy: bool = False) -> AsyncIterator[Connection]:
+    async def transaction(
+        self, *, lengthy: bool = False, group: bool = False
+    ) -> AsyncIterator[Connection]:
         # `lengthy` matters to SQLite only: asyncpg never blocks the event loop.
         #
         # SERIALIZABLE, because the units that come here read and then write on what they
@@ -468,24 +509,96 @@ class PostgresBackend:
         # count, the outbox's bookkeeping) goes through `statements()` instead: no BEGIN, no
         # COMMIT, nothing to conflict over. Conflicts cost a rerun (`Repository.run`), counted
         # by `jinlin bench workers` ("transactions rolled back").
-        async with self._lock, self._pool.acquire() as conn:
+        if group:
+            async with self._member() as conn:
+                yield conn
+            return
+        async with self._lock:
+            await self._close_group()
+            async with self._pool.acquire() as conn:
+                transaction = conn.transaction(isolation="serializable")
+                await transaction.start()
+                try:
+                    yield PostgresConnection(conn)
+                except BaseException:
+                    await transaction.rollback()
+                    raise
+                async with _conflicts():
+                    await transaction.commit()
+
+    @asynccontextmanager
+    async def _member(self) -> AsyncIterator[Connection]:
+        async with self._lock:
+            joined = self._group
+            if joined is None:
+                joined = await self._open_group()
+            try:
+                yield PostgresConnection(joined.conn)
+            except BaseException:
+                self._group = None
+                await self._end_group(joined, commit=False)
+                raise
+            joined.members += 1
+            if joined.members >= GROUP_MOST:
+                await self._close_group()
+            elif joined.members == 1:
+                # Committed when the units already waiting for the lock have had their turn:
+                # they are queued before this task, the ones that come later after it.
+                asyncio.get_running_loop().create_task(self._commit_later(joined))
+        await asyncio.shield(joined.done)
+
+    async def _open_group(self) -> _Group:
+        conn = await self._pool.acquire()
+        try:
             transaction = conn.transaction(isolation="serializable")
             await transaction.start()
-            try:
-                yield PostgresConnection(conn)
-            except BaseException:
-                await transaction.rollback()
-                raise
-            async with _conflicts():
-                await transaction.commit()
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+        self._group = _Group(conn, transaction)
+        return self._group
+
+    async def _commit_later(self, joined: _Group) -> None:
+        async with self._lock:
+            if self._group is joined:
+                await self._close_group()
+
+    async def _close_group(self) -> None:
+        """Commit the open group, if any (the caller holds the lock); its members, not the
+        caller, learn how the commit went."""
+        joined, self._group = self._group, None
+        if joined is not None:
+            await self._end_group(joined, commit=True)
+
+    async def _end_group(self, joined: _Group, *, commit: bool) -> None:
+        error: BaseException | None = None
+        try:
+            if commit:
+                async with _conflicts():
+                    await joined.transaction.commit()
+            else:
+                await joined.transaction.rollback()
+                error = Conflict("rolled back with another unit of its group")
+        except Exception as exc:  # a conflict, or the connection failed
+            error = exc
+        except BaseException:
+            error = Conflict("the group's commit was interrupted")
+            raise
+        finally:
+            await self._pool.release(joined.conn)
+            joined.settle(error)
 
     @asynccontextmanager
     async def statements(self, *, lengthy: bool = False) -> AsyncIterator[Connection]:
-        async with self._lock, self._pool.acquire() as conn:
-            yield PostgresConnection(conn)
+        async with self._lock:
+            # An open group commits first: a standalone write must not wait on its row locks.
+            await self._close_group()
+            async with self._pool.acquire() as conn:
+                yield PostgresConnection(conn)
 
     async def close(self) -> None:
         async with self._lock:
+            await self._close_group()
             await self._pool.close()
 
 

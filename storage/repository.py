@@ -155,13 +155,15 @@ class Repository:
         await self.backend.close()
 
     @asynccontextmanager
-    async def transaction(self, *, lengthy: bool = False) -> AsyncIterator[Tx]:
+    async def transaction(self, *, lengthy: bool = False, group: bool = False) -> AsyncIterator[Tx]:
         """One write transaction: commit on success, roll back on any error.
 
         `lengthy`: work that may scan many rows (the upkeep tick, reports); on SQLite it runs
-        off the event loop's thread, which short units of work do not pay for.
+        off the event loop's thread, which short units of work do not pay for. `group`: on
+        PostgreSQL the transaction may be shared with the units queued behind it (see
+        PostgresBackend); the caller must run its work again on `Conflict`, as `run` does.
         """
-        async with self.backend.transaction(lengthy=lengthy) as db:
+        async with self.backend.transaction(lengthy=lengthy, group=group) as db:
             tx = Tx(db, self._known_users)
             yield tx
             await self._announce(db, tx)
@@ -176,7 +178,8 @@ class Repository:
         """
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                async with self.transaction(lengthy=lengthy) as tx:
+                # A rerun goes alone: its group's other units need not conflict again.
+                async with self.transaction(lengthy=lengthy, group=attempt == 1) as tx:
                     return await work(tx)
             except Conflict:
                 if attempt == CONFLICT_ATTEMPTS:

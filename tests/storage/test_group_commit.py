@@ -1,0 +1,105 @@
+"""Units of work run at once share a transaction on PostgreSQL, yet each behaves as its own.
+
+A worker applies a batch of updates with several in flight; on PostgreSQL the units queued
+for the connection join the open transaction and commit together (storage/driver.py,
+PostgresBackend). What residents rely on must not change: a unit's effects are durable when
+`Repository.run` returns (its messages are sent right after), one failing unit loses only
+its own work, and a limit shared by two workers still holds. On SQLite each unit is its own
+transaction; the same tests hold there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storage.repository import Repository, Tx
+from tests import backends
+
+T = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+G3 = -1003
+
+
+async def _workers(tmp_path: Path, count: int) -> list[Repository]:
+    database = backends.database_for(tmp_path / "shared.db")
+    return [await Repository.open(database) for _ in range(count)]
+
+
+async def _applied(repo: Repository) -> set[int]:
+    async with repo.statements() as tx:
+        rows = await tx._db.execute_fetchall("SELECT update_id FROM processed_updates")
+    return {int(r[0]) for r in rows}
+
+
+async def test_a_unit_is_durable_for_other_workers_when_it_returns(tmp_path):
+    worker, observer = await _workers(tmp_path, 2)
+    seen_at_return: dict[int, bool] = {}
+
+    async def apply(update_id: int) -> None:
+        assert await worker.run(lambda tx: tx.claim_update(update_id, T))
+        # What the caller does next (send the unit's messages) assumes it is committed.
+        seen_at_return[update_id] = update_id in await _applied(observer)
+
+    try:
+        await asyncio.gather(*(apply(i) for i in range(1, 13)))
+        assert seen_at_return == dict.fromkeys(range(1, 13), True)
+        assert await _applied(observer) == set(range(1, 13))
+    finally:
+        await worker.close()
+        await observer.close()
+
+
+async def test_a_failing_unit_loses_its_own_work_and_no_one_elses(tmp_path):
+    (worker,) = await _workers(tmp_path, 1)
+    runs: dict[int, int] = {}
+
+    def unit(update_id: int):
+        async def work(tx: Tx) -> bool:
+            runs[update_id] = runs.get(update_id, 0) + 1
+            claimed = await tx.claim_update(update_id, T)
+            await asyncio.sleep(0)  # the others queue up behind it meanwhile
+            if update_id == 6:
+                raise ValueError("a resident's bad input, found after a write")
+            return claimed
+
+        return work
+
+    try:
+        results = await asyncio.gather(
+            *(worker.run(unit(i)) for i in range(1, 11)), return_exceptions=True
+        )
+        assert isinstance(results[5], ValueError)
+        assert [r for i, r in enumerate(results) if i != 5] == [True] * 9
+        assert await _applied(worker) == set(range(1, 11)) - {6}
+        # Run again, each unit is a redelivery: applied once, never twice.
+        again = await asyncio.gather(*(worker.run(unit(i)) for i in (1, 2, 9, 10)))
+        assert again == [False] * 4
+    finally:
+        await worker.close()
+
+
+async def test_two_workers_counting_one_budget_at_once_never_exceed_it(tmp_path):
+    if backends.current() == "sqlite":
+        pytest.skip("one process owns a SQLite file: several workers need PostgreSQL")
+    first, second = await _workers(tmp_path, 2)
+    since = T - timedelta(hours=1)
+
+    async def post(repo: Repository, minute: int) -> bool:
+        now = T + timedelta(seconds=minute)
+        return await repo.run(lambda tx: tx.count_group_post(G3, now, since=since, limit=5))
+
+    try:
+        # Each worker's units queue behind each other (one group per worker), and the two
+        # groups read the same count: one of them must be run again and see the slots taken.
+        taken = await asyncio.gather(
+            *(post(first, i) for i in range(8)), *(post(second, i) for i in range(8, 16))
+        )
+        assert sum(taken) == 5
+        async with first.statements() as tx:
+            assert await tx.group_posts_since(G3, since) == 5
+    finally:
+        await first.close()
+        await second.close()
