@@ -43,7 +43,7 @@ _EN_MEASURE = (
     "slice", "cup", "bowl", "tray", "kit", "crate", "bucket", "basket", "bar", "container",
     "jug", "pot", "tub", "sack", "batch", "plate", "punnet", "dozen",
     "pouch", "vial", "canister", "barrel", "bundle", "block", "pad", "ream", "spool", "skein",
-    "ball", "pallet", "boxful", "bagful", "gallon", "litre", "liter",
+    "ball", "pallet", "boxful", "bagful", "gallon", "litre", "liter", "slab",
 )  # fmt: skip
 _ZH_MEASURE = (
     "盒", "个", "瓶", "包", "袋", "支", "根", "板", "罐", "台", "把", "张", "件", "条", "本", "双",
@@ -58,7 +58,10 @@ _ZH_UNIT = "|".join(sorted(set(_ZH_MEASURE), key=len, reverse=True))
 _ZH_NOT_AMOUNT = (
     r"多|下午|上午|晚上|小时|钟头|月|星期|礼拜|周|人(?!份)|儿(?!童)|地方|时候|样|半|点|会|下|些"
 )
-_DURATION_EN = r"night|day|week|hour|month|year|time|minute|sec|more|another|other"
+_DURATION_EN = (
+    r"(?:more\s+|other\s+)?(?:night|day|week|hour|month|year|time|minute|sec)"
+    r"|another|other(?![a-z])"
+)
 
 # "a bottle", "an extra loaf", "a big bag of": an article, up to two words, a measure word.
 _EN_A_MEASURE = re.compile(
@@ -68,7 +71,8 @@ _EN_A_MEASURE = re.compile(
 # "one chair", "1 ladder", "I'll drop one round", Taglish "isa": a numeral one (not a time or
 # "no one").
 _EN_ONE = re.compile(
-    rf"(?<![\w$.#/:-])(?<!no )(?<!any)(?<!some)(?:one|1|isa)(?![\w.:/%-])(?!\s+(?:{_DURATION_EN}))"
+    rf"(?<![\w$.#/:-])(?<!no )(?<!any)(?<!some)(?:one|1|isa|a single)(?![\w:/%-])(?!\.\d)"
+    rf"(?!\s+(?:{_DURATION_EN}))"
 )
 _TIMES_ONE = re.compile(r"(?<![\w.])1\s*[x×](?![a-z0-9])|(?<![a-z0-9])[x×]\s*1(?!\d)")
 _ZH_ONE = re.compile(
@@ -111,7 +115,8 @@ def _inside(m: re.Match[str], spans: list[tuple[int, int]]) -> bool:
 # H Mart", "a bag for whoever"); "a box fan", "a can opener" are plain nouns.
 _EN_AFTER = re.compile(
     r"\s+(?:of|at|for|in|on|from|to|if|and|or|with|still|left|here|there|that|which|i|you|we|"
-    r"my|your|please|free|spare|available|now|size|just|only|is|are|was|sitting|lying)(?![a-z])"
+    r"my|your|please|free|spare|available|now|size|just|only|is|are|was|sitting|lying|"
+    r"would|will|should|could|might|do|does)(?![a-z])"
     r"|\s*(?:[^\w\s]|[\u4e00-\u9fff]|$)"
 )
 # After 一 + measure word, when it stands alone ("一大锅 谁要", "借一把", "一罐没开", "一箱二十包"):
