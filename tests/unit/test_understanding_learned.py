@@ -163,6 +163,38 @@ def test_a_prescription_drug_never_becomes_an_over_the_counter_entry(catalogue, 
     assert _otc_medicine(parsed) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # A medicine named by what it treats, beside only a generic word (药, medicine).
+        ("邻居们有没有降血压的药？我妈的吃完了", "降血压的药"),
+        ("有冇街坊有甲狀腺藥，我阿爸漏咗帶", "甲状腺药"),
+        ("谁家有治痛风的药 借两片", "治痛风的药"),
+        ("医生开的药吃不完，谁需要拿去", "医生开的药"),
+        ("anyone have thyroid medicine? mine ran out", "thyroid medicine"),
+        ("need my son's epilepsy medication, left it at school", "epilepsy medication"),
+    ],
+)
+def test_a_medicine_named_by_what_it_treats_is_held_back_and_named(catalogue, text, named):
+    parsed = understand(text, catalogue)
+    assert _otc_medicine(parsed) == []
+    # The author is told about the medicine they meant, not about the word "药".
+    assert named in [i.name for i in parsed.items if i.restricted and not i.caution]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我这富余两盒药，有急需的邻居可以联系我",
+        "谁有治咳嗽的药 孩子咳了一晚上",
+        "谁家有血压计借用一下",
+    ],
+)
+def test_generic_and_over_the_counter_medicine_and_devices_are_not_held_back(catalogue, text):
+    parsed = understand(text, catalogue)
+    assert not parsed.restricted, parsed.items
+
+
 def test_over_the_counter_medicine_stays_matchable(catalogue):
     parsed = understand("我这有两盒布洛芬，谁需要", catalogue)
     assert _otc_medicine(parsed) and not parsed.restricted

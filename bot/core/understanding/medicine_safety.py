@@ -36,13 +36,32 @@ _OTC_LOOKALIKES = frozenset(
 )
 
 
+# A medicine named by what it treats, where that takes a prescription: "降血压的药",
+# "治痛风的药", "精神科的药", "医生开的药", "thyroid meds", "epilepsy medication". The generic
+# word beside it (药, medicine) is then that medicine, never an over-the-counter one.
+_RX_PURPOSE_HAN = re.compile(
+    r"(?:降|治疗?|控制|抗)?(?:高血压|血压|血脂|胆固醇|血糖|糖尿病|尿酸|痛风|甲状腺|甲亢|甲减|癫痫|羊癫疯|抑郁|焦虑|精神"
+    r"|心律|房颤|血栓|抗凝|避孕|激素|化疗|肿瘤|癌|乙肝|肝炎|艾滋|结核|帕金森|痴呆|心衰|冠心病"
+    r"|中风|脑梗|失眠|镇静|抗病毒|抗菌|前列腺|医生开|医院开|处方)"
+    r"[\u4e00-\u9fff]{0,3}?(?:药物|药品|药片|药)"
+)
+_RX_PURPOSE_LATIN = re.compile(
+    r"(?<![a-z])(?:high blood pressure|blood pressure|hypertension|cholesterol|diabetes|diabetic"
+    r"|thyroid|epilepsy|epileptic|seizures?|anti-seizure|antidepressants?|depression|anxiety"
+    r"|psych|psychiatric|adhd|parkinson'?s|dementia|alzheimer'?s|cancer|chemo|hiv|gout"
+    r"|blood thinning|birth control|contraceptive|hormone|steroid|sleeping|sleep|prescription"
+    r"|prescribed|antiviral|antibiotic|heart rhythm)"
+    r"\s+(?:[a-z]+\s+)?(?:medicines?|meds|medications?|pills|tablets|tabs|drugs)(?![a-z])"
+)
+
+
 # Codeine combinations sold by number: "Tylenol #3", "tylenol no. 4" (not "tylenol 2 boxes").
 _RX_NUMBERED = re.compile(r"(?<![a-z])tylenol\s*(?:#|no\.?\s*)\s*[2-4](?!\d)")
 
 
 def rx_name_in(folded_text: str) -> str | None:
     """A drug name shaped like a prescription medicine, if the (folded) text has one."""
-    for pattern in (_RX_NUMBERED, _RX_LATIN, _RX_HAN):
+    for pattern in (_RX_NUMBERED, _RX_LATIN, _RX_HAN, _RX_PURPOSE_HAN, _RX_PURPOSE_LATIN):
         for m in pattern.finditer(folded_text):
             word = m.group(0)
             if word not in _OTC_LOOKALIKES and not any(w in word for w in _OTC_LOOKALIKES):
@@ -82,7 +101,8 @@ def guard_medicines(
         replace(i, restricted=True, caution=True) if i.medicine and not i.restricted else i
         for i in items
     ]
-    if shaped is not None and not any(i.restricted for i in guarded):
-        # The drug itself was not recognised as an item: it is one, and a restricted one.
+    if shaped is not None and not any(i.restricted and not i.caution for i in guarded):
+        # The drug itself was not recognised as an item (only a generic word beside it, held
+        # back): it is one, a restricted one, and the one the author is told about.
         guarded.append(replace(unknown_item(shaped), medicine=True, restricted=True))
     return guarded
