@@ -54,6 +54,9 @@ def catalogue() -> Catalogue:
         ("Leftover moving boxes, about 15, in the bike room, free", Quantity(15, None)),
         ("Anyone need paper plates? I have like 30 left from the party", Quantity(30, None)),
         ("have 10+ paper bags from groceries, anyone want them?", Quantity(10, None)),
+        ("spare jam jars, maybe 12 of them, in the lobby", Quantity(12, None)),
+        ("our lemon tree gave us 40 or more, help yourselves", Quantity(40, None)),
+        ("Anyone want coat hangers? have about 25 from the dry cleaner", Quantity(25, None)),
         # 俩 alone, formal numerals, an English number before a Chinese measure word
         ("谁有多的口罩，给我俩就行", Quantity(2, None)),
         ("本人有壹部舊風扇，有需要嘅街坊出聲", Quantity(1, "部")),
@@ -79,6 +82,7 @@ def test_quantities(catalogue: Catalogue, text: str, quantity: Quantity) -> None
         "谁有尺码36-38的鞋",
         "need a ladder from 3-4 today",
         "I'll be home around 8.",
+        "we'll be back maybe 9, anyone have a spare key tray?",
         "need a drill for 2-3 wks",
         "借我俩天梯子",
         "toys for ages 3+, free",

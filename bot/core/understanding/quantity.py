@@ -105,8 +105,12 @@ _DOSE_AFTER = re.compile(
 )
 # "about 20, already flattened", "~15", "like 10 of them": one number said roughly, alone.
 _ROUGH_ALONE = re.compile(
-    r"(?:(?<![a-z])(?:about|roughly|approx\.?|like)\s+|~\s*)(?P<num>\d{1,4})"
-    r"(?=\s*(?:[,;!)，。]|\.(?!\d)|$|or so|ish|left|total))"
+    r"(?:(?<![a-z])(?:about|roughly|approx\.?|approximately|like|maybe|probably|at least)\s+"
+    r"|~\s*)(?P<num>\d{1,4})"
+    r"(?=\s*(?:[,;!)，。]|\.(?!\d)|$|or so|ish|left|total|(?:of|from|or|and|maybe|still|if"
+    r"|here|there|spare|going|sitting|lying)(?![a-z])))"
+    # "30 maybe more", "20 or more": at least that many
+    r"|(?<![a-z0-9.#$¥£€-])(?P<more>\d{1,4})\s+(?:maybe|or|possibly|prob(?:ably)?)\s+more(?![a-z])"
     # "10+", "20+个": at least that many (not "ages 3+", "18+ game", "10+层")
     r"|(?<![a-z0-9.+#-])(?P<plus>\d{1,4})\+(?![\d+])"
     r"(?!\s*(?:years?|yrs?|yo|games?|rated|floors?|stor(?:e)?ys?|[层楼岁级年])(?![a-z]))"
@@ -248,7 +252,7 @@ def find_quantities(folded: Folded) -> list[QuantityMention]:
         measure = inside[0].quantity.unit if inside else _unit_after(folded, m.end())
         found.append(QuantityMention(m.start(), m.end(), Quantity(low, measure)))
     for m in _ROUGH_ALONE.finditer(text):
-        group = "num" if m.group("num") else "plus"
+        group = next(g for g in ("num", "plus", "more") if m.group(g))
         if any(q.start <= m.start(group) < q.end for q in found):
             continue
         if _labels_or_tells_time(text, m.start()):
