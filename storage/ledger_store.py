@@ -13,6 +13,7 @@ from storage.records import Entry, Match, NewEntry, OutboxRow, PendingNotice, Us
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
 from storage.tx_base import ts as _ts
+from storage.user_changes import CHANNEL
 
 logger = logging.getLogger(__name__)
 
@@ -161,15 +162,27 @@ class LedgerQueries(TxBase):
         )
         if self.dialect is Dialect.POSTGRESQL:
             # One round trip for both rows, and whether the resident's row is new: a row
-            # that did not exist is in no other worker's cache, so nobody need hear of it.
+            # that did not exist is in no other worker's cache, so nobody need hear of it;
+            # the others are told by the same statement (delivered when it commits).
+            told = self._notice_as is not None
+            notice = "(SELECT 1 FROM pg_notify(?, ?) WHERE NOT saved.created)" if told else "NULL"
             found = await self._one(
                 f"""WITH saved AS ({_SAVE_USER} RETURNING (xmax = 0) AS created),
                     member AS ({_SAVE_MEMBER_IF})
-                    SELECT created FROM saved""",
-                (*row, user.home_chat_id, user.user_id, _ts(now), user.home_chat_id is not None),
+                    SELECT created, {notice} AS told FROM saved""",
+                (
+                    *row,
+                    user.home_chat_id,
+                    user.user_id,
+                    _ts(now),
+                    user.home_chat_id is not None,
+                    *((CHANNEL, f"{self._notice_as}:{user.user_id}") if told else ()),
+                ),
             )
             if found is not None and found["created"]:
                 self.created_users.add(user.user_id)
+            elif told:
+                self.announced_users.add(user.user_id)
         else:
             await self._db.execute(_SAVE_USER, row)
             if user.home_chat_id is not None:
@@ -181,6 +194,16 @@ class LedgerQueries(TxBase):
     async def user(self, user_id: int) -> UserRecord | None:
         row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
         return _user(row) if row is not None else None
+
+    async def users(self, *user_ids: int) -> list[UserRecord | None]:
+        """Several residents in one round trip, in the order asked (None: never seen)."""
+        ids = list(dict.fromkeys(user_ids))
+        marks = ", ".join("?" * len(ids))
+        rows = await self._db.execute_fetchall(
+            f"SELECT * FROM users WHERE user_id IN ({marks})", ids
+        )
+        found = {row["user_id"]: _user(row) for row in rows}
+        return [found.get(user_id) for user_id in user_ids]
 
     async def user_by_username(self, username: str) -> UserRecord | None:
         """The resident last seen with this public @username (case-insensitive), if any."""

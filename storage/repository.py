@@ -164,7 +164,7 @@ class Repository:
         PostgresBackend); the caller must run its work again on `Conflict`, as `run` does.
         """
         async with self.backend.transaction(lengthy=lengthy, group=group) as db:
-            tx = Tx(db, self._known_users)
+            tx = Tx(db, self._known_users, notice_as=self._notice_as)
             yield tx
             await self._announce(db, tx)
         for user, now in tx.saved_users:
@@ -197,7 +197,7 @@ class Repository:
         never lands inside another unit's open transaction.
         """
         async with self.backend.statements(lengthy=lengthy) as db:
-            tx = Tx(db, self._known_users)
+            tx = Tx(db, self._known_users, notice_as=self._notice_as)
             yield tx
             await self._announce(db, tx)
 
@@ -206,9 +206,13 @@ class Repository:
         if self._changes is None:
             return
         written = tx.changed_users | {user.user_id for user, _ in tx.saved_users}
-        written -= tx.created_users
+        written -= tx.created_users | tx.announced_users
         if written:
             await self._changes.announce(db, written)
+
+    @property
+    def _notice_as(self) -> str | None:
+        return self._changes.me if self._changes is not None else None
 
     def user_unchanged(self, user: UserRecord, now: datetime) -> bool:
         """True if `save_user(user)` would change nothing, known without asking the database."""

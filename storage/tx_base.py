@@ -25,9 +25,18 @@ def dt(value: str | None) -> datetime | None:
 class TxBase:
     """Bound to one open transaction; subclasses add one method per question."""
 
-    def __init__(self, db: Connection, known_users: KnownUsers | None = None) -> None:
+    def __init__(
+        self,
+        db: Connection,
+        known_users: KnownUsers | None = None,
+        *,
+        notice_as: str | None = None,
+    ) -> None:
         self._db = db
         self._known_users = known_users or KnownUsers()
+        # This worker's name on the residents' change channel (PostgreSQL, several workers):
+        # a saved row is announced by the statement that saves it (see save_user).
+        self._notice_as = notice_as
         # Residents saved in this transaction: known to the cache only once it commits.
         self.saved_users: list[tuple[UserRecord, datetime]] = []
         # Reading languages written in this transaction: applied to Readings once it commits.
@@ -36,6 +45,8 @@ class TxBase:
         self.changed_users: set[int] = set()
         # Residents whose row this transaction created: in no other worker's cache yet.
         self.created_users: set[int] = set()
+        # Residents the other workers were already told of, by the statement that wrote them.
+        self.announced_users: set[int] = set()
 
     def _user_row_changed(self, user_id: int) -> None:
         """Any write to a `users` row other than save_user must call this."""

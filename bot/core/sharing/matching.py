@@ -160,8 +160,7 @@ class Matching(SharingBase):
         if amount <= 0:
             return Effects()
         match = await tx.add_match(request, offer, amount, self.clock.now())
-        requester = await tx.user(request.user_id)
-        giver = await tx.user(offer.user_id)
+        requester, giver = await tx.users(request.user_id, offer.user_id)
         setting = self._reader_language(giver, offer.chat_id)
         key = "ask_giver_urgent" if request.urgent else "ask_giver"
         if is_service(offer):
