@@ -67,12 +67,29 @@ def test_the_broken_thing_is_the_reason_not_the_request(
         ("Could someone lend me a ladder to change a light bulb?", ["ladder"]),
         # both asked for: no purpose said
         ("需要灯泡和梯子，谁家有", ["light_bulb", "ladder"]),
+        ("Looking for a ladder and a drill this weekend", ["ladder", "drill"]),
     ],
 )
 def test_what_a_thing_is_for_is_not_a_second_request(
     catalogue: Catalogue, text: str, expected: list[str]
 ) -> None:
     assert keys(catalogue, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "amount"),
+    [
+        ("could someone spare 3 lemons for a cheesecake?", ["lemons"], 3),
+        ("anyone got a phone charger for an old samsung", ["phone charger"], None),
+        ("need a few candles for my daughter's birthday cake", ["candles"], None),
+    ],
+)
+def test_what_follows_for_after_an_item_is_its_purpose_and_carries_no_amount(
+    catalogue: Catalogue, text: str, names: list[str], amount: int | None
+) -> None:
+    parsed = understand(text, catalogue)
+    assert [i.name for i in parsed.items] == names
+    assert (parsed.quantity.n if parsed.quantity else None) == amount
 
 
 def test_names_keep_the_residents_own_wording(catalogue: Catalogue) -> None:

@@ -56,6 +56,11 @@ _PURPOSE_BEFORE = re.compile(
     r"put up|putting up|cook|cooking|move|moving|clean|cleaning) (?:a |an |the |my |our |some )?$"
 )
 _PURPOSE_AFTER = re.compile(r"\s*(?:用|的时候|(?<![a-z])with it)")
+# "2 eggs for a cake", "a charger for a macbook", "a pot for pasta": after another item, what
+# follows "for" is what the item is for, not a second thing wanted.
+_FOR_BEFORE = re.compile(
+    r"(?<![a-z])for (?:a |an |the |my |our |his |her |their |some |your )?(?:[a-z'-]+ ){0,2}$"
+)
 
 
 def _payment_spans(text: str) -> list[tuple[int, int]]:
@@ -90,6 +95,13 @@ def _items(catalogue: Catalogue, hits: list[AliasHit], source: list[str]) -> lis
         for i in items
         if not any(i.canonical in catalogue.categories_of(other) for other in named)
     ]
+
+
+def _for_another(text: str, span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Whether an item span says what an earlier item is for ("eggs for a cake")."""
+    if not any(other[1] <= span[0] for other in spans):
+        return False
+    return _FOR_BEFORE.search(text[max(0, span[0] - 30) : span[0]]) is not None
 
 
 def _is_purpose(text: str, hit: AliasHit) -> bool:
@@ -173,6 +185,10 @@ def urgency_features(
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
+
+
+def _among(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(_overlaps((start, end), sp) for sp in spans)
 
 
 # At most this many names the catalogue does not know, from one message: more is a list
@@ -267,6 +283,10 @@ def understand(
         for sp in spans
         if _outside(payment, sp[0]) and not any(_overlaps(sp, d) for d in dropped)
     ]
+    places = [(h.start, h.end) for h in hits] + spans
+    purposes = [sp for sp in places if _for_another(folded.text, sp, places)]
+    hits = [h for h in hits if (h.start, h.end) not in purposes]
+    spans = [sp for sp in spans if sp not in purposes]
     if spans:
         items = _tagged_items(catalogue, folded, hits, spans)
     else:
@@ -297,6 +317,10 @@ def understand(
     if intent != "none":
         item_places = spans or [(h.start, h.end) for h in hits]
         mentions = quantity_mentions(folded, item_places)
+        # "for a birthday cake" says what the item is for, not how much of it is wanted.
+        mentions = [
+            m for m in mentions if not any(_overlaps((m.start, m.end), p) for p in purposes)
+        ]
         chooser = model.head("quantity")
         if fragment:
             # The reply is the amount and nothing else: it is the amount.
