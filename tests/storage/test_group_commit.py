@@ -103,3 +103,35 @@ async def test_two_workers_counting_one_budget_at_once_never_exceed_it(tmp_path)
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_users_mistake_in_one_unit_keeps_the_others_in_update_order(tmp_path):
+    """apply_updates relies on units committing (and their outbox rows going out) in update
+    order. A UserError (a routine usage mistake, raised from the work and explained by the
+    handler) must not push the units before it behind the ones after it."""
+    from bot.core.sharing.model import UserError
+
+    (worker,) = await _workers(tmp_path, 1)
+
+    def unit(update_id: int):
+        async def work(tx: Tx) -> bool:
+            claimed = await tx.claim_update(update_id, T)
+            await asyncio.sleep(0)  # the others queue up behind it meanwhile
+            if update_id == 3:
+                raise UserError("offer_usage")
+            await tx.enqueue(['{"kind": "send", "text": "%d"}' % update_id], T)
+            return claimed
+
+        return work
+
+    try:
+        results = await asyncio.gather(
+            *(worker.run(unit(i)) for i in range(1, 7)), return_exceptions=True
+        )
+        assert isinstance(results[2], UserError)
+        async with worker.statements() as tx:
+            rows = await tx._db.execute_fetchall("SELECT effect FROM outbox ORDER BY id")
+        sent = [int(r[0].split('"text": "')[1].rstrip('"}')) for r in rows]
+        assert sent == [1, 2, 4, 5, 6]
+    finally:
+        await worker.close()
