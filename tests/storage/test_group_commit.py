@@ -135,3 +135,55 @@ async def test_a_users_mistake_in_one_unit_keeps_the_others_in_update_order(tmp_
         assert sent == [1, 2, 4, 5, 6]
     finally:
         await worker.close()
+
+
+async def test_a_timeout_of_an_unrelated_caller_never_has_a_committed_unit_run_twice(
+    tmp_path, monkeypatch
+):
+    """statements() commits an open group first; the health probe (and the webhook's
+    store) wrap it in asyncio.timeout. A timeout that fires while the COMMIT's answer is on
+    its way (a slow fsync) must not tell the group's units `Conflict`: their work is durable,
+    and Repository.run would apply it a second time."""
+    if backends.current() == "sqlite":
+        pytest.skip("groups are PostgreSQL's")
+    from storage import driver
+
+    opened = driver.PostgresBackend._open_group
+
+    async def slow_to_answer(self):  # type: ignore[no-untyped-def]
+        joined = await opened(self)
+        real = joined.transaction
+
+        class Answering:
+            async def commit(self) -> None:
+                await real.commit()
+                await asyncio.sleep(0.5)  # the COMMIT is done; its answer is slow
+
+            async def rollback(self) -> None:
+                await real.rollback()
+
+        joined.transaction = Answering()
+        return joined
+
+    monkeypatch.setattr(driver.PostgresBackend, "_open_group", slow_to_answer)
+    (worker,) = await _workers(tmp_path, 1)
+    since = T - timedelta(hours=1)
+    runs = 0
+
+    async def post(tx: Tx) -> bool:
+        nonlocal runs
+        runs += 1
+        return await tx.count_group_post(G3, T, since=since, limit=None)
+
+    async def probe() -> None:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1), worker.statements() as tx:
+                await tx.outbox_waiting()
+
+    try:
+        await asyncio.gather(worker.run(post), probe())
+        async with worker.statements() as tx:
+            assert await tx.group_posts_since(G3, since) == 1
+        assert runs == 1
+    finally:
+        await worker.close()
