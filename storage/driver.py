@@ -442,6 +442,7 @@ class _Group:
         self.conn = conn
         self.transaction = transaction
         self.members = 0
+        self.marks = 0
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def settle(self, error: BaseException | None) -> None:
@@ -530,13 +531,25 @@ class PostgresBackend:
     async def _member(self) -> AsyncIterator[Connection]:
         async with self._lock:
             joined = self._group
+            mark = None
             if joined is None:
                 joined = await self._open_group()
+            else:
+                # A member's failure (a resident's mistake, a bug) undoes its own work only:
+                # rolling the whole group back would have the units before it run again
+                # after the ones behind it, out of update order.
+                joined.marks += 1
+                mark = f"unit{joined.marks}"
+                try:
+                    await joined.conn.execute(f"SAVEPOINT {mark}")
+                except BaseException:
+                    await self._abandon(joined)
+                    raise
             try:
                 yield PostgresConnection(joined.conn)
-            except BaseException:
-                self._group = None
-                await self._end_group(joined, commit=False)
+            except BaseException as exc:
+                if mark is None or isinstance(exc, Conflict) or not await self._undo(joined, mark):
+                    await self._abandon(joined)
                 raise
             joined.members += 1
             if joined.members >= GROUP_MOST:
@@ -545,7 +558,25 @@ class PostgresBackend:
                 # Committed when the units already waiting for the lock have had their turn:
                 # they are queued before this task, the ones that come later after it.
                 asyncio.get_running_loop().create_task(self._commit_later(joined))
-        await asyncio.shield(joined.done)
+        try:
+            await asyncio.shield(joined.done)
+        except Conflict as exc:
+            raise Conflict(str(exc)) from exc  # each member its own, not one shared object
+
+    async def _undo(self, joined: _Group, mark: str) -> bool:
+        """Roll a failed member back to its savepoint; False if even that failed."""
+        try:
+            await joined.conn.execute(f"ROLLBACK TO SAVEPOINT {mark}")
+        except Exception:
+            logger.warning("could not roll back to a savepoint; the group goes", exc_info=True)
+            return False
+        return True
+
+    async def _abandon(self, joined: _Group) -> None:
+        """Roll the group back: its finished members run again (a conflict, a lost link)."""
+        if self._group is joined:
+            self._group = None
+        await self._end_group(joined, commit=False)
 
     async def _open_group(self) -> _Group:
         conn = await self._pool.acquire()
@@ -565,10 +596,12 @@ class PostgresBackend:
 
     async def _close_group(self) -> None:
         """Commit the open group, if any (the caller holds the lock); its members, not the
-        caller, learn how the commit went."""
+        caller, learn how the commit went. Shielded: a caller that gives up (a timeout on a
+        standalone statement) must not cut a COMMIT short, or its members would be told it
+        failed when it may have succeeded, and run again."""
         joined, self._group = self._group, None
         if joined is not None:
-            await self._end_group(joined, commit=True)
+            await asyncio.shield(self._end_group(joined, commit=True))
 
     async def _end_group(self, joined: _Group, *, commit: bool) -> None:
         error: BaseException | None = None
@@ -582,7 +615,9 @@ class PostgresBackend:
         except Exception as exc:  # a conflict, or the connection failed
             error = exc
         except BaseException:
-            error = Conflict("the group's commit was interrupted")
+            # Its outcome is unknown: a fault, not a conflict, so a unit is applied again only
+            # through its update id's claim (ConnectionError is a passing fault).
+            error = ConnectionError("the group's transaction was interrupted")
             raise
         finally:
             await self._pool.release(joined.conn)

@@ -178,8 +178,10 @@ class Repository:
         """
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                # A rerun goes alone: its group's other units need not conflict again.
-                async with self.transaction(lengthy=lengthy, group=attempt == 1) as tx:
+                # A rerun goes alone: its group's other units need not conflict again. Long
+                # work goes alone too: quick units must not wait on it for their commit.
+                alone = attempt > 1 or lengthy
+                async with self.transaction(lengthy=lengthy, group=not alone) as tx:
                     return await work(tx)
             except Conflict:
                 if attempt == CONFLICT_ATTEMPTS:

@@ -11,11 +11,14 @@ transaction; the same tests hold there.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.core.sharing.model import UserError
+from storage import driver
 from storage.repository import Repository, Tx
 from tests import backends
 
@@ -109,8 +112,6 @@ async def test_a_users_mistake_in_one_unit_keeps_the_others_in_update_order(tmp_
     """apply_updates relies on units committing (and their outbox rows going out) in update
     order. A UserError (a routine usage mistake, raised from the work and explained by the
     handler) must not push the units before it behind the ones after it."""
-    from bot.core.sharing.model import UserError
-
     (worker,) = await _workers(tmp_path, 1)
 
     def unit(update_id: int):
@@ -119,7 +120,7 @@ async def test_a_users_mistake_in_one_unit_keeps_the_others_in_update_order(tmp_
             await asyncio.sleep(0)  # the others queue up behind it meanwhile
             if update_id == 3:
                 raise UserError("offer_usage")
-            await tx.enqueue(['{"kind": "send", "text": "%d"}' % update_id], T)
+            await tx.enqueue([json.dumps({"kind": "send", "text": str(update_id)})], T)
             return claimed
 
         return work
@@ -131,7 +132,7 @@ async def test_a_users_mistake_in_one_unit_keeps_the_others_in_update_order(tmp_
         assert isinstance(results[2], UserError)
         async with worker.statements() as tx:
             rows = await tx._db.execute_fetchall("SELECT effect FROM outbox ORDER BY id")
-        sent = [int(r[0].split('"text": "')[1].rstrip('"}')) for r in rows]
+        sent = [int(json.loads(r[0])["text"]) for r in rows]
         assert sent == [1, 2, 4, 5, 6]
     finally:
         await worker.close()
@@ -146,7 +147,6 @@ async def test_a_timeout_of_an_unrelated_caller_never_has_a_committed_unit_run_t
     and Repository.run would apply it a second time."""
     if backends.current() == "sqlite":
         pytest.skip("groups are PostgreSQL's")
-    from storage import driver
 
     opened = driver.PostgresBackend._open_group
 
