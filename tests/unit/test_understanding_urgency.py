@@ -72,6 +72,12 @@ def test_not_urgent(catalogue: Catalogue, text: str) -> None:
         "My mum (88) fell down in the bathroom, does anyone have an ice pack?",
         "爷爷摔倒了 腿肿了 谁有跌打酒",
         "grandma fell over, scraped her arm, lots of blood",
+        # signs that name no word of danger
+        "grandad slipped and fell in the shower, we can't lift him, 7B",
+        "外婆倒在厕所里了 我一个人扶不起来",
+        "奶奶血氧只有85 救护车还没到 谁家有制氧机",
+        "我爸哮喘犯了 喷雾用完了 谁有",
+        "anyone have an epipen? my son's throat is swelling, he ate a cashew",
     ],
 )
 def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: str) -> None:
@@ -92,6 +98,9 @@ def test_danger_said_in_more_ways_is_an_emergency(catalogue: Catalogue, text: st
         "小朋友跌倒擦破皮了，谁家有创可贴",
         "my son fell over at the playground and scraped his knee, anyone have band-aids?",
         "my daughter fell and grazed her elbow, plasters anyone?",
+        "my keys fell behind the radiator, anyone have a grabber?",
+        "fell off the wagon and bought cake again lol",
+        "the wooden door is swollen from the rain, anyone have a plane?",
     ],
 )
 def test_look_alikes_of_danger_are_not_emergencies(folded: str) -> None:

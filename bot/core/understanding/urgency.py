@@ -98,12 +98,20 @@ _EMERGENCY_ZH = re.compile(
     r"晕咗|晕倒咗|叫唔醒|跌咗落|滑倒|口吐白沫|白车|水浸|"
     r"溺水|中风|大出血|血止不住|噎住|卡住喉咙|喘不上气|喘不过气|喘唔到气|呼吸困难|透不过气|"
     r"胸口(?:疼|痛|闷|不舒服)|心口(?:疼|痛)|胸痛|心脏不舒服|心梗|心脏病(?:犯|发作)|嘴唇(?:有点)?发紫|"
-    r"过敏性休克|严重过敏|哮喘发作|破水了|羊水破了|要生了|"
+    r"过敏性休克|严重过敏|哮喘发作|哮喘犯了|破水了|羊水破了|要生了|"
+    # signs that name no word of danger: a fallen person nobody can lift, oxygen falling, an
+    # ambulance already called, a throat or face swelling up
+    r"扶不起来|扶唔起|抬不起来|血氧(?:掉|降|只有|低|不到)|(?:120|救护车|白车)还没到|"
+    r"喉咙肿|嗓子肿|喉咙好紧|脸肿起来|嘴唇肿|"
     r"叫救护车|打1[12]0(?<!不用打1[12]0)(?<!不要打1[12]0)(?<!别打1[12]0)|叫120|打119|快叫救护|救命"
 )
 _EMERGENCY_EN = re.compile(
     r"(?<![a-z])(?:collapsed?|collapsing|has fallen|have fallen|fell down|fell over|had a fall|"
     r"fallen and|fell and|(?:can'?t|cannot|unable to) get (?:him |her |them )?(?:back )?up|"
+    r"fell (?:in|on|off) (?:the |a )?(?:bathroom|shower|bath|toilet|kitchen|stairs|floor|ice|"
+    r"street|hallway|hall|bed)|(?:can'?t|cannot|unable to) (?:lift|move) (?:him|her|them)|"
+    r"(?:throat|tongue|lips?|face) (?:is |are )?(?:swelling|swollen|closing)|"
+    r"oxygen (?:level |sat(?:uration)?s? )?(?:is )?(?:dropping|falling|down to|at [5-8]\d)|"
     r"nahimatay|ambulansya|gas smell|"
     r"unconscious|passed out|unresponsive|not breathing|stopped breathing|can'?t breathe|"
     r"cannot breathe|seizure|convulsing|heart attack|cardiac arrest|stroke|choking|"
