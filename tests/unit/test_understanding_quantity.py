@@ -34,7 +34,7 @@ def catalogue() -> Catalogue:
         # halves, a couple, a dozen and one number said roughly are amounts too
         ("我有半瓶止咳糖浆，谁要", Quantity(0.5, "瓶")),
         ("还剩两袋半猫砂，谁家要", Quantity(2.5, "袋")),
-        ("谁要一打鸡蛋", Quantity(12, "打")),
+        ("家里有一打鸡蛋吃不完，谁要", Quantity(12, "打")),
         ("搬家要用纸箱 大概十个", Quantity(10, "个")),
         ("Free: a couple bags of kids clothes", Quantity(2, "bag")),
         ("Could use a couple of eggs if anyone has some", Quantity(2, "egg")),

@@ -48,6 +48,13 @@ def features(masked: str, *, reply_to: str | None = None) -> list[str]:
     words = ["^", *_LATIN_WORD.findall(text), "$"]
     for i in range(1, len(words) - 1):
         word = words[i]
+        if word == "free" and words[i - 1] in _AVAILABLE_AFTER:
+            # "are you free to help", "anyone free Sunday": free time, not a free thing.
+            word = words[i] = "free@time"
+            feats.append("w" + word)
+            feats.append(f"b{words[i - 1]} {word}")
+            feats.append(f"3{words[i - 1]} {word} {words[i + 1]}")
+            continue
         feats.append("w" + word)
         feats.append(f"b{words[i - 1]} {word}")
         feats.append(f"3{words[i - 1]} {word} {words[i + 1]}")
@@ -68,6 +75,11 @@ def features(masked: str, *, reply_to: str | None = None) -> list[str]:
         feats.append(reply_to)
         feats.extend(f"{reply_to}&{cue}" for cue in _reply_cues(text))
     return feats
+
+
+_AVAILABLE_AFTER = frozenset(
+    {"you", "u", "ya", "anyone", "anybody", "someone", "somebody", "i'm", "im", "we're"}
+)
 
 
 def _length_band(n: int) -> str:
