@@ -464,8 +464,10 @@ class PostgresBackend:
     statement it carries (`jinlin bench workers`: BEGIN and COMMIT were a third of a
     chatter update's trips), so a batch of updates pays them once. A member's `transaction()`
     returns only when the group is committed, so nothing is sent before its effects are
-    durable; if the commit conflicts, or a member fails and the group is rolled back, every
-    member that had finished learns `Conflict` and `Repository.run` runs it again alone.
+    durable. A member that fails (a resident's mistake, a bug) rolls back to its own savepoint
+    and the group goes on; if the commit or a statement conflicts, or the link fails, the group
+    is rolled back, every member that had finished learns `Conflict` and `Repository.run` runs
+    it again alone.
     """
 
     dialect = Dialect.POSTGRESQL
