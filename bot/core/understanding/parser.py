@@ -187,8 +187,8 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _among(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(_overlaps((start, end), sp) for sp in spans)
+def _overlaps_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(_overlaps(span, other) for other in spans)
 
 
 # At most this many names the catalogue does not know, from one message: more is a list
@@ -278,11 +278,7 @@ def understand(
             dropped = []
     tagger = model.head("items") if intent != "none" else None
     spans = item_spans(tagger, folded.text, [(h.start, h.end) for h in hits]) if tagger else []
-    spans = [
-        sp
-        for sp in spans
-        if _outside(payment, sp[0]) and not any(_overlaps(sp, d) for d in dropped)
-    ]
+    spans = [sp for sp in spans if _outside(payment, sp[0]) and not _overlaps_any(sp, dropped)]
     places = [(h.start, h.end) for h in hits] + spans
     purposes = [sp for sp in places if _for_another(folded.text, sp, places)]
     hits = [h for h in hits if (h.start, h.end) not in purposes]
@@ -318,9 +314,7 @@ def understand(
         item_places = spans or [(h.start, h.end) for h in hits]
         mentions = quantity_mentions(folded, item_places)
         # "for a birthday cake" says what the item is for, not how much of it is wanted.
-        mentions = [
-            m for m in mentions if not any(_overlaps((m.start, m.end), p) for p in purposes)
-        ]
+        mentions = [m for m in mentions if not _overlaps_any((m.start, m.end), purposes)]
         chooser = model.head("quantity")
         if fragment:
             # The reply is the amount and nothing else: it is the amount.
