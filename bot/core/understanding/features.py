@@ -48,16 +48,15 @@ def features(masked: str, *, reply_to: str | None = None) -> list[str]:
     words = ["^", *_LATIN_WORD.findall(text), "$"]
     for i in range(1, len(words) - 1):
         word = words[i]
-        if word == "free" and words[i - 1] in _AVAILABLE_AFTER:
-            # "are you free to help", "anyone free Sunday": free time, not a free thing.
+        # "are you free to help", "anyone free Sunday": free time, not a free thing.
+        free_time = word == "free" and words[i - 1] in _AVAILABLE_AFTER
+        if free_time:
             word = words[i] = "free@time"
-            feats.append("w" + word)
-            feats.append(f"b{words[i - 1]} {word}")
-            feats.append(f"3{words[i - 1]} {word} {words[i + 1]}")
-            continue
         feats.append("w" + word)
         feats.append(f"b{words[i - 1]} {word}")
         feats.append(f"3{words[i - 1]} {word} {words[i + 1]}")
+        if free_time:
+            continue
         # A word and the one after next: "have … lend", "can … borrow".
         if i + 2 < len(words):
             feats.append(f"s{word} _ {words[i + 2]}")
