@@ -13,7 +13,7 @@ from storage.records import Entry, Match, NewEntry, OutboxRow, PendingNotice, Us
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
 from storage.tx_base import ts as _ts
-from storage.user_changes import CHANNEL
+from storage.user_changes import CHANNEL, notice
 
 logger = logging.getLogger(__name__)
 
@@ -164,24 +164,24 @@ class LedgerQueries(TxBase):
             # One round trip for both rows, and whether the resident's row is new: a row
             # that did not exist is in no other worker's cache, so nobody need hear of it;
             # the others are told by the same statement (delivered when it commits).
-            told = self._notice_as is not None
-            notice = "(SELECT 1 FROM pg_notify(?, ?) WHERE NOT saved.created)" if told else "NULL"
+            sender = self._notice_as
+            told = "(SELECT 1 FROM pg_notify(?, ?) WHERE NOT saved.created)" if sender else "NULL"
             found = await self._one(
                 f"""WITH saved AS ({_SAVE_USER} RETURNING (xmax = 0) AS created),
                     member AS ({_SAVE_MEMBER_IF})
-                    SELECT created, {notice} AS told FROM saved""",
+                    SELECT created, {told} AS told FROM saved""",
                 (
                     *row,
                     user.home_chat_id,
                     user.user_id,
                     _ts(now),
                     user.home_chat_id is not None,
-                    *((CHANNEL, f"{self._notice_as}:{user.user_id}") if told else ()),
+                    *((CHANNEL, notice(sender, [user.user_id])) if sender else ()),
                 ),
             )
             if found is not None and found["created"]:
                 self.created_users.add(user.user_id)
-            elif told:
+            elif sender:
                 self.announced_users.add(user.user_id)
         else:
             await self._db.execute(_SAVE_USER, row)

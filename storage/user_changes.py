@@ -39,6 +39,11 @@ RECONNECT_SECONDS = 2.0
 IDS_PER_NOTICE = 400
 
 
+def notice(sender: str, user_ids: Iterable[int]) -> str:
+    """A notice's payload: who sends it, then the residents whose rows changed (`_heard`)."""
+    return f"{sender}:{','.join(str(i) for i in user_ids)}"
+
+
 class UserChanges:
     """This worker's ear on the channel, and its voice (`announce`)."""
 
@@ -66,8 +71,8 @@ class UserChanges:
         """Inside the writing transaction: tell the other workers these rows changed."""
         ids = sorted(set(user_ids))
         for start in range(0, len(ids), IDS_PER_NOTICE):
-            chunk = ",".join(str(i) for i in ids[start : start + IDS_PER_NOTICE])
-            await db.execute("SELECT pg_notify(?, ?)", (CHANNEL, f"{self.me}:{chunk}"))
+            chunk = ids[start : start + IDS_PER_NOTICE]
+            await db.execute("SELECT pg_notify(?, ?)", (CHANNEL, notice(self.me, chunk)))
 
     def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         sender, _, ids = payload.partition(":")
