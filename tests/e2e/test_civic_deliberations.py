@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from bot.core.redaction import has_contact_details
 from bot.telegram_sim.world import SimMessage
 from tests import backends
 from tests.harness import Building
@@ -138,3 +139,19 @@ async def test_a_captain_attaches_a_follow_up_to_the_outcome():
         assert "install them next week" in b.group_posts()[-1].content
         await b.dm(b.alice, "/deliberations")
         assert "install them next week" in b.last_private(b.alice).content
+
+
+async def test_a_follow_up_naming_a_door_reaches_the_group_without_it():
+    async with Building() as b:
+        b.opened_bot(b.alice, b.captain)
+        await b.say(b.alice, "hi")
+        await b.say(b.captain, QUESTION)
+        await b.vote(b.alice, _poll(b), [0])
+        await b.later(timedelta(days=3))
+        await b.dm(b.captain, "/deliberations follow 1 Lights go in first outside flat 1102")
+        post = b.group_posts()[-1].content
+        assert "Lights go in first" in post
+        assert not has_contact_details(post), post
+        # The captain's own record keeps what was written.
+        await b.dm(b.captain, "/reports")
+        assert "flat 1102" in b.last_private(b.captain).content

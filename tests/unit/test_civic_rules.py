@@ -127,3 +127,17 @@ def test_button_codecs_round_trip_and_refuse_strangers():
     assert press is not None and (press.deliberation_id, press.option) == (7, 2)
     assert read_ballot_press("dl:v:7") is None
     assert len(ballot_data(999_999_999_999, 9).encode()) <= 64
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "装不装感应灯？1102室的意见最大 | 装 | 不装",
+        "Move the bins? | yes, near flat 12 | no",
+        "要不要换门禁？有问题打 13812345678 | 换 | 不换",
+    ],
+)
+def test_a_deliberation_naming_a_door_or_a_phone_is_refused_before_the_group_sees_it(line):
+    with pytest.raises(CivicRefusal) as refused:
+        parse_deliberate(line, NOW, ZONE, "zh", max_days=30)
+    assert refused.value.key == "deliberate_contact_details"

@@ -31,6 +31,7 @@ from bot.core.effects import Button, Effects, SendMessage, StopPoll
 from bot.core.i18n import Markup, reader_language, say
 from bot.core.membership import is_member
 from bot.core.record_ids import record_id
+from bot.core.redaction import redact
 from bot.core.sharing.model import Resident
 from storage.civic_store import Deliberation
 from storage.repository import Tx
@@ -301,7 +302,9 @@ class DeliberationDesk:
                 )
             parts.append(f"#{d.id} {html.escape(d.question)} — {html.escape(outcome)}")
             if d.follow_up:
-                parts.append("   " + say(setting, "deliberation_follow_up_line", text=d.follow_up))
+                # A captain's words, kept as written; a group never reads a door or phone in them.
+                follow_up = redact(d.follow_up) if chat_id < 0 else d.follow_up
+                parts.append("   " + say(setting, "deliberation_follow_up_line", text=follow_up))
         effects = Effects()
         effects.add(SendMessage(chat_id, "\n".join(parts), reply_to=message_id))
         return effects
@@ -358,7 +361,7 @@ class DeliberationDesk:
                     "deliberation_follow_up",
                     id=deliberation.id,
                     question=deliberation.question,
-                    text=text,
+                    text=redact(text),
                 ),
                 reply_to=deliberation.message_id,
                 thread_id=self.config.group_topic(deliberation.chat_id),

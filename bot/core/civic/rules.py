@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.core.redaction import has_contact_details
+
 PeriodKind = Literal["month", "year"]
 
 QUESTION_LIMIT = 300  # Telegram's poll question limit
@@ -167,6 +169,10 @@ def parse_deliberate(
         raise CivicRefusal("deliberate_option_long", limit=OPTION_LIMIT)
     if len({o.casefold() for o in options}) < len(options):
         raise CivicRefusal("deliberate_same_options")
+    # The question and its options are posted in the group, as a native poll whose text the
+    # bot cannot redact afterwards: a door or phone number never gets there, even a captain's.
+    if any(has_contact_details(part) for part in (question, *options)):
+        raise CivicRefusal("deliberate_contact_details")
     if closes_at < now + MIN_OPEN:
         raise CivicRefusal("deliberate_closes_soon")
     if closes_at > now + timedelta(days=max_days):
