@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.ledger_store import _entry, _match
+from storage.driver import Row
+from storage.ledger_store import _entry, _match, scope_sql
 from storage.records import Entry, Match
 from storage.tx_base import TxBase
 from storage.tx_base import dt as _dt
@@ -61,14 +63,38 @@ class AllocationQueries(TxBase):
 
     async def entry_extras(self, entry_id: int) -> EntryExtras:
         row = await self._one("SELECT * FROM entry_extras WHERE entry_id = ?", (entry_id,))
-        if row is None:
-            return EntryExtras()
-        return EntryExtras(
-            photo=row["photo"],
-            allocation=row["allocation"],
-            window_ends_at=_dt(row["window_ends_at"]),
-            window_closed_at=_dt(row["window_closed_at"]),
+        return EntryExtras() if row is None else _extras(row)
+
+    async def candidate_offers(
+        self,
+        key: str,
+        *,
+        building: str | None,
+        community: str | None,
+        exclude_user: int,
+        exclude_offers: Iterable[int] = (),
+        limit: int = 5,
+    ) -> list[tuple[Entry, EntryExtras]]:
+        """Open offers that satisfy `key` in scope, with something left, oldest first, each
+        with its allocation rule (read with it: the matcher needs both, in one round trip)."""
+        scope_where, scope = scope_sql(building, community)
+        excluded = list(exclude_offers)
+        rows = await self._all(
+            f"""SELECT e.*, x.entry_id AS x_entry_id, x.photo AS x_photo,
+                       x.allocation AS x_allocation, x.window_ends_at AS x_window_ends_at,
+                       x.window_closed_at AS x_window_closed_at
+                FROM entry_keys k JOIN entries e ON e.id = k.entry_id
+                LEFT JOIN entry_extras x ON x.entry_id = e.id
+                WHERE k.kind = 'offer' AND k.key = ? AND {scope_where}
+                  AND e.user_id != ? AND e.status = 'available' AND e.remaining > e.held
+                  {"AND e.id NOT IN (" + ",".join("?" * len(excluded)) + ")" if excluded else ""}
+                ORDER BY e.id LIMIT ?""",
+            (key, scope, exclude_user, *excluded, limit),
         )
+        return [
+            (_entry(r), EntryExtras() if r["x_entry_id"] is None else _extras(r, prefix="x_"))
+            for r in rows
+        ]
 
     async def offers_with_window_over(self, now: datetime) -> list[Entry]:
         """Open offers whose waiting window ended and was not closed yet."""
@@ -184,3 +210,12 @@ class AllocationQueries(TxBase):
             (*buildings, at_least),
         )
         return [NoShowCount(r["user_id"], r["first_name"], r["building"], r["n"]) for r in rows]
+
+
+def _extras(row: Row, prefix: str = "") -> EntryExtras:
+    return EntryExtras(
+        photo=row[f"{prefix}photo"],
+        allocation=row[f"{prefix}allocation"],
+        window_ends_at=_dt(row[f"{prefix}window_ends_at"]),
+        window_closed_at=_dt(row[f"{prefix}window_closed_at"]),
+    )

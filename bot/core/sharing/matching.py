@@ -54,8 +54,7 @@ class Matching(SharingBase):
                 exclude_offers=tried,
                 limit=MAX_OFFERS_LOOKED_AT,
             )
-            for offer in offers:
-                extras = await tx.entry_extras(offer.id)
+            for offer, extras in offers:
                 if extras.allocation in WINDOWED and not self._skips_window(request):
                     effects.extend(await self._join_line(tx, offer, request, extras))
                     if not extras.window_open(now):
