@@ -108,6 +108,12 @@ class BotSection(StrictModel):
     # neighbour needs time to come by (0: at once).
     no_show_after_hours: int = Field(2, ge=0, le=24 * 60)
 
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours_off(cls, value: Any) -> Any:
+        # Leaving the table out keeps the defaults: "off" is how an admin says none.
+        return None if value == "off" else value
+
     @field_validator("digest")
     @classmethod
     def _valid_digest(cls, value: str) -> str:
