@@ -67,6 +67,34 @@ class Conflict(Exception):
     """Another process changed what this transaction read; running it again will succeed."""
 
 
+class Replays:
+    """The units of a group rolled back for another unit's failure, still to run again.
+
+    Until they have, in their order, no unit queued behind them takes the connection
+    (PostgresBackend._turn): a batch's transactions stay in update order.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+        self.over = asyncio.Event()
+        if count <= 0:
+            self.over.set()
+
+    def one_done(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.over.set()
+
+
+class Replay(Conflict):
+    """This unit's work was rolled back with its group (another unit failed): run it again
+    now, ahead of the units queued behind it (`Repository.run` does)."""
+
+    def __init__(self, message: str, replays: Replays) -> None:
+        super().__init__(message)
+        self.replays = replays
+
+
 # SQLite's primary result codes for a database that is busy or briefly unusable, not wrong:
 # BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN, PROTOCOL.
 _PASSING_SQLITE_CODES = frozenset({5, 6, 7, 10, 13, 14, 15})
@@ -262,9 +290,10 @@ class SqliteBackend:
 
     @asynccontextmanager
     async def transaction(
-        self, *, lengthy: bool = False, group: bool = False
+        self, *, lengthy: bool = False, group: bool = False, replay: Replays | None = None
     ) -> AsyncIterator[Connection]:
-        # `group` is PostgreSQL's: here BEGIN and COMMIT are calls in this process, no trips.
+        # `group` and `replay` are PostgreSQL's: here BEGIN and COMMIT are calls in this
+        # process, no trips, so each unit is its own transaction.
         async with self._lock:
             if lengthy and self._threaded is not None:
                 async with self._threaded_lock, _threaded_transaction(self._threaded) as conn:
@@ -429,6 +458,10 @@ async def _keep_session(conn: Any) -> None:
     own), and asyncpg still rolls back a transaction left open before this runs."""
 
 
+# How long units queued behind a failed group wait for its other units to run again, at
+# most: a unit whose task was cancelled before its rerun must not hold the others for good.
+REPLAY_WAIT_SECONDS = 5.0
+
 # Units of work one group transaction holds at most before it commits. The in-flight limit of
 # a batch (bot.intake.polling.IN_FLIGHT) bounds it in practice; this bounds the rerun a
 # conflict costs.
@@ -442,7 +475,7 @@ class _Group:
         self.conn = conn
         self.transaction = transaction
         self.members = 0
-        self.marks = 0
+        self.gone = 0  # finished members whose tasks were cancelled while they waited
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def settle(self, error: BaseException | None) -> None:
@@ -464,10 +497,12 @@ class PostgresBackend:
     statement it carries (`jinlin bench workers`: BEGIN and COMMIT were a third of a
     chatter update's trips), so a batch of updates pays them once. A member's `transaction()`
     returns only when the group is committed, so nothing is sent before its effects are
-    durable. A member that fails (a resident's mistake, a bug) rolls back to its own savepoint
-    and the group goes on; if the commit or a statement conflicts, or the link fails, the group
-    is rolled back, every member that had finished learns `Conflict` and `Repository.run` runs
-    it again alone.
+    durable. A member that fails (a resident's mistake, a bug) takes the group down with it:
+    the members that had finished learn `Replay` and run again alone, in their order, before
+    any unit queued behind them (rare, so each member saves its own SAVEPOINT, a round trip,
+    instead). If the commit or a statement conflicts, or the link fails, the group is rolled
+    back, every member that had finished learns `Conflict` and `Repository.run` runs it again
+    alone.
     """
 
     dialect = Dialect.POSTGRESQL
@@ -478,6 +513,7 @@ class PostgresBackend:
         self.url = url
         self._lock = asyncio.Lock()
         self._group: _Group | None = None
+        self._replays: Replays | None = None
 
     @classmethod
     async def open(cls, url: str, settings: Mapping[str, str] | None = None) -> PostgresBackend:
@@ -499,7 +535,7 @@ class PostgresBackend:
 
     @asynccontextmanager
     async def transaction(
-        self, *, lengthy: bool = False, group: bool = False
+        self, *, lengthy: bool = False, group: bool = False, replay: Replays | None = None
     ) -> AsyncIterator[Connection]:
         # `lengthy` matters to SQLite only: asyncpg never blocks the event loop.
         #
@@ -516,42 +552,60 @@ class PostgresBackend:
             async with self._member() as conn:
                 yield conn
             return
-        async with self._lock:
-            await self._close_group()
-            async with self._pool.acquire() as conn:
-                transaction = conn.transaction(isolation="serializable")
-                await transaction.start()
-                try:
-                    yield PostgresConnection(conn)
-                except BaseException:
-                    await transaction.rollback()
-                    raise
-                async with _conflicts():
-                    await transaction.commit()
+        try:
+            async with self._turn(replay):
+                await self._close_group()
+                async with self._pool.acquire() as conn:
+                    transaction = conn.transaction(isolation="serializable")
+                    await transaction.start()
+                    try:
+                        yield PostgresConnection(conn)
+                    except BaseException:
+                        await transaction.rollback()
+                        raise
+                    async with _conflicts():
+                        await transaction.commit()
+        finally:
+            if replay is not None:
+                replay.one_done()
+
+    @asynccontextmanager
+    async def _turn(self, replay: Replays | None = None) -> AsyncIterator[None]:
+        """This process's turn at the connection. While units of a failed group run again
+        (`Replays`), only they take it, one after another in the order the lock hands out."""
+        while True:
+            await self._lock.acquire()
+            waiting = self._replays
+            if waiting is None or waiting is replay or waiting.over.is_set():
+                break
+            self._lock.release()
+            try:
+                await asyncio.wait_for(waiting.over.wait(), REPLAY_WAIT_SECONDS)
+            except TimeoutError:
+                logger.warning("units to run again did not come back; the others go on")
+                waiting.over.set()
+        if self._replays is not None and self._replays.over.is_set():
+            self._replays = None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     @asynccontextmanager
     async def _member(self) -> AsyncIterator[Connection]:
-        async with self._lock:
+        async with self._turn():
             joined = self._group
-            mark = None
             if joined is None:
                 joined = await self._open_group()
-            else:
-                # A member's failure (a resident's mistake, a bug) undoes its own work only:
-                # rolling the whole group back would have the units before it run again
-                # after the ones behind it, out of update order.
-                joined.marks += 1
-                mark = f"unit{joined.marks}"
-                try:
-                    await joined.conn.execute(f"SAVEPOINT {mark}")
-                except BaseException:
-                    await self._abandon(joined)
-                    raise
             try:
                 yield PostgresConnection(joined.conn)
             except BaseException as exc:
-                if mark is None or isinstance(exc, Conflict) or not await self._undo(joined, mark):
-                    await self._abandon(joined)
+                # A resident's mistake or a bug: the members before it run again at once,
+                # ahead of the ones behind it, so the batch keeps its update order.
+                replays = None
+                if joined.members > joined.gone and not isinstance(exc, Conflict):
+                    replays = self._replays = Replays(joined.members - joined.gone)
+                await self._abandon(joined, replays)
                 raise
             joined.members += 1
             if joined.members >= GROUP_MOST:
@@ -562,23 +616,25 @@ class PostgresBackend:
                 asyncio.get_running_loop().create_task(self._commit_later(joined))
         try:
             await asyncio.shield(joined.done)
+        except Replay as exc:  # each member its own, not one shared object
+            raise Replay(str(exc), exc.replays) from exc
         except Conflict as exc:
-            raise Conflict(str(exc)) from exc  # each member its own, not one shared object
+            raise Conflict(str(exc)) from exc
+        except asyncio.CancelledError:
+            # Gone (a shutdown): it will not run again, so the others must not wait for it.
+            failed = joined.done.exception() if joined.done.done() else None
+            if isinstance(failed, Replay):
+                failed.replays.one_done()
+            else:
+                joined.gone += 1
+            raise
 
-    async def _undo(self, joined: _Group, mark: str) -> bool:
-        """Roll a failed member back to its savepoint; False if even that failed."""
-        try:
-            await joined.conn.execute(f"ROLLBACK TO SAVEPOINT {mark}")
-        except Exception:
-            logger.warning("could not roll back to a savepoint; the group goes", exc_info=True)
-            return False
-        return True
-
-    async def _abandon(self, joined: _Group) -> None:
-        """Roll the group back: its finished members run again (a conflict, a lost link)."""
+    async def _abandon(self, joined: _Group, replays: Replays | None = None) -> None:
+        """Roll the group back: its finished members run again (`replays`: in their order,
+        first; otherwise as after a conflict, a lost link)."""
         if self._group is joined:
             self._group = None
-        await self._end_group(joined, commit=False)
+        await self._end_group(joined, commit=False, replays=replays)
 
     async def _open_group(self) -> _Group:
         conn = await self._pool.acquire()
@@ -605,15 +661,21 @@ class PostgresBackend:
         if joined is not None:
             await asyncio.shield(self._end_group(joined, commit=True))
 
-    async def _end_group(self, joined: _Group, *, commit: bool) -> None:
+    async def _end_group(
+        self, joined: _Group, *, commit: bool, replays: Replays | None = None
+    ) -> None:
         error: BaseException | None = None
         try:
             if commit:
                 async with _conflicts():
                     await joined.transaction.commit()
             else:
+                error = (
+                    Replay("rolled back for another unit of its group", replays)
+                    if replays is not None
+                    else Conflict("rolled back with another unit of its group")
+                )
                 await joined.transaction.rollback()
-                error = Conflict("rolled back with another unit of its group")
         except Exception as exc:  # a conflict, or the connection failed
             error = exc
         except BaseException:
@@ -623,11 +685,13 @@ class PostgresBackend:
             raise
         finally:
             await self._pool.release(joined.conn)
+            if replays is not None and not isinstance(error, Replay):
+                replays.over.set()  # they learn the fault instead: nobody runs again first
             joined.settle(error)
 
     @asynccontextmanager
     async def statements(self, *, lengthy: bool = False) -> AsyncIterator[Connection]:
-        async with self._lock:
+        async with self._turn():
             # An open group commits first: a standalone write must not wait on its row locks.
             await self._close_group()
             async with self._pool.acquire() as conn:

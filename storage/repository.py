@@ -30,6 +30,8 @@ from storage.driver import (
     Connection,
     Dialect,
     PostgresBackend,
+    Replay,
+    Replays,
     Synchronous,
     open_backend,
 )
@@ -155,15 +157,18 @@ class Repository:
         await self.backend.close()
 
     @asynccontextmanager
-    async def transaction(self, *, lengthy: bool = False, group: bool = False) -> AsyncIterator[Tx]:
+    async def transaction(
+        self, *, lengthy: bool = False, group: bool = False, replay: Replays | None = None
+    ) -> AsyncIterator[Tx]:
         """One write transaction: commit on success, roll back on any error.
 
         `lengthy`: work that may scan many rows (the upkeep tick, reports); on SQLite it runs
         off the event loop's thread, which short units of work do not pay for. `group`: on
         PostgreSQL the transaction may be shared with the units queued behind it (see
-        PostgresBackend); the caller must run its work again on `Conflict`, as `run` does.
+        PostgresBackend); the caller must run its work again on `Conflict`, as `run` does,
+        and on `Replay` at once, handing its `replays` back here.
         """
-        async with self.backend.transaction(lengthy=lengthy, group=group) as db:
+        async with self.backend.transaction(lengthy=lengthy, group=group, replay=replay) as db:
             tx = Tx(db, self._known_users, notice_as=self._notice_as)
             yield tx
             await self._announce(db, tx)
@@ -176,14 +181,20 @@ class Repository:
 
         `work` must keep its effects inside the transaction: it may run more than once.
         """
+        replay: Replays | None = None
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
                 # A rerun goes alone: its group's other units need not conflict again. Long
                 # work goes alone too: quick units must not wait on it for their commit.
                 alone = attempt > 1 or lengthy
-                async with self.transaction(lengthy=lengthy, group=not alone) as tx:
+                async with self.transaction(lengthy=lengthy, group=not alone, replay=replay) as tx:
                     return await work(tx)
+            except Replay as exc:
+                # Another unit of its group failed: again at once, in the turn kept for it.
+                replay = exc.replays
+                continue
             except Conflict:
+                replay = None
                 if attempt == CONFLICT_ATTEMPTS:
                     raise
                 logger.info("transaction conflicted with another worker; attempt %s", attempt + 1)

@@ -138,6 +138,44 @@ async def test_a_users_mistake_in_one_unit_keeps_the_others_in_update_order(tmp_
         await worker.close()
 
 
+async def test_a_unit_gone_before_its_group_failed_holds_no_one_back(tmp_path, monkeypatch):
+    """A failing unit takes its group down and the units before it run again first, ahead
+    of the ones queued behind. One of those may be gone meanwhile (its task cancelled: a
+    shutdown); the others must not wait for it."""
+    if backends.current() == "sqlite":
+        pytest.skip("groups are PostgreSQL's")
+    monkeypatch.setattr(driver, "REPLAY_WAIT_SECONDS", 600.0)  # a wait would hang the test
+    (worker,) = await _workers(tmp_path, 1)
+    tasks: list[asyncio.Task[bool]] = []
+
+    def unit(update_id: int):
+        async def work(tx: Tx) -> bool:
+            claimed = await tx.claim_update(update_id, T)
+            await asyncio.sleep(0)  # the others queue up behind it meanwhile
+            if update_id == 3:
+                tasks[0].cancel()
+                await asyncio.sleep(0)
+                raise UserError("offer_usage")
+            await tx.enqueue([json.dumps({"kind": "send", "text": str(update_id)})], T)
+            return claimed
+
+        return work
+
+    try:
+        tasks.extend(asyncio.ensure_future(worker.run(unit(i))) for i in range(1, 7))
+        async with asyncio.timeout(30):
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert isinstance(results[0], asyncio.CancelledError)
+        assert isinstance(results[2], UserError)
+        assert [results[i] for i in (1, 3, 4, 5)] == [True] * 4
+        assert await _applied(worker) == {2, 4, 5, 6}
+        async with worker.statements() as tx:
+            rows = await tx._db.execute_fetchall("SELECT effect FROM outbox ORDER BY id")
+        assert [int(json.loads(r[0])["text"]) for r in rows] == [2, 4, 5, 6]
+    finally:
+        await worker.close()
+
+
 async def test_a_timeout_of_an_unrelated_caller_never_has_a_committed_unit_run_twice(
     tmp_path, monkeypatch
 ):
