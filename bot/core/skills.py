@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -224,7 +225,8 @@ class Skills:
         if not names:
             body = say(setting, "skills_empty")
         else:
-            body = say(setting, "skills_header") + "\n" + "\n".join(f"• {redact(n)}" for n in names)
+            lines = (f"• {escape(redact(n))}" for n in names)  # residents' words, in HTML
+            body = say(setting, "skills_header") + "\n" + "\n".join(lines)
         effects = Effects()
         effects.add(SendMessage(chat_id, body))
         return effects

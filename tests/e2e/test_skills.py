@@ -97,6 +97,17 @@ async def test_an_outsider_can_neither_offer_nor_ask_for_a_skill():
         assert not await b.matches()
 
 
+async def test_a_skill_written_with_markup_characters_is_listed_as_written():
+    """The listing is HTML: a skill named "<b>" or "fix taps & <sinks>" broke the whole
+    message (Telegram: can't parse entities) until the names were escaped."""
+    async with Building() as b:
+        b.opened_bot(b.alice, b.bob)
+        await b.dm(b.alice, "/skill fix taps & <sinks>")
+        await b.dm(b.bob, "/skills")
+        assert not [c for c in b.world.failed_calls if c.error_code == 400]
+        assert "fix taps & <sinks>" in b.last_private(b.bob).content
+
+
 async def test_a_resident_withdraws_their_skill_and_it_is_no_longer_listed():
     async with Building() as b:
         b.opened_bot(b.alice, b.bob)
