@@ -121,6 +121,18 @@ async def test_only_captains_open_questions_for_their_own_building_with_clear_er
         assert "不是" in b.group_posts(b.g5)[-1].content  # Building 5's group reads Chinese
 
 
+async def test_a_question_naming_a_door_is_refused_in_words_that_name_none():
+    """The refusal is posted where the captain wrote, the group: its own example of what not
+    to write ("flat 1102, Building 3 Unit 2") put a door number there (found by the fuzz test)."""
+    async with Building() as b:
+        await b.say(b.captain, "/deliberate Fix the leak at 3号楼2单元1102? | Yes | No")
+        refusal = b.group_posts()[-1].content
+        assert "door and phone numbers" in refusal
+        assert not has_contact_details(refusal)
+        await b.say(b.captain, "/deliberate 3号楼2单元1102漏水要修吗？ | 修 | 不修", chat=b.g3)
+        assert not any(has_contact_details(p.content) for p in b.group_posts())
+
+
 async def test_a_captain_attaches_a_follow_up_to_the_outcome():
     async with Building() as b:
         b.opened_bot(b.alice, b.captain)
