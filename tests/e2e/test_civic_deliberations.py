@@ -133,12 +133,17 @@ async def test_a_question_naming_a_door_is_refused_in_words_that_name_none():
         assert not any(has_contact_details(p.content) for p in b.group_posts())
 
 
+async def _asked_and_voted(b: Building) -> None:
+    """The captain's question is open in the group and Alice, a resident, has voted."""
+    b.opened_bot(b.alice, b.captain)
+    await b.say(b.alice, "hi")
+    await b.say(b.captain, QUESTION)
+    await b.vote(b.alice, _poll(b), [0])
+
+
 async def test_a_captain_attaches_a_follow_up_to_the_outcome():
     async with Building() as b:
-        b.opened_bot(b.alice, b.captain)
-        await b.say(b.alice, "hi")
-        await b.say(b.captain, QUESTION)
-        await b.vote(b.alice, _poll(b), [0])
+        await _asked_and_voted(b)
         await b.dm(b.captain, "/deliberations follow 1 not yet")
         assert "not closed yet" in b.last_private(b.captain).content
         await b.later(timedelta(days=3))
@@ -155,10 +160,7 @@ async def test_a_captain_attaches_a_follow_up_to_the_outcome():
 
 async def test_a_follow_up_naming_a_door_reaches_the_group_without_it():
     async with Building() as b:
-        b.opened_bot(b.alice, b.captain)
-        await b.say(b.alice, "hi")
-        await b.say(b.captain, QUESTION)
-        await b.vote(b.alice, _poll(b), [0])
+        await _asked_and_voted(b)
         await b.later(timedelta(days=3))
         await b.dm(b.captain, "/deliberations follow 1 Lights go in first outside flat 1102")
         post = b.group_posts()[-1].content

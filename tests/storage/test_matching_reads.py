@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from storage.allocation_store import EntryExtras
 from storage.records import Entry, NewEntry
 from storage.repository import Repository, Tx
 from tests import backends
@@ -42,6 +43,10 @@ async def _add(tx: Tx, kind: str, user_id: int, quantity: float | None) -> Entry
     )
 
 
+async def _offers_for(tx: Tx, *, asker: int) -> list[tuple[Entry, EntryExtras]]:
+    return await tx.candidate_offers(KEY, building="3", community="east", exclude_user=asker)
+
+
 async def test_candidate_offers_come_with_their_allocation_rule(tmp_path):
     repo = await Repository.open(backends.database_for(tmp_path / "m.db"))
     try:
@@ -56,9 +61,7 @@ async def test_candidate_offers_come_with_their_allocation_rule(tmp_path):
             )
             mine = await _add(tx, "offer", 3, 1)  # the asker's own: never a candidate
         async with repo.transaction() as tx:
-            found = await tx.candidate_offers(
-                KEY, building="3", community="east", exclude_user=3, limit=5
-            )
+            found = await _offers_for(tx, asker=3)
             separately = [(e, await tx.entry_extras(e.id)) for e, _ in found]
         assert [(e.id, x.allocation) for e, x in found] == [
             (plain.id, "first_come"),
@@ -85,14 +88,12 @@ async def test_asking_a_giver_holds_the_quantity_until_the_offer_is_spoken_for(t
         async with repo.transaction() as tx:
             held = await tx.entry(offer.id)
             assert held is not None and held.held == 2
-            still = await tx.candidate_offers(KEY, building="3", community="east", exclude_user=4)
+            still = await _offers_for(tx, asker=4)
             assert [e.id for e, _ in still] == [offer.id]  # one of three is left
             await tx.add_match(second, offer, 1, T)
         async with repo.transaction() as tx:
             spoken = await tx.entry(offer.id)
             assert spoken is not None and spoken.held == 3
-            assert (
-                await tx.candidate_offers(KEY, building="3", community="east", exclude_user=4) == []
-            )
+            assert await _offers_for(tx, asker=4) == []
     finally:
         await repo.close()
