@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
 
+import uvloop
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
@@ -67,7 +67,7 @@ def run_bot(
     try:
         if webhook is not None:
             allowed = allowed_updates_for(app)
-            asyncio.run(run_webhook(app, webhook, allowed_updates=allowed))
+            uvloop.run(run_webhook(app, webhook, allowed_updates=allowed))
         else:
             run_polling(app, timeout=config.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES)
     except InvalidToken:

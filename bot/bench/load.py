@@ -42,6 +42,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from bot.core.config import Config, parse_config
 from bot.telegram_sim.world import JSON, SimChat, SimUser, TelegramWorld
 
@@ -102,7 +104,7 @@ def _bot_process(config_data: Mapping[str, Any], database: str) -> None:
     )
     profile = os.environ.get("JINLIN_BENCH_PROFILE")
     if not profile:
-        asyncio.run(run(app, timeout=config.telegram.poll_timeout, allowed_updates=None))
+        uvloop.run(run(app, timeout=config.telegram.poll_timeout, allowed_updates=None))
         return
     import cProfile
     import signal
@@ -112,7 +114,7 @@ def _bot_process(config_data: Mapping[str, Any], database: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: None)
     profiler.enable()
     try:
-        asyncio.run(run(app, timeout=config.telegram.poll_timeout, allowed_updates=None))
+        uvloop.run(run(app, timeout=config.telegram.poll_timeout, allowed_updates=None))
     finally:
         profiler.disable()
         profiler.dump_stats(profile)

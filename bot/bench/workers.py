@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import uvloop
+
 from bot.bench.load import (
     CHATTER,
     TOKEN,
@@ -81,14 +83,14 @@ def _worker_process(config_data: Mapping[str, Any], database: str, port: int) ->
     work = run_webhook(app, launch, allowed_updates=allowed_updates_for(app))
     profile = os.environ.get("JINLIN_BENCH_PROFILE")
     if not profile:
-        asyncio.run(work)
+        uvloop.run(work)
         return
     import cProfile
 
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        asyncio.run(work)  # SIGTERM stops it cleanly (bot/intake/life.py): then the dump
+        uvloop.run(work)  # SIGTERM stops it cleanly (bot/intake/life.py): then the dump
     finally:
         profiler.disable()
         profiler.dump_stats(f"{profile}.{os.getpid()}")

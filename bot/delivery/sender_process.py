@@ -26,6 +26,7 @@ import socket
 import sys
 from typing import Any
 
+import uvloop
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
@@ -126,7 +127,7 @@ def main(argv: list[str]) -> int:
         signal.signal(sig, signal.SIG_IGN)  # the bot stops us by closing the socket
     setup_logging()
     sock = socket.socket(fileno=int(argv[0]))
-    return asyncio.run(serve(sock))
+    return uvloop.run(serve(sock))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import uvloop
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 
@@ -218,4 +219,4 @@ async def run(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | Non
 
 def run_polling(app: AnyApp, *, timeout: int, allowed_updates: Sequence[str] | None) -> None:
     """Blocking entry point for `jinlin run`."""
-    asyncio.run(run(app, timeout=timeout, allowed_updates=allowed_updates))
+    uvloop.run(run(app, timeout=timeout, allowed_updates=allowed_updates))
