@@ -319,6 +319,12 @@ class SqliteBackend:
                 yield self._conn
             self._committed()
 
+    @asynccontextmanager
+    async def inbox_statements(self) -> AsyncIterator[Connection]:
+        # One writer in one process: the claims take their turn like any statement.
+        async with self.statements() as conn:
+            yield conn
+
     def _committed(self) -> None:
         self._commits += 1
         if self._commits < CHECKPOINT_EVERY_COMMITS or self._threaded is None:
@@ -508,12 +514,15 @@ class PostgresBackend:
     dialect = Dialect.POSTGRESQL
     shares_database = True  # other workers write too: no in-process caches of rows
 
-    def __init__(self, pool: Any, url: str) -> None:
+    def __init__(self, pool: Any, url: str, settings: Mapping[str, str] | None = None) -> None:
         self._pool = pool
         self.url = url
+        self._settings = dict(settings or {})
         self._lock = asyncio.Lock()
         self._group: _Group | None = None
         self._replays: Replays | None = None
+        self._inbox: Any = None  # the inbox claims' connection, opened when first needed
+        self._inbox_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str, settings: Mapping[str, str] | None = None) -> PostgresBackend:
@@ -531,7 +540,7 @@ class PostgresBackend:
             statement_cache_size=STATEMENT_CACHE,
             server_settings=dict(settings or {}),
         )
-        return cls(pool, url)
+        return cls(pool, url, settings)
 
     @asynccontextmanager
     async def transaction(
@@ -542,10 +551,10 @@ class PostgresBackend:
         # SERIALIZABLE, because the units that come here read and then write on what they
         # read, and another worker may be doing the same at once: matching finds an offer and
         # holds part of it, limits count a resident's open entries or a group's posts before
-        # adding one, an inbox claim takes a chat's oldest update only while none older waits.
-        # Under READ COMMITTED two workers could both see the last unit or slot free. Work
-        # that reads nothing before it writes (storing received updates, an essential post's
-        # count, the outbox's bookkeeping) goes through `statements()` instead: no BEGIN, no
+        # adding one. Under READ COMMITTED two workers could both see the last unit or slot
+        # free. Work that reads nothing before it writes, or whose one statement locks what it
+        # takes (storing received updates, the outbox's bookkeeping, the inbox claim: see
+        # InboxQueries.claim_inbox) goes through `statements()` instead: no BEGIN, no
         # COMMIT, nothing to conflict over. Conflicts cost a rerun (`Repository.run`), counted
         # by `jinlin bench workers` ("transactions rolled back").
         if group:
@@ -697,10 +706,36 @@ class PostgresBackend:
             async with self._pool.acquire() as conn:
                 yield PostgresConnection(conn)
 
+    @asynccontextmanager
+    async def inbox_statements(self) -> AsyncIterator[Connection]:
+        """Standalone statements on a connection of their own: the inbox worker's claims.
+
+        Not queued behind the units of work on the shared connection (a batch is claimed
+        while the last one's units commit), and planned without nested loops. The inbox
+        swings between empty and a backlog of thousands, so its statistics are often those
+        of an empty table (autovacuum analysed it drained): PostgreSQL then believes it holds
+        no rows and plans "no older update of the chat" as a nested loop over every pair of
+        waiting rows — 1.3-2.3 s per claim at 3,000 waiting, its CPU pinned until the table
+        was analysed again: the stall of `jinlin bench workers`. Without nested loops it is
+        a hash or merge anti-join, linear in the waiting rows whatever the statistics say.
+        A session setting, as a `SET LOCAL` would cost the claim a transaction and a trip.
+        """
+        async with self._inbox_lock:
+            if self._inbox is None or self._inbox.is_closed():
+                self._inbox = await asyncpg.connect(
+                    self.url,
+                    statement_cache_size=STATEMENT_CACHE,
+                    server_settings={**self._settings, "enable_nestloop": "off"},
+                )
+            yield PostgresConnection(self._inbox)
+
     async def close(self) -> None:
         async with self._lock:
             await self._close_group()
             await self._pool.close()
+        async with self._inbox_lock:
+            if self._inbox is not None:
+                await self._inbox.close()
 
 
 Backend = SqliteBackend | PostgresBackend

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.driver import Dialect
 from storage.tx_base import TxBase
 from storage.tx_base import ts as _ts
 
@@ -57,31 +56,25 @@ class InboxQueries(TxBase):
     ) -> list[InboxItem]:
         """Take up to `limit` unclaimed (or abandoned) updates for `worker`, oldest first.
 
+        Run it through `Repository.inbox_statements()`, whose connection on PostgreSQL plans
+        it robustly (no nested loops: see PostgresBackend.inbox_statements).
+
         Rows `worker` holds already are taken too: they were left by its previous life (a
         crash), since a living worker claims only between batches.
 
         Only a chat's oldest waiting update is taken: the next one waits until it is applied,
         so two workers never apply one chat's updates side by side or out of order (an edit
-        before the offer it edits). Claims run SERIALIZABLE, so two workers claiming at once
-        cannot both take a chat's second update for its first.
-
-        SKIP LOCKED lets two workers claiming at once each take different rows on
-        PostgreSQL instead of queueing behind one another; SQLite has one writer anyway.
+        before the offer it edits). One statement in its own implicit transaction suffices:
+        a row another worker claims at the same moment is locked (SKIP LOCKED passes it
+        by) or, once that claim committed, re-checked as it is now (leased: passed by); and
+        a chat's next update stays "not the oldest" as long as the one before it waits,
+        claimed or not, since rows leave the inbox only once applied. No SERIALIZABLE, then,
+        and no conflicts between claiming workers: each claim read the whole inbox, so two
+        at once used to fail one another.
         """
         # The pick is a MATERIALIZED CTE: PostgreSQL may otherwise run an `IN (… LIMIT n)`
         # subquery more than once and claim more than `limit` rows (seen with a reused
         # database's statistics).
-        if self.dialect is Dialect.POSTGRESQL:
-            # No nested loops for this statement. The inbox swings between empty and a
-            # backlog of thousands, so its statistics are often those of an empty table
-            # (autovacuum analysed it drained): PostgreSQL then believes it holds no rows and
-            # plans "no older update of the chat" as a nested loop over every pair of waiting
-            # rows — 1.3-2.3 s per claim at 3,000 waiting, PostgreSQL's CPU pinned until the
-            # table was analysed again, up to a minute later: the stall of `jinlin bench
-            # workers`. (A scalar MIN per row or a GROUP BY of each chat's head fared no
-            # better: 50-100 ms.) Without nested loops it is a hash anti-join, linear in the
-            # waiting rows whatever the statistics say: a few ms at 3,000.
-            await self._db.execute("SET LOCAL enable_nestloop = off")
         rows = await self._all(
             f"""WITH picked AS MATERIALIZED (
                    SELECT i.update_id FROM inbox i

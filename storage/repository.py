@@ -214,6 +214,13 @@ class Repository:
             yield tx
             await self._announce(db, tx)
 
+    @asynccontextmanager
+    async def inbox_statements(self) -> AsyncIterator[Tx]:
+        """`statements()` for the inbox worker's claims: on PostgreSQL a connection of their
+        own, beside the units of work (see PostgresBackend.inbox_statements)."""
+        async with self.backend.inbox_statements() as db:
+            yield Tx(db, self._known_users, notice_as=self._notice_as)
+
     async def _announce(self, db: Connection, tx: Tx) -> None:
         """Other workers forget the residents whose rows this transaction wrote."""
         if self._changes is None:

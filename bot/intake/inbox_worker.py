@@ -111,9 +111,8 @@ class InboxWorker:
     async def run_once(self, stop: asyncio.Event | None = None) -> int:
         """Claim one batch, apply it in order, forget what was applied; returns how many."""
         now = self._now()
-        items = await self.repo.run(
-            lambda tx: tx.claim_inbox(self.worker_id, now, now + self.lease, self.batch)
-        )
+        async with self.repo.inbox_statements() as tx:
+            items = await tx.claim_inbox(self.worker_id, now, now + self.lease, self.batch)
         if not items:
             return 0
         updates, unreadable = self._read(items)

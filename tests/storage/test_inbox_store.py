@@ -15,7 +15,8 @@ LEASE = timedelta(seconds=30)
 
 
 async def _claim(repo: Repository, worker: str, now: datetime, limit: int = 10) -> list[int]:
-    items = await repo.run(lambda tx: tx.claim_inbox(worker, now, now + LEASE, limit))
+    async with repo.inbox_statements() as tx:
+        items = await tx.claim_inbox(worker, now, now + LEASE, limit)
     return [i.update_id for i in items]
 
 
