@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 
 
+class _AppliedBefore(Exception):
+    """A redelivered update: its unit of work is undone, nothing is sent again."""
+
+
 def services(context: Context) -> Services:
     return context.bot_data.require()
 
@@ -63,19 +67,32 @@ async def run_unit(
     """
     svc = services(context)
 
-    async def unit(tx: Tx) -> Effects | None:
-        if not await tx.claim_update(update.update_id, svc.clock.now()):
-            return None
-        effects = await work(tx)
-        if effects.items:
-            now = svc.clock.now()
-            held = hold_nudges_for(svc.config, effects, now, unprompted=False)
-            await tx.enqueue([encode(e) for e in held.items], now)
+    async def unit(tx: Tx) -> Effects:
+        try:
+            effects = await work(tx)
+        except Exception:
+            # A redelivery finds the world its first run changed ("that entry is already
+            # closed"): it must stay as quiet as one that runs through.
+            if await tx.applied_before(update.update_id, svc.clock.now()):
+                raise _AppliedBefore from None
+            raise
+        now = svc.clock.now()
+        held = (
+            hold_nudges_for(svc.config, effects, now, unprompted=False)
+            if effects.items
+            else effects
+        )
+        # Claimed last: on PostgreSQL the claim carries the messages in one statement.
+        if not await tx.claim_update(
+            update.update_id, now, effects=[encode(e) for e in held.items]
+        ):
+            raise _AppliedBefore  # the work is rolled back: it was done the first time
         return effects
 
     # Run again from scratch if another worker's transaction conflicted (PostgreSQL only).
-    effects = await svc.repo.run(unit, lengthy=lengthy)
-    if effects is None:
+    try:
+        effects = await svc.repo.run(unit, lengthy=lengthy)
+    except _AppliedBefore:
         logger.info("update %s already applied; ignoring redelivery", update.update_id)
         return None
     if effects.items or svc.delivery.backlog:

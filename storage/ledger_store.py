@@ -102,34 +102,93 @@ _SAVE_MEMBER_IF = f"""INSERT INTO group_members (chat_id, user_id, member, check
     SELECT ?, ?, 1, ? WHERE ? {_ON_MEMBER}"""
 
 
+_INSERT_ENTRY = """INSERT INTO entries (kind, status, user_id, chat_id, message_id, building,
+        community, item_name, canonical, category, medical, urgent, quantity, unit, remaining,
+        held, text, created_at, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING *"""
+
+
+_QUEUE = "INSERT INTO outbox (effect, created_at, recipient_id, subject_ids, not_before)"
+_QUEUE_ROW = "(?, ?, ?, ?, ?)"
+# Messages queued by the claim's own statement at most: past it (a notice to a whole building)
+# they go in a statement of their own, well inside PostgreSQL's limit of parameters.
+_QUEUE_WITH_CLAIM = 200
+
+
+def _outbox_rows(effects: Iterable[str], now: datetime) -> list[tuple[Any, ...]]:
+    rows = []
+    for effect in effects:
+        data = json.loads(effect)
+        recipient, about = _people_of(data)
+        held = data.get("not_before")  # a nudge decided in quiet hours
+        not_before = _ts(datetime.fromisoformat(held)) if isinstance(held, str) else None
+        rows.append((effect, _ts(now), recipient, _subject_ids(about), not_before))
+    return rows
+
+
 class LedgerQueries(TxBase):
     """Residents, the ledger, matches, the outbox and exactly-once bookkeeping."""
 
     # --- exactly-once -------------------------------------------------------------------
 
-    async def claim_update(self, update_id: int, now: datetime) -> bool:
-        """Record an update as applied; False if it was applied before (a redelivery).
+    async def claim_update(
+        self, update_id: int, now: datetime, *, effects: Sequence[str] = ()
+    ) -> bool:
+        """Record an update as applied, with the messages its unit sends (`effects`, encoded:
+        queued in the outbox); False if it was applied before (a redelivery) — then the
+        caller rolls the transaction back, as the messages may be queued already.
+
+        Called at the end of a unit, so on PostgreSQL the claim and the unit's messages go
+        in one statement: a round trip fewer per update than claiming first.
 
         An id applied longer ago than Telegram keeps an update cannot be a redelivery: its
         ids started again (a week without updates, or a new token on this database).
         """
-        cur = await self._db.execute(
-            """INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
-               ON CONFLICT DO NOTHING""",
-            (update_id, _ts(now)),
-        )
-        if cur.rowcount == 1:
-            return True
-        cur = await self._db.execute(
-            """UPDATE processed_updates SET processed_at = ?
-               WHERE update_id = ? AND processed_at < ?""",
-            (_ts(now), update_id, _ts(now - REDELIVERY_HORIZON)),
-        )
-        if cur.rowcount == 1:
+        rows = _outbox_rows(effects, now)
+        if rows and len(rows) <= _QUEUE_WITH_CLAIM and self.dialect is Dialect.POSTGRESQL:
+            claimed = bool(
+                await self._all(
+                    f"""WITH queued AS ({_QUEUE} VALUES {", ".join(_QUEUE_ROW for _ in rows)})
+                    INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
+                    ON CONFLICT DO NOTHING RETURNING update_id""",
+                    (*(v for row in rows for v in row), update_id, _ts(now)),
+                )
+            )
+            rows = []  # queued
+        else:
+            cur = await self._db.execute(
+                """INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
+                   ON CONFLICT DO NOTHING""",
+                (update_id, _ts(now)),
+            )
+            claimed = cur.rowcount == 1
+        if not claimed:
+            cur = await self._db.execute(
+                """UPDATE processed_updates SET processed_at = ?
+                   WHERE update_id = ? AND processed_at < ?""",
+                (_ts(now), update_id, _ts(now - REDELIVERY_HORIZON)),
+            )
+            if cur.rowcount != 1:
+                return False
             logger.warning(
                 "update id %s was applied long ago: Telegram restarted its ids", update_id
             )
-        return cur.rowcount == 1
+        if rows:
+            await self._db.executemany(f"{_QUEUE} VALUES {_QUEUE_ROW}", rows)
+        return True
+
+    async def applied_before(self, update_id: int, now: datetime) -> bool:
+        """Whether `claim_update` would call the update a redelivery. False when this
+        transaction can no longer answer (a statement in it failed): the caller's error
+        stands."""
+        try:
+            row = await self._one(
+                "SELECT 1 FROM processed_updates WHERE update_id = ? AND processed_at >= ?",
+                (update_id, _ts(now - REDELIVERY_HORIZON)),
+            )
+        except Exception:
+            return False
+        return row is not None
 
     async def forget_applied_updates(self, now: datetime) -> int:
         """Drop the ids of updates Telegram can no longer redeliver; returns how many."""
@@ -231,43 +290,51 @@ class LedgerQueries(TxBase):
         """Open a ledger entry with its match keys."""
         status = "available" if new.kind == "offer" else "open"
         remaining = new.quantity if new.quantity and new.quantity > 0 else 1.0
-        # RETURNING: the stored row comes back with the insert, no second round trip.
-        row = await self._one(
-            """INSERT INTO entries (kind, status, user_id, chat_id, message_id, building,
-                   community, item_name, canonical, category, medical, urgent, quantity, unit,
-                   remaining, held, text, created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING *""",
-            (
-                new.kind,
-                status,
-                new.user_id,
-                new.chat_id,
-                new.message_id,
-                new.building,
-                new.community,
-                new.item_name,
-                new.canonical,
-                new.category,
-                int(new.medical),
-                int(new.urgent),
-                new.quantity,
-                new.unit,
-                remaining,
-                new.text,
-                _ts(new.created_at),
-                _ts(new.expires_at),
-            ),
+        keys = sorted(new.keys)
+        values = (
+            new.kind,
+            status,
+            new.user_id,
+            new.chat_id,
+            new.message_id,
+            new.building,
+            new.community,
+            new.item_name,
+            new.canonical,
+            new.category,
+            int(new.medical),
+            int(new.urgent),
+            new.quantity,
+            new.unit,
+            remaining,
+            new.text,
+            _ts(new.created_at),
+            _ts(new.expires_at),
         )
+        key_rows = [(new.kind, key, new.building, new.community, int(new.urgent)) for key in keys]
+        if self.dialect is Dialect.POSTGRESQL and keys:
+            # The row and its keys in one statement: one round trip instead of two.
+            marks = ", ".join("(?::text)" for _ in keys)
+            row = await self._one(
+                f"""WITH e AS ({_INSERT_ENTRY}),
+                    k AS (INSERT INTO entry_keys (entry_id, kind, key, building, community, urgent)
+                          SELECT e.id, ?::text, v.key, ?::text, ?::text, ?::bigint
+                          FROM e, (VALUES {marks}) AS v (key)
+                          ON CONFLICT DO NOTHING)
+                    SELECT * FROM e""",
+                (*values, new.kind, new.building, new.community, int(new.urgent), *keys),
+            )
+            assert row is not None
+            return _entry(row)
+        # RETURNING: the stored row comes back with the insert, no second round trip.
+        row = await self._one(_INSERT_ENTRY, values)
         assert row is not None
         entry = _entry(row)
         await self._db.executemany(
             """INSERT INTO entry_keys (entry_id, kind, key, building, community, urgent)
                VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT DO NOTHING""",
-            [
-                (entry.id, new.kind, key, new.building, new.community, int(new.urgent))
-                for key in sorted(new.keys)
-            ],
+            [(entry.id, *key_row) for key_row in key_rows],
         )
         return entry
 
@@ -475,18 +542,7 @@ class LedgerQueries(TxBase):
     # --- outbox and refused private messages ------------------------------------------
 
     async def enqueue(self, effects: Iterable[str], now: datetime) -> None:
-        rows = []
-        for effect in effects:
-            data = json.loads(effect)
-            recipient, about = _people_of(data)
-            held = data.get("not_before")  # a nudge decided in quiet hours
-            not_before = _ts(datetime.fromisoformat(held)) if isinstance(held, str) else None
-            rows.append((effect, _ts(now), recipient, _subject_ids(about), not_before))
-        await self._db.executemany(
-            """INSERT INTO outbox (effect, created_at, recipient_id, subject_ids, not_before)
-               VALUES (?, ?, ?, ?, ?)""",
-            rows,
-        )
+        await self._db.executemany(f"{_QUEUE} VALUES {_QUEUE_ROW}", _outbox_rows(effects, now))
 
     async def unsent(self, limit: int = 100) -> list[OutboxRow]:
         rows = await self._all(
@@ -494,14 +550,34 @@ class LedgerQueries(TxBase):
         )
         return [OutboxRow(r["id"], r["effect"]) for r in rows]
 
-    async def mark_sent(self, outbox_ids: Sequence[int], now: datetime) -> None:
-        """Rows sent (those of sends that finished together: one statement for them all)."""
+    async def mark_sent(
+        self,
+        outbox_ids: Sequence[int],
+        now: datetime,
+        *,
+        posts: Sequence[tuple[int, datetime]] = (),
+    ) -> None:
+        """Rows sent (those of sends that finished together: one statement for them all).
+
+        `posts`: group posts (chat, when) to count in the shared posting budget, written by
+        the same statement on PostgreSQL (a round trip fewer per group post).
+        """
+        counted = ", ".join("(?, ?)" for _ in posts)
+        post_params = [v for chat_id, at in posts for v in (chat_id, _ts(at))]
+        if posts and (not outbox_ids or self.dialect is not Dialect.POSTGRESQL):
+            await self._db.execute(
+                f"INSERT INTO group_posts (chat_id, posted_at) VALUES {counted}", post_params
+            )
+            posts = ()
         if not outbox_ids:
             return
         marks = ",".join("?" * len(outbox_ids))
-        await self._db.execute(
-            f"UPDATE outbox SET sent_at = ? WHERE id IN ({marks})", (_ts(now), *outbox_ids)
-        )
+        mark = f"UPDATE outbox SET sent_at = ? WHERE id IN ({marks})"
+        if posts:
+            mark = f"""WITH counted AS (INSERT INTO group_posts (chat_id, posted_at)
+                                       VALUES {counted})
+                       {mark}"""
+        await self._db.execute(mark, (*post_params, _ts(now), *outbox_ids))
 
     async def replace_outbox_effect(self, outbox_id: int, effect: str) -> None:
         """What an unsent row will send instead (a refused private message's group nudge)."""

@@ -200,6 +200,9 @@ class Delivery:
         # Sent rows waiting for their UPDATE, written together (see _mark_sent).
         self._unmarked: set[int] = set()
         self._marking = asyncio.Lock()
+        # Essential group posts (chat, when) not yet counted in the shared budget: counted by
+        # the UPDATE that marks rows sent, not by a statement of their own before each send.
+        self._uncounted: list[tuple[int, datetime]] = []
         # Flushes asked for, and the last of them a finished flush is known to have covered.
         self._asked = 0
         self._drained = 0
@@ -381,11 +384,13 @@ class Delivery:
             if outbox_id not in self._unmarked:
                 return
             ids, self._unmarked = self._unmarked, set()
+            posts, self._uncounted = self._uncounted, []
             try:
                 async with self._repo.statements() as tx:
-                    await tx.mark_sent(sorted(ids), self._clock.now())
+                    await tx.mark_sent(sorted(ids), self._clock.now(), posts=posts)
             except BaseException:
                 self._unmarked |= ids  # their own callers try again
+                self._uncounted[:0] = posts
                 raise
 
     async def _claim(self) -> list[OutboxRow]:
@@ -448,6 +453,9 @@ class Delivery:
         if self._shared:
             async with self._lock, self._repo.statements() as tx:
                 await tx.release_outbox_claims(self.worker)
+                # Posts sent but not yet counted (a send whose row was set aside after it).
+                posts, self._uncounted = self._uncounted, []
+                await tx.mark_sent([], self._clock.now(), posts=posts)
 
     async def _send(
         self, bot: Bot, effect: Effect, raw: str | None = None, outbox_id: int | None = None
@@ -527,10 +535,10 @@ class Delivery:
             return self.budget.decide(chat_id, now, essential=essential) == "quiet"
         rule = self.budget.rule
         if essential:
-            # Counted, never refused: one INSERT that reads nothing, so it needs no transaction
-            # of its own (no BEGIN, no COMMIT, no SERIALIZABLE: nothing to conflict over).
-            async with self._repo.statements() as tx:
-                await tx.count_group_post(chat_id, now, since=now - rule.window, limit=None)
+            # Counted, never refused, and reading nothing: it needs no statement of its own.
+            # The UPDATE marking the row sent counts it (_mark_sent), a moment after the send;
+            # the window is an hour, and other workers only read it for optional posts.
+            self._uncounted.append((chat_id, now))
             return False
 
         async def count(tx: Tx) -> bool:

@@ -3,6 +3,10 @@ Each works for the captain's own building and is refused, changing nothing, for 
 
 from __future__ import annotations
 
+import copy
+
+from telegram import Update
+
 from tests.captains_town import Town
 from tests.harness import Building
 
@@ -140,3 +144,18 @@ async def test_an_announcement_never_repeats_a_room_or_phone_in_the_group():
         post = b.group_posts()[-1].content
         assert "1102" not in post and "13812345678" not in post and "漏水" in post
         assert "[room]" in b.last_private(b.captain).content
+
+
+async def test_a_redelivered_remove_is_not_answered_again():
+    async with Town() as b:
+        b.opened_bot(b.alice)
+        await b.say(b.alice, "/offer ladder")
+        [offer] = await b.ledger()
+        b.world.send(b.captain, b.world.private_chat(b.captain), f"/remove {offer.id} spam")
+        raw = b.world.next_update()
+        # Applied, then Telegram sends it again (the confirmation was lost in a crash).
+        for _ in range(2):
+            await b.app.process_update(Update.de_json(copy.deepcopy(raw), b.app.bot))
+        replies = [m.content for m in b.world.bot_messages_in(b.captain)]
+        assert len(replies) == 1 and f"#{offer.id}" in replies[0]
+        assert (await b.ledger())[0].status == "removed"

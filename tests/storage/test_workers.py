@@ -168,6 +168,31 @@ async def test_workers_share_one_posting_budget_per_group(tmp_path):
         await second.close()
 
 
+async def test_one_workers_essential_posts_use_up_the_others_budget(tmp_path):
+    postgres_only()
+    first, second = await two_workers(tmp_path)
+    sent: list[tuple[int, str]] = []
+    reactions: list[int] = []
+    clock = ManualClock(T)
+    rule = BudgetRule(limit=3, window=timedelta(hours=1))
+    alerting = Delivery(first, clock, GroupPostingBudget(rule))
+    acknowledging = Delivery(second, clock, GroupPostingBudget(rule))
+    try:
+        # Urgent alerts are never held back, and they count: two of the group's three posts.
+        await enqueue(first, [SendMessage(G3, "urgent 1"), SendMessage(G3, "urgent 2")])
+        await alerting.flush(RecordingBot(sent, reactions))
+        for i in range(3):
+            ack = SendMessage(G3, f"noted {i}", reply_to=1000 + i, optional=True)
+            await enqueue(first, [ack])
+            await acknowledging.flush(RecordingBot(sent, reactions))
+        assert sent == [(G3, "urgent 1"), (G3, "urgent 2"), (G3, "noted 0")]
+        assert reactions == [1001, 1002]
+        assert await alerting.posts_used(G3) == 3
+    finally:
+        await first.close()
+        await second.close()
+
+
 # --- scheduler leadership ---------------------------------------------------------------------
 
 
