@@ -51,17 +51,33 @@ def _entry(row: Row) -> Entry:
     )
 
 
-def _user(row: Row) -> UserRecord:
+_USER_FIELDS = (
+    "user_id",
+    "first_name",
+    "username",
+    "language_code",
+    "started",
+    "home_chat_id",
+    "language",
+    "script",
+)
+
+
+def _user(row: Row, prefix: str = "") -> UserRecord:
     return UserRecord(
-        user_id=row["user_id"],
-        first_name=row["first_name"],
-        username=row["username"],
-        language_code=row["language_code"],
-        started=bool(row["started"]),
-        home_chat_id=row["home_chat_id"],
-        language=row["language"],
-        script=row["script"],
+        user_id=row[f"{prefix}user_id"],
+        first_name=row[f"{prefix}first_name"],
+        username=row[f"{prefix}username"],
+        language_code=row[f"{prefix}language_code"],
+        started=bool(row[f"{prefix}started"]),
+        home_chat_id=row[f"{prefix}home_chat_id"],
+        language=row[f"{prefix}language"],
+        script=row[f"{prefix}script"],
     )
+
+
+def _user_columns(table: str, prefix: str) -> str:
+    return ", ".join(f"{table}.{field} AS {prefix}{field}" for field in _USER_FIELDS)
 
 
 def _match(row: Row) -> Match:
@@ -496,6 +512,42 @@ class LedgerQueries(TxBase):
             )
         assert row is not None
         return _match(row)
+
+    async def add_match_between(
+        self, request: Entry, offer: Entry, quantity: float, now: datetime
+    ) -> tuple[Match, UserRecord | None, UserRecord | None]:
+        """`add_match`, with the requester and the giver as stored (None: never seen).
+
+        On PostgreSQL the residents come back with the insert: one round trip per ask.
+        """
+        if self.dialect is not Dialect.POSTGRESQL:
+            match = await self.add_match(request, offer, quantity, now)
+            requester, giver = await self.users(request.user_id, offer.user_id)
+            return match, requester, giver
+        stamp = _ts(now)
+        match_values = (
+            request.id,
+            offer.id,
+            request.user_id,
+            offer.user_id,
+            quantity,
+            stamp,
+            stamp,
+        )
+        row = await self._one(
+            f"""WITH held AS (UPDATE entries SET held = held + ? WHERE id = ?),
+                     m AS (INSERT INTO matches (request_id, offer_id, requester_id, giver_id,
+                               quantity, status, created_at, updated_at)
+                           VALUES (?, ?, ?, ?, ?, 'asked', ?, ?) RETURNING *)
+                SELECT m.*, {_user_columns("r", "r_")}, {_user_columns("g", "g_")}
+                FROM m LEFT JOIN users r ON r.user_id = m.requester_id
+                       LEFT JOIN users g ON g.user_id = m.giver_id""",
+            (quantity, offer.id, *match_values),
+        )
+        assert row is not None
+        requester = _user(row, "r_") if row["r_user_id"] is not None else None
+        giver = _user(row, "g_") if row["g_user_id"] is not None else None
+        return _match(row), requester, giver
 
     async def match(self, match_id: int) -> Match | None:
         row = await self._one("SELECT * FROM matches WHERE id = ?", (match_id,))

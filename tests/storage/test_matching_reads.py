@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage.allocation_store import EntryExtras
-from storage.records import Entry, NewEntry
+from storage.records import Entry, NewEntry, UserRecord
 from storage.repository import Repository, Tx
 from tests import backends
 
@@ -95,5 +95,32 @@ async def test_asking_a_giver_holds_the_quantity_until_the_offer_is_spoken_for(t
             spoken = await tx.entry(offer.id)
             assert spoken is not None and spoken.held == 3
             assert await _offers_for(tx, asker=4) == []
+    finally:
+        await repo.close()
+
+
+async def test_asking_a_giver_brings_both_neighbours_as_stored(tmp_path):
+    repo = await Repository.open(backends.database_for(tmp_path / "m.db"))
+    try:
+        async with repo.transaction() as tx:
+            await tx.save_user(
+                UserRecord(1, "Alice", username="alice", language_code="en", home_chat_id=GROUP), T
+            )
+            offer = await _add(tx, "offer", 1, 3)
+            request = await _add(tx, "request", 2, 1)  # Bob never wrote where the bot saw him
+        async with repo.transaction() as tx:
+            match, requester, giver = await tx.add_match_between(request, offer, 1, T)
+            assert (requester, giver) == tuple(await tx.users(2, 1))
+            assert await tx.match(match.id) == match
+            held = await tx.entry(offer.id)
+        assert requester is None
+        assert giver is not None and (giver.first_name, giver.home_chat_id) == ("Alice", GROUP)
+        assert (match.request_id, match.offer_id, match.quantity, match.status) == (
+            request.id,
+            offer.id,
+            1,
+            "asked",
+        )
+        assert held is not None and held.held == 1
     finally:
         await repo.close()

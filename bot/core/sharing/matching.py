@@ -158,8 +158,9 @@ class Matching(SharingBase):
         amount = share_amount(request, offer)
         if amount <= 0:
             return Effects()
-        match = await tx.add_match(request, offer, amount, self.clock.now())
-        requester, giver = await tx.users(request.user_id, offer.user_id)
+        match, requester, giver = await tx.add_match_between(
+            request, offer, amount, self.clock.now()
+        )
         setting = self._reader_language(giver, offer.chat_id)
         key = "ask_giver_urgent" if request.urgent else "ask_giver"
         if is_service(offer):
