@@ -57,6 +57,7 @@ async def run_unit(
     *,
     lengthy: bool = False,
     sends_follow: bool = False,
+    claim_last: bool = False,
 ) -> Effects | None:
     """Apply one update exactly once: claim its id, run `work`, store effects, then send.
 
@@ -64,10 +65,25 @@ async def run_unit(
     A UserError rolls the transaction back and is re-raised for the caller to explain.
     `lengthy`: the work scans many rows (captains' reports); see Repository.transaction.
     `sends_follow`: the caller sends more itself afterwards; the unit's messages go first.
+    `claim_last`: claim at the end, where on PostgreSQL the claim carries the messages in one
+    statement (a round trip fewer). Only for work whose every effect is in the transaction
+    and what it returns: a redelivery runs it again before it is found out and rolled back,
+    so a caller reading state the work set aside (a poll to post, a file to send) would act
+    on it twice.
     """
     svc = services(context)
 
-    async def unit(tx: Tx) -> Effects:
+    async def first(tx: Tx) -> Effects | None:
+        if not await tx.claim_update(update.update_id, svc.clock.now()):
+            return None
+        effects = await work(tx)
+        if effects.items:
+            now = svc.clock.now()
+            held = hold_nudges_for(svc.config, effects, now, unprompted=False)
+            await tx.enqueue([encode(e) for e in held.items], now)
+        return effects
+
+    async def last(tx: Tx) -> Effects:
         try:
             effects = await work(tx)
         except Exception:
@@ -82,7 +98,6 @@ async def run_unit(
             if effects.items
             else effects
         )
-        # Claimed last: on PostgreSQL the claim carries the messages in one statement.
         if not await tx.claim_update(
             update.update_id, now, effects=[encode(e) for e in held.items]
         ):
@@ -91,8 +106,10 @@ async def run_unit(
 
     # Run again from scratch if another worker's transaction conflicted (PostgreSQL only).
     try:
-        effects = await svc.repo.run(unit, lengthy=lengthy)
+        effects = await svc.repo.run(last if claim_last else first, lengthy=lengthy)
     except _AppliedBefore:
+        effects = None
+    if effects is None:
         logger.info("update %s already applied; ignoring redelivery", update.update_id)
         return None
     if effects.items or svc.delivery.backlog:

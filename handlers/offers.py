@@ -53,7 +53,13 @@ async def on_group_text(update: Update, context: Context) -> None:
         # send, so no transaction (most group traffic). Applying it twice would change
         # nothing either, so it needs no exactly-once claim.
         return
-    await run_unit(update, context, lambda tx: svc.sharing.on_group_message(tx, who, line, parsed))
+    # The busiest unit: it keeps every effect in the transaction, so it may claim last.
+    await run_unit(
+        update,
+        context,
+        lambda tx: svc.sharing.on_group_message(tx, who, line, parsed),
+        claim_last=True,
+    )
 
 
 async def _explicit(update: Update, context: Context, kind: Literal["offer", "request"]) -> None:

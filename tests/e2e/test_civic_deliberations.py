@@ -3,8 +3,11 @@ closes once at its time, even across a restart, and the result is posted and kep
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from pathlib import Path
+
+from telegram import Update
 
 from bot.core.redaction import has_contact_details
 from bot.telegram_sim.world import SimMessage
@@ -169,3 +172,14 @@ async def test_a_follow_up_naming_a_door_reaches_the_group_without_it():
         # The captain's own record keeps what was written.
         await b.dm(b.captain, "/reports")
         assert "flat 1102" in b.last_private(b.captain).content
+
+
+async def test_a_redelivered_question_is_asked_once():
+    async with Building() as b:
+        b.opened_bot(b.captain)
+        b.world.send(b.captain, b.g3, QUESTION)
+        raw = b.world.next_update()
+        # Applied, then Telegram sends it again (the confirmation was lost in a crash).
+        for _ in range(2):
+            await b.app.process_update(Update.de_json(copy.deepcopy(raw), b.app.bot))
+        assert len([m for m in b.group_posts() if m.poll is not None]) == 1
