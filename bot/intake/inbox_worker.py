@@ -85,10 +85,10 @@ class InboxWorker:
                 try:
                     claimed = await self.run_once(stop)
                 except Conflict:
-                    # Other workers kept claiming at the same moment (each attempt was run
-                    # again, up to Repository.run's bound): they are taking the updates, so
-                    # this is no fault to wait out. Look again shortly, not RETRY_SECONDS on.
-                    logger.info("inbox: claims kept conflicting with other workers'")
+                    # A unit kept conflicting with other workers' (each attempt was run again,
+                    # up to Repository.run's bound): they are busy with the same rows, which
+                    # is no fault to wait out. Look again shortly, not RETRY_SECONDS on.
+                    logger.info("inbox: a unit kept conflicting with other workers'")
                     claimed, pause = 0, CONFLICT_PAUSE_SECONDS
                 except Exception:
                     # The database went away for a moment: log, wait, try again.
