@@ -140,17 +140,22 @@ async def test_a_worker_stopping_cleanly_hands_its_rows_over_at_once(tmp_path):
 # --- the group posting budget -----------------------------------------------------------------
 
 
-async def test_workers_share_one_posting_budget_per_group(tmp_path):
+async def _budgeted_workers(
+    tmp_path: Path, clock: ManualClock, *, limit: int
+) -> tuple[Repository, Repository, list[Delivery]]:
+    """Two workers' databases and deliveries sharing one group budget of `limit` an hour."""
     postgres_only()
     first, second = await two_workers(tmp_path)
+    rule = BudgetRule(limit=limit, window=timedelta(hours=1))
+    deliveries = [Delivery(repo, clock, GroupPostingBudget(rule)) for repo in (first, second)]
+    return first, second, deliveries
+
+
+async def test_workers_share_one_posting_budget_per_group(tmp_path):
+    clock = ManualClock(T)
+    first, second, workers = await _budgeted_workers(tmp_path, clock, limit=3)
     sent: list[tuple[int, str]] = []
     reactions: list[int] = []
-    clock = ManualClock(T)
-    rule = BudgetRule(limit=3, window=timedelta(hours=1))
-    workers = [
-        Delivery(first, clock, GroupPostingBudget(rule)),
-        Delivery(second, clock, GroupPostingBudget(rule)),
-    ]
     try:
         for i in range(8):
             ack = SendMessage(G3, f"noted {i}", reply_to=1000 + i, optional=True)
@@ -169,14 +174,11 @@ async def test_workers_share_one_posting_budget_per_group(tmp_path):
 
 
 async def test_one_workers_essential_posts_use_up_the_others_budget(tmp_path):
-    postgres_only()
-    first, second = await two_workers(tmp_path)
+    first, second, (alerting, acknowledging) = await _budgeted_workers(
+        tmp_path, ManualClock(T), limit=3
+    )
     sent: list[tuple[int, str]] = []
     reactions: list[int] = []
-    clock = ManualClock(T)
-    rule = BudgetRule(limit=3, window=timedelta(hours=1))
-    alerting = Delivery(first, clock, GroupPostingBudget(rule))
-    acknowledging = Delivery(second, clock, GroupPostingBudget(rule))
     try:
         # Urgent alerts are never held back, and they count: two of the group's three posts.
         await enqueue(first, [SendMessage(G3, "urgent 1"), SendMessage(G3, "urgent 2")])
