@@ -154,8 +154,9 @@ class LedgerQueries(TxBase):
         queued in the outbox); False if it was applied before (a redelivery) — then the
         caller rolls the transaction back, as the messages may be queued already.
 
-        Called at the end of a unit, so on PostgreSQL the claim and the unit's messages go
-        in one statement: a round trip fewer per update than claiming first.
+        A unit that claims at its end (handlers.common.run_unit's `claim_last`) passes its
+        messages here: on PostgreSQL the claim and the messages go in one statement, a round
+        trip fewer per update than claiming first and queueing after.
 
         An id applied longer ago than Telegram keeps an update cannot be a redelivery: its
         ids started again (a week without updates, or a new token on this database).
