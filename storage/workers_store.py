@@ -109,19 +109,14 @@ class WorkerQueries(TxBase):
     # --- the group posting budget --------------------------------------------------------
 
     async def count_group_post(
-        self, chat_id: int, now: datetime, *, since: datetime, limit: int | None
+        self, chat_id: int, now: datetime, *, since: datetime, limit: int
     ) -> bool:
         """Count a post in a group unless `limit` posts were made after `since`.
 
-        `limit=None` (an essential post) always counts. Run it in a SERIALIZABLE
-        transaction: two workers counting the same group's last slot conflict, and the
-        one run again sees the budget spent.
+        Run it in a SERIALIZABLE transaction: two workers counting the same group's last
+        slot conflict, and the one run again sees the budget spent. (Essential posts are
+        always counted, by the statement marking them sent: LedgerQueries.mark_sent.)
         """
-        if limit is None:
-            await self._db.execute(
-                "INSERT INTO group_posts (chat_id, posted_at) VALUES (?, ?)", (chat_id, _ts(now))
-            )
-            return True
         # Count and insert in one statement: one round trip.
         cur = await self._db.execute(
             """INSERT INTO group_posts (chat_id, posted_at)
