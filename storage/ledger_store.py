@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -51,16 +52,7 @@ def _entry(row: Row) -> Entry:
     )
 
 
-_USER_FIELDS = (
-    "user_id",
-    "first_name",
-    "username",
-    "language_code",
-    "started",
-    "home_chat_id",
-    "language",
-    "script",
-)
+_USER_FIELDS = tuple(field.name for field in dataclasses.fields(UserRecord))
 
 
 def _user(row: Row, prefix: str = "") -> UserRecord:
@@ -122,6 +114,17 @@ _INSERT_ENTRY = """INSERT INTO entries (kind, status, user_id, chat_id, message_
         community, item_name, canonical, category, medical, urgent, quantity, unit, remaining,
         held, text, created_at, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING *"""
+
+
+_INSERT_MATCH = """INSERT INTO matches (request_id, offer_id, requester_id, giver_id, quantity,
+        status, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, 'asked', ?, ?) RETURNING *"""
+_HOLD = "UPDATE entries SET held = held + ? WHERE id = ?"
+
+
+def _match_values(request: Entry, offer: Entry, quantity: float, now: datetime) -> tuple[Any, ...]:
+    stamp = _ts(now)
+    return (request.id, offer.id, request.user_id, offer.user_id, quantity, stamp, stamp)
 
 
 _QUEUE = "INSERT INTO outbox (effect, created_at, recipient_id, subject_ids, not_before)"
@@ -494,23 +497,16 @@ class LedgerQueries(TxBase):
         self, request: Entry, offer: Entry, quantity: float, now: datetime
     ) -> Match:
         """Propose a hand-over and hold the quantity on the offer."""
-        insert = """INSERT INTO matches (request_id, offer_id, requester_id, giver_id, quantity,
-                        status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'asked', ?, ?)
-                    RETURNING *"""
-        stamp = _ts(now)
-        values = (request.id, offer.id, request.user_id, offer.user_id, quantity, stamp, stamp)
+        values = _match_values(request, offer, quantity, now)
         if self.dialect is Dialect.POSTGRESQL:
             # The hold rides with the insert: one round trip per ask, not two (SQLite has no
             # UPDATE inside WITH, and no round trips to save).
             row = await self._one(
-                f"WITH held AS (UPDATE entries SET held = held + ? WHERE id = ?) {insert}",
-                (quantity, offer.id, *values),
+                f"WITH held AS ({_HOLD}) {_INSERT_MATCH}", (quantity, offer.id, *values)
             )
         else:
-            row = await self._one(insert, values)
-            await self._db.execute(
-                "UPDATE entries SET held = held + ? WHERE id = ?", (quantity, offer.id)
-            )
+            row = await self._one(_INSERT_MATCH, values)
+            await self._db.execute(_HOLD, (quantity, offer.id))
         assert row is not None
         return _match(row)
 
@@ -525,25 +521,12 @@ class LedgerQueries(TxBase):
             match = await self.add_match(request, offer, quantity, now)
             requester, giver = await self.users(request.user_id, offer.user_id)
             return match, requester, giver
-        stamp = _ts(now)
-        match_values = (
-            request.id,
-            offer.id,
-            request.user_id,
-            offer.user_id,
-            quantity,
-            stamp,
-            stamp,
-        )
         row = await self._one(
-            f"""WITH held AS (UPDATE entries SET held = held + ? WHERE id = ?),
-                     m AS (INSERT INTO matches (request_id, offer_id, requester_id, giver_id,
-                               quantity, status, created_at, updated_at)
-                           VALUES (?, ?, ?, ?, ?, 'asked', ?, ?) RETURNING *)
+            f"""WITH held AS ({_HOLD}), m AS ({_INSERT_MATCH})
                 SELECT m.*, {_user_columns("r", "r_")}, {_user_columns("g", "g_")}
                 FROM m LEFT JOIN users r ON r.user_id = m.requester_id
                        LEFT JOIN users g ON g.user_id = m.giver_id""",
-            (quantity, offer.id, *match_values),
+            (quantity, offer.id, *_match_values(request, offer, quantity, now)),
         )
         assert row is not None
         requester = _user(row, "r_") if row["r_user_id"] is not None else None
