@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 from telegram import Update, User
@@ -73,14 +74,21 @@ async def run_unit(
     """
     svc = services(context)
 
+    def outgoing(effects: Effects, now: datetime) -> list[str]:
+        """The unit's messages as the outbox keeps them (nudges held in quiet hours)."""
+        if not effects.items:
+            return []  # most group chatter
+        return [
+            encode(e) for e in hold_nudges_for(svc.config, effects, now, unprompted=False).items
+        ]
+
     async def first(tx: Tx) -> Effects | None:
         if not await tx.claim_update(update.update_id, svc.clock.now()):
             return None
         effects = await work(tx)
-        if effects.items:
-            now = svc.clock.now()
-            held = hold_nudges_for(svc.config, effects, now, unprompted=False)
-            await tx.enqueue([encode(e) for e in held.items], now)
+        now = svc.clock.now()
+        if queued := outgoing(effects, now):
+            await tx.enqueue(queued, now)
         return effects
 
     async def last(tx: Tx) -> Effects:
@@ -93,14 +101,7 @@ async def run_unit(
                 raise _AppliedBefore from None
             raise
         now = svc.clock.now()
-        held = (
-            hold_nudges_for(svc.config, effects, now, unprompted=False)
-            if effects.items
-            else effects
-        )
-        if not await tx.claim_update(
-            update.update_id, now, effects=[encode(e) for e in held.items]
-        ):
+        if not await tx.claim_update(update.update_id, now, effects=outgoing(effects, now)):
             raise _AppliedBefore  # the work is rolled back: it was done the first time
         return effects
 
