@@ -553,10 +553,10 @@ class PostgresBackend:
         # holds part of it, limits count a resident's open entries or a group's posts before
         # adding one. Under READ COMMITTED two workers could both see the last unit or slot
         # free. Work that reads nothing before it writes, or whose one statement locks what it
-        # takes (storing received updates, the outbox's bookkeeping, the inbox claim: see
-        # InboxQueries.claim_inbox) goes through `statements()` instead: no BEGIN, no
-        # COMMIT, nothing to conflict over. Conflicts cost a rerun (`Repository.run`), counted
-        # by `jinlin bench workers` ("transactions rolled back").
+        # takes (storing received updates, the outbox's bookkeeping; the inbox claim, see
+        # InboxQueries.claim_inbox, on `inbox_statements()`) goes through `statements()`
+        # instead: no BEGIN, no COMMIT, nothing to conflict over. Conflicts cost a rerun
+        # (`Repository.run`), counted by `jinlin bench workers` ("transactions rolled back").
         if group:
             async with self._member() as conn:
                 yield conn
