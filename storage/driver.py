@@ -413,31 +413,36 @@ def numbered_placeholders(sql: str) -> str:
 
 
 class PostgresConnection:
+    """Statements on one asyncpg connection, each bounded by `timeout` seconds (None: the
+    connection's own bound, STATEMENT_SECONDS)."""
+
     dialect = Dialect.POSTGRESQL
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, timeout: float | None = None) -> None:
         self._conn = conn
+        self._timeout = timeout
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         text = numbered_placeholders(sql)
         params = _storable(params)
         async with _conflicts():
             if " RETURNING " in text.upper():
-                return Result(len(await self._conn.fetch(text, *params)))
-            return Result(_rowcount(await self._conn.execute(text, *params)))
+                return Result(len(await self._conn.fetch(text, *params, timeout=self._timeout)))
+            status = await self._conn.execute(text, *params, timeout=self._timeout)
+            return Result(_rowcount(status))
 
     async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
         text = numbered_placeholders(sql)
         rows = [tuple(_storable(tuple(p))) for p in params]
         if rows:
             async with _conflicts():
-                await self._conn.executemany(text, rows)
+                await self._conn.executemany(text, rows, timeout=self._timeout)
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
         text = numbered_placeholders(sql)
         params = _storable(params)
         async with _conflicts():
-            rows: Sequence[Row] = await self._conn.fetch(text, *params)
+            rows: Sequence[Row] = await self._conn.fetch(text, *params, timeout=self._timeout)
             return rows
 
 
@@ -454,6 +459,15 @@ async def _conflicts() -> AsyncIterator[None]:
 # pushed out is prepared again, one more round trip.
 STATEMENT_CACHE = 1000
 
+# How long a statement may go unanswered before its link is taken for dead. A connection the
+# network dropped without a word (a NAT forgetting it, a failover) leaves the worker's socket
+# waiting for good, no error ever raised: no update applied until someone restarts it. Past
+# this bound asyncpg raises TimeoutError, a passing fault: the unit runs again on a fresh
+# connection. Far above any statement of a unit (milliseconds) or a lock wait behind another
+# worker's unit; lengthy work (reports, migrations) has LENGTHY_STATEMENT_SECONDS.
+STATEMENT_SECONDS = 30.0
+LENGTHY_STATEMENT_SECONDS = 600.0
+
 
 async def _keep_session(conn: Any) -> None:
     """The pool's reset on release, which does nothing: asyncpg's default sends
@@ -462,6 +476,18 @@ async def _keep_session(conn: Any) -> None:
     workers`. The pool's connections never take session state: no SET, no cursor, no LISTEN
     (the residents' listener and the scheduler's advisory lock each have a connection of their
     own), and asyncpg still rolls back a transaction left open before this runs."""
+
+
+async def _setup(conn: Any) -> None:
+    """Every connection decodes NUMERIC the same way (exact, as SQLite returns it)."""
+    await conn.set_type_codec(
+        "numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text"
+    )
+
+
+def _bound(lengthy: bool) -> float | None:
+    """A statement's bound: None keeps the connection's own (STATEMENT_SECONDS)."""
+    return LENGTHY_STATEMENT_SECONDS if lengthy else None
 
 
 # How long units queued behind a failed group wait for its other units to run again, at
@@ -526,18 +552,14 @@ class PostgresBackend:
 
     @classmethod
     async def open(cls, url: str, settings: Mapping[str, str] | None = None) -> PostgresBackend:
-        async def setup(conn: Any) -> None:
-            await conn.set_type_codec(
-                "numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text"
-            )
-
         pool = await asyncpg.create_pool(
             url,
             min_size=1,
             max_size=2,
-            init=setup,
+            init=_setup,
             reset=_keep_session,
             statement_cache_size=STATEMENT_CACHE,
+            command_timeout=STATEMENT_SECONDS,
             server_settings=dict(settings or {}),
         )
         return cls(pool, url, settings)
@@ -546,7 +568,8 @@ class PostgresBackend:
     async def transaction(
         self, *, lengthy: bool = False, group: bool = False, replay: Replays | None = None
     ) -> AsyncIterator[Connection]:
-        # `lengthy` matters to SQLite only: asyncpg never blocks the event loop.
+        # `lengthy` only bounds each statement less tightly here (LENGTHY_STATEMENT_SECONDS):
+        # asyncpg never blocks the event loop, so it needs no thread as SQLite does.
         #
         # SERIALIZABLE, because the units that come here read and then write on what they
         # read, and another worker may be doing the same at once: matching finds an offer and
@@ -568,7 +591,7 @@ class PostgresBackend:
                     transaction = conn.transaction(isolation="serializable")
                     await transaction.start()
                     try:
-                        yield PostgresConnection(conn)
+                        yield PostgresConnection(conn, _bound(lengthy))
                     except BaseException:
                         await transaction.rollback()
                         raise
@@ -704,7 +727,7 @@ class PostgresBackend:
             # An open group commits first: a standalone write must not wait on its row locks.
             await self._close_group()
             async with self._pool.acquire() as conn:
-                yield PostgresConnection(conn)
+                yield PostgresConnection(conn, _bound(lengthy))
 
     @asynccontextmanager
     async def inbox_statements(self) -> AsyncIterator[Connection]:
@@ -725,17 +748,33 @@ class PostgresBackend:
                 self._inbox = await asyncpg.connect(
                     self.url,
                     statement_cache_size=STATEMENT_CACHE,
+                    command_timeout=STATEMENT_SECONDS,
                     server_settings={**self._settings, "enable_nestloop": "off"},
                 )
-            yield PostgresConnection(self._inbox)
+                await _setup(self._inbox)
+            try:
+                yield PostgresConnection(self._inbox)
+            except BaseException:
+                # Its state is unknown (a statement cut short, a link gone silent): the next
+                # claim opens a new connection rather than wait on this one.
+                self._inbox.terminate()
+                self._inbox = None
+                raise
 
     async def close(self) -> None:
+        # Bounded like a statement: a link gone silent must not keep a stopping worker alive.
         async with self._lock:
             await self._close_group()
-            await self._pool.close()
+            try:
+                await asyncio.wait_for(self._pool.close(), STATEMENT_SECONDS)
+            except TimeoutError:
+                self._pool.terminate()
         async with self._inbox_lock:
             if self._inbox is not None:
-                await self._inbox.close()
+                try:
+                    await asyncio.wait_for(self._inbox.close(), STATEMENT_SECONDS)
+                except TimeoutError:
+                    self._inbox.terminate()
 
 
 Backend = SqliteBackend | PostgresBackend

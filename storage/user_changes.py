@@ -9,7 +9,10 @@ back) and every worker LISTENs on a connection of its own and forgets those resi
 
 A worker's own announcements carry its name and are ignored: its cache already holds what it
 committed. While the listening connection is down the cache is off and emptied (a change
-could pass unheard), and it comes back only once LISTEN is in place again.
+could pass unheard), and it comes back only once LISTEN is in place again. A connection the
+network dropped silently is never closed by itself: a listener hears nothing on it and would
+go on trusting its cache, so it asks the server something every HEARTBEAT_SECONDS and takes
+the connection for lost when no answer comes within that time.
 
 What remains is the moment between another worker's commit and its notice arriving (a few
 milliseconds): a chatter line of that resident in that moment may skip a write that would
@@ -35,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "jinlin_users"
 RECONNECT_SECONDS = 2.0
+HEARTBEAT_SECONDS = 10.0
 # NOTIFY's payload must stay under 8000 bytes: ids go out in chunks of this many.
 IDS_PER_NOTICE = 400
 
@@ -53,19 +57,36 @@ class UserChanges:
         self.me = uuid.uuid4().hex[:12]
         self._conn: Any = None
         self._reconnect: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._closed = False
 
     async def start(self) -> None:
         """LISTEN, then turn the cache on (empty: the caller loads it after this)."""
-        conn = await asyncpg.connect(self._url)
+        conn = await asyncpg.connect(
+            self._url, timeout=HEARTBEAT_SECONDS, command_timeout=HEARTBEAT_SECONDS
+        )
         try:
             await conn.add_listener(CHANNEL, self._heard)
         except BaseException:
-            await conn.close()
+            conn.terminate()
             raise
         conn.add_termination_listener(self._lost)
         self._conn = conn
         self._known.enable()
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
+
+    async def _beat(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            conn = self._conn
+            if conn is None or conn.is_closed():
+                continue  # lost already: _come_back is at work
+            try:
+                await conn.fetchval("SELECT 1")  # bounded by the connection's command_timeout
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                logger.warning("residents' change channel does not answer (%s)", exc or "timeout")
+                conn.terminate()  # its termination listener (_lost) turns the cache off
 
     async def announce(self, db: Connection, user_ids: Iterable[int]) -> None:
         """Inside the writing transaction: tell the other workers these rows changed."""
@@ -105,10 +126,14 @@ class UserChanges:
     async def close(self) -> None:
         self._closed = True
         self._known.disable()
-        if self._reconnect is not None:
-            self._reconnect.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reconnect
+        for task in (self._reconnect, self._heartbeat):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            await conn.close()
+            try:
+                await asyncio.wait_for(conn.close(), HEARTBEAT_SECONDS)
+            except TimeoutError:  # a silent link: cut it
+                conn.terminate()
