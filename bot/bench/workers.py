@@ -125,6 +125,8 @@ class ShapeResult:
     cpu_bot: float = 0.0  # CPU seconds of the bot processes while the backlog drained
     cpu_postgres: float = 0.0  # … of the PostgreSQL server's processes
     cpu_per_worker: list[float] = field(default_factory=list)
+    cpu_harness: float = 0.0  # … of this process: the Telegram stand-in and the traffic
+    seconds: float = 0.0  # how long the backlog took to drain
     stalls: list[str] = field(default_factory=list)  # PostgreSQL's view when progress stopped
     rollbacks: int = 0  # transactions rolled back while the backlog drained (conflicts, retried)
 
@@ -362,6 +364,7 @@ async def run_shape(
                 cpu_before = _family_cpu(bots), _family_cpu(servers)
                 rollbacks_before = await _rollbacks(inbox)
                 per_worker_before = [_cpu_seconds(pid) for pid in bots]
+                harness_before = _cpu_seconds(os.getpid())
                 start = time.perf_counter()
                 send_mixed_traffic(world, chats, people, items, updates)
                 stalls: list[str] = []
@@ -375,8 +378,10 @@ async def run_shape(
                 done = time.perf_counter()
                 # As in bench load: done when the last answer reached Telegram too.
                 await world.wait_until_idle(quiet=0.3, timeout=600)
-                throughput = updates / (max(done, world.last_answer) - start)
+                seconds = max(done, world.last_answer) - start
+                throughput = updates / seconds
                 cpu_after = _family_cpu(bots), _family_cpu(servers)
+                harness = _cpu_seconds(os.getpid()) - harness_before
                 rollbacks = await _rollbacks(inbox) - rollbacks_before
                 per_worker = [
                     _cpu_seconds(pid) - was
@@ -402,6 +407,8 @@ async def run_shape(
             cpu_bot=_cpu_used(cpu_before[0], cpu_after[0]),
             cpu_postgres=_cpu_used(cpu_before[1], cpu_after[1]),
             cpu_per_worker=per_worker,
+            cpu_harness=harness,
+            seconds=seconds,
             stalls=stalls,
             rollbacks=rollbacks,
         )
@@ -421,6 +428,26 @@ async def run_shape(
 def _below_half(shape: Sequence[ShapeResult]) -> list[ShapeResult]:
     middle = statistics.median(r.throughput for r in shape)
     return [r for r in shape if r.throughput < middle / 2]
+
+
+def _cores_busy(shape: Sequence[ShapeResult]) -> str:
+    """How much of the machine a shape kept busy while its backlog drained (medians): what a
+    shape with more workers can still gain on the same cores is at most what is left."""
+    med = statistics.median
+
+    def busy(cpu: Callable[[ShapeResult], float]) -> float:
+        return med(cpu(r) / r.seconds if r.seconds else 0.0 for r in shape)
+
+    parts = (
+        busy(lambda r: r.cpu_bot),
+        busy(lambda r: r.cpu_postgres),
+        busy(lambda r: r.cpu_harness),
+    )
+    total = busy(lambda r: r.cpu_bot + r.cpu_postgres + r.cpu_harness)
+    return (
+        f"{total:.2f} of {os.cpu_count()} (bot {parts[0]:.2f}, PostgreSQL {parts[1]:.2f}, "
+        f"Telegram stand-in and traffic {parts[2]:.2f})"
+    )
 
 
 def report(
@@ -479,6 +506,7 @@ def report(
         ]
         if per_worker:
             lines.append(f"    CPU s per worker: {', '.join(per_worker)}")
+        lines.append(f"    cores busy: {_cores_busy(shape)}")
     if peer:
         lines.append("  bare PTB: " + ", ".join(f"{rate:.0f}" for rate in peer))
     stalls = [s for shape in results for r in shape for s in r.stalls]
