@@ -463,10 +463,22 @@ STATEMENT_CACHE = 1000
 # network dropped without a word (a NAT forgetting it, a failover) leaves the worker's socket
 # waiting for good, no error ever raised: no update applied until someone restarts it. Past
 # this bound asyncpg raises TimeoutError, a passing fault: the unit runs again on a fresh
-# connection. Far above any statement of a unit (milliseconds) or a lock wait behind another
-# worker's unit; lengthy work (reports, migrations) has LENGTHY_STATEMENT_SECONDS.
+# connection (asyncpg first waits as long again for the server to cancel the statement, so a
+# silent link costs up to twice this). Far above any statement of a unit (milliseconds) or a
+# lock wait behind another worker's unit. Lengthy work (reports, migrations, copying a
+# database over) has an hour: long past any real statement, and still not forever.
 STATEMENT_SECONDS = 30.0
-LENGTHY_STATEMENT_SECONDS = 600.0
+LENGTHY_STATEMENT_SECONDS = 3600.0
+
+# The server's half of a link the network dropped: PostgreSQL ends a session whose client
+# stops answering keepalive probes (idle 10 s, then 3 probes 5 s apart), and with it any
+# transaction it left open and the row locks other workers would wait on. The kernel's
+# default would keep them two hours.
+SERVER_KEEPALIVE = {
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
 
 
 async def _keep_session(conn: Any) -> None:
@@ -560,7 +572,7 @@ class PostgresBackend:
             reset=_keep_session,
             statement_cache_size=STATEMENT_CACHE,
             command_timeout=STATEMENT_SECONDS,
-            server_settings=dict(settings or {}),
+            server_settings={**SERVER_KEEPALIVE, **(settings or {})},
         )
         return cls(pool, url, settings)
 
@@ -745,13 +757,22 @@ class PostgresBackend:
         """
         async with self._inbox_lock:
             if self._inbox is None or self._inbox.is_closed():
-                self._inbox = await asyncpg.connect(
+                conn = await asyncpg.connect(
                     self.url,
                     statement_cache_size=STATEMENT_CACHE,
                     command_timeout=STATEMENT_SECONDS,
-                    server_settings={**self._settings, "enable_nestloop": "off"},
+                    server_settings={
+                        **SERVER_KEEPALIVE,
+                        **self._settings,
+                        "enable_nestloop": "off",
+                    },
                 )
-                await _setup(self._inbox)
+                try:
+                    await _setup(conn)
+                except BaseException:
+                    conn.terminate()
+                    raise
+                self._inbox = conn
             try:
                 yield PostgresConnection(self._inbox)
             except BaseException:

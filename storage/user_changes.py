@@ -12,7 +12,8 @@ committed. While the listening connection is down the cache is off and emptied (
 could pass unheard), and it comes back only once LISTEN is in place again. A connection the
 network dropped silently is never closed by itself: a listener hears nothing on it and would
 go on trusting its cache, so it asks the server something every HEARTBEAT_SECONDS and takes
-the connection for lost when no answer comes within that time.
+the connection for lost when no answer comes within that time: the cache trusts a silent
+channel for twice that at most.
 
 What remains is the moment between another worker's commit and its notice arriving (a few
 milliseconds): a chatter line of that resident in that moment may skip a write that would
@@ -31,13 +32,14 @@ from typing import Any
 
 import asyncpg
 
-from storage.driver import Connection
+from storage.driver import SERVER_KEEPALIVE, Connection
 from storage.known_users import KnownUsers
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "jinlin_users"
 RECONNECT_SECONDS = 2.0
+CONNECT_SECONDS = 10.0
 HEARTBEAT_SECONDS = 10.0
 # NOTIFY's payload must stay under 8000 bytes: ids go out in chunks of this many.
 IDS_PER_NOTICE = 400
@@ -63,7 +65,10 @@ class UserChanges:
     async def start(self) -> None:
         """LISTEN, then turn the cache on (empty: the caller loads it after this)."""
         conn = await asyncpg.connect(
-            self._url, timeout=HEARTBEAT_SECONDS, command_timeout=HEARTBEAT_SECONDS
+            self._url,
+            timeout=CONNECT_SECONDS,
+            command_timeout=HEARTBEAT_SECONDS,
+            server_settings=SERVER_KEEPALIVE,
         )
         try:
             await conn.add_listener(CHANNEL, self._heard)
@@ -84,8 +89,11 @@ class UserChanges:
                 continue  # lost already: _come_back is at work
             try:
                 await conn.fetchval("SELECT 1")  # bounded by the connection's command_timeout
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                logger.warning("residents' change channel does not answer (%s)", exc or "timeout")
+            except Exception as exc:
+                # Whatever went wrong, the channel cannot vouch for the cache any more.
+                logger.warning(
+                    "residents' change channel does not answer (%s)", str(exc) or type(exc).__name__
+                )
                 conn.terminate()  # its termination listener (_lost) turns the cache off
 
     async def announce(self, db: Connection, user_ids: Iterable[int]) -> None:
@@ -126,11 +134,10 @@ class UserChanges:
     async def close(self) -> None:
         self._closed = True
         self._known.disable()
-        for task in (self._reconnect, self._heartbeat):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        tasks = [t for t in (self._reconnect, self._heartbeat) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # closing goes on regardless
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:

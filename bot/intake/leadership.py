@@ -25,6 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from storage.driver import SERVER_KEEPALIVE
 from storage.repository import Repository
 from storage.workers_store import AdvisoryLock
 
@@ -32,9 +33,9 @@ logger = logging.getLogger(__name__)
 
 CHECK_SECONDS = 10.0
 # The server drops a session whose peer stopped answering after idle + count * interval.
-KEEPALIVE = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5"}
-KEEPALIVE_COUNT = 3
-KEEPALIVE_BOUND_SECONDS = 10 + KEEPALIVE_COUNT * 5
+KEEPALIVE_BOUND_SECONDS = int(SERVER_KEEPALIVE["tcp_keepalives_idle"]) + int(
+    SERVER_KEEPALIVE["tcp_keepalives_count"]
+) * int(SERVER_KEEPALIVE["tcp_keepalives_interval"])
 TAKEOVER_BOUND_SECONDS = KEEPALIVE_BOUND_SECONDS + CHECK_SECONDS
 
 
@@ -69,11 +70,7 @@ class Leadership:
         url = getattr(repo.backend, "url", None)
         if not repo.backend.shares_database or url is None:
             return cls(on_elected=on_elected)
-        settings = {
-            **KEEPALIVE,
-            "tcp_keepalives_count": str(KEEPALIVE_COUNT),
-            "application_name": "jinlin-scheduler",
-        }
+        settings = {**SERVER_KEEPALIVE, "application_name": "jinlin-scheduler"}
         lock = AdvisoryLock(url, settings=settings, timeout=min(check_every, 5.0))
         return cls(lock, check_every=check_every, on_elected=on_elected)
 

@@ -417,7 +417,7 @@ async def migrate(source: str | Path, url: str, *, overwrite: bool = False) -> O
         checks: list[TableCheck] = []
 
         try:
-            async with repo.backend.transaction() as db:
+            async with repo.backend.transaction(lengthy=True) as db:
                 for name in order:
                     shape = snapshot.shapes[name]
                     checks.append(

@@ -30,8 +30,8 @@ from tests import backends
 
 T = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 ANNA = UserRecord(7001, "Anna", "anna", "zh", home_chat_id=-1003)
-BOUND = 0.5  # each statement's bound in these tests (production: driver.STATEMENT_SECONDS)
-PATIENCE = 10.0  # far past BOUND: a test that waits this long has found a hang
+BOUND = 1.5  # each statement's bound in these tests (production: driver.STATEMENT_SECONDS)
+PATIENCE = 20.0  # far past BOUND: a test that waits this long has found a hang
 T_ = TypeVar("T_")
 
 
@@ -197,3 +197,20 @@ async def test_when_the_change_channel_goes_silent_the_cache_is_off_until_it_lis
         assert repo.user_unchanged(ANNA, later)
     finally:
         await _within(repo.close(), "closing")
+
+
+async def test_the_server_probes_every_worker_connection_so_a_vanished_ones_locks_go(
+    tmp_path: Path,
+) -> None:
+    if backends.current() == "sqlite":
+        pytest.skip("SQLite is a file, not a link")
+    repo = await Repository.open(backends.database_for(tmp_path / "shared.db"))
+    try:
+        probes = "SELECT current_setting('tcp_keepalives_idle') AS idle"
+        async with repo.statements() as tx:  # the units' connections
+            (units,) = await tx._db.execute_fetchall(probes)
+        async with repo.inbox_statements() as tx:  # the claims' connection
+            (claims,) = await tx._db.execute_fetchall(probes)
+        assert units["idle"] == claims["idle"] == driver.SERVER_KEEPALIVE["tcp_keepalives_idle"]
+    finally:
+        await repo.close()
