@@ -474,11 +474,13 @@ LENGTHY_STATEMENT_SECONDS = 3600.0
 # stops answering keepalive probes (idle 10 s, then 3 probes 5 s apart), and with it any
 # transaction it left open and the row locks other workers would wait on. The kernel's
 # default would keep them two hours.
+_IDLE, _INTERVAL, _PROBES = 10, 5, 3
 SERVER_KEEPALIVE = {
-    "tcp_keepalives_idle": "10",
-    "tcp_keepalives_interval": "5",
-    "tcp_keepalives_count": "3",
+    "tcp_keepalives_idle": str(_IDLE),
+    "tcp_keepalives_interval": str(_INTERVAL),
+    "tcp_keepalives_count": str(_PROBES),
 }
+SERVER_KEEPALIVE_BOUND_SECONDS = _IDLE + _PROBES * _INTERVAL  # a vanished client's session ends
 
 
 async def _keep_session(conn: Any) -> None:

@@ -25,18 +25,14 @@ import logging
 import time
 from collections.abc import Callable
 
-from storage.driver import SERVER_KEEPALIVE
+from storage.driver import SERVER_KEEPALIVE, SERVER_KEEPALIVE_BOUND_SECONDS
 from storage.repository import Repository
 from storage.workers_store import AdvisoryLock
 
 logger = logging.getLogger(__name__)
 
 CHECK_SECONDS = 10.0
-# The server drops a session whose peer stopped answering after idle + count * interval.
-KEEPALIVE_BOUND_SECONDS = int(SERVER_KEEPALIVE["tcp_keepalives_idle"]) + int(
-    SERVER_KEEPALIVE["tcp_keepalives_count"]
-) * int(SERVER_KEEPALIVE["tcp_keepalives_interval"])
-TAKEOVER_BOUND_SECONDS = KEEPALIVE_BOUND_SECONDS + CHECK_SECONDS
+TAKEOVER_BOUND_SECONDS = SERVER_KEEPALIVE_BOUND_SECONDS + CHECK_SECONDS
 
 
 class Leadership:
