@@ -15,6 +15,7 @@ keeps them correct, and a conflict surfaces as `Conflict`, for the caller to run
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
 import sqlite3
@@ -100,12 +101,20 @@ class Replay(Conflict):
 _PASSING_SQLITE_CODES = frozenset({5, 6, 7, 10, 13, 14, 15})
 
 
+# The process short of a resource for a moment: every file descriptor in use (a burst of
+# connections), no memory or buffer for a socket. Not the file or the code: it passes.
+_PASSING_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+
+
 def is_passing_fault(error: BaseException | None) -> bool:
-    """Whether `error` says the database was unavailable (locked, full, disconnected).
+    """Whether `error` says the database was unavailable (locked, full, disconnected), or
+    the process was short of a resource (file descriptors) for a moment.
 
     Such a unit changed nothing and will succeed later: the update is applied again rather
     than confirmed. Anything else (a bug, a constraint) would fail the same way every time.
     """
+    if isinstance(error, OSError) and error.errno in _PASSING_ERRNOS:
+        return True
     if isinstance(error, sqlite3.OperationalError):
         code = getattr(error, "sqlite_errorcode", None)
         return code is not None and code & 0xFF in _PASSING_SQLITE_CODES
