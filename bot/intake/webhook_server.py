@@ -35,6 +35,8 @@ MAX_BODY_BYTES = 1024 * 1024
 STORE_SECONDS = 5.0
 # Let in-flight requests finish their insert on shutdown, but not hold the process for long.
 SHUTDOWN_SECONDS = 10.0
+# The inbox's ids are 64-bit (Telegram's are far smaller): past that no database holds one.
+_LARGEST_ID = 2**63 - 1
 
 
 def _utc_now() -> datetime:
@@ -60,7 +62,7 @@ def _int_at(value: object, *keys: str) -> int | None:
         if not isinstance(value, dict):
             return None
         value = value.get(key)
-    return value if type(value) is int else None
+    return value if type(value) is int and -_LARGEST_ID <= value <= _LARGEST_ID else None
 
 
 def conversation_of(update: dict[str, Any]) -> int | None:
@@ -169,14 +171,22 @@ class WebhookServer:
             logger.warning("webhook: a request without the right secret token was refused")
             return web.Response(status=403, text="Forbidden")
         body = await request.read()  # over client_max_size: aiohttp answers 413 itself
+        # Refused here, each on its own: the POSTs of a burst are stored in one statement,
+        # which a body no database can hold would fail for all of them.
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON; nested past Python's stack
             return web.Response(status=400, text="Bad Request: body is not JSON")
         update_id = data.get("update_id") if isinstance(data, dict) else None
-        if type(update_id) is not int or update_id < 0:
+        if type(update_id) is not int or not 0 <= update_id <= _LARGEST_ID:
             return web.Response(status=400, text="Bad Request: not a Telegram update")
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        try:
+            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            payload.encode("utf-8")
+        except RecursionError:  # read, but too deep to write back
+            return web.Response(status=400, text="Bad Request: body is not JSON")
+        except UnicodeEncodeError:  # half a surrogate pair: JSON allows it, UTF-8 does not
+            return web.Response(status=400, text="Bad Request: text is not Unicode")
         try:
             async with asyncio.timeout(STORE_SECONDS):
                 fresh = await self._store.store(update_id, payload, conversation_of(data))

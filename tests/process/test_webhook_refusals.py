@@ -1,0 +1,67 @@
+"""What the webhook refuses outright (400), so it never fails the updates stored beside it.
+
+POSTs that arrive together are stored in one statement: a body the database cannot hold (an
+update id past its 64-bit column, text that is not Unicode) must be refused on its own before
+that statement, not fail it for every honest update in the burst. A refusal names no
+resident's words in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import aiohttp
+
+from bot.intake.webhook_server import WebhookServer
+from storage.repository import Repository
+from tests import backends
+
+SECRET = "s3cret-Webhook_token-0123456789"
+PATH = "/telegram/webhook"
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def _update(update_id: int, text: str = "a ladder to lend") -> str:
+    chat = {"id": -1003, "type": "group", "title": "Building 3"}
+    message = {"message_id": 1, "date": 1_767_000_000, "chat": chat, "text": text}
+    return json.dumps({"update_id": update_id, "message": message}, ensure_ascii=False)
+
+
+async def _post_all(port: int, bodies: list[bytes]) -> list[int]:
+    async with aiohttp.ClientSession() as session:
+
+        async def post(body: bytes) -> int:
+            url = f"http://127.0.0.1:{port}{PATH}"
+            async with session.post(url, data=body, headers={HEADER: SECRET}) as response:
+                return response.status
+
+        return list(await asyncio.gather(*(post(b) for b in bodies)))
+
+
+async def test_bodies_the_database_cannot_hold_are_refused_alone_and_the_burst_is_stored(
+    tmp_path, caplog
+):
+    database = backends.database_for(tmp_path / "inbox.sqlite3")
+    repo = await Repository.open(database)
+    server = WebhookServer(repo, path=PATH, secret=SECRET)
+    honest = [_update(n).encode() for n in range(1, 21)]
+    unholdable = [
+        _update(2**63).encode(),  # past a BIGINT
+        _update(21, text="HALF lone half of a pair").replace("HALF", "\\ud800").encode(),
+        b'{"update_id": 22, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ]
+    try:
+        await server.start("127.0.0.1", 0)
+        with caplog.at_level(logging.DEBUG):
+            statuses = await _post_all(server.port, [*honest[:10], *unholdable, *honest[10:]])
+        stored = await backends.fetch(database, "SELECT update_id FROM inbox ORDER BY update_id")
+    finally:
+        await server.stop()
+        await repo.close()
+
+    assert statuses[10:13] == [400] * 3
+    assert statuses[:10] + statuses[13:] == [200] * 20
+    assert [row[0] for row in stored] == list(range(1, 21))
+    assert "lone half" not in caplog.text and "ladder" not in caplog.text
