@@ -35,6 +35,9 @@ MAX_BODY_BYTES = 1024 * 1024
 STORE_SECONDS = 5.0
 # Let in-flight requests finish their insert on shutdown, but not hold the process for long.
 SHUTDOWN_SECONDS = 10.0
+# Rows stored by one statement at most (see _Storing._next_batch).
+STORE_BATCH_ROWS = 1000
+STORE_BATCH_BYTES = 32 * 1024 * 1024
 # The inbox's ids are 64-bit (Telegram's are far smaller): past that no database holds one.
 _LARGEST_ID = 2**63 - 1
 
@@ -91,6 +94,19 @@ class _Storing:
         self._waiting: list[tuple[tuple[int, str, int | None], asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
 
+    def _next_batch(self) -> list[tuple[tuple[int, str, int | None], asyncio.Future[bool]]]:
+        """The oldest waiting rows one statement can carry: PostgreSQL takes at most 32,767
+        parameters (4 a row) and a message of 1 GB, and a statement it refuses would fail
+        every POST in it."""
+        size = 0
+        for count, ((_, payload, _), _) in enumerate(self._waiting):
+            size += len(payload)
+            if count == STORE_BATCH_ROWS or (count and size > STORE_BATCH_BYTES):
+                batch, self._waiting = self._waiting[:count], self._waiting[count:]
+                return batch
+        batch, self._waiting = self._waiting, []
+        return batch
+
     async def store(self, update_id: int, payload: str, chat_id: int | None) -> bool:
         """Keep one update; False if it was waiting already (a duplicate delivery)."""
         stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -101,7 +117,7 @@ class _Storing:
 
     async def _write(self) -> None:
         while self._waiting:
-            batch, self._waiting = self._waiting, []
+            batch = self._next_batch()
             try:
                 # Bounded here too: a write that hangs (a vanished server) must not hold the
                 # bursts queued behind it after their own answers gave up.
@@ -176,16 +192,17 @@ class WebhookServer:
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):  # not JSON; nested past Python's stack
+            logger.warning("webhook: a body that is not JSON was refused")
             return web.Response(status=400, text="Bad Request: body is not JSON")
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if type(update_id) is not int or not 0 <= update_id <= _LARGEST_ID:
+            logger.warning("webhook: a body that is not a Telegram update was refused")
             return web.Response(status=400, text="Bad Request: not a Telegram update")
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         try:
-            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
             payload.encode("utf-8")
-        except RecursionError:  # read, but too deep to write back
-            return web.Response(status=400, text="Bad Request: body is not JSON")
         except UnicodeEncodeError:  # half a surrogate pair: JSON allows it, UTF-8 does not
+            logger.warning("webhook: update %s refused: its text is not Unicode", update_id)
             return web.Response(status=400, text="Bad Request: text is not Unicode")
         try:
             async with asyncio.timeout(STORE_SECONDS):

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import UTC, datetime
 
 import aiohttp
 
+from bot.intake import webhook_server
 from bot.intake.webhook_server import WebhookServer
 from storage.repository import Repository
 from tests import backends
@@ -65,3 +67,33 @@ async def test_bodies_the_database_cannot_hold_are_refused_alone_and_the_burst_i
     assert statuses[:10] + statuses[13:] == [200] * 20
     assert [row[0] for row in stored] == list(range(1, 21))
     assert "lone half" not in caplog.text and "ladder" not in caplog.text
+
+
+async def test_a_chat_id_past_64_bits_is_stored_without_a_place_in_a_chat(tmp_path):
+    database = backends.database_for(tmp_path / "inbox.sqlite3")
+    repo = await Repository.open(database)
+    server = WebhookServer(repo, path=PATH, secret=SECRET)
+    body = json.loads(_update(7))
+    body["message"]["chat"]["id"] = 2**64
+    try:
+        await server.start("127.0.0.1", 0)
+        assert await _post_all(server.port, [json.dumps(body).encode()]) == [200]
+        stored = await backends.fetch(database, "SELECT update_id, chat_id FROM inbox")
+    finally:
+        await server.stop()
+        await repo.close()
+    assert [tuple(row) for row in stored] == [(7, None)]
+
+
+async def test_a_burst_larger_than_one_statement_holds_is_stored_whole(tmp_path):
+    database = backends.database_for(tmp_path / "inbox.sqlite3")
+    repo = await Repository.open(database)
+    storing = webhook_server._Storing(repo, lambda: datetime.now(UTC))
+    try:
+        # More rows than PostgreSQL's 32,767 parameters allow in one INSERT (4 a row).
+        fresh = await asyncio.gather(*(storing.store(n, _update(n), -1003) for n in range(1, 9001)))
+        stored = await backends.fetch(database, "SELECT COUNT(*) FROM inbox")
+    finally:
+        await repo.close()
+    assert all(fresh)
+    assert stored[0][0] == 9000
