@@ -21,9 +21,10 @@ async def on_error(update: object, context: Context) -> None:
         chat = update.effective_chat
         where = f" (update {update.update_id}, chat {chat.id if chat else '-'})"
     if isinstance(update, Update) and is_passing_fault(context.error):
-        # Nothing was committed; the intake applies the update again once the database is back.
+        # The database (or the process's file descriptors) away for a moment: the intake
+        # applies the update again, and its exactly-once claim keeps done work from repeating.
         context.bot_data.unapplied.add(update.update_id)
-        logger.warning("database unavailable%s: %s", where, redact_log_line(repr(context.error)))
+        logger.warning("passing fault%s: %s", where, redact_log_line(repr(context.error)))
         return
     if isinstance(context.error, BadRequest) and "query is too old" in str(context.error).lower():
         # A button pressed long ago (or before a restart): the press was still applied,

@@ -110,8 +110,9 @@ def is_passing_fault(error: BaseException | None) -> bool:
     """Whether `error` says the database was unavailable (locked, full, disconnected), or
     the process was short of a resource (file descriptors) for a moment.
 
-    Such a unit changed nothing and will succeed later: the update is applied again rather
-    than confirmed. Anything else (a bug, a constraint) would fail the same way every time.
+    Such a unit will succeed later: the update is applied again rather than confirmed (what
+    it committed already, its exactly-once claim keeps from repeating). Anything else (a
+    bug, a constraint) would fail the same way every time.
     """
     if isinstance(error, OSError) and error.errno in _PASSING_ERRNOS:
         return True

@@ -157,6 +157,8 @@ class InboxWorker:
         for item in items:
             try:
                 updates.append(Update.de_json(json.loads(item.payload), self.app.bot))
+            except MemoryError:
+                raise  # the process's trouble, not the update's: it may read next time
             except Exception as exc:
                 # Never applicable, so never kept: claimed again and again it would fail its
                 # whole batch each time (a date past any calendar: OverflowError; a message

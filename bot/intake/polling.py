@@ -194,7 +194,7 @@ async def _apply_one(app: AnyApp, update: Update, stop: asyncio.Event, faults: _
                 faults.waiting += 1
             backoff = min(max(backoff * 2, BACKOFF_FIRST_SECONDS), BACKOFF_MAX_SECONDS)
             logger.warning(
-                "update %s not applied (database fault); retrying in %.1fs",
+                "update %s not applied (a passing fault); retrying in %.1fs",
                 update.update_id,
                 backoff,
             )
