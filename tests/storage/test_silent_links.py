@@ -106,10 +106,14 @@ def bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(user_changes, "HEARTBEAT_SECONDS", BOUND)
 
 
-async def _through(network: SilentNetwork, tmp_path: Path) -> Repository:
+@pytest.fixture
+async def repo(network: SilentNetwork, bounded: None, tmp_path: Path) -> AsyncIterator[Repository]:
+    """A worker's repository whose every connection goes through `network`."""
     database = urlsplit(backends.database_for(tmp_path / "shared.db"))
     via = database._replace(netloc=f"{database.username}@127.0.0.1:{network.port}")
-    return await Repository.open(urlunsplit(via))
+    opened = await Repository.open(urlunsplit(via))
+    yield opened
+    await _within(opened.close(), "closing")
 
 
 async def _within(work: Awaitable[T_], what: str) -> T_:
@@ -130,73 +134,61 @@ async def _fails_in_time(work: Awaitable[object]) -> BaseException:
 
 
 async def test_a_claim_on_a_silent_link_fails_in_time_and_the_next_claim_gets_the_update(
-    network: SilentNetwork, bounded: None, tmp_path: Path
+    network: SilentNetwork, repo: Repository
 ) -> None:
-    repo = await _through(network, tmp_path)
-    try:
-        async with repo.statements() as tx:
-            assert await tx.receive_update(1, '{"update_id": 1}', T, chat_id=-1003)
+    async with repo.statements() as tx:
+        assert await tx.receive_update(1, '{"update_id": 1}', T, chat_id=-1003)
 
-        async def claim() -> list[int]:
-            async with repo.inbox_statements() as tx:
-                items = await tx.claim_inbox("w", T, T + timedelta(seconds=30), 10)
-            return [item.update_id for item in items]
+    async def claim() -> list[int]:
+        async with repo.inbox_statements() as tx:
+            items = await tx.claim_inbox("w", T, T + timedelta(seconds=30), 10)
+        return [item.update_id for item in items]
 
-        assert await claim() == [1]  # the claim's own connection is open now
-        network.go_silent()
-        failed = await _fails_in_time(claim())
-        assert is_passing_fault(failed)  # the worker logs it and claims again shortly
-        assert await _within(claim(), "the next claim") == [1]  # a new link, its lease
-    finally:
-        await _within(repo.close(), "closing")
+    assert await claim() == [1]  # the claim's own connection is open now
+    network.go_silent()
+    failed = await _fails_in_time(claim())
+    assert is_passing_fault(failed)  # the worker logs it and claims again shortly
+    assert await _within(claim(), "the next claim") == [1]  # a new link, its lease
 
 
 async def test_a_unit_on_a_silent_link_fails_as_a_passing_fault_and_the_next_one_commits(
-    network: SilentNetwork, bounded: None, tmp_path: Path
+    network: SilentNetwork, repo: Repository
 ) -> None:
-    repo = await _through(network, tmp_path)
-    try:
-        await _within(repo.run(lambda tx: tx.save_user(ANNA, T)), "the first unit")
-        network.go_silent()
-        renamed = UserRecord(ANNA.user_id, "Anna Li", "anna", "zh", home_chat_id=-1003)
-        failed = await _fails_in_time(repo.run(lambda tx: tx.save_user(renamed, T)))
-        assert is_passing_fault(failed)  # the update is applied again, not dropped
-        await _within(repo.run(lambda tx: tx.save_user(renamed, T)), "the next unit")
-        async with repo.statements() as tx:
-            row = await tx.user(ANNA.user_id)
-        assert row is not None and row.first_name == "Anna Li"
-    finally:
-        await _within(repo.close(), "closing")
+    await _within(repo.run(lambda tx: tx.save_user(ANNA, T)), "the first unit")
+    network.go_silent()
+    renamed = UserRecord(ANNA.user_id, "Anna Li", "anna", "zh", home_chat_id=-1003)
+    failed = await _fails_in_time(repo.run(lambda tx: tx.save_user(renamed, T)))
+    assert is_passing_fault(failed)  # the update is applied again, not dropped
+    await _within(repo.run(lambda tx: tx.save_user(renamed, T)), "the next unit")
+    async with repo.statements() as tx:
+        row = await tx.user(ANNA.user_id)
+    assert row is not None and row.first_name == "Anna Li"
 
 
 async def test_when_the_change_channel_goes_silent_the_cache_is_off_until_it_listens_again(
-    network: SilentNetwork, bounded: None, tmp_path: Path
+    network: SilentNetwork, repo: Repository
 ) -> None:
-    repo = await _through(network, tmp_path)
-    try:
-        await _within(repo.run(lambda tx: tx.save_user(ANNA, T)), "the first unit")
-        assert repo.user_unchanged(ANNA, T)
-        network.go_silent()
-        # Another worker's change would pass unheard: the cache must stop vouching for rows.
-        deadline = time.monotonic() + PATIENCE
-        while repo.user_unchanged(ANNA, T):
-            assert time.monotonic() < deadline, "the cache trusted a silent channel"
-            await asyncio.sleep(0.05)
-        while not (repo._changes is not None and repo._changes._conn is not None):
-            assert time.monotonic() < deadline, "the channel never came back"
-            await asyncio.sleep(0.05)
-        later = T + timedelta(seconds=1)
-        # The units' own connection went silent too: as the inbox worker does, run the unit
-        # again after a passing fault.
-        while True:
-            try:
-                await _within(repo.run(lambda tx: tx.save_user(ANNA, later)), "the unit")
-                break
-            except Exception as exc:
-                assert is_passing_fault(exc) and time.monotonic() < deadline
-        assert repo.user_unchanged(ANNA, later)
-    finally:
-        await _within(repo.close(), "closing")
+    await _within(repo.run(lambda tx: tx.save_user(ANNA, T)), "the first unit")
+    assert repo.user_unchanged(ANNA, T)
+    network.go_silent()
+    # Another worker's change would pass unheard: the cache must stop vouching for rows.
+    deadline = time.monotonic() + PATIENCE
+    while repo.user_unchanged(ANNA, T):
+        assert time.monotonic() < deadline, "the cache trusted a silent channel"
+        await asyncio.sleep(0.05)
+    while not (repo._changes is not None and repo._changes._conn is not None):
+        assert time.monotonic() < deadline, "the channel never came back"
+        await asyncio.sleep(0.05)
+    later = T + timedelta(seconds=1)
+    # The units' own connection went silent too: as the inbox worker does, run the unit
+    # again after a passing fault.
+    while True:
+        try:
+            await _within(repo.run(lambda tx: tx.save_user(ANNA, later)), "the unit")
+            break
+        except Exception as exc:
+            assert is_passing_fault(exc) and time.monotonic() < deadline
+    assert repo.user_unchanged(ANNA, later)
 
 
 async def test_the_server_probes_every_worker_connection_so_a_vanished_ones_locks_go(
