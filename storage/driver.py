@@ -509,6 +509,15 @@ async def _setup(conn: Any) -> None:
     )
 
 
+async def close_within(conn: Any, seconds: float) -> None:
+    """Close an asyncpg connection politely, or cut it if that takes `seconds`: on a link
+    gone silent the polite close waits for an answer that never comes."""
+    try:
+        await asyncio.wait_for(conn.close(), seconds)
+    except TimeoutError:
+        conn.terminate()
+
+
 def _bound(lengthy: bool) -> float | None:
     """A statement's bound: None keeps the connection's own (STATEMENT_SECONDS)."""
     return LENGTHY_STATEMENT_SECONDS if lengthy else None
@@ -804,10 +813,7 @@ class PostgresBackend:
                 self._pool.terminate()
         async with self._inbox_lock:
             if self._inbox is not None:
-                try:
-                    await asyncio.wait_for(self._inbox.close(), STATEMENT_SECONDS)
-                except TimeoutError:
-                    self._inbox.terminate()
+                await close_within(self._inbox, STATEMENT_SECONDS)
 
 
 Backend = SqliteBackend | PostgresBackend

@@ -32,7 +32,7 @@ from typing import Any
 
 import asyncpg
 
-from storage.driver import SERVER_KEEPALIVE, Connection
+from storage.driver import SERVER_KEEPALIVE, Connection, close_within
 from storage.known_users import KnownUsers
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,4 @@ class UserChanges:
         await asyncio.gather(*tasks, return_exceptions=True)  # closing goes on regardless
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            try:
-                await asyncio.wait_for(conn.close(), HEARTBEAT_SECONDS)
-            except TimeoutError:  # a silent link: cut it
-                conn.terminate()
+            await close_within(conn, HEARTBEAT_SECONDS)

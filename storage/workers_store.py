@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from storage.driver import PostgresBackend
+from storage.driver import PostgresBackend, close_within
 from storage.records import OutboxRow
 from storage.tx_base import TxBase
 from storage.tx_base import ts as _ts
@@ -239,6 +239,6 @@ class AdvisoryLock:
         conn, self._conn, self._held = self._conn, None, False
         if conn is not None and not conn.is_closed():
             try:
-                await asyncio.wait_for(conn.close(), self._timeout)
+                await close_within(conn, self._timeout)  # cut if it takes longer
             except _UNREACHABLE:
                 conn.terminate()
