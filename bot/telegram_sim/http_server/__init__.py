@@ -46,8 +46,12 @@ def _api_error(status: int, description: str) -> web.Response:
     return web.json_response(body, status=status, dumps=_dumps)
 
 
+# One encoder for every body: json.dumps builds a new one per call when given options.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _dumps(body: Any) -> str:
-    return json.dumps(body, ensure_ascii=False)
+    return _JSON.encode(body)
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
@@ -287,7 +291,7 @@ class BotApiStandIn:
         try:
             async with session.post(
                 target,
-                data=json.dumps(update, ensure_ascii=False).encode(),
+                data=_dumps(update).encode(),
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
             ) as response:
