@@ -9,6 +9,9 @@ from datetime import datetime
 from storage.tx_base import TxBase
 from storage.tx_base import ts as _ts
 
+# The oldest waiting updates a claim looks among first (see InboxQueries.claim_inbox).
+CLAIM_WINDOW = 256
+
 
 @dataclass(frozen=True, slots=True)
 class InboxItem:
@@ -72,6 +75,48 @@ class InboxQueries(TxBase):
         and no conflicts between claiming workers: each claim read the whole inbox, so two
         at once used to fail one another.
         """
+        # Most claims look at the oldest CLAIM_WINDOW rows only: every update older than one
+        # of them is among them, so "no older update of its chat" is decided inside the
+        # window, and a claim costs the same at 300 waiting as at 30,000 (reading the whole
+        # inbox, it grew with the backlog: one worker drained 12,000 updates 15 % slower
+        # than 3,000). Only when the window holds fewer free chats than asked for (one chat
+        # flooding the head of the queue, or other workers holding it) is the whole inbox
+        # read, so no chat waits behind another's backlog.
+        rows = await self._all(
+            f"""WITH oldest AS MATERIALIZED (
+                   SELECT update_id, chat_id, claimed_until, claimed_by FROM inbox
+                   ORDER BY update_id LIMIT ?),
+               picked AS MATERIALIZED (
+                   SELECT i.update_id FROM oldest i
+                   WHERE (i.claimed_until IS NULL OR i.claimed_until < ? OR i.claimed_by = ?)
+                     AND NOT EXISTS (
+                         SELECT 1 FROM oldest o
+                         WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
+                   ORDER BY i.update_id LIMIT ?),
+               taken AS MATERIALIZED (
+                   -- Locked here, and the lease read again on the row as it is now: one
+                   -- another worker claimed since the window was read is passed by.
+                   SELECT update_id FROM inbox
+                   WHERE update_id {self.dialect.among("SELECT update_id FROM picked")}
+                     AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
+                   {self.dialect.skip_locked})
+               UPDATE inbox SET claimed_by = ?, claimed_until = ?
+               WHERE update_id {self.dialect.among("SELECT update_id FROM taken")}
+               RETURNING update_id, payload, (SELECT COUNT(*) FROM oldest) AS seen""",
+            (CLAIM_WINDOW, _ts(now), worker, limit, _ts(now), worker, worker, _ts(until)),
+        )
+        items = [InboxItem(r["update_id"], r["payload"]) for r in rows]
+        if len(items) < limit and (not rows or rows[0]["seen"] >= CLAIM_WINDOW):
+            taken = [item.update_id for item in items]
+            items += await self._claim_anywhere(worker, now, until, limit - len(items), taken)
+        return sorted(items, key=lambda item: item.update_id)
+
+    async def _claim_anywhere(
+        self, worker: str, now: datetime, until: datetime, limit: int, taken: list[int]
+    ) -> list[InboxItem]:
+        """`claim_inbox` over the whole inbox: each chat's oldest, wherever it waits, but
+        the rows just `taken` (this worker holds them, so they would count as free)."""
+        besides = f"AND i.update_id NOT IN ({', '.join('?' * len(taken))})" if taken else ""
         # The pick is a MATERIALIZED CTE: PostgreSQL may otherwise run an `IN (… LIMIT n)`
         # subquery more than once and claim more than `limit` rows (seen with a reused
         # database's statistics).
@@ -82,15 +127,15 @@ class InboxQueries(TxBase):
                      AND NOT EXISTS (
                          SELECT 1 FROM inbox o
                          WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
+                     {besides}
                    ORDER BY i.update_id LIMIT ?
                    {self.dialect.skip_locked})
                UPDATE inbox SET claimed_by = ?, claimed_until = ?
-               WHERE update_id IN (SELECT update_id FROM picked)
+               WHERE update_id {self.dialect.among("SELECT update_id FROM picked")}
                RETURNING update_id, payload""",
-            (_ts(now), worker, limit, worker, _ts(until)),
+            (_ts(now), worker, *taken, limit, worker, _ts(until)),
         )
-        items = [InboxItem(r["update_id"], r["payload"]) for r in rows]
-        return sorted(items, key=lambda item: item.update_id)
+        return [InboxItem(r["update_id"], r["payload"]) for r in rows]
 
     async def renew_inbox(self, worker: str, update_ids: list[int], until: datetime) -> int:
         """Extend `worker`'s lease on rows it still holds; returns how many it still held."""

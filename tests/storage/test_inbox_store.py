@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from storage import inbox_store
 from storage.repository import Repository
 from tests import backends
 
@@ -65,6 +66,31 @@ async def test_one_chats_updates_are_claimed_one_at_a_time_in_order(tmp_path):
         async with repo.transaction() as tx:
             await tx.finish_inbox([1])
         assert await _claim(repo, "b", T0) == [3]
+    finally:
+        await repo.close()
+
+
+async def test_a_chat_flooding_the_head_of_the_inbox_holds_no_other_chat_back(
+    tmp_path, monkeypatch
+):
+    """A claim looks among the oldest waiting updates first; when they are one busy chat's,
+    the chats waiting behind them are claimed all the same, each once."""
+    monkeypatch.setattr(inbox_store, "CLAIM_WINDOW", 4)
+    repo = await Repository.open(backends.database_for(tmp_path / "x.db"))
+    try:
+        async with repo.transaction() as tx:
+            # A flea market in group -1003 (1-6), then one line each in -1005 and -1007.
+            chats = [-1003] * 6 + [-1005, -1007]
+            for update_id, chat_id in enumerate(chats, start=1):
+                payload = f'{{"update_id": {update_id}}}'
+                assert await tx.receive_update(update_id, payload, T0, chat_id=chat_id)
+
+        assert await _claim(repo, "a", T0, limit=3) == [1, 7, 8]
+        assert await _claim(repo, "b", T0) == []  # the market's next waits for its first
+        async with repo.transaction() as tx:
+            await tx.finish_inbox([1, 7, 8])
+        # Within the window now: the market's oldest, alone.
+        assert await _claim(repo, "b", T0) == [2]
     finally:
         await repo.close()
 
