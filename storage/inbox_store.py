@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.driver import Dialect
 from storage.tx_base import TxBase
 from storage.tx_base import ts as _ts
 
@@ -72,16 +73,27 @@ class InboxQueries(TxBase):
         by) or, once that claim committed, re-checked as it is now (leased: passed by); and
         a chat's next update stays "not the oldest" as long as the one before it waits,
         claimed or not, since rows leave the inbox only once applied. No SERIALIZABLE, then,
-        and no conflicts between claiming workers: each claim read the whole inbox, so two
-        at once used to fail one another.
+        and no conflicts between claiming workers (under it, two claims reading the same
+        waiting rows at once used to fail one another).
         """
+        if self.dialect is not Dialect.POSTGRESQL:
+            # SQLite has no UPDATE inside WITH, which the window needs to tell how full it
+            # was; and one process owns the file, so nobody claims beside it.
+            items = await self._claim_anywhere(worker, now, until, limit, [])
+            return sorted(items, key=lambda item: item.update_id)
         # Most claims look at the oldest CLAIM_WINDOW rows only: every update older than one
         # of them is among them, so "no older update of its chat" is decided inside the
-        # window, and a claim costs the same at 300 waiting as at 30,000 (reading the whole
-        # inbox, it grew with the backlog: one worker drained 12,000 updates 15 % slower
-        # than 3,000). Only when the window holds fewer free chats than asked for (one chat
-        # flooding the head of the queue, or other workers holding it) is the whole inbox
-        # read, so no chat waits behind another's backlog.
+        # window, at the same cost at 300 waiting as at 30,000 when the backlog spans many
+        # chats (reading the whole inbox, one worker drained 12,000 updates 15 % slower than
+        # 3,000). When the window holds fewer free chats than asked for (a few chats'
+        # backlogs fill it, or other workers hold them) the whole inbox is read as well, so
+        # no chat waits behind another's backlog. `taken` locks the chosen rows and reads
+        # their lease again as they are now (a row another worker claimed since the window
+        # was read is passed by); its LIMIT sits above the lock, so that rows a worker
+        # claiming at the same moment has locked are passed and the next ones taken. The
+        # window's size comes back even when nothing was claimed: an idle inbox costs one
+        # statement. The rows are found by primary key (`= ANY`), not by a join, which the
+        # claims' connection would plan as a scan of the whole table.
         rows = await self._all(
             f"""WITH oldest AS MATERIALIZED (
                    SELECT update_id, chat_id, claimed_until, claimed_by FROM inbox
@@ -91,22 +103,25 @@ class InboxQueries(TxBase):
                    WHERE (i.claimed_until IS NULL OR i.claimed_until < ? OR i.claimed_by = ?)
                      AND NOT EXISTS (
                          SELECT 1 FROM oldest o
-                         WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)
-                   ORDER BY i.update_id LIMIT ?),
+                         WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id)),
                taken AS MATERIALIZED (
-                   -- Locked here, and the lease read again on the row as it is now: one
-                   -- another worker claimed since the window was read is passed by.
                    SELECT update_id FROM inbox
-                   WHERE update_id {self.dialect.among("SELECT update_id FROM picked")}
+                   WHERE update_id = ANY(ARRAY(SELECT update_id FROM picked))
                      AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
-                   {self.dialect.skip_locked})
-               UPDATE inbox SET claimed_by = ?, claimed_until = ?
-               WHERE update_id {self.dialect.among("SELECT update_id FROM taken")}
-               RETURNING update_id, payload, (SELECT COUNT(*) FROM oldest) AS seen""",
-            (CLAIM_WINDOW, _ts(now), worker, limit, _ts(now), worker, worker, _ts(until)),
+                   ORDER BY update_id LIMIT ?
+                   {self.dialect.skip_locked}),
+               claimed AS (
+                   UPDATE inbox SET claimed_by = ?, claimed_until = ?
+                   WHERE update_id = ANY(ARRAY(SELECT update_id FROM taken))
+                   RETURNING update_id, payload)
+               SELECT c.update_id, c.payload, w.seen
+               FROM (SELECT COUNT(*) AS seen FROM oldest) w LEFT JOIN claimed c ON TRUE""",
+            (CLAIM_WINDOW, _ts(now), worker, _ts(now), worker, limit, worker, _ts(until)),
         )
-        items = [InboxItem(r["update_id"], r["payload"]) for r in rows]
-        if len(items) < limit and (not rows or rows[0]["seen"] >= CLAIM_WINDOW):
+        items = [
+            InboxItem(r["update_id"], r["payload"]) for r in rows if r["update_id"] is not None
+        ]
+        if len(items) < limit and rows and rows[0]["seen"] >= CLAIM_WINDOW:
             taken = [item.update_id for item in items]
             items += await self._claim_anywhere(worker, now, until, limit - len(items), taken)
         return sorted(items, key=lambda item: item.update_id)
