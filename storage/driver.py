@@ -785,6 +785,8 @@ class PostgresBackend:
         was analysed again: the stall of `jinlin bench workers`. Without nested loops it is
         a hash or merge anti-join, linear in the waiting rows whatever the statistics say.
         A session setting, as a `SET LOCAL` would cost the claim a transaction and a trip.
+        No JIT either: a plan that can only loop carries the disabled nested loop's penalty
+        in its cost, which passes `jit_above_cost`, and a claim compiled for 160 ms.
         """
         async with self._inbox_lock:
             if self._inbox is None or self._inbox.is_closed():
@@ -796,6 +798,7 @@ class PostgresBackend:
                         **SERVER_KEEPALIVE,
                         **self._settings,
                         "enable_nestloop": "off",
+                        "jit": "off",
                     },
                 )
                 try:

@@ -91,9 +91,11 @@ class InboxQueries(TxBase):
         # their lease again as they are now (a row another worker claimed since the window
         # was read is passed by); its LIMIT sits above the lock, so that rows a worker
         # claiming at the same moment has locked are passed and the next ones taken. The
-        # window's size comes back even when nothing was claimed: an idle inbox costs one
-        # statement. The rows are found by primary key (`= ANY`), not by a join, which the
-        # claims' connection would plan as a scan of the whole table.
+        # window's size comes back in a row of its own, even when nothing was claimed: an
+        # idle inbox costs one statement. The rows are found by primary key (`= ANY`), not by
+        # a join, which the claims' connection would plan as a scan of the whole table; and
+        # no join at all in the answer: one the planner could only loop passed the JIT's
+        # threshold (see PostgresBackend.inbox_statements).
         rows = await self._all(
             f"""WITH oldest AS MATERIALIZED (
                    SELECT update_id, chat_id, claimed_until, claimed_by FROM inbox
@@ -114,14 +116,15 @@ class InboxQueries(TxBase):
                    UPDATE inbox SET claimed_by = ?, claimed_until = ?
                    WHERE update_id = ANY(ARRAY(SELECT update_id FROM taken))
                    RETURNING update_id, payload)
-               SELECT c.update_id, c.payload, w.seen
-               FROM (SELECT COUNT(*) AS seen FROM oldest) w LEFT JOIN claimed c ON TRUE""",
+               SELECT update_id, payload, NULL AS seen FROM claimed
+               UNION ALL SELECT NULL, NULL, COUNT(*) FROM oldest""",
             (CLAIM_WINDOW, _ts(now), worker, _ts(now), worker, limit, worker, _ts(until)),
         )
         items = [
             InboxItem(r["update_id"], r["payload"]) for r in rows if r["update_id"] is not None
         ]
-        if len(items) < limit and rows and rows[0]["seen"] >= CLAIM_WINDOW:
+        seen = next(r["seen"] for r in rows if r["update_id"] is None)
+        if len(items) < limit and seen >= CLAIM_WINDOW:
             taken = [item.update_id for item in items]
             items += await self._claim_anywhere(worker, now, until, limit - len(items), taken)
         return sorted(items, key=lambda item: item.update_id)
