@@ -577,7 +577,7 @@ class PostgresBackend:
     any unit queued behind them (rare, so each member saves its own SAVEPOINT, a round trip,
     instead). If the commit or a statement conflicts, or the link fails, the group is rolled
     back, every member that had finished learns `Conflict` and `Repository.run` runs it again
-    (in whatever group is open when its turn comes; alone after a second conflict).
+    alone.
     """
 
     dialect = Dialect.POSTGRESQL

@@ -182,16 +182,11 @@ class Repository:
         `work` must keep its effects inside the transaction: it may run more than once.
         """
         replay: Replays | None = None
-        conflicts = 0
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                # After one conflict the unit shares a group like any other: with two busy
-                # workers a fifth of the units are such reruns (`jinlin bench workers`), and
-                # alone each paid a BEGIN and a COMMIT of its own. One that conflicted twice
-                # goes alone, so that it takes no group down with it again; so does one run
-                # again for its group's failure (`Replay`), in the turn kept for it. Long
+                # A rerun goes alone: its group's other units need not conflict again. Long
                 # work goes alone too: quick units must not wait on it for their commit.
-                alone = lengthy or replay is not None or conflicts > 1
+                alone = attempt > 1 or lengthy
                 async with self.transaction(lengthy=lengthy, group=not alone, replay=replay) as tx:
                     return await work(tx)
             except Replay as exc:
@@ -200,7 +195,6 @@ class Repository:
                 continue
             except Conflict:
                 replay = None
-                conflicts += 1
                 if attempt == CONFLICT_ATTEMPTS:
                     raise
                 logger.info("transaction conflicted with another worker; attempt %s", attempt + 1)
