@@ -40,6 +40,8 @@ STORE_BATCH_ROWS = 1000
 STORE_BATCH_BYTES = 32 * 1024 * 1024
 # The inbox's ids are 64-bit (Telegram's are far smaller): past that no database holds one.
 _LARGEST_ID = 2**63 - 1
+# Each kind of refused request is logged at most once in this many seconds (_RefusalLog).
+REFUSAL_LOG_SECONDS = 60.0
 
 
 def _utc_now() -> datetime:
@@ -136,6 +138,33 @@ class _Storing:
                 fresh.discard(update_id)
 
 
+class _RefusalLog:
+    """Refused requests, logged at most once a minute for each kind, with how many since.
+
+    The webhook's URL is public, as Telegram must reach it: whoever finds it can send
+    refusals as fast as they like, and a WARNING for each would fill the operator's disk.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self._said: dict[str, datetime] = {}  # kind (the line's format) → when last logged
+        self._unsaid: dict[str, int] = {}
+
+    def warning(self, line: str, *args: object) -> None:
+        now = self._now()
+        said = self._said.get(line)
+        # A clock set back does not silence a kind until it catches up again.
+        if said is not None and 0 <= (now - said).total_seconds() < REFUSAL_LOG_SECONDS:
+            self._unsaid[line] = self._unsaid.get(line, 0) + 1
+            return
+        self._said[line] = now
+        unsaid = self._unsaid.pop(line, 0)
+        if unsaid:
+            logger.warning(f"{line} (and %s more like it since the last such line)", *args, unsaid)
+        else:
+            logger.warning(line, *args)
+
+
 class WebhookServer:
     """aiohttp server answering Telegram's POSTs on one path; `on_received` after each new row."""
 
@@ -155,6 +184,7 @@ class WebhookServer:
         self._on_received = on_received
         self._now = now
         self._store = _Storing(repo, now)
+        self._refused = _RefusalLog(now)
         self.app = web.Application(client_max_size=max_body)
         # Only POST on the path: aiohttp answers 405 to other methods there, 404 elsewhere.
         self.app.router.add_post(path, self._receive)
@@ -184,7 +214,7 @@ class WebhookServer:
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         # Constant time: how much of a guess matched must not show in the answer's timing.
         if not hmac.compare_digest(given, self._secret):
-            logger.warning("webhook: a request without the right secret token was refused")
+            self._refused.warning("webhook: a request without the right secret token was refused")
             return web.Response(status=403, text="Forbidden")
         body = await request.read()  # over client_max_size: aiohttp answers 413 itself
         # Refused here, each on its own: the POSTs of a burst are stored in one statement,
@@ -192,17 +222,17 @@ class WebhookServer:
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):  # not JSON; nested past Python's stack
-            logger.warning("webhook: a body that is not JSON was refused")
+            self._refused.warning("webhook: a body that is not JSON was refused")
             return web.Response(status=400, text="Bad Request: body is not JSON")
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if type(update_id) is not int or not 0 <= update_id <= _LARGEST_ID:
-            logger.warning("webhook: a body that is not a Telegram update was refused")
+            self._refused.warning("webhook: a body that is not a Telegram update was refused")
             return web.Response(status=400, text="Bad Request: not a Telegram update")
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         try:
             payload.encode("utf-8")
         except UnicodeEncodeError:  # half a surrogate pair: JSON allows it, UTF-8 does not
-            logger.warning("webhook: update %s refused: its text is not Unicode", update_id)
+            self._refused.warning("webhook: update %s refused: its text is not Unicode", update_id)
             return web.Response(status=400, text="Bad Request: text is not Unicode")
         try:
             async with asyncio.timeout(STORE_SECONDS):

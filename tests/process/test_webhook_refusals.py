@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
@@ -97,3 +97,41 @@ async def test_a_burst_larger_than_one_statement_holds_is_stored_whole(tmp_path)
         await repo.close()
     assert all(fresh)
     assert stored[0][0] == 9000
+
+
+async def test_an_outsider_hammering_the_url_writes_a_line_a_minute_not_one_a_request(
+    tmp_path, caplog
+):
+    """The webhook's URL is public (Telegram must reach it): anyone who finds it can send
+    refusals as fast as they like, and a WARNING each would fill the operator's disk. Each
+    kind of refusal is logged once a minute at most, with how many were left unsaid."""
+    clock = [datetime(2026, 12, 6, 12, 0, tzinfo=UTC)]
+    repo = await Repository.open(backends.database_for(tmp_path / "inbox.sqlite3"))
+    server = WebhookServer(repo, path=PATH, secret=SECRET, now=lambda: clock[0])
+
+    async def post(body: bytes, secret: str) -> int:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{server.port}{PATH}"
+            async with session.post(url, data=body, headers={HEADER: secret}) as response:
+                return response.status
+
+    def lines(words: str) -> list[str]:
+        return [r.getMessage() for r in caplog.records if words in r.getMessage()]
+
+    try:
+        await server.start("127.0.0.1", 0)
+        with caplog.at_level(logging.WARNING):
+            guesses = [post(_update(n).encode(), "guess") for n in range(30)]
+            assert await asyncio.gather(*guesses) == [403] * 30
+            assert await post(b"not json", SECRET) == 400  # another kind: its own line
+            assert len(lines("secret token")) == 1
+            assert len(lines("not JSON")) == 1
+
+            clock[0] += timedelta(seconds=61)
+            assert await post(_update(31).encode(), "guess") == 403
+            assert await post(_update(32).encode(), SECRET) == 200  # Telegram's, unaffected
+    finally:
+        await server.stop()
+        await repo.close()
+    said = lines("secret token")
+    assert len(said) == 2 and "29 more" in said[1]
