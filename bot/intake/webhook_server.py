@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from storage.driver import is_passing_fault
 from storage.repository import Repository
@@ -139,10 +140,13 @@ class _Storing:
 
 
 class _RefusalLog:
-    """Refused requests, logged at most once a minute for each kind, with how many since.
+    """Outsiders' refused requests, logged at most once a minute for each kind, with how
+    many since.
 
     The webhook's URL is public, as Telegram must reach it: whoever finds it can send
-    refusals as fast as they like, and a WARNING for each would fill the operator's disk.
+    requests without the secret, or that are not HTTP, as fast as they like, and a line for
+    each would fill the operator's disk. (What comes after the secret check is Telegram's,
+    and is logged as it comes.)
     """
 
     def __init__(self, now: Callable[[], datetime]) -> None:
@@ -163,6 +167,22 @@ class _RefusalLog:
             logger.warning(f"{line} (and %s more like it since the last such line)", *args, unsaid)
         else:
             logger.warning(line, *args)
+
+
+class _HttpLog(logging.LoggerAdapter):
+    """aiohttp's server log for the webhook: a request it cannot parse (a bad header, a bad
+    length) is an outsider's noise, noted by `_RefusalLog` without a traceback; a handler
+    that failed (a bug) is logged by aiohttp as ever."""
+
+    def __init__(self, refused: _RefusalLog) -> None:
+        super().__init__(logging.getLogger("aiohttp.server"), {})
+        self._refused = refused
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if isinstance(kwargs.get("exc_info"), HttpProcessingError):
+            self._refused.warning("webhook: a request that is not valid HTTP was refused")
+            return
+        super().log(level, msg, *args, **kwargs)
 
 
 class WebhookServer:
@@ -195,7 +215,11 @@ class WebhookServer:
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port (port 0: any free one, see `self.port`)."""
         runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS
+            self.app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_SECONDS,
+            logger=_HttpLog(self._refused),
         )
         await runner.setup()
         site = web.TCPSite(runner, host, port, reuse_address=True)
@@ -222,17 +246,17 @@ class WebhookServer:
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):  # not JSON; nested past Python's stack
-            self._refused.warning("webhook: a body that is not JSON was refused")
+            logger.warning("webhook: a body that is not JSON was refused")
             return web.Response(status=400, text="Bad Request: body is not JSON")
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if type(update_id) is not int or not 0 <= update_id <= _LARGEST_ID:
-            self._refused.warning("webhook: a body that is not a Telegram update was refused")
+            logger.warning("webhook: a body that is not a Telegram update was refused")
             return web.Response(status=400, text="Bad Request: not a Telegram update")
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         try:
             payload.encode("utf-8")
         except UnicodeEncodeError:  # half a surrogate pair: JSON allows it, UTF-8 does not
-            self._refused.warning("webhook: update %s refused: its text is not Unicode", update_id)
+            logger.warning("webhook: update %s refused: its text is not Unicode", update_id)
             return web.Response(status=400, text="Bad Request: text is not Unicode")
         try:
             async with asyncio.timeout(STORE_SECONDS):

@@ -135,3 +135,29 @@ async def test_an_outsider_hammering_the_url_writes_a_line_a_minute_not_one_a_re
         await repo.close()
     said = lines("secret token")
     assert len(said) == 2 and "29 more" in said[1]
+
+
+async def test_requests_that_are_not_http_write_a_line_a_minute_and_no_traceback(tmp_path, caplog):
+    """aiohttp logs a request it cannot parse as an ERROR with a traceback, before any
+    handler runs: from the public URL, noise anyone can make. A line a minute, as above."""
+    repo = await Repository.open(backends.database_for(tmp_path / "inbox.sqlite3"))
+    server = WebhookServer(repo, path=PATH, secret=SECRET)
+
+    async def garbage() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+        answer = await reader.read()
+        writer.close()
+        return answer
+
+    try:
+        await server.start("127.0.0.1", 0)
+        with caplog.at_level(logging.DEBUG):
+            answers = await asyncio.gather(*(garbage() for _ in range(20)))
+    finally:
+        await server.stop()
+        await repo.close()
+    assert all(a.split(b"\r\n")[0].endswith(b" 400 Bad Request") for a in answers)
+    noted = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(noted) == 1, [r.getMessage() for r in noted]
+    assert noted[0].levelno == logging.WARNING and noted[0].exc_info is None
